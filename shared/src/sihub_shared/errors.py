@@ -1,0 +1,159 @@
+"""RFC 9457 problem details: every 4xx and 5xx leaves as application/problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from structlog import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger(__name__)
+
+
+class ProblemError(Exception):
+    """An error the client should see. `errors` names fields: [{"field", "message", "row"?}]."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status or self.status
+        self.title = title or self.title
+        self.errors = errors
+        self.headers = headers
+        self.extensions = extensions
+
+    @classmethod
+    def for_field(cls, field: str, message: str, **kwargs: Any) -> ProblemError:
+        return cls(f"{field}: {message}", errors=[{"field": field, "message": message}], **kwargs)
+
+
+class NotFound(ProblemError):
+    status, title = 404, "Not found"
+
+
+class Conflict(ProblemError):
+    status, title = 409, "Conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status, title = 412, "Precondition failed"
+
+
+class PreconditionRequired(ProblemError):
+    status, title = 428, "Precondition required"
+
+
+class Unauthorized(ProblemError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(ProblemError):
+    status, title = 403, "Forbidden"
+
+
+class PayloadTooLarge(ProblemError):
+    status, title = 413, "Payload too large"
+
+
+class UnprocessableContent(ProblemError):
+    status, title = 422, "Unprocessable content"
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    if errors:
+        body["errors"] = errors
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_path(location: tuple[Any, ...]) -> str:
+    # ("body", "names", 0, "value") -> "names[0].value"; the "body"/"query" part is said separately.
+    path = ""
+    for part in location[1:]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or str(location[0])
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"field": _field_path(tuple(e["loc"])), "in": e["loc"][0], "message": e["msg"]}
+        for e in exc.errors()
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            request,
+            status=exc.status,
+            title=exc.title,
+            detail=exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
+            **exc.extensions,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc)
+        return problem_response(
+            request,
+            status=422,
+            title="Unprocessable content",
+            detail="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem_response(
+            request,
+            status=exc.status_code,
+            title=title,
+            detail=str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", path=request.url.path)
+        return problem_response(
+            request, status=500, title="Internal server error", detail="unexpected error"
+        )

@@ -1,0 +1,160 @@
+"""Idempotent durable consumers, declared as data.
+
+    Subscription(
+        name="matching-actors",
+        stream="SIHUB_REGISTRY",
+        subjects=["sihub.registry.actor.>"],
+        handlers={ActorCreated.event_type: on_actor_created},
+        reset=clear_actor_view,
+    )
+
+Each message is applied in its own transaction that also records its event id in
+`processed_event`; the ack is sent only after that commit. A redelivered event finds its id and
+is acked without being applied again, so effects happen exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from nats.errors import Error as NatsError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from prometheus_client import Counter
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel, delete
+from sqlmodel.ext.asyncio.session import AsyncSession
+from structlog import get_logger
+
+from sihub_shared.db import Database
+from sihub_shared.events.bus import EventBus
+from sihub_shared.events.envelope import CloudEvent
+
+log = get_logger(__name__)
+APPLIED = Counter("sihub_events_applied_total", "Events applied by consumers", ["consumer"])
+SKIPPED = Counter("sihub_events_duplicate_total", "Redelivered events skipped", ["consumer"])
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+class ProcessedEvent(SQLModel, table=True):
+    __tablename__ = "processed_event"
+
+    consumer: str = Field(primary_key=True, max_length=100)
+    event_id: str = Field(primary_key=True, max_length=36)
+    processed_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str
+    stream: str
+    subjects: Sequence[str]
+    handlers: Mapping[str, Handler]
+    reset: Callable[[AsyncSession], Awaitable[None]] | None = None
+    description: str = ""
+    batch_size: int = field(default=100)
+
+
+class ConsumerRunner:
+    def __init__(
+        self, database: Database, bus: EventBus, subscription: Subscription, *, fetch_timeout_s: float = 1.0
+    ) -> None:
+        self.database = database
+        self.bus = bus
+        self.subscription = subscription
+        self.fetch_timeout_s = fetch_timeout_s
+
+    def _config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.subscription.name,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=30,
+            max_ack_pending=10_000,
+            filter_subjects=list(self.subscription.subjects),
+        )
+
+    async def _pull_subscription(self):  # noqa: ANN202 - nats-py's PullSubscription
+        js = self.bus.jetstream
+        await js.add_consumer(self.subscription.stream, self._config())
+        return await js.pull_subscribe_bind(self.subscription.name, stream=self.subscription.stream)
+
+    async def run(self) -> None:
+        await self.bus.wait_connected()
+        while True:
+            try:
+                await self._consume()
+            except (NatsError, OSError, TimeoutError) as exc:
+                log.warning("consumer lost its subscription, resubscribing",
+                            consumer=self.subscription.name, error=repr(exc))
+                await asyncio.sleep(0.5)
+
+    async def _consume(self) -> None:
+        seen_reconnections = self.bus.reconnections
+        subscription = await self._pull_subscription()
+        try:
+            # nats-py pull subscriptions can stall after the server restarts: after every
+            # reconnect the subscription is dropped and bound again to the same durable.
+            while self.bus.reconnections == seen_reconnections:
+                try:
+                    messages = await subscription.fetch(
+                        self.subscription.batch_size, timeout=self.fetch_timeout_s
+                    )
+                except TimeoutError:
+                    continue
+                for message in messages:
+                    await self._handle(message)
+        finally:
+            try:
+                await subscription.unsubscribe()
+            except NatsError:
+                pass
+
+    async def _handle(self, message) -> None:  # noqa: ANN001 - nats-py Msg
+        event = CloudEvent.model_validate_json(message.data)
+        try:
+            applied = await self.apply(event)
+        except Exception:
+            log.exception("handler failed; the event will be redelivered",
+                          consumer=self.subscription.name, event_id=event.id, type=event.type)
+            await message.nak(delay=2)
+            return
+        (APPLIED if applied else SKIPPED).labels(self.subscription.name).inc()
+        await message.ack()
+
+    async def apply(self, event: CloudEvent) -> bool:
+        """Apply one event exactly once; returns False when it had already been applied."""
+        handler = self.subscription.handlers.get(event.type)
+        try:
+            async with self.database.session() as session:
+                if await session.get(ProcessedEvent, (self.subscription.name, event.id)):
+                    return False
+                if handler is not None:
+                    await handler(session, event)
+                session.add(
+                    ProcessedEvent(
+                        consumer=self.subscription.name,
+                        event_id=event.id,
+                        processed_at=datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:
+            # Another replica applied and recorded the same event first.
+            return False
+        return True
+
+    async def rebuild(self) -> None:
+        """Forget the durable and the read model; the next run replays the stream from the start."""
+        try:
+            await self.bus.jetstream.delete_consumer(self.subscription.stream, self.subscription.name)
+        except NotFoundError:
+            pass
+        async with self.database.session() as session:
+            if self.subscription.reset is not None:
+                await self.subscription.reset(session)
+            await session.exec(delete(ProcessedEvent).where(ProcessedEvent.consumer == self.subscription.name))

@@ -1,0 +1,110 @@
+"""The outbox relay: publishes committed outbox rows to JetStream, in order, at least once.
+
+Each batch is published with async publishes (one round trip for the whole batch), every message
+carrying `Nats-Msg-Id` = event id, and marked published only when every ack is back. A crash in
+between republishes the batch and the broker drops the duplicates within its duplicate window.
+On PostgreSQL rows are claimed `FOR UPDATE SKIP LOCKED`, so several relays can share one outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from nats.js.errors import APIError
+from prometheus_client import Counter
+from sqlalchemy import Row, event, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+from structlog import get_logger
+
+from sihub_shared.db import Database
+from sihub_shared.events.bus import EventBus
+from sihub_shared.events.outbox import OUTBOX_PENDING, OutboxMessage
+
+log = get_logger(__name__)
+PUBLISHED = Counter("sihub_outbox_published_total", "Outbox events published", ["service"])
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        database: Database,
+        bus: EventBus,
+        *,
+        service: str,
+        batch_size: int = 500,
+        idle_wait_s: float = 0.1,
+        ack_timeout_s: float = 10.0,
+    ) -> None:
+        self.database = database
+        self.bus = bus
+        self.service = service
+        self.batch_size = batch_size
+        self.idle_wait_s = idle_wait_s
+        self.ack_timeout_s = ack_timeout_s
+        self._wake = asyncio.Event()
+        # A commit that wrote outbox rows wakes the relay at once instead of at its next poll.
+        event.listen(database.sync_session_class, "after_commit", self._after_commit)
+
+    def _after_commit(self, session) -> None:  # noqa: ANN001 - SQLAlchemy's sync Session
+        if session.info.pop(OUTBOX_PENDING, False):
+            self._wake.set()
+
+    async def run(self) -> None:
+        await self.bus.wait_connected()
+        failures = 0
+        while True:
+            try:
+                published = await self.publish_batch()
+                failures = 0
+            except (TimeoutError, APIError, OSError, ConnectionError) as exc:
+                failures += 1
+                delay = min(0.1 * 2**failures, 5.0)
+                log.warning("relay publish failed, retrying", error=repr(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                continue
+            if published < self.batch_size:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.idle_wait_s)
+                except TimeoutError:
+                    pass
+
+    async def publish_batch(self) -> int:
+        """Claim, publish and mark up to one batch; returns how many rows went out."""
+        async with self.database.session() as session:
+            rows = await self.claim(session)
+            if not rows:
+                return 0
+            await self.publish(rows)
+            await self.mark_published(session, rows)
+        PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def claim(self, session: AsyncSession) -> Sequence[Row[Any]]:
+        claim = (
+            select(OutboxMessage.position, OutboxMessage.event_id, OutboxMessage.subject, OutboxMessage.body)
+            .where(OutboxMessage.published_at.is_(None))
+            .order_by(OutboxMessage.position)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        return (await session.exec(claim)).all()
+
+    async def publish(self, rows: Sequence[Row[Any]]) -> None:
+        """One async publish per row, then wait for every ack: a batch costs about one round trip."""
+        js = self.bus.jetstream
+        acks = [
+            await js.publish_async(row.subject, row.body, headers={"Nats-Msg-Id": row.event_id})
+            for row in rows
+        ]
+        await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout_s)
+
+    async def mark_published(self, session: AsyncSession, rows: Sequence[Row[Any]]) -> None:
+        await session.exec(
+            update(OutboxMessage)
+            .where(OutboxMessage.position.in_([row.position for row in rows]))
+            .values(published_at=datetime.now(UTC))
+        )

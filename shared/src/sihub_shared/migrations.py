@@ -1,0 +1,75 @@
+"""Alembic, run from code: each service keeps its own migrations and its own version table.
+
+A service's `migrations/env.py` is two lines:
+
+    from sihub_shared.migrations import run_env
+    run_env(target_metadata=None)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from sihub_shared.settings import async_database_url
+
+# Dated file names, so the history reads in order: 2026_11_23_0700_initial.py
+FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
+
+
+def alembic_config(script_location: Path, database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("file_template", FILE_TEMPLATE)
+    config.set_main_option("sqlalchemy.url", async_database_url(database_url).replace("%", "%%"))
+    return config
+
+
+async def upgrade(script_location: Path, database_url: str, revision: str = "head") -> None:
+    config = alembic_config(script_location, database_url)
+    engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_on, config, revision)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade_on(connection: Connection, config: Config, revision: str) -> None:
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def run_env(target_metadata: MetaData | None = None) -> None:
+    """The body of every env.py: online migrations on the connection `upgrade` hands over,
+    or on a fresh engine when run by the `alembic` command itself (e.g. for autogenerate)."""
+
+    def migrate(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        migrate(connection)
+        return
+
+    async def standalone() -> None:
+        engine = create_async_engine(
+            context.config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool
+        )
+        async with engine.begin() as conn:
+            await conn.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(standalone())

@@ -1,0 +1,48 @@
+"""The one settings base class: every service extends it, one process runs one service."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def async_database_url(url: str) -> str:
+    """Accept the URLs people write (`sqlite:///x.db`, `postgresql://…`) and name the async driver."""
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    if url.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
+        return url
+    raise ValueError("must be a sqlite:/// or postgresql:// URL")
+
+
+class ServiceSettings(BaseSettings):
+    """Read from `SIHUB_*` environment variables; a bad value stops the process at start."""
+
+    model_config = SettingsConfigDict(env_prefix="SIHUB_", extra="ignore", frozen=True)
+
+    service_name: str
+    database_url: str
+    nats_url: str = "nats://127.0.0.1:4222"
+    identity_secret: SecretStr = Field(min_length=32)
+    identity_ttl_s: int = Field(default=60, ge=5, le=3600)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "INFO"
+    log_json: bool = True
+    run_workers: bool = True
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    stream_duplicate_window_s: int = Field(default=600, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_scheme(cls, value: str) -> str:
+        if not value.startswith(("nats://", "tls://")):
+            raise ValueError("must be a nats:// or tls:// URL")
+        return value

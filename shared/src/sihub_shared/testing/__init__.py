@@ -1,0 +1,110 @@
+"""A pytest plugin (enabled in the root pyproject): real nats-server and real databases for tests.
+
+- `nats_server`: a nats-server with JetStream on a free port, for the whole session; tests that
+  kill it use `fresh_nats_server` instead.
+- `database_url`: parametrised over SQLite and PostgreSQL. PostgreSQL comes from
+  TEST_DATABASE_URL or 127.0.0.1:5432; each test gets its own new database. Where none is
+  reachable the PostgreSQL cases are skipped — except when CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from sihub_shared.identity import IDENTITY_HEADER, Identity, Role, sign_identity
+from sihub_shared.natsserver import NatsServer
+
+TEST_IDENTITY_SECRET = "test-identity-secret-that-is-long-enough-0123456789"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
+
+
+async def _postgres_reachable(url: str) -> bool:
+    try:
+        connection = await asyncpg.connect(url, timeout=3)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return False
+    await connection.close()
+    return True
+
+
+async def reachable_postgres_or_skip() -> str:
+    """The admin URL of a reachable PostgreSQL; skips the test where there is none (fails when CI=true)."""
+    url = postgres_admin_url()
+    if not await _postgres_reachable(url):
+        message = f"PostgreSQL not reachable at {url}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
+        pytest.skip(message)
+    return url
+
+
+async def create_postgres_database(admin_url: str) -> str:
+    name = f"sihub_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def drop_postgres_database(admin_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    admin_url = await reachable_postgres_or_skip()
+    url = await create_postgres_database(admin_url)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path_factory.mktemp("nats"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server of this test's own, which the test may kill and restart."""
+    server = NatsServer(tmp_path / "nats")
+    server.start()
+    yield server
+    server.stop(kill=True)
+
+
+def identity_headers(
+    *roles: Role, account_id: str | None = None, organisation: str = "Test Org"
+) -> dict[str, str]:
+    """Headers as the gateway would send them, for calling a service directly in tests."""
+    identity = Identity(
+        account_id=account_id or str(uuid.uuid4()),
+        organisation=organisation,
+        roles=frozenset(roles or (Role.partner,)),
+    )
+    return {IDENTITY_HEADER: sign_identity(identity, TEST_IDENTITY_SECRET)}

@@ -1,0 +1,206 @@
+"""The promises of the event backbone, on real SQLite/PostgreSQL and a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from nats.js.api import DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from sihub_shared.db import Database
+from sihub_shared.events.bus import EventBus
+from sihub_shared.events.consumer import ConsumerRunner
+from sihub_shared.events.envelope import CloudEvent
+from sihub_shared.events.relay import OutboxRelay
+from sihub_shared.events.streams import ensure_stream
+from sihub_shared.settings import async_database_url
+
+from sihub_shared.testing.ledger import (
+    STREAM,
+    NoteWritten,
+    create_tables,
+    note_subscription,
+    unpublished_count,
+    view_rows,
+    wait_until,
+    write_notes,
+)
+
+
+@pytest.fixture
+async def database(database_url: str):
+    database = Database(async_database_url(database_url))
+    await create_tables(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def bus(fresh_nats_server):
+    bus = EventBus(fresh_nats_server.url, name="ledger-test")
+    bus.start()
+    await asyncio.wait_for(bus.wait_connected(), 10)
+    await ensure_stream(bus.jetstream, "ledger", duplicate_window_s=120)
+    yield bus
+    await bus.close()
+
+
+async def stream_messages(bus: EventBus) -> list[CloudEvent]:
+    """Everything on the ledger stream, read by an ephemeral ordered consumer."""
+    info = await bus.jetstream.stream_info(STREAM)
+    total = info.state.messages
+    events: list[CloudEvent] = []
+    if total == 0:
+        return events
+    subscription = await bus.jetstream.subscribe(
+        "sihub.ledger.>", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+    )
+    while len(events) < total:
+        message = await subscription.next_msg(timeout=5)
+        events.append(CloudEvent.model_validate_json(message.data))
+    await subscription.unsubscribe()
+    return events
+
+
+async def test_committed_change_publishes_exactly_one_event(database, bus):
+    relay = OutboxRelay(database, bus, service="ledger")
+    [note_id] = await write_notes(database, 1)
+
+    assert await relay.publish_batch() == 1
+    assert await relay.publish_batch() == 0
+
+    events = await stream_messages(bus)
+    assert len(events) == 1
+    assert events[0].type == "org.sihub.ledger.note.written.v1"
+    assert events[0].subject == note_id
+    assert events[0].unwrap(NoteWritten).note_id == note_id
+    assert await unpublished_count(database) == 0
+
+
+async def test_rolled_back_change_publishes_nothing(database, bus):
+    relay = OutboxRelay(database, bus, service="ledger")
+    with pytest.raises(RuntimeError):
+        await write_notes(database, 3, fail=True)
+
+    assert await relay.publish_batch() == 0
+    assert await stream_messages(bus) == []
+
+
+async def test_relay_crash_between_publish_and_mark_republishes_and_broker_deduplicates(database, bus):
+    relay = OutboxRelay(database, bus, service="ledger")
+    ids = await write_notes(database, 5)
+    async with database.sessionmaker() as session:
+        rows = await relay.claim(session)
+        await relay.publish(rows)
+        await session.rollback()  # the process dies here: published, never marked
+
+    assert await unpublished_count(database) == 5
+    restarted = OutboxRelay(database, bus, service="ledger")
+    assert await restarted.publish_batch() == 5
+
+    events = await stream_messages(bus)
+    assert sorted(e.subject for e in events) == sorted(ids)
+    assert await unpublished_count(database) == 0
+
+
+async def test_redelivered_event_is_applied_once(database, bus):
+    consumer = ConsumerRunner(database, bus, note_subscription())
+    event = CloudEvent.wrap(NoteWritten(note_id="n-1", text="hello"), subject="n-1")
+
+    assert await consumer.apply(event) is True
+    assert await consumer.apply(event) is False
+    assert await view_rows(database) == {"n-1": ("hello", 1)}
+
+
+async def test_the_same_event_twice_on_the_stream_is_applied_once(database, bus):
+    """Past the duplicate window the broker cannot help; the consumer's processed ids do."""
+    event = CloudEvent.wrap(NoteWritten(note_id="n-2", text="twice"), subject="n-2")
+    for msg_id in ("first-publish", "second-publish"):
+        await bus.jetstream.publish(NoteWritten.subject, event.to_bytes(), headers={"Nats-Msg-Id": msg_id})
+    consumer = ConsumerRunner(database, bus, note_subscription())
+    task = asyncio.create_task(consumer.run())
+    try:
+        await wait_until(lambda: _consumer_done(bus, "ledger-view"))
+    finally:
+        task.cancel()
+    assert await view_rows(database) == {"n-2": ("twice", 1)}
+
+
+async def _consumer_done(bus: EventBus, name: str) -> bool:
+    try:
+        info = await bus.jetstream.consumer_info(STREAM, name)
+    except NotFoundError:
+        return False  # the runner has not created its durable yet
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+async def test_broker_killed_and_restarted_mid_stream_loses_nothing(database, bus, fresh_nats_server):
+    relay = OutboxRelay(database, bus, service="ledger", ack_timeout_s=2)
+    consumer = ConsumerRunner(database, bus, note_subscription(), fetch_timeout_s=0.5)
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
+    written: list[str] = []
+    try:
+        for round_ in range(6):
+            written += await write_notes(database, 50)
+            if round_ in (1, 3):
+                fresh_nats_server.restart(kill=True)
+            await asyncio.sleep(0.1)
+
+        async def all_applied() -> bool:
+            return len(await view_rows(database)) == len(written)
+
+        await wait_until(all_applied, timeout_s=60)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    view = await view_rows(database)
+    assert set(view) == set(written)
+    assert {times for _, times in view.values()} == {1}
+    assert await unpublished_count(database) == 0
+
+
+async def test_replay_from_the_start_rebuilds_an_identical_read_model(database, bus):
+    relay = OutboxRelay(database, bus, service="ledger")
+    consumer = ConsumerRunner(database, bus, note_subscription(), fetch_timeout_s=0.3)
+    await write_notes(database, 40)
+    await relay.publish_batch()
+
+    async def run_until_caught_up() -> None:
+        task = asyncio.create_task(consumer.run())
+        try:
+            await wait_until(lambda: _consumer_done(bus, "ledger-view"))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    await run_until_caught_up()
+    before = await view_rows(database)
+    assert len(before) == 40
+
+    await consumer.rebuild()
+    assert await view_rows(database) == {}
+    await run_until_caught_up()
+    assert await view_rows(database) == before
+
+
+@pytest.mark.postgres
+async def test_two_relays_share_one_postgres_outbox_without_double_publishing(database, bus):
+    if database.is_sqlite:
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one relay")
+    ids = await write_notes(database, 400)
+    relays = [OutboxRelay(database, bus, service="ledger", batch_size=50) for _ in range(2)]
+
+    async def drain(relay: OutboxRelay) -> int:
+        total = 0
+        while published := await relay.publish_batch():
+            total += published
+        return total
+
+    counts = await asyncio.gather(*(drain(r) for r in relays))
+    assert sum(counts) == 400
+    events = await stream_messages(bus)
+    assert sorted(e.subject for e in events) == sorted(ids)
