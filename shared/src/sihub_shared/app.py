@@ -9,8 +9,8 @@ mounted under `/api/v1` behind the identity check.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -72,7 +72,12 @@ def create_service_app(
     subscriptions: Sequence[Subscription] = (),
     public_routers: Sequence[APIRouter] = (),
     version: str = "0.1.0",
+    authenticate: Callable[..., Any] | None = current_identity,
+    extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    **fastapi_options: Any,
 ) -> FastAPI:
+    """`authenticate` guards every API router (the gateway passes None: its routes take API keys);
+    `extra_lifespan` runs inside the shared one, after the database and the bus exist."""
     configure_logging(settings.log_level, settings.log_json)
 
     @asynccontextmanager
@@ -86,20 +91,25 @@ def create_service_app(
         if settings.run_workers:
             workers.start()
         try:
-            yield
+            if extra_lifespan is None:
+                yield
+            else:
+                async with extra_lifespan(app):
+                    yield
         finally:
             await workers.stop()
             await bus.close()
             await database.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, **fastapi_options)
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
 
+    guard = [Depends(authenticate)] if authenticate is not None else []
     for router in routers:
-        app.include_router(router, prefix="/api/v1", dependencies=[Depends(current_identity)])
+        app.include_router(router, prefix="/api/v1", dependencies=guard)
     for router in public_routers:
         app.include_router(router)
     app.include_router(operations_router(settings))

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from sihub_gateway.accounts.authentication import Admin, Caller
+from sihub_gateway.accounts.schemas import AccountCreate, AccountPublic, ApiKeyCreate, ApiKeyIssued, ApiKeyPublic
+from sihub_gateway.accounts.service import AccountService
+from sihub_shared.db import Session
+from sihub_shared.identity import Identity
+
+router = APIRouter(prefix="/gateway", tags=["accounts"])
+
+
+@router.get("/me", summary="The account behind the calling key")
+async def me(caller: Caller) -> Identity:
+    return caller
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=AccountPublic)
+async def create_account(data: AccountCreate, session: Session, _: Admin):
+    return await AccountService(session).create_account(data)
+
+
+@router.get("/accounts", response_model=list[AccountPublic])
+async def list_accounts(session: Session, _: Admin):
+    return await AccountService(session).list_accounts()
+
+
+@router.get("/accounts/{account_id}", response_model=AccountPublic)
+async def get_account(account_id: str, session: Session, _: Admin):
+    return await AccountService(session).get_account(account_id)
+
+
+@router.post(
+    "/accounts/{account_id}/keys",
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue an API key: the whole key is in this answer only",
+)
+async def issue_key(account_id: str, data: ApiKeyCreate, session: Session, _: Admin) -> ApiKeyIssued:
+    return await AccountService(session).issue_key(account_id, data)
+
+
+@router.get("/accounts/{account_id}/keys", response_model=list[ApiKeyPublic])
+async def list_keys(account_id: str, session: Session, _: Admin):
+    return await AccountService(session).list_keys(account_id)
+
+
+@router.delete("/keys/{prefix}", response_model=ApiKeyPublic)
+async def revoke_key(prefix: str, request: Request, session: Session, _: Admin):
+    revoked = await AccountService(session).revoke_key(prefix)
+    request.app.state.authenticator.forget(prefix)
+    return revoked

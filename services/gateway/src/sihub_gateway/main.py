@@ -1,0 +1,57 @@
+"""The gateway: the only public entry. Its own routes (accounts, keys, documents, readiness) and
+the forwarding route for `/api/v1/<service>/...`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sihub_gateway.accounts.authentication import KeyAuthenticator
+from sihub_gateway.api import routers
+from sihub_gateway.proxy import aggregate
+from sihub_gateway.proxy.ratelimit import TokenBuckets
+from sihub_gateway.proxy.router import forward_route
+from sihub_gateway.proxy.service import Forwarder, IdentityTokens
+from sihub_gateway.settings import GatewaySettings
+from sihub_shared.app import create_service_app
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        forwarder = Forwarder(
+            {name: str(url) for name, url in settings.upstreams.items()},
+            timeout_s=settings.upstream_timeout_s,
+            max_connections=settings.upstream_connections,
+        )
+        app.state.forwarder = forwarder
+        app.state.documents = aggregate.UpstreamDocuments(forwarder.client, forwarder.upstreams)
+        app.state.authenticator = KeyAuthenticator(app.state.database, settings.key_cache_ttl_s)
+        try:
+            yield
+        finally:
+            await forwarder.close()
+
+    app = create_service_app(
+        settings,
+        title="sihub API",
+        description="One REST API for the social innovation ecosystem: registry, indicators and "
+        "more, behind API keys. Events: /asyncapi.json.",
+        routers=routers,
+        public_routers=[aggregate.router],
+        authenticate=None,
+        extra_lifespan=gateway_lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.rate_limits = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
+    app.state.identity_tokens = IdentityTokens(
+        settings.identity_secret.get_secret_value(), settings.identity_ttl_s
+    )
+    app.router.routes.append(forward_route)
+    return app

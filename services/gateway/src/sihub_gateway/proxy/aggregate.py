@@ -1,0 +1,142 @@
+"""The whole stack seen from the gateway: one OpenAPI, one AsyncAPI, one readiness answer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from sihub_gateway.events.contracts import AccountCreated  # noqa: F401 - registers the catalogue
+from sihub_shared.app import readiness_checks
+from sihub_shared.errors import problem_response
+from sihub_shared.events.asyncapi import asyncapi_document
+from sihub_shared.events.contracts import contracts_of
+
+router = APIRouter(include_in_schema=False)
+_DOCUMENT_TTL_S = 10.0
+
+
+class UpstreamDocuments:
+    """Fetches each service's document, keeping the last good copy for a few seconds."""
+
+    def __init__(self, client: httpx.AsyncClient, upstreams: dict[str, str]) -> None:
+        self.client = client
+        self.upstreams = upstreams
+        self._cache: dict[tuple[str, str], tuple[dict[str, Any], float]] = {}
+
+    async def fetch_all(self, path: str) -> dict[str, dict[str, Any] | None]:
+        names = list(self.upstreams)
+        documents = await asyncio.gather(*(self._fetch(name, path) for name in names))
+        return dict(zip(names, documents, strict=True))
+
+    async def _fetch(self, name: str, path: str) -> dict[str, Any] | None:
+        cached = self._cache.get((name, path))
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            response = await self.client.get(self.upstreams[name] + path, timeout=3.0)
+            response.raise_for_status()
+        except httpx.HTTPError:
+            return cached[0] if cached else None
+        document = response.json()
+        self._cache[(name, path)] = (document, time.monotonic() + _DOCUMENT_TTL_S)
+        return document
+
+
+def merge_openapi(own: dict[str, Any], upstream: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    merged = {**own, "paths": dict(own.get("paths", {}))}
+    components = merged.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for service, document in upstream.items():
+        if document is None:
+            continue
+        theirs = document.get("components", {}).get("schemas", {})
+        # Same name, different shape in two services: that service's copy is renamed, refs too.
+        clashes = {name for name, schema in theirs.items() if schemas.get(name, schema) != schema}
+        if clashes:
+            document = _rename_schemas(document, {name: f"{service}_{name}" for name in clashes})
+            theirs = document["components"]["schemas"]
+        merged["paths"].update(document.get("paths", {}))
+        schemas.update(theirs)
+    components["securitySchemes"] = {"apiKey": {"type": "http", "scheme": "bearer", "description": "sihub API key"}}
+    merged["security"] = [{"apiKey": []}]
+    return merged
+
+
+def _rename_schemas(node: Any, renames: dict[str, str]) -> Any:
+    prefix = "#/components/schemas/"
+    if isinstance(node, dict):
+        renamed = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.removeprefix(prefix) in renames:
+                value = prefix + renames[value.removeprefix(prefix)]
+            renamed[key] = _rename_schemas(value, renames)
+        if "schemas" in renamed and isinstance(renamed["schemas"], dict):
+            renamed["schemas"] = {renames.get(k, k): v for k, v in renamed["schemas"].items()}
+        return renamed
+    if isinstance(node, list):
+        return [_rename_schemas(item, renames) for item in node]
+    return node
+
+
+def merge_asyncapi(own: dict[str, Any], upstream: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    merged = {**own, "channels": dict(own["channels"]), "operations": dict(own["operations"])}
+    messages = dict(own["components"]["messages"])
+    schemas = dict(own["components"]["schemas"])
+    for document in upstream.values():
+        if document is None:
+            continue
+        merged["channels"].update(document.get("channels", {}))
+        merged["operations"].update(document.get("operations", {}))
+        messages.update(document.get("components", {}).get("messages", {}))
+        schemas.update(document.get("components", {}).get("schemas", {}))
+    merged["components"] = {"messages": messages, "schemas": schemas}
+    return merged
+
+
+@router.get("/openapi.json")
+async def openapi(request: Request) -> JSONResponse:
+    app: FastAPI = request.app
+    upstream = await app.state.documents.fetch_all("/openapi.json")
+    return JSONResponse(merge_openapi(app.openapi(), upstream))
+
+
+@router.get("/docs")
+async def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="sihub API")
+
+
+@router.get("/asyncapi.json")
+async def asyncapi(request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    own = asyncapi_document(contracts_of("gateway"), title="sihub events", version="1.0.0", nats_url=settings.nats_url)
+    upstream = await request.app.state.documents.fetch_all("/asyncapi.json")
+    return JSONResponse(merge_asyncapi(own, upstream))
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> Response:
+    """Ready when the gateway's database and NATS, and every service's /readyz, are."""
+    app: FastAPI = request.app
+    checks: dict[str, Any] = await readiness_checks(app)
+    forwarder = app.state.forwarder
+
+    async def service_ready(name: str, base: str) -> tuple[str, dict[str, Any]]:
+        try:
+            response = await forwarder.client.get(base + "/readyz", timeout=2.0)
+        except httpx.HTTPError as exc:
+            return name, {"ok": False, "error": f"unreachable: {exc.__class__.__name__}"}
+        return name, {"ok": response.status_code == 200, "detail": response.json()}
+
+    results = await asyncio.gather(*(service_ready(n, b) for n, b in forwarder.upstreams.items()))
+    checks.update({f"service:{name}": result for name, result in results})
+    if all(check["ok"] for check in checks.values()):
+        return JSONResponse({"status": "ready", "checks": checks})
+    failing = [name for name, check in checks.items() if not check["ok"]]
+    return problem_response(request, status=503, title="Service unavailable",
+                            detail="not ready: " + ", ".join(failing), checks=checks)

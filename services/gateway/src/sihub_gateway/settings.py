@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from pydantic import AnyHttpUrl, Field
+
+from sihub_shared.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: str = "gateway"
+    # Service name → base URL; `/api/v1/<service>/...` is forwarded there, path unchanged.
+    upstreams: dict[str, AnyHttpUrl] = Field(default_factory=dict)
+    upstream_timeout_s: float = Field(default=30.0, gt=0)
+    upstream_connections: int = Field(default=200, ge=1)
+    rate_limit_per_s: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=200, ge=1)
+    # How long an authenticated key is trusted without a database look-up (revocation delay).
+    key_cache_ttl_s: float = Field(default=5.0, ge=0)

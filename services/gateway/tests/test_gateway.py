@@ -1,0 +1,219 @@
+"""The gateway in front of a real upstream service over TCP, with a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from fastapi import APIRouter, Request
+
+from sihub_gateway.main import create_app
+from sihub_gateway.settings import GatewaySettings
+from sihub_shared.app import create_service_app
+from sihub_shared.identity import CurrentIdentity
+from sihub_shared.migrations import upgrade
+from sihub_shared.natsserver import free_port
+from sihub_shared.settings import ServiceSettings
+from sihub_shared.testing import TEST_IDENTITY_SECRET
+from sihub_shared.testing.servers import app_client, serving
+
+MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_gateway" / "migrations"
+
+echo = APIRouter(prefix="/echo")
+
+
+@echo.api_route("/whoami", methods=["GET", "POST"])
+async def whoami(identity: CurrentIdentity, request: Request) -> dict:
+    return {
+        "account_id": identity.account_id,
+        "roles": sorted(identity.roles),
+        "headers": dict(request.headers),
+        "body_bytes": len(await request.body()),
+        "query": str(request.url.query),
+    }
+
+
+@echo.get("/slow")
+async def slow(identity: CurrentIdentity) -> dict:
+    await asyncio.sleep(3)
+    return {}
+
+
+@pytest.fixture
+async def upstream(tmp_path, nats_server):
+    settings = ServiceSettings(
+        service_name="echo",
+        database_url=f"sqlite:///{tmp_path / 'echo.db'}",
+        nats_url=nats_server.url,
+        identity_secret=TEST_IDENTITY_SECRET,
+        run_workers=False,
+    )
+    app = create_service_app(settings, title="echo", description="test upstream", routers=[echo])
+    async with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+async def gateway(tmp_path, nats_server, upstream):
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade(MIGRATIONS, url)
+    settings = GatewaySettings(
+        database_url=url,
+        nats_url=nats_server.url,
+        identity_secret=TEST_IDENTITY_SECRET,
+        upstreams={"echo": upstream, "down": f"http://127.0.0.1:{free_port()}"},
+        upstream_timeout_s=1.0,
+        max_body_bytes=10_000,
+        rate_limit_per_s=1,
+        rate_limit_burst=5,
+        run_workers=False,
+    )
+    app = create_app(settings)
+    async with app_client(app) as client:
+        yield client
+
+
+async def make_key(client, admin_key: str, *roles: str, name: str = "Keio University") -> str:
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    account = await client.post("/api/v1/gateway/accounts", json={"name": name, "roles": list(roles)}, headers=headers)
+    assert account.status_code == 201, account.text
+    issued = await client.post(f"/api/v1/gateway/accounts/{account.json()['id']}/keys", json={"label": "t"}, headers=headers)
+    assert issued.status_code == 201, issued.text
+    return issued.json()["key"]
+
+
+@pytest.fixture
+async def admin_key(gateway) -> str:
+    from sihub_gateway.accounts.schemas import AccountCreate, ApiKeyCreate
+    from sihub_gateway.accounts.service import AccountService
+
+    database = gateway._transport.app.state.database
+    async with database.session() as session:
+        service = AccountService(session)
+        account = await service.create_account(AccountCreate(name="admins", roles=["admin"]))
+        await session.flush()
+        issued = await service.issue_key(account.id, ApiKeyCreate(label="admin"))
+    return issued.key
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+async def test_forwards_with_a_signed_identity_and_strips_spoofed_headers(gateway, admin_key):
+    key = await make_key(gateway, admin_key, "partner")
+    response = await gateway.get(
+        "/api/v1/echo/whoami?x=1",
+        headers={**bearer(key), "X-Sihub-Identity": "forged", "X-Sihub-Role": "admin", "X-Request-ID": "req-42"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["roles"] == ["partner"]
+    assert body["query"] == "x=1"
+    assert body["headers"]["x-sihub-identity"] != "forged"
+    assert "x-sihub-role" not in body["headers"]
+    assert "authorization" not in body["headers"]
+    assert body["headers"]["x-request-id"] == "req-42"
+    assert response.headers["x-request-id"] == "req-42"
+
+
+async def test_service_refuses_a_request_without_a_valid_identity_token(upstream):
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        missing = await client.get(upstream + "/api/v1/echo/whoami")
+        forged = await client.get(upstream + "/api/v1/echo/whoami", headers={"X-Sihub-Identity": "a.b.c"})
+    assert_problem(missing, 401)
+    assert_problem(forged, 401)
+
+
+async def test_unknown_missing_and_revoked_keys_are_401(gateway, admin_key):
+    assert_problem(await gateway.get("/api/v1/echo/whoami"), 401)
+    assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer("sihub_nope_nope")), 401)
+    key = await make_key(gateway, admin_key, "partner")
+    prefix = key.split("_")[1]
+    assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(key))).status_code == 200
+    revoked = await gateway.delete(f"/api/v1/gateway/keys/{prefix}", headers=bearer(admin_key))
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer(key)), 401)
+
+
+async def test_wrong_role_is_403(gateway, admin_key):
+    partner = await make_key(gateway, admin_key, "partner")
+    integrator = await make_key(gateway, admin_key, "integrator")
+    assert_problem(await gateway.post("/api/v1/gateway/accounts", json={"name": "x", "roles": ["partner"]}, headers=bearer(partner)), 403)
+    assert_problem(await gateway.post("/api/v1/echo/whoami", json={}, headers=bearer(integrator)), 403)
+    assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(integrator))).status_code == 200
+
+
+async def test_body_over_the_limit_is_413(gateway, admin_key):
+    key = await make_key(gateway, admin_key, "partner")
+    body = assert_problem(await gateway.post("/api/v1/echo/whoami", content=b"x" * 10_001, headers=bearer(key)), 413)
+    assert body["max_bytes"] == 10_000
+    ok = await gateway.post("/api/v1/echo/whoami", content=b"x" * 9_000, headers=bearer(key))
+    assert ok.status_code == 200 and ok.json()["body_bytes"] == 9_000
+
+
+async def test_upstream_down_is_503_and_slow_is_504(gateway, admin_key):
+    key = await make_key(gateway, admin_key, "partner")
+    assert_problem(await gateway.get("/api/v1/down/anything", headers=bearer(key)), 503)
+    assert_problem(await gateway.get("/api/v1/echo/slow", headers=bearer(key)), 504)
+    assert_problem(await gateway.get("/api/v1/nosuch/x", headers=bearer(key)), 404)
+
+
+async def test_rate_limit_is_429_with_retry_after(gateway, admin_key):
+    key = await make_key(gateway, admin_key, "partner")
+    statuses = [(await gateway.get("/api/v1/echo/whoami", headers=bearer(key))).status_code for _ in range(8)]
+    assert statuses[:5] == [200] * 5
+    assert 429 in statuses[5:]
+    limited = await gateway.get("/api/v1/echo/whoami", headers=bearer(key))
+    assert_problem(limited, 429)
+    assert int(limited.headers["retry-after"]) >= 1
+    other = await make_key(gateway, admin_key, "partner", name="Toyota Foundation")
+    assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(other))).status_code == 200
+
+
+async def test_keys_are_stored_hashed_and_listed_by_prefix(gateway, admin_key):
+    key = await make_key(gateway, admin_key, "hub_operator")
+    prefix = key.split("_")[1]
+    me = (await gateway.get("/api/v1/gateway/me", headers=bearer(key))).json()
+    keys = await gateway.get(f"/api/v1/gateway/accounts/{me['account_id']}/keys", headers=bearer(admin_key))
+    assert [k["prefix"] for k in keys.json()] == [prefix]
+    assert "key" not in keys.json()[0] and "secret_hash" not in keys.json()[0]
+    database = gateway._transport.app.state.database
+    async with database.engine.connect() as connection:
+        from sqlalchemy import text
+
+        stored = (await connection.execute(text("SELECT secret_hash FROM api_key WHERE prefix = :p"), {"p": prefix})).scalar_one()
+    assert key not in stored and len(stored) == 64
+
+
+async def test_account_validation_names_the_field(gateway, admin_key):
+    body = assert_problem(await gateway.post("/api/v1/gateway/accounts", json={"name": "x", "roles": ["wizard"]}, headers=bearer(admin_key)), 422)
+    assert body["errors"][0]["field"] == "roles"
+    assert_problem(await gateway.post("/api/v1/gateway/accounts/nope/keys", json={}, headers=bearer(admin_key)), 404)
+
+
+async def test_merged_openapi_and_asyncapi(gateway, admin_key):
+    openapi = (await gateway.get("/openapi.json")).json()
+    assert "/api/v1/echo/whoami" in openapi["paths"]
+    assert "/api/v1/gateway/accounts" in openapi["paths"]
+    asyncapi = (await gateway.get("/asyncapi.json")).json()
+    assert asyncapi["asyncapi"] == "3.0.0"
+    assert "sihub_gateway_account_created" in asyncapi["channels"]
+
+
+async def test_readyz_reports_the_service_that_is_down(gateway):
+    body = assert_problem(await gateway.get("/readyz"), 503)
+    assert body["checks"]["service:down"]["ok"] is False
+    assert body["checks"]["service:echo"]["ok"] is True
+    assert body["checks"]["database"]["ok"] is True
