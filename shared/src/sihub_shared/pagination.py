@@ -1,0 +1,34 @@
+"""Cursor pagination: the cursor is the opaque (base64url JSON) sort key of the last item sent."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from sihub_shared.errors import ProblemError
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        position = json.loads(base64.urlsafe_b64decode(padded))
+    except (binascii.Error, ValueError) as exc:
+        raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
+    if not isinstance(position, dict):
+        raise ProblemError.for_field("cursor", "not a cursor this API gave out")
+    return position

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+from sihub_shared.concurrency import check_if_match, etag
+from sihub_shared.errors import PreconditionFailed, PreconditionRequired, ProblemError
+from sihub_shared.pagination import decode_cursor, encode_cursor
+from sihub_shared.settings import async_database_url
+
+
+def test_if_match_required_stale_and_current():
+    with pytest.raises(PreconditionRequired):
+        check_if_match(None, 3)
+    with pytest.raises(PreconditionFailed) as stale:
+        check_if_match(etag(2), 3)
+    assert stale.value.extensions["current_etag"] == '"3"'
+    check_if_match(etag(3), 3)
+    check_if_match('W/"3"', 3)
+    check_if_match("*", 3)
+
+
+def test_cursor_round_trip_and_garbage():
+    position = {"name": "소셜캠퍼스 온", "id": "a-1"}
+    assert decode_cursor(encode_cursor(position)) == position
+    with pytest.raises(ProblemError) as bad:
+        decode_cursor("not-a-cursor!")
+    assert bad.value.errors[0]["field"] == "cursor"
+
+
+def test_database_urls_get_async_drivers():
+    assert async_database_url("sqlite:///var/x.db") == "sqlite+aiosqlite:///var/x.db"
+    assert async_database_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
+    with pytest.raises(ValueError):
+        async_database_url("mysql://u@h/db")
