@@ -1,0 +1,151 @@
+"""The embedded stack: a nats-server child, every service as a child process on SQLite files
+under one data folder, the gateway in front, an admin key, and the demo data loaded through the
+public API. Services are declared here as data; the stack launches their console scripts and
+never imports them."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from sihub_shared.natsserver import NatsServer
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    port: int
+    loads_demo: bool = True
+
+
+DEFAULT_SERVICES = (
+    ServiceSpec("registry", 8101),
+    ServiceSpec("indicators", 8102),
+)
+
+
+@dataclass
+class Ports:
+    gateway: int = 8000
+    nats: int = 14222
+    services: dict[str, int] | None = None
+
+    def of(self, spec: ServiceSpec) -> int:
+        return (self.services or {}).get(spec.name, spec.port)
+
+
+class Stack:
+    def __init__(self, var: Path, ports: Ports, services: tuple[ServiceSpec, ...] = DEFAULT_SERVICES,
+                 echo=print) -> None:  # noqa: ANN001 - any print-like callable
+        self.var = var.resolve()
+        self.ports = ports
+        self.services = services
+        self.echo = echo
+        self.nats = NatsServer(self.var / "nats", port=ports.nats, log_file=self.var / "logs" / "nats.log")
+        self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    @property
+    def admin_key_file(self) -> Path:
+        return self.var / "admin.key"
+
+    def _identity_secret(self) -> str:
+        path = self.var / "identity.secret"
+        if not path.exists():
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def _env(self, service: str, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SIHUB_DATABASE_URL": f"sqlite:///{self.var / f'{service}.db'}",
+            "SIHUB_NATS_URL": self.nats.url,
+            "SIHUB_IDENTITY_SECRET": self._identity_secret(),
+            "SIHUB_RUN_WORKERS": "true",
+            **extra,
+        }
+
+    def _command(self, service: str) -> str:
+        return str(Path(sys.executable).parent / f"sihub-{service}")
+
+    def _run(self, service: str, *args: str, env: dict[str, str]) -> None:
+        subprocess.run([self._command(service), *args], env=env, check=True)
+
+    def _spawn(self, service: str, port: int, env: dict[str, str]) -> None:
+        log = open(self.var / "logs" / f"{service}.log", "ab")  # noqa: SIM115 - lives as long as the child
+        process = subprocess.Popen(
+            [self._command(service), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.processes.append((service, process))
+
+    def start(self) -> None:
+        (self.var / "logs").mkdir(parents=True, exist_ok=True)
+        self.echo(f"nats-server   {self.nats.url}  (JetStream in {self.var / 'nats'})")
+        self.nats.start()
+        upstreams = {}
+        for spec in self.services:
+            env = self._env(spec.name)
+            self._run(spec.name, "migrate", env=env)
+            self._spawn(spec.name, self.ports.of(spec), env)
+            upstreams[spec.name] = f"http://127.0.0.1:{self.ports.of(spec)}"
+        gateway_env = self._env("gateway", SIHUB_UPSTREAMS=json.dumps(upstreams))
+        self._run("gateway", "migrate", env=gateway_env)
+        self._run("gateway", "bootstrap-admin", "--key-file", str(self.admin_key_file), env=gateway_env)
+        self._spawn("gateway", self.ports.gateway, gateway_env)
+        self.wait_ready()
+
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        last = "no answer"
+        while time.monotonic() < deadline:
+            for name, process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.var / 'logs' / (name + '.log')}")
+            try:
+                response = httpx.get(self.gateway_url + "/readyz", timeout=2)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as exc:
+                last = repr(exc)
+            time.sleep(0.3)
+        raise TimeoutError(f"the stack was not ready within {timeout_s}s: {last}")
+
+    def load_demo(self) -> None:
+        for spec in self.services:
+            if spec.loads_demo:
+                self.echo(f"loading demo data: {spec.name}")
+                self._run(spec.name, "load-demo", "--gateway", self.gateway_url,
+                          "--key-file", str(self.admin_key_file), env=self._env(spec.name))
+
+    def stop(self) -> None:
+        for _, process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name, process in reversed(self.processes):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.echo(f"{name} did not stop in time; killing it")
+                process.kill()
+        self.processes.clear()
+        self.nats.stop()
+
+    def wipe(self) -> None:
+        shutil.rmtree(self.var, ignore_errors=True)
