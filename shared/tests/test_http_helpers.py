@@ -32,3 +32,27 @@ def test_database_urls_get_async_drivers():
     assert async_database_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
     with pytest.raises(ValueError):
         async_database_url("mysql://u@h/db")
+
+
+async def test_concurrent_migrations_on_postgres_take_turns(tmp_path):
+    """Two replicas migrating one PostgreSQL database at once: both succeed, schema applied once."""
+    import asyncio
+    from pathlib import Path
+
+    import asyncpg
+
+    from sihub_shared.migrations import upgrade
+    from sihub_shared.testing import create_postgres_database, drop_postgres_database, reachable_postgres_or_skip
+
+    admin = await reachable_postgres_or_skip()
+    url = await create_postgres_database(admin)
+    migrations = Path(__file__).parents[2] / "services" / "gateway" / "src" / "sihub_gateway" / "migrations"
+    try:
+        # Without the lock the two collide (and hang): the timeout turns that into a failure.
+        await asyncio.wait_for(asyncio.gather(upgrade(migrations, url), upgrade(migrations, url)), 30)
+        connection = await asyncpg.connect(url)
+        versions = await connection.fetch("SELECT version_num FROM alembic_version")
+        await connection.close()
+        assert [row["version_num"] for row in versions] == ["0001"]
+    finally:
+        await drop_postgres_database(admin, url)

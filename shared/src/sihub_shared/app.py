@@ -49,7 +49,8 @@ class Workers:
     async def _start_when_connected(self) -> None:
         await self.bus.wait_connected()
         await ensure_stream(self.bus.jetstream, self.settings.service_name,
-                            duplicate_window_s=self.settings.stream_duplicate_window_s)
+                            duplicate_window_s=self.settings.stream_duplicate_window_s,
+                            replicas=self.settings.stream_replicas)
         self.tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for consumer in self.consumers:
             self.tasks.append(asyncio.create_task(consumer.run(), name=consumer.subscription.name))

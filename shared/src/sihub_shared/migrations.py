@@ -13,13 +13,14 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from sihub_shared.settings import async_database_url
 
 # Dated file names, so the history reads in order: 2026_11_23_0700_initial.py
+MIGRATION_LOCK = 0x51_4855_42  # "sihub": one advisory lock id for every service's migrations
 FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
 
 
@@ -36,6 +37,9 @@ async def upgrade(script_location: Path, database_url: str, revision: str = "hea
     engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together take turns; the later ones find nothing left to do.
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await connection.run_sync(_upgrade_on, config, revision)
     finally:
         await engine.dispose()

@@ -34,6 +34,7 @@ class ServiceSettings(BaseSettings):
     run_workers: bool = True
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     stream_duplicate_window_s: int = Field(default=600, ge=1)
+    stream_replicas: int = Field(default=1, ge=1, le=5)
 
     @field_validator("database_url")
     @classmethod
