@@ -6,7 +6,6 @@ import asyncio
 import json
 
 import pytest
-from nats.js.api import DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from sihub_shared.db import Database
@@ -16,6 +15,7 @@ from sihub_shared.events.envelope import CloudEvent
 from sihub_shared.events.relay import OutboxRelay
 from sihub_shared.events.streams import ensure_stream
 from sihub_shared.settings import async_database_url
+from sihub_shared.testing import read_stream
 
 from sihub_shared.testing.ledger import (
     STREAM,
@@ -48,20 +48,7 @@ async def bus(fresh_nats_server):
 
 
 async def stream_messages(bus: EventBus) -> list[CloudEvent]:
-    """Everything on the ledger stream, read by an ephemeral ordered consumer."""
-    info = await bus.jetstream.stream_info(STREAM)
-    total = info.state.messages
-    events: list[CloudEvent] = []
-    if total == 0:
-        return events
-    subscription = await bus.jetstream.subscribe(
-        "sihub.ledger.>", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
-    )
-    while len(events) < total:
-        message = await subscription.next_msg(timeout=5)
-        events.append(CloudEvent.model_validate_json(message.data))
-    await subscription.unsubscribe()
-    return events
+    return await read_stream(bus.jetstream, STREAM, "sihub.ledger.>")
 
 
 async def test_committed_change_publishes_exactly_one_event(database, bus):

@@ -217,3 +217,42 @@ async def test_readyz_reports_the_service_that_is_down(gateway):
     assert body["checks"]["service:down"]["ok"] is False
     assert body["checks"]["service:echo"]["ok"] is True
     assert body["checks"]["database"]["ok"] is True
+
+
+async def test_account_and_key_events_go_out_through_the_outbox_without_secrets(tmp_path, nats_server):
+    from sihub_shared.events.contracts import stream_name
+    from sihub_shared.testing import read_stream
+    from sihub_shared.testing.ledger import wait_until
+
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    await upgrade(MIGRATIONS, url)
+    settings = GatewaySettings(database_url=url, nats_url=nats_server.url, identity_secret=TEST_IDENTITY_SECRET)
+    app = create_app(settings)
+    async with app_client(app) as client:
+        from sihub_gateway.accounts.schemas import AccountCreate, ApiKeyCreate
+        from sihub_gateway.accounts.service import AccountService
+
+        async with app.state.database.session() as session:
+            service = AccountService(session)
+            admin = await service.create_account(AccountCreate(name="admins", roles=["admin"]))
+            await session.flush()
+            admin_key = (await service.issue_key(admin.id, ApiKeyCreate(label="admin"))).key
+        key = await make_key(client, admin_key, "partner", name="Toyota Foundation")
+        js = app.state.bus.jetstream
+
+        async def all_published() -> bool:
+            try:
+                return len(await read_stream(js, stream_name("gateway"), "sihub.gateway.>")) >= 4
+            except Exception:  # noqa: BLE001 - the stream may not exist yet
+                return False
+
+        await wait_until(all_published, timeout_s=20)
+        events = await read_stream(js, stream_name("gateway"), "sihub.gateway.>")
+    types = [e.type for e in events if e.subject in (admin.id,) or e.data.get("account", {}).get("name") == "Toyota Foundation" or e.type.endswith("issued.v1")]
+    assert "org.sihub.gateway.account.created.v1" in types
+    assert "org.sihub.gateway.api_key.issued.v1" in types
+    created = [e for e in events if e.type == "org.sihub.gateway.account.created.v1"]
+    assert {e.data["account"]["name"] for e in created} >= {"admins", "Toyota Foundation"}
+    for event in events:
+        assert key not in event.model_dump_json() and admin_key not in event.model_dump_json()
+        assert "secret_hash" not in event.model_dump_json()

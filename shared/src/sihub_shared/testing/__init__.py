@@ -108,3 +108,25 @@ def identity_headers(
         roles=frozenset(roles or (Role.partner,)),
     )
     return {IDENTITY_HEADER: sign_identity(identity, TEST_IDENTITY_SECRET)}
+
+
+async def read_stream(js, stream: str, subjects: str) -> list:  # noqa: ANN001 - nats-py JetStreamContext
+    """Every message now on `stream` (matching `subjects`) as CloudEvents, via an ephemeral ordered consumer."""
+    from nats.js.api import DeliverPolicy
+
+    from sihub_shared.events.envelope import CloudEvent
+
+    total = (await js.stream_info(stream)).state.messages
+    events: list[CloudEvent] = []
+    if total == 0:
+        return events
+    subscription = await js.subscribe(subjects, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+    try:
+        while len(events) < total:
+            message = await subscription.next_msg(timeout=5)
+            events.append(CloudEvent.model_validate_json(message.data))
+    except TimeoutError:
+        pass  # fewer matched `subjects` than the stream holds
+    finally:
+        await subscription.unsubscribe()
+    return events
