@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from nats.js import JetStreamContext
 from nats.js.errors import APIError
 from prometheus_client import Counter
 from sqlalchemy import Row, event, select, update
@@ -45,6 +46,8 @@ class OutboxRelay:
         self.idle_wait_s = idle_wait_s
         self.ack_timeout_s = ack_timeout_s
         self._wake = asyncio.Event()
+        self._js: JetStreamContext | None = None
+        self._js_client: object | None = None
         # A commit that wrote outbox rows wakes the relay at once instead of at its next poll.
         event.listen(database.sync_session_class, "after_commit", self._after_commit)
 
@@ -93,14 +96,32 @@ class OutboxRelay:
         )
         return (await session.exec(claim)).all()
 
+    def _jetstream(self) -> JetStreamContext:
+        """One JetStream context for the relay's life. Each context subscribes a reply inbox of its
+        own on its first `publish_async` and never unsubscribes it: a context per batch leaked one
+        subscription per batch (hundreds a second under a steady trickle of commits), and every
+        one of them was replayed to the server on each reconnect."""
+        client = self.bus.client
+        if self._js is None or self._js_client is not client:
+            self._js, self._js_client = self.bus.jetstream, client
+        return self._js
+
     async def publish(self, rows: Sequence[Row[Any]]) -> None:
         """One async publish per row, then wait for every ack: a batch costs about one round trip."""
-        js = self.bus.jetstream
-        acks = [
-            await js.publish_async(row.subject, row.body, headers={"Nats-Msg-Id": row.event_id})
-            for row in rows
-        ]
-        await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout_s)
+        js = self._jetstream()
+        acks: list[asyncio.Future[Any]] = []
+        try:
+            for row in rows:
+                acks.append(
+                    await js.publish_async(row.subject, row.body, headers={"Nats-Msg-Id": row.event_id})
+                )
+            await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout_s)
+        except BaseException:
+            # The context outlives the batch: an ack that will never come must not keep its slot
+            # in the context's pending-publish semaphore (cancelling a done future does nothing).
+            for ack in acks:
+                ack.cancel()
+            raise
 
     async def mark_published(self, session: AsyncSession, rows: Sequence[Row[Any]]) -> None:
         await session.exec(

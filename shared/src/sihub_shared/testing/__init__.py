@@ -38,15 +38,43 @@ async def _postgres_reachable(url: str) -> bool:
     return True
 
 
+_container_url: str | None = None
+
+
+def _postgres_in_a_container() -> str | None:
+    """A PostgreSQL 15 container for the session, where a Docker engine answers; else None."""
+    global _container_url
+    if _container_url is not None:
+        return _container_url
+    try:
+        import atexit
+
+        import docker
+        from testcontainers.postgres import PostgresContainer
+
+        docker.from_env().ping()
+    except Exception:  # noqa: BLE001 - no engine (the usual case here): nothing to start
+        return None
+    container = PostgresContainer("postgres:15", driver=None)
+    container.start()
+    atexit.register(container.stop)
+    _container_url = container.get_connection_url()
+    return _container_url
+
+
 async def reachable_postgres_or_skip() -> str:
-    """The admin URL of a reachable PostgreSQL; skips the test where there is none (fails when CI=true)."""
+    """The admin URL of a reachable PostgreSQL (TEST_DATABASE_URL, 127.0.0.1:5432, or a container
+    where Docker runs); skips the test where there is none, and fails instead when CI=true."""
     url = postgres_admin_url()
-    if not await _postgres_reachable(url):
-        message = f"PostgreSQL not reachable at {url}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
-        pytest.skip(message)
-    return url
+    if await _postgres_reachable(url):
+        return url
+    container_url = _postgres_in_a_container()
+    if container_url is not None and await _postgres_reachable(container_url):
+        return container_url
+    message = f"PostgreSQL not reachable at {url}, and no Docker engine for a container"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
+    pytest.skip(message)
 
 
 async def create_postgres_database(admin_url: str) -> str:
