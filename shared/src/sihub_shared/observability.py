@@ -121,6 +121,7 @@ class BodySizeLimitMiddleware:
             status=413,
             title="Payload too large",
             detail=f"the request body is over the limit of {self.max_bytes} bytes",
+            errors=[{"field": "body", "in": "body", "message": f"over {self.max_bytes} bytes"}],
             max_bytes=self.max_bytes,
         )
         await response(scope, receive, send)

@@ -1,13 +1,17 @@
 """Forwarding `/api/v1/<service>/...` to the service, with the caller's identity signed in.
 
-One long-lived pooled httpx client for the life of the process: connection set-up per request
-is what makes a naive proxy slow (see bench/bench_gateway.py for the measured difference).
+One long-lived connection pool for the life of the process: connection set-up per request is
+what makes a naive proxy slow (see bench/bench_gateway.py for the measured difference). Forwarded
+requests go straight to httpcore's pool rather than through an httpx client: httpx's request and
+URL models, redirect and auth layers cost ~0.5 ms of CPU per request here (bench/README.md), and
+its client-wide cookie jar would hand one caller's upstream cookies to the next caller.
 """
 
 from __future__ import annotations
 
 import time
 
+import httpcore
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -18,14 +22,16 @@ from sihub_shared.identity import IDENTITY_HEADER, Identity, sign_identity
 
 # Never passed on: hop-by-hop headers, the caller's key, and anything claiming an identity.
 _DROPPED_REQUEST_HEADERS = frozenset(
-    {"host", "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-     "trailer", "transfer-encoding", "upgrade", "authorization", "content-length",
-     "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
-     "x-forwarded-user", "x-remote-user", "x-user", "x-user-id", "x-account-id", "x-roles"}
+    {b"host", b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
+     b"trailer", b"transfer-encoding", b"upgrade", b"authorization", b"content-length",
+     b"forwarded", b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto", b"x-real-ip",
+     b"x-forwarded-user", b"x-remote-user", b"x-user", b"x-user-id", b"x-account-id", b"x-roles"}
 )
 _DROPPED_RESPONSE_HEADERS = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "x-request-id"}
+    {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
+     b"x-request-id"}
 )
+_BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
 class UpstreamUnavailable(ProblemError):
@@ -58,42 +64,63 @@ class IdentityTokens:
 class Forwarder:
     def __init__(self, upstreams: dict[str, str], *, timeout_s: float, max_connections: int) -> None:
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
-        self.client = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            timeout=httpx.Timeout(timeout_s, connect=3.0),
+        self._origins = {name: httpcore.URL(url) for name, url in self.upstreams.items()}
+        self.pool = httpcore.AsyncConnectionPool(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them under a request.
+            keepalive_expiry=4.0,
         )
+        self.timeouts = {"connect": 3.0, "read": timeout_s, "write": timeout_s, "pool": timeout_s}
+        # The gateway's own calls to the services (their documents, their readiness).
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0))
 
     async def forward(self, request: Request, service: str, identity_token: str) -> StreamingResponse:
-        base = self.upstreams[service]
-        url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        origin = self._origins[service]
+        # The path exactly as the caller encoded it, after the upstream's own path, if any.
+        target = origin.target.rstrip(b"/") + request.scope.get("raw_path", request.url.path.encode())
+        if query := request.scope.get("query_string"):
+            target += b"?" + query
+        body = await request.body()
         headers = [
-            (name, value) for name, value in request.headers.items()
-            if name not in _DROPPED_REQUEST_HEADERS and not name.startswith("x-sihub-")
+            (name, value) for name, value in request.headers.raw
+            if name.lower() not in _DROPPED_REQUEST_HEADERS and not name.lower().startswith(b"x-sihub-")
         ]
         client_host = request.client.host if request.client else ""
         headers += [
-            (IDENTITY_HEADER, identity_token),
-            ("x-request-id", request.state.request_id),
-            ("x-forwarded-for", client_host),
-            ("x-forwarded-proto", request.url.scheme),
+            (b"host", origin.host + (b":%d" % origin.port if origin.port else b"")),
+            (IDENTITY_HEADER.encode(), identity_token.encode()),
+            (b"x-request-id", request.state.request_id.encode("latin-1")),
+            (b"x-forwarded-for", client_host.encode()),
+            (b"x-forwarded-proto", request.url.scheme.encode()),
         ]
-        upstream_request = self.client.build_request(
-            request.method, url, headers=headers, content=await request.body()
+        if body or request.method not in _BODYLESS_METHODS:
+            headers.append((b"content-length", str(len(body)).encode()))
+        upstream_request = httpcore.Request(
+            request.method,
+            httpcore.URL(scheme=origin.scheme, host=origin.host, port=origin.port, target=target),
+            headers=headers,
+            content=body,
+            extensions={"timeout": self.timeouts},
         )
         try:
-            response = await self.client.send(upstream_request, stream=True)
-        except httpx.ConnectTimeout as exc:
+            response = await self.pool.handle_async_request(upstream_request)
+        except httpcore.ConnectTimeout as exc:
             raise UpstreamUnavailable(f"the {service} service does not answer", service=service) from exc
-        except httpx.TimeoutException as exc:
+        except httpcore.TimeoutException as exc:
             raise UpstreamTimeout(f"the {service} service took too long to answer", service=service) from exc
-        except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+        except (httpcore.ConnectError, httpcore.RemoteProtocolError) as exc:
             raise UpstreamUnavailable(f"the {service} service is unavailable", service=service) from exc
-        return StreamingResponse(
-            response.aiter_raw(),
-            status_code=response.status_code,
-            headers={k: v for k, v in response.headers.items() if k not in _DROPPED_RESPONSE_HEADERS},
-            background=BackgroundTask(response.aclose),
+        forwarded = StreamingResponse(
+            response.aiter_stream(), status_code=response.status, background=BackgroundTask(response.aclose)
         )
+        # Raw pairs, so that repeated headers (Set-Cookie, Link) all come through.
+        forwarded.raw_headers = [
+            (name.lower(), value) for name, value in response.headers
+            if name.lower() not in _DROPPED_RESPONSE_HEADERS
+        ]
+        return forwarded
 
     async def close(self) -> None:
+        await self.pool.aclose()
         await self.client.aclose()
