@@ -7,6 +7,7 @@ without normalisation; the validators return display names.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pycountry
 
@@ -23,13 +24,24 @@ class FieldError(ValueError):
         self.message = message
 
 
+# pycountry's look-ups are slow for a bulk import that checks every row's place.
+@lru_cache(maxsize=512)
+def _country(code: str):  # noqa: ANN202 - a pycountry record or None
+    return pycountry.countries.get(alpha_2=code)
+
+
+@lru_cache(maxsize=8192)
+def _subdivision(code: str):  # noqa: ANN202 - a pycountry record or None
+    return pycountry.subdivisions.get(code=code)
+
+
 def validate_country(code: str, field: str = "country") -> str:
     """The display name of an ISO 3166-1 alpha-2 country code, or FieldError."""
     if not isinstance(code, str) or not _COUNTRY_CODE.fullmatch(code):
         raise FieldError(
             field, f"{code!r} is not an ISO 3166-1 alpha-2 code (two upper-case letters)"
         )
-    country = pycountry.countries.get(alpha_2=code)
+    country = _country(code)
     if country is None:
         raise FieldError(field, f"{code!r} is not an assigned ISO 3166-1 country code")
     return getattr(country, "common_name", None) or country.name
@@ -43,7 +55,7 @@ def validate_region(country: str, region: str, field: str = "region") -> str:
     country_name = validate_country(country)
     if not isinstance(region, str) or not _REGION_CODE.fullmatch(region):
         raise FieldError(field, f"{region!r} is not an ISO 3166-2 code such as 'KR-26'")
-    subdivision = pycountry.subdivisions.get(code=region)
+    subdivision = _subdivision(region)
     if subdivision is None:
         raise FieldError(field, f"{region!r} is not an ISO 3166-2 subdivision code")
     if subdivision.country_code != country:

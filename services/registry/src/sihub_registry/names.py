@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Annotated
@@ -52,6 +54,11 @@ def normalise_lang(tag: str, field: str = "lang") -> str:
     """A BCP 47 tag in its canonical case (zh-hans-tw → zh-Hans-TW), or FieldError."""
     if not isinstance(tag, str) or not _LANG_TAG.fullmatch(tag):
         raise FieldError(field, f"{tag!r} is not a BCP 47 language tag such as 'ko' or 'zh-Hans'")
+    return _canonical_tag(tag)
+
+
+@lru_cache(maxsize=1024)  # a bulk import repeats a handful of tags on every row
+def _canonical_tag(tag: str) -> str:
     subtags = tag.lower().split("-")
     canonical = [subtags[0]]
     after_singleton = False
@@ -168,6 +175,7 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
 )
 
 
+@lru_cache(maxsize=8192)  # per character, in the hot loop of every import
 def _script(char: str) -> str | None:
     """The script of a character indexed as characters (Han, kana, Hangul, Thai and its
     neighbours), None for word-indexed scripts, digits and punctuation."""
@@ -211,8 +219,12 @@ def _bigrams(letters: Sequence[str]) -> list[str]:
     return [a + b for a, b in pairwise(letters)]
 
 
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]")
+
+
+@lru_cache(maxsize=65536)  # mostly single Han or Hangul syllables, which repeat across names
 def _ascii_word(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", anyascii(text).lower())
+    return _NOT_ASCII_WORD.sub("", anyascii(text).lower())
 
 
 def _word_tokens(spaced: str) -> list[str]:
@@ -271,9 +283,16 @@ _SCRIPT_LEGAL_FORMS: tuple[tuple[str, str], ...] = tuple(
 )
 
 
+# The same phrases by first token (longest first), so that a token is compared only with the
+# phrases it can start.
+_LATIN_LEGAL_PHRASES_BY_FIRST: Mapping[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+for _phrase, _concept in _LATIN_LEGAL_PHRASES:
+    _LATIN_LEGAL_PHRASES_BY_FIRST[_phrase[0]].append((_phrase, _concept))
+
+
 def _legal_phrase_at(tokens: Sequence[str], start: int) -> tuple[int, str] | None:
     """The longest legal-form phrase starting at `start`: (its length in tokens, its concept)."""
-    for phrase, concept in _LATIN_LEGAL_PHRASES:
+    for phrase, concept in _LATIN_LEGAL_PHRASES_BY_FIRST.get(tokens[start], ()):
         if tuple(tokens[start : start + len(phrase)]) == phrase:
             return len(phrase), concept
     return None
@@ -299,8 +318,21 @@ def legal_forms(value: str) -> frozenset[str]:
     """The legal-form concepts ("foundation", "company", …) a name carries, in any script."""
     text = fold(value)
     spaced, _ = _split(text)
-    concepts = {concept for _, concept in _merge_legal_phrases(_word_tokens(spaced)) if concept}
-    concepts.update(concept for surface, concept in _SCRIPT_LEGAL_FORMS if surface in text)
+    return _legal_concepts(text, _word_tokens(spaced))
+
+
+# The script legal forms by first character: a text is searched only for the forms that can
+# start with one of its characters.
+_SCRIPT_LEGAL_FORMS_BY_FIRST: Mapping[str, list[tuple[str, str]]] = defaultdict(list)
+for _surface, _concept in _SCRIPT_LEGAL_FORMS:
+    _SCRIPT_LEGAL_FORMS_BY_FIRST[_surface[0]].append((_surface, _concept))
+
+
+def _legal_concepts(text: str, tokens: Sequence[str]) -> frozenset[str]:
+    """legal_forms() of a folded text and its word tokens."""
+    concepts = {concept for _, concept in _merge_legal_phrases(tokens) if concept}
+    for char in set(text).intersection(_SCRIPT_LEGAL_FORMS_BY_FIRST):
+        concepts.update(concept for surface, concept in _SCRIPT_LEGAL_FORMS_BY_FIRST[char] if surface in text)
     return frozenset(concepts)
 
 
@@ -332,7 +364,7 @@ def _name_terms(value: str) -> set[str]:
     spaced, runs = _split(text)
     tokens = _word_tokens(spaced)
     terms = set(tokens)
-    terms.update(legal_forms(value))
+    terms.update(_legal_concepts(text, tokens))
     for run in runs:
         letters = _letters(run)
         terms.update(letters)

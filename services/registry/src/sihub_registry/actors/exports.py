@@ -1,0 +1,173 @@
+"""Actor exports, streamed a batch at a time: JSON (the public state), CSV (the import columns,
+so an export imports elsewhere), and an HSDS 3 organisations document.
+
+HSDS 3 (Open Referral) mapping: organization ← actor (name = the first name, alternate_name = the
+next ones joined by " / ", description = the English or first description, legal_status = the
+kind's label, year_incorporated = founded_year); organization_identifiers ← identifiers
+(identifier_scheme is the org-id.guide code); one service per offered capability (or one
+service named after the actor when it offers nothing) whose service_areas carry the actor's
+ISO 3166-2 region code (its ISO 3166-1 country code when no region is known) as a text extent.
+Ids of nested objects are UUIDv5 of the actor id, so that repeated exports agree.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlmodel import select
+
+from sihub_registry.actors.formats import CsvWriter, csv_header, csv_row
+from sihub_registry.actors.models import Actor
+from sihub_registry.actors.repository import ActorFilters, ActorRepository, filtered
+from sihub_registry.actors.schemas import ActorState
+from sihub_registry.geography import regions_of
+from sihub_registry.taxonomy.terms import (
+    ACTOR_KIND_LABELS,
+    CAPABILITY_LABELS,
+    ISSUE_AREAS,
+    ActorKind,
+    Capability,
+    IssueArea,
+)
+from sihub_shared.db import Database
+
+PLATFORM_LANGS = ["en", "ko", "ja", "zh-Hans", "th"]
+HSDS_VERSION = "3.0"
+
+
+async def export_json(database: Database, filters: ActorFilters) -> AsyncIterator[bytes]:
+    yield b"["
+    first = True
+    async with database.session() as session:
+        async for batch in ActorRepository(session).stream(filters):
+            parts = [ActorState.model_validate(actor).model_dump_json() for actor in batch]
+            chunk = ",".join(parts)
+            yield ((b"" if first else b",") + chunk.encode())
+            first = False
+    yield b"]"
+
+
+async def export_csv(database: Database, filters: ActorFilters) -> AsyncIterator[bytes]:
+    async with database.session() as session:
+        name_langs, description_langs = await _languages(session, filters)
+        writer = CsvWriter()
+        yield writer.rows([csv_header(name_langs, description_langs)]).encode()
+        async for batch in ActorRepository(session).stream(filters):
+            yield writer.rows(csv_row(a, name_langs, description_langs) for a in batch).encode()
+
+
+async def _languages(session: Any, filters: ActorFilters) -> tuple[list[str], list[str]]:
+    """Every language the selected actors have a name or a description in: the CSV's columns."""
+    names: set[str] = set()
+    descriptions: set[str] = set()
+    query = filtered(select(Actor.names, Actor.descriptions), filters)
+    for actor_names, actor_descriptions in (await session.exec(query)).all():
+        names.update(n["lang"] for n in actor_names)
+        descriptions.update(d["lang"] for d in actor_descriptions)
+
+    def ordered(langs: set[str]) -> list[str]:
+        return [lang for lang in PLATFORM_LANGS if lang in langs] + sorted(langs - set(PLATFORM_LANGS))
+
+    return ordered(names), ordered(descriptions)
+
+
+def _nested_id(actor_id: str, *parts: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(actor_id), "/".join(parts)))
+
+
+_IDENTIFIER_TYPES = {"KR-BRN": "tax", "JP-JCN": "company", "CN-USCI": "company", "SG-ACRA": "company", "TH-TIN": "tax"}
+
+
+def hsds_organization(actor: Actor, base_url: str) -> dict[str, Any]:
+    names = [n["value"] for n in actor.names]
+    english = [d["value"] for d in actor.descriptions if d["lang"] == "en"]
+    description = (english or [d["value"] for d in actor.descriptions] or [""])[0]
+    area_code = actor.region or actor.country
+    area_name = regions_of(actor.country).get(actor.region, area_code) if actor.region else actor.country
+    services = [
+        (claim["capability"], CAPABILITY_LABELS[Capability(claim["capability"])], claim.get("detail") or "")
+        for claim in actor.offers
+    ] or [("activities", names[0], description)]
+    return {
+        "id": actor.id,
+        "name": names[0],
+        "alternate_name": " / ".join(names[1:]) or None,
+        "description": description,
+        "website": actor.website,
+        "year_incorporated": actor.founded_year,
+        "legal_status": ACTOR_KIND_LABELS[ActorKind(actor.kind)],
+        "uri": f"{base_url}/api/v1/registry/actors/{actor.id}",
+        "organization_identifiers": [
+            {
+                "id": _nested_id(actor.id, "identifier", i["scheme"], i["value"]),
+                "organization_id": actor.id,
+                "identifier_scheme": i["scheme"],
+                "identifier_type": _IDENTIFIER_TYPES.get(i["scheme"], "registration"),
+                "identifier": i["value"],
+            }
+            for i in actor.identifiers
+        ],
+        "services": [
+            {
+                "id": (service_id := _nested_id(actor.id, "service", code)),
+                "organization_id": actor.id,
+                "name": name,
+                "description": detail,
+                "status": "active",
+                "service_areas": [
+                    {
+                        "id": _nested_id(actor.id, "service_area", code, area_code),
+                        "service_id": service_id,
+                        "name": area_name,
+                        "extent": area_code,
+                        "extent_type": "text",
+                        "uri": f"https://www.iso.org/obp/ui/#iso:code:3166:{area_code}",
+                    }
+                ],
+            }
+            for code, name, detail in services
+        ],
+        "attributes": [_issue_attribute(actor.id, area) for area in actor.issue_areas],
+        "metadata": [
+            {"id": _nested_id(actor.id, "metadata", str(actor.version)), "resource_id": actor.id,
+             "resource_type": "organization", "last_action_date": actor.updated_at.date().isoformat(),
+             "last_action_type": "update" if actor.version > 1 else "create", "field_name": "",
+             "previous_value": "", "replacement_value": "", "updated_by": "sihub registry"}
+        ],
+    }
+
+
+def _issue_attribute(actor_id: str, area: str) -> dict[str, Any]:
+    term_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://sihub.org/taxonomy/issue_area/{area}"))
+    label = ISSUE_AREAS[IssueArea(area)].labels.en
+    return {
+        "id": _nested_id(actor_id, "attribute", "issue_area", area),
+        "link_id": actor_id,
+        "link_type": "issue_area",
+        "link_entity": "organization",
+        "taxonomy_term_id": term_id,
+        "value": area,
+        "label": label,
+        "taxonomy_term": {"id": term_id, "code": area, "name": label, "description": label,
+                          "taxonomy": "sihub issue areas (mapped to SDGs)"},
+    }
+
+
+async def export_hsds(database: Database, filters: ActorFilters, base_url: str) -> AsyncIterator[bytes]:
+    async with database.session() as session:
+        repository = ActorRepository(session)
+        total = await repository.count(filters)
+        head = {"hsds_version": HSDS_VERSION, "total_items": total, "total_pages": 1, "page_number": 1,
+                "size": total, "first_page": True, "last_page": True, "empty": total == 0}
+        yield json.dumps(head, ensure_ascii=False)[:-1].encode() + b', "contents": ['
+        first = True
+        async for batch in repository.stream(filters):
+            chunk = ",".join(json.dumps(hsds_organization(a, base_url), ensure_ascii=False) for a in batch)
+            yield ((b"" if first else b",") + chunk.encode())
+            first = False
+    yield b"]}"
+
+

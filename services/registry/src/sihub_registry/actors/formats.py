@@ -1,0 +1,286 @@
+"""Actor files: reading an import (CSV or JSON, UTF-8 only) into payload dicts, and writing the
+same CSV columns back out.
+
+CSV columns (header row required, names case-insensitive, any order, unknown columns refused):
+
+    ref, kind, country, region, locality, founded_year, website, illustrative
+    name_<lang>          one column per language: name_en, name_ko, name_ja, name_zh-Hans, name_th, name_ko-Latn, ...
+    description_<lang>   likewise
+    issue_areas          codes separated by ";"           education;employment
+    offers, needs        capability[:detail] by ";"       funding:seed grants;mentoring
+    certifications       scheme:level[:valid_from[:valid_to]] by ";"   kr_certified_social_enterprise:job_provision:2019-05-01
+    identifiers          SCHEME:value by ";"              KR-BRN:1234567890;JP-JCN:...
+    contact_name, contact_role, contact_email, contact_phone   one contact
+
+Empty cells are absent values; a detail cannot contain ";". The read-only columns an export adds
+(id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere. Rows are numbered from 1 (the first
+row after the header); `line` in an error is the file line where that row ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sihub_registry.geography import FieldError
+from sihub_registry.names import normalise_lang
+from sihub_shared.errors import ProblemError
+
+SCALAR_COLUMNS = ("ref", "kind", "country", "region", "locality", "founded_year", "website", "illustrative")
+LIST_COLUMNS = ("issue_areas", "offers", "needs", "certifications", "identifiers")
+CONTACT_COLUMNS = ("contact_name", "contact_role", "contact_email", "contact_phone")
+# Columns an export writes that an import reads past, so that an export can be imported elsewhere.
+EXPORT_ONLY_COLUMNS = ("id", "sector", "version", "updated_at")
+MAX_ROWS = 100_000
+
+
+class UnsupportedMediaType(ProblemError):
+    status, title = 415, "Unsupported media type"
+
+
+@dataclass
+class ImportRecord:
+    row: int
+    payload: dict[str, Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    line: int | None = None
+
+
+def decode_utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        raise ProblemError(
+            f"the file is not UTF-8: byte 0x{body[exc.start]:02x} at offset {exc.start} (line {line}); "
+            "save it as UTF-8 and send it again",
+            errors=[{"field": "body", "message": f"not UTF-8 at byte offset {exc.start}", "line": line}],
+        ) from exc
+
+
+def media_format(content_type: str | None, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind in ("text/csv", "application/csv"):
+        return "csv"
+    if kind in ("application/json", "") or kind.endswith("+json"):
+        return "json"
+    raise UnsupportedMediaType(
+        f"cannot import {kind}: send text/csv or application/json (or ?format=csv|json)",
+        errors=[{"field": "Content-Type", "in": "header", "message": f"unsupported: {kind}"}],
+    )
+
+
+def parse_json(text: str) -> list[ImportRecord]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProblemError(
+            f"the body is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            errors=[{"field": "body", "message": exc.msg, "line": exc.lineno}],
+        ) from exc
+    if isinstance(document, dict) and isinstance(document.get("actors"), list):
+        document = document["actors"]
+    if not isinstance(document, list):
+        raise ProblemError.for_field("body", 'expected a JSON array of actors (or {"actors": [...]})')
+    _check_count(len(document))
+    records = []
+    for row, item in enumerate(document, start=1):
+        if isinstance(item, dict):
+            records.append(ImportRecord(row, item))
+        else:
+            records.append(ImportRecord(row, None, [{"row": row, "field": "body", "message": "each actor must be a JSON object"}]))
+    return records
+
+
+def _check_count(count: int) -> None:
+    if count == 0:
+        raise ProblemError.for_field("body", "no rows to import")
+    if count > MAX_ROWS:
+        raise ProblemError.for_field("body", f"{count} rows; send at most {MAX_ROWS} per request")
+
+
+def _column_key(raw: str) -> tuple[str, str | None]:
+    """A header cell → (column, language) with the language tag canonical; FieldError if unknown."""
+    name = raw.strip()
+    lowered = name.lower()
+    for prefix, column in (("name_", "names"), ("description_", "descriptions")):
+        if lowered.startswith(prefix):
+            return column, normalise_lang(name[len(prefix):], field=name)
+    if lowered in SCALAR_COLUMNS or lowered in LIST_COLUMNS or lowered in CONTACT_COLUMNS:
+        return lowered, None
+    if lowered in EXPORT_ONLY_COLUMNS:
+        return "ignored", lowered
+    raise FieldError(name or "(empty)", "unknown column")
+
+
+def parse_csv(text: str) -> list[ImportRecord]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ProblemError.for_field("body", "the CSV file is empty: it needs a header row")
+        columns: list[tuple[str, str | None]] = []
+        errors: list[dict[str, Any]] = []
+        for index, cell in enumerate(header):
+            try:
+                key = _column_key(cell)
+            except FieldError as error:
+                errors.append({"field": error.field, "message": error.message, "line": 1, "column": index + 1})
+                continue
+            if key in columns:
+                errors.append({"field": cell.strip(), "message": "column given twice", "line": 1, "column": index + 1})
+            columns.append(key)
+        if errors:
+            raise ProblemError("the CSV header names columns this import does not know", errors=errors,
+                               known=list(SCALAR_COLUMNS + LIST_COLUMNS + CONTACT_COLUMNS) + ["name_<lang>", "description_<lang>"])
+        if not any(c == "names" for c, _ in columns):
+            raise ProblemError.for_field("names", "the header has no name_<lang> column (e.g. name_en)")
+        records: list[ImportRecord] = []
+        for cells in reader:
+            if not cells or all(not c.strip() for c in cells):
+                continue  # blank lines are not rows
+            row = len(records) + 1
+            if len(records) >= MAX_ROWS:
+                _check_count(MAX_ROWS + 1)
+            if len(cells) != len(columns):
+                records.append(ImportRecord(row, None, [{
+                    "row": row, "line": reader.line_num, "field": "columns",
+                    "message": f"has {len(cells)} cells, the header has {len(columns)}",
+                }], reader.line_num))
+                continue
+            records.append(_csv_record(row, reader.line_num, columns, cells))
+    except csv.Error as exc:
+        raise ProblemError(
+            f"malformed CSV at line {reader.line_num}: {exc}",
+            errors=[{"field": "body", "line": reader.line_num, "row": reader.line_num - 1, "message": f"malformed CSV: {exc}"}],
+        ) from exc
+    _check_count(len(records))
+    return records
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _csv_record(row: int, line: int, columns: list[tuple[str, str | None]], cells: list[str]) -> ImportRecord:
+    payload: dict[str, Any] = {"names": [], "descriptions": []}
+    contact: dict[str, str] = {}
+    errors: list[dict[str, Any]] = []
+    for (column, lang), raw in zip(columns, cells, strict=True):
+        value = raw.strip()
+        if not value:
+            continue
+        if column == "ignored":
+            continue
+        if column in ("names", "descriptions"):
+            payload[column].append({"value": value, "lang": lang})
+        elif column in CONTACT_COLUMNS:
+            contact[column.removeprefix("contact_")] = value
+        elif column == "issue_areas":
+            payload[column] = _split(value)
+        elif column in ("offers", "needs"):
+            claims = []
+            for part in _split(value):
+                capability, _, detail = part.partition(":")
+                claims.append({"capability": capability.strip(), "detail": detail.strip() or None})
+            payload[column] = claims
+        elif column == "certifications":
+            certifications = []
+            for index, part in enumerate(_split(value)):
+                pieces = [p.strip() for p in part.split(":")]
+                if len(pieces) < 2 or len(pieces) > 4:
+                    errors.append({"row": row, "line": line, "field": f"certifications[{index}]",
+                                   "message": "write scheme:level[:valid_from[:valid_to]]"})
+                    continue
+                certification: dict[str, Any] = {"scheme": pieces[0], "level": pieces[1]}
+                if len(pieces) > 2 and pieces[2]:
+                    certification["valid_from"] = pieces[2]
+                if len(pieces) > 3 and pieces[3]:
+                    certification["valid_to"] = pieces[3]
+                certifications.append(certification)
+            payload[column] = certifications
+        elif column == "identifiers":
+            identifiers = []
+            for index, part in enumerate(_split(value)):
+                scheme, separator, number = part.partition(":")
+                if not separator:
+                    errors.append({"row": row, "line": line, "field": f"identifiers[{index}]",
+                                   "message": "write SCHEME:value, e.g. KR-BRN:1234567890"})
+                    continue
+                identifiers.append({"scheme": scheme.strip(), "value": number.strip()})
+            payload[column] = identifiers
+        else:
+            payload[column] = value
+    if contact:
+        payload["contacts"] = [contact]
+    return ImportRecord(row, payload, errors, line)
+
+
+def parse_upload(body: bytes, content_type: str | None, explicit_format: str | None) -> list[ImportRecord]:
+    kind = media_format(content_type, explicit_format)
+    text = decode_utf8(body)
+    return parse_csv(text) if kind == "csv" else parse_json(text)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def csv_header(name_langs: Iterable[str], description_langs: Iterable[str]) -> list[str]:
+    return (
+        ["id", "ref"]
+        + [f"name_{lang}" for lang in name_langs]
+        + [f"description_{lang}" for lang in description_langs]
+        + ["kind", "sector", "country", "region", "locality", "founded_year", "website", "illustrative"]
+        + list(LIST_COLUMNS)
+        + ["version", "updated_at"]
+    )
+
+
+def csv_row(actor: Any, name_langs: list[str], description_langs: list[str]) -> list[Any]:
+    names = {n["lang"]: n["value"] for n in reversed(actor.names)}
+    descriptions = {d["lang"]: d["value"] for d in reversed(actor.descriptions)}
+
+    def claims(items: list[dict[str, Any]]) -> str:
+        return ";".join(c["capability"] + (f":{c['detail']}" if c.get("detail") else "") for c in items)
+
+    def certification(c: dict[str, Any]) -> str:
+        parts = [c["scheme"], c["level"], c.get("valid_from") or "", c.get("valid_to") or ""]
+        return ":".join(parts).rstrip(":")
+
+    return (
+        [actor.id, actor.ref or ""]
+        + [names.get(lang, "") for lang in name_langs]
+        + [descriptions.get(lang, "") for lang in description_langs]
+        + [actor.kind, actor.sector, actor.country, actor.region or "", actor.locality or "",
+           actor.founded_year or "", actor.website or "", "true" if actor.illustrative else "false"]
+        + [";".join(actor.issue_areas), claims(actor.offers), claims(actor.needs),
+           ";".join(certification(c) for c in actor.certifications),
+           ";".join(f"{i['scheme']}:{i['value']}" for i in actor.identifiers)]
+        + [actor.version, actor.updated_at.isoformat()]
+    )
+
+
+class CsvWriter:
+    """Rows to CSV text, one chunk at a time (for streaming)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def rows(self, rows: Iterable[list[Any]]) -> str:
+        self.writer.writerows(rows)
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+
+def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,246 @@
+"""Bulk import of actors: every row is checked before anything is written; the answer names
+each bad row and field. Modes: `all` (default: nothing is written unless every row is valid),
+`partial` (valid rows are written, bad rows are reported as skipped), `validate` (check only).
+With `existing=skip`, rows whose `ref` is already registered are reported as existing instead
+of failing, so that re-running an import adds only what is new. An `Idempotency-Key` makes a
+re-sent request return the first answer without importing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_registry.actors.formats import ImportRecord, parse_upload
+from sihub_registry.actors.models import Actor, ActorFacet, ActorSearchTerm
+from sihub_registry.actors.repository import ActorRepository
+from sihub_registry.actors.rules import PreparedActor, prepare_actor
+from sihub_registry.actors.schemas import ActorCreate, ImportedRow, ImportReport
+from sihub_registry.common.access import ensure_writer
+from sihub_registry.common.rules import Problems, validation_problems
+from sihub_registry.common.types import new_id, utcnow
+from sihub_registry.events.bulk import record_many
+from sihub_registry.events.contracts import ActorCreated
+from sihub_registry.names import fold
+from sihub_shared.errors import Conflict, UnprocessableContent
+from sihub_shared.identity import Identity
+from sihub_shared.idempotency import request_hash, store_response, stored_response
+
+MAX_REPORTED_ERRORS = 1000
+PROGRESS_EVERY = 500
+
+# (phase: "checking" or "writing", rows done, rows in the phase): for a progress bar.
+Progress = Callable[[str, int, int], None]
+
+
+class ImportMode(StrEnum):
+    ALL = "all"
+    PARTIAL = "partial"
+    VALIDATE = "validate"
+
+
+class OnExisting(StrEnum):
+    ERROR = "error"
+    SKIP = "skip"
+
+
+class _Row:
+    __slots__ = ("record", "data", "prepared", "errors", "existing_id")
+
+    def __init__(self, record: ImportRecord) -> None:
+        self.record = record
+        self.data: ActorCreate | None = None
+        self.prepared: PreparedActor | None = None
+        self.errors: list[dict[str, Any]] = list(record.errors)
+        self.existing_id: str | None = None
+
+    def error(self, field: str, message: str) -> None:
+        entry: dict[str, Any] = {"row": self.record.row, "field": field, "message": message}
+        if self.record.line is not None:
+            entry["line"] = self.record.line
+        self.errors.append(entry)
+
+
+class ActorImporter:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repository = ActorRepository(session)
+
+    async def run(
+        self,
+        identity: Identity,
+        *,
+        body: bytes,
+        content_type: str | None,
+        explicit_format: str | None,
+        mode: ImportMode,
+        existing: OnExisting,
+        idempotency_key: str | None,
+        request_line: str,
+    ) -> tuple[int, dict[str, Any], bool]:
+        """(status, answer, replayed)."""
+        ensure_writer(identity)
+        fingerprint = request_hash(request_line, content_type or "", body)
+        if idempotency_key is not None:
+            stored = await stored_response(self.session, identity.account_id, idempotency_key, fingerprint)
+            if stored is not None:
+                return stored.status_code, stored.response, True
+        records = parse_upload(body, content_type, explicit_format)
+        report = await self.import_records(identity, records, mode, existing)
+        status = 200 if mode is ImportMode.VALIDATE else 201
+        answer = report.model_dump(mode="json")
+        if idempotency_key is not None and mode is not ImportMode.VALIDATE:
+            store_response(self.session, identity.account_id, idempotency_key, fingerprint, status, answer)
+            try:
+                await self.session.flush()
+            except IntegrityError as exc:  # the same key, at the same moment, in another request
+                raise Conflict(
+                    "a request with this Idempotency-Key is being processed; send it again later",
+                    errors=[{"field": "Idempotency-Key", "in": "header", "message": "in use"}],
+                ) from exc
+        return status, answer, False
+
+    async def import_records(
+        self, identity: Identity, records: Sequence[ImportRecord], mode: ImportMode, existing: OnExisting,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        rows = []
+        for record in records:
+            rows.append(self._check(record))
+            if progress and (len(rows) % PROGRESS_EVERY == 0 or len(rows) == len(records)):
+                progress("checking", len(rows), len(records))
+        self._mark_duplicates(rows)
+        await self._check_refs(rows, existing)
+        bad = [row for row in rows if row.errors]
+        if bad and mode is not ImportMode.PARTIAL:
+            errors = [e for row in bad for e in row.errors]
+            raise UnprocessableContent(
+                f"{len(bad)} of {len(rows)} rows are not valid; nothing was imported",
+                errors=errors[:MAX_REPORTED_ERRORS],
+                rows=len(rows),
+                invalid_rows=len(bad),
+                errors_truncated=len(errors) > MAX_REPORTED_ERRORS,
+            )
+        report = ImportReport(mode=mode.value, rows=len(rows), created=0)
+        report.skipped = [{"row": row.record.row, "errors": row.errors} for row in bad][:MAX_REPORTED_ERRORS]
+        for row in rows:
+            if row.existing_id is not None and not row.errors:
+                report.existing += 1
+                report.items.append(ImportedRow(row=row.record.row, id=row.existing_id, ref=row.data.ref if row.data else None, status="existing"))
+        if mode is ImportMode.VALIDATE:
+            return report
+        new = [row for row in rows if not row.errors and row.existing_id is None]
+        if progress:
+            progress("writing", 0, len(new))
+        try:
+            created = await self._write(identity, new)
+        except IntegrityError as exc:  # a ref taken by a concurrent request since it was checked
+            raise Conflict(
+                "a ref in this import was registered by another request meanwhile; nothing was imported",
+                errors=[{"field": "ref", "message": "taken meanwhile; send the import again"}],
+            ) from exc
+        if progress:
+            progress("writing", len(new), len(new))
+        report.created = len(created)
+        report.items.extend(created)
+        report.items.sort(key=lambda item: item.row)
+        return report
+
+    def _check(self, record: ImportRecord) -> _Row:
+        row = _Row(record)
+        if record.payload is None:
+            return row
+        try:
+            row.data = ActorCreate.model_validate(record.payload)
+        except ValidationError as exc:
+            for error in validation_problems(exc):
+                row.error(error["field"], error["message"])
+            self._check_the_rest(row, record.payload, {str(e["loc"][0]) for e in exc.errors() if e["loc"]})
+            return row
+        problems = Problems()
+        row.prepared = prepare_actor(row.data, problems)
+        for error in problems.errors:
+            row.error(error["field"], error["message"])
+        return row
+
+    @staticmethod
+    def _check_the_rest(row: _Row, payload: dict[str, Any], failed: set[str]) -> None:
+        """The rules for the fields that did parse, so that the answer names every bad field of
+        a row at once (unless a required field is among the failed ones: then there is no rest)."""
+        try:
+            rest = ActorCreate.model_validate({k: v for k, v in payload.items() if k not in failed})
+        except ValidationError:
+            return
+        problems = Problems()
+        prepare_actor(rest, problems)
+        for error in problems.errors:
+            if error["field"].split("[")[0].split(".")[0] not in failed:
+                row.error(error["field"], error["message"])
+
+    @staticmethod
+    def _mark_duplicates(rows: Sequence[_Row]) -> None:
+        """A row that repeats an earlier row's ref, identifier, or names (same country and region)."""
+        seen: dict[tuple[Any, ...], int] = {}
+        for row in rows:
+            if row.data is None or row.prepared is None or row.errors:
+                continue
+            values = row.prepared.values
+            keys: list[tuple[str, tuple[Any, ...]]] = []
+            if values["ref"] is not None:
+                keys.append(("ref", ("ref", values["ref"])))
+            for index, identifier in enumerate(values["identifiers"]):
+                keys.append((f"identifiers[{index}]", ("identifier", identifier["scheme"], identifier["value"])))
+            names = frozenset((n["lang"], fold(n["value"])) for n in values["names"])
+            keys.append(("names", ("names", values["country"], values["region"], names)))
+            for field, key in keys:
+                first = seen.get(key)
+                if first is not None:
+                    row.error(field, f"duplicates row {first}")
+                    break
+            else:
+                for _, key in keys:
+                    seen[key] = row.record.row
+
+    async def _check_refs(self, rows: Sequence[_Row], existing: OnExisting) -> None:
+        refs = [row.data.ref for row in rows if row.data is not None and row.data.ref is not None and not row.errors]
+        if not refs:
+            return
+        taken = await self.repository.ids_for_refs(refs)
+        for row in rows:
+            if row.errors or row.data is None or row.data.ref not in taken:
+                continue
+            if existing is OnExisting.SKIP:
+                row.existing_id = taken[row.data.ref]
+            else:
+                row.error("ref", f"already names actor {taken[row.data.ref]} (send existing=skip to skip such rows)")
+
+    async def _write(self, identity: Identity, rows: Sequence[_Row]) -> list[ImportedRow]:
+        now = utcnow()
+        actors: list[dict[str, Any]] = []
+        terms: list[dict[str, Any]] = []
+        facets: list[dict[str, Any]] = []
+        events = []
+        created = []
+        for row in rows:
+            assert row.prepared is not None
+            actor_id = new_id()
+            values = row.prepared.values | {
+                "id": actor_id, "owner_account_id": identity.account_id, "version": 1,
+                "created_at": now, "updated_at": now, "deleted_at": None,
+            }
+            actors.append(values)
+            terms.extend({"term": term, "actor_id": actor_id} for term in row.prepared.terms)
+            facets.extend({"facet": f, "value": v, "actor_id": actor_id} for f, v in row.prepared.facets)
+            state = row.prepared.actor_state(id=actor_id, owner_account_id=identity.account_id, version=1,
+                                             created_at=now, updated_at=now, deleted_at=None)
+            events.append((ActorCreated(actor=state), actor_id))
+            created.append(ImportedRow(row=row.record.row, id=actor_id, ref=values["ref"], status="created"))
+        await self.repository.insert_rows(Actor, actors)
+        await self.repository.insert_rows(ActorSearchTerm, terms)
+        await self.repository.insert_rows(ActorFacet, facets)
+        await record_many(self.session, events)
+        return created

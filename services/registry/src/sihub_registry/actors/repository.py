@@ -1,0 +1,182 @@
+"""All SQL about actors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_registry.actors.models import Actor, ActorFacet, ActorSearchTerm
+from sihub_registry.common.bulk import bulk_insert
+from sihub_registry.common.query import keyset, ref_prefix_filter
+from sihub_registry.common.search import QueryTerm, term_matches
+from sihub_registry.hubs.models import Membership
+
+# Rows per INSERT statement in bulk writes: large enough to amortise round trips, small enough
+# to stay under SQLite's bound-parameter limit (32766) for the widest table.
+_CHUNK = 1000
+
+
+@dataclass
+class ActorFilters:
+    country: list[str] = field(default_factory=list)
+    region: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    sector: list[str] = field(default_factory=list)
+    issue_area: list[str] = field(default_factory=list)
+    offers: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    certification: list[str] = field(default_factory=list)
+    hub: list[str] = field(default_factory=list)
+    ref: list[str] = field(default_factory=list)
+    ref_prefix: str | None = None
+    owner: str | None = None
+    illustrative: bool | None = None
+    terms: list[QueryTerm] | None = None
+    modified_after: datetime | None = None
+    include_deleted: bool = False
+
+
+def _facet(name: str, values: Sequence[str]) -> sa.ColumnElement[bool]:
+    matching = select(ActorFacet.actor_id).where(ActorFacet.facet == name, ActorFacet.value.in_(values))
+    return Actor.id.in_(matching)
+
+
+def filtered(query: Any, filters: ActorFilters) -> Any:
+    """`query` (over Actor) narrowed by every filter: values of one filter are alternatives,
+    filters combine with AND, and each term of a text query must be present."""
+    if not filters.include_deleted:
+        query = query.where(Actor.deleted_at.is_(None))
+    for column, values in (
+        (Actor.country, filters.country),
+        (Actor.region, filters.region),
+        (Actor.kind, filters.kind),
+        (Actor.sector, filters.sector),
+        (Actor.ref, filters.ref),
+    ):
+        if values:
+            query = query.where(column.in_(values))
+    for facet, values in (
+        ("issue_area", filters.issue_area),
+        ("offer", filters.offers),
+        ("need", filters.needs),
+        ("certification", filters.certification),
+    ):
+        if values:
+            query = query.where(_facet(facet, values))
+    if filters.hub:
+        members = select(Membership.actor_id).where(Membership.hub_id.in_(filters.hub), Membership.deleted_at.is_(None))
+        query = query.where(Actor.id.in_(members))
+    if filters.ref_prefix:
+        query = query.where(ref_prefix_filter(Actor.ref, filters.ref_prefix))
+    if filters.owner:
+        query = query.where(Actor.owner_account_id == filters.owner)
+    if filters.illustrative is not None:
+        query = query.where(Actor.illustrative == filters.illustrative)
+    for term in filters.terms or ():
+        query = query.where(Actor.id.in_(select(ActorSearchTerm.actor_id).where(term_matches(ActorSearchTerm.term, term))))
+    if filters.modified_after is not None:
+        query = query.where(Actor.updated_at > filters.modified_after)
+    return query
+
+
+class ActorRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, actor_id: str) -> Actor | None:
+        return await self.session.get(Actor, actor_id)
+
+    async def get_for_update(self, actor_id: str) -> Actor | None:
+        query = select(Actor).where(Actor.id == actor_id).with_for_update()
+        return (await self.session.exec(query)).first()
+
+    async def get_many(self, actor_ids: Iterable[str]) -> dict[str, Actor]:
+        ids = list(set(actor_ids))
+        found: dict[str, Actor] = {}
+        for start in range(0, len(ids), _CHUNK):
+            query = select(Actor).where(Actor.id.in_(ids[start : start + _CHUNK]))
+            found.update((a.id, a) for a in (await self.session.exec(query)).all())
+        return found
+
+    async def ids_for_refs(self, refs: Iterable[str]) -> dict[str, str]:
+        refs = list(set(refs))
+        found: dict[str, str] = {}
+        for start in range(0, len(refs), _CHUNK):
+            # Literal values, not 1000 bind parameters: a prepared statement's generic plan cannot
+            # hash the list, and on a table not yet analysed (a fresh one filling with imports)
+            # compares every row with every ref: seconds per query at 50,000 actors.
+            chunk = sa.bindparam("refs", refs[start : start + _CHUNK], expanding=True, literal_execute=True)
+            query = select(Actor.ref, Actor.id).where(Actor.ref.in_(chunk))
+            found.update({ref: actor_id for ref, actor_id in (await self.session.exec(query)).all()})
+        return found
+
+    async def list(self, filters: ActorFilters, mode: str, position: dict[str, Any] | None, limit: int) -> list[Actor]:
+        query = keyset(filtered(select(Actor), filters), Actor, mode, position).limit(limit)
+        return list((await self.session.exec(query)).all())
+
+    async def stream(self, filters: ActorFilters, batch: int = 1000) -> AsyncIterator[list[Actor]]:
+        """Every matching actor, in id order, a batch at a time (keyset, so memory stays flat)."""
+        position: dict[str, Any] | None = None
+        while True:
+            rows = await self.list(filters, "id", position, batch)
+            if rows:
+                yield rows
+            if len(rows) < batch:
+                return
+            position = {"id": rows[-1].id}
+            self.session.expunge_all()
+
+    def add(self, actor: Actor) -> None:
+        self.session.add(actor)
+
+    async def write_index(self, actor_id: str, terms: Sequence[str], facets: Iterable[tuple[str, str]], *, replace: bool) -> None:
+        if replace:
+            await self.session.exec(delete(ActorSearchTerm).where(ActorSearchTerm.actor_id == actor_id))
+            await self.session.exec(delete(ActorFacet).where(ActorFacet.actor_id == actor_id))
+        await self.insert_rows(ActorSearchTerm, [{"term": t, "actor_id": actor_id} for t in terms])
+        await self.insert_rows(ActorFacet, [{"facet": f, "value": v, "actor_id": actor_id} for f, v in facets])
+
+    async def insert_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+        await bulk_insert(self.session, table, rows)
+
+    async def ids_with_identifiers(self, identifiers: Iterable[str]) -> dict[str, set[str]]:
+        """`SCHEME:VALUE` → the ids of live actors that carry it."""
+        values = list(set(identifiers))
+        found: dict[str, set[str]] = {}
+        if not values:
+            return found
+        query = (
+            select(ActorFacet.value, ActorFacet.actor_id)
+            .join(Actor, Actor.id == ActorFacet.actor_id)
+            .where(ActorFacet.facet == "identifier", ActorFacet.value.in_(values), Actor.deleted_at.is_(None))
+        )
+        for value, actor_id in (await self.session.exec(query)).all():
+            found.setdefault(value, set()).add(actor_id)
+        return found
+
+    async def ids_with_any_term(self, terms: Sequence[str], *, country: str | None = None, limit: int = 2000) -> list[str]:
+        """Live actors sharing at least one of `terms`, the ones sharing most first."""
+        if not terms:
+            return []
+        shared = sa.func.count().label("shared")
+        query = (
+            select(ActorSearchTerm.actor_id, shared)
+            .join(Actor, Actor.id == ActorSearchTerm.actor_id)
+            .where(ActorSearchTerm.term.in_(terms), Actor.deleted_at.is_(None))
+            .group_by(ActorSearchTerm.actor_id)
+            .order_by(shared.desc(), ActorSearchTerm.actor_id)
+            .limit(limit)
+        )
+        if country is not None:
+            query = query.where(Actor.country == country)
+        return [actor_id for actor_id, _ in (await self.session.exec(query)).all()]
+
+    async def count(self, filters: ActorFilters) -> int:
+        query = filtered(select(sa.func.count()).select_from(Actor), filters)
+        return (await self.session.exec(query)).one()

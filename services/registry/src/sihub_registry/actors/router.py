@@ -1,0 +1,171 @@
+"""/registry/actors: thin routes over ActorService, ActorImporter and the exports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from sihub_registry.actors import exports
+from sihub_registry.actors.importer import ActorImporter, ImportMode, OnExisting
+from sihub_registry.actors.repository import ActorFilters
+from sihub_registry.actors.schemas import (
+    ActorCreate,
+    ActorPage,
+    ActorPublic,
+    ActorUpdate,
+    DuplicateMatch,
+    DuplicatePair,
+    ImportReport,
+)
+from sihub_registry.actors.service import ActorService, actor_public
+from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
+from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, RecordId, Regions, checked_places
+from sihub_registry.common.search import parse_query
+from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sector
+from sihub_shared.concurrency import etag
+from sihub_shared.db import Session
+from sihub_shared.identity import CurrentIdentity
+
+router = APIRouter(prefix="/registry", tags=["actors"])
+
+
+def actor_filters(
+    country: Countries = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+    region: Regions = [],  # noqa: B006
+    kind: Annotated[list[ActorKind], Query()] = [],  # noqa: B006
+    sector: Annotated[list[Sector], Query()] = [],  # noqa: B006
+    issue_area: Annotated[list[IssueArea], Query()] = [],  # noqa: B006
+    offers: Annotated[list[Capability], Query(description="actors offering any of these")] = [],  # noqa: B006
+    needs: Annotated[list[Capability], Query(description="actors needing any of these")] = [],  # noqa: B006
+    certification: Annotated[list[str], Query(description="a scheme code, or scheme:level")] = [],  # noqa: B006
+    hub: Annotated[list[RecordId], Query(description="members of this hub (actor id)")] = [],  # noqa: B006
+    ref: Annotated[list[str], Query()] = [],  # noqa: B006
+    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    owner: Annotated[str | None, Query(description="an account id, or `me`")] = None,
+    illustrative: bool | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="words or parts of words of any name, in any script")] = None,
+    modified_after: Annotated[datetime | None, Query(description="changed after this time; lists by (updated_at, id) for a sync")] = None,
+    include_deleted: Annotated[bool, Query(description="also deleted actors (tombstones), for a sync")] = False,
+    *,
+    identity: CurrentIdentity,
+) -> ActorFilters:
+    checked_places(country, region)
+    if modified_after is not None and modified_after.tzinfo is None:
+        modified_after = modified_after.replace(tzinfo=UTC)
+    return ActorFilters(
+        country=country, region=region, kind=[k.value for k in kind], sector=[s.value for s in sector],
+        issue_area=[a.value for a in issue_area], offers=[c.value for c in offers], needs=[c.value for c in needs],
+        certification=certification, hub=hub, ref=ref, ref_prefix=ref_prefix,
+        owner=identity.account_id if owner == "me" else owner, illustrative=illustrative,
+        terms=parse_query(q), modified_after=modified_after, include_deleted=include_deleted,
+    )
+
+
+Filters = Annotated[ActorFilters, Depends(actor_filters)]
+
+
+def _with_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag(version)
+
+
+@router.post("/actors", status_code=status.HTTP_201_CREATED, response_model=ActorPublic, summary="Register an actor (you own it)")
+async def create_actor(data: ActorCreate, session: Session, identity: CurrentIdentity, response: Response):
+    actor = await ActorService(session).create(identity, data)
+    _with_etag(response, actor.version)
+    response.headers["Location"] = f"/api/v1/registry/actors/{actor.id}"
+    return actor_public(actor, identity)
+
+
+@router.get("/actors", response_model=ActorPage, summary="List and search actors")
+async def list_actors(session: Session, identity: CurrentIdentity, filters: Filters, cursor: Cursor = None, limit: Limit = 50):
+    mode = "modified" if filters.modified_after is not None else "id"
+    rows = await ActorService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    return ActorPage(items=[actor_public(a, identity) for a in rows[:limit]], next_cursor=next_cursor(rows, limit, mode))
+
+
+@router.post(
+    "/actors/import",
+    response_model=ImportReport,
+    status_code=status.HTTP_201_CREATED,
+    summary="Bulk import actors from CSV or JSON",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}},
+                                               "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ActorCreate"}}}}}},
+)
+async def import_actors(
+    request: Request,
+    session: Session,
+    identity: CurrentIdentity,
+    idempotency_key: IdempotencyKey = None,
+    mode: ImportMode = ImportMode.ALL,
+    existing: OnExisting = OnExisting.ERROR,
+    format: Annotated[str | None, Query(pattern="^(csv|json)$", description="overrides Content-Type")] = None,  # noqa: A002
+):
+    status_code, answer, replayed = await ActorImporter(session).run(
+        identity,
+        body=await request.body(),
+        content_type=request.headers.get("content-type"),
+        explicit_format=format,
+        mode=mode,
+        existing=existing,
+        idempotency_key=idempotency_key,
+        request_line=f"POST {request.url.path}?{request.url.query}",
+    )
+    return JSONResponse(answer, status_code=status_code, headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    HSDS = "hsds"
+
+
+@router.get("/actors/export", summary="Export actors as JSON, CSV or an HSDS 3 organisations document",
+            response_class=StreamingResponse)
+async def export_actors(request: Request, filters: Filters, format: ExportFormat = ExportFormat.JSON):  # noqa: A002
+    database = request.app.state.database
+    if format is ExportFormat.CSV:
+        return StreamingResponse(exports.export_csv(database, filters), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="actors.csv"'})
+    if format is ExportFormat.HSDS:
+        base = str(request.base_url).rstrip("/")
+        return StreamingResponse(exports.export_hsds(database, filters, base), media_type="application/json")
+    return StreamingResponse(exports.export_json(database, filters), media_type="application/json")
+
+
+@router.get("/actors/duplicates", response_model=list[DuplicatePair], summary="Possible duplicate pairs among the filtered actors")
+async def duplicate_pairs(session: Session, filters: Filters):
+    return await ActorService(session).duplicate_pairs(filters)
+
+
+@router.get("/actors/{actor_id}", response_model=ActorPublic)
+async def get_actor(actor_id: str, session: Session, identity: CurrentIdentity, response: Response,
+                    include_deleted: bool = False):
+    actor = await ActorService(session).get(actor_id, deleted_ok=include_deleted)
+    _with_etag(response, actor.version)
+    return actor_public(actor, identity)
+
+
+@router.patch("/actors/{actor_id}", response_model=ActorPublic, summary="Change an actor (owner or admin; If-Match)")
+async def update_actor(actor_id: str, data: ActorUpdate, session: Session, identity: CurrentIdentity,
+                       response: Response, if_match: IfMatch = None):
+    actor = await ActorService(session).update(identity, actor_id, data, if_match)
+    _with_etag(response, actor.version)
+    return actor_public(actor, identity)
+
+
+@router.delete("/actors/{actor_id}", response_model=ActorPublic, summary="Delete an actor (soft; owner or admin; If-Match)")
+async def delete_actor(actor_id: str, session: Session, identity: CurrentIdentity, response: Response,
+                       if_match: IfMatch = None):
+    actor = await ActorService(session).delete(identity, actor_id, if_match)
+    _with_etag(response, actor.version)
+    return actor_public(actor, identity)
+
+
+@router.get("/actors/{actor_id}/duplicates", response_model=list[DuplicateMatch],
+            summary="Actors that may be the same organisation (shared identifier, or names alike across scripts)")
+async def actor_duplicates(actor_id: str, session: Session):
+    return await ActorService(session).duplicates_of(actor_id)

@@ -1,0 +1,118 @@
+"""What clients send and read about actors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field as PydanticField
+from sqlmodel import Field, SQLModel
+
+from sihub_registry.actors.models import ActorBase
+from sihub_registry.common.values import (
+    CapabilityClaim,
+    Certification,
+    Contact,
+    IdentifierValue,
+    LocalizedText,
+    Name,
+    Ref,
+)
+from sihub_registry.taxonomy.terms import ActorKind, IssueArea, Sector
+
+
+class ActorLists(SQLModel):
+    names: list[Name] = Field(
+        default_factory=list, max_length=20,
+        description="at least one; each {value, lang} with a BCP 47 tag (en, ko, ja, zh-Hans, th, ko-Latn, ...)",
+    )
+    descriptions: list[LocalizedText] = Field(default_factory=list, max_length=20, description="one per language")
+    issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
+    offers: list[CapabilityClaim] = Field(default_factory=list, max_length=12)
+    needs: list[CapabilityClaim] = Field(default_factory=list, max_length=12)
+    certifications: list[Certification] = Field(default_factory=list, max_length=20)
+    identifiers: list[IdentifierValue] = Field(default_factory=list, max_length=20)
+
+
+class ActorCreate(ActorBase, ActorLists):
+    ref: Ref | None = Field(default=None, description="your stable reference for this record, unique in the registry")
+    contacts: list[Contact] = Field(default_factory=list, max_length=20)
+
+
+class ActorUpdate(SQLModel):
+    """Only the fields sent change; `null` clears an optional field."""
+
+    kind: ActorKind | None = None
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    region: str | None = Field(default=None, min_length=4, max_length=6)
+    locality: str | None = Field(default=None, min_length=1, max_length=200)
+    founded_year: int | None = Field(default=None, ge=1800, le=2100)
+    website: str | None = Field(default=None, min_length=4, max_length=500)
+    illustrative: bool | None = None
+    ref: Ref | None = None
+    names: list[Name] | None = Field(default=None, max_length=20)
+    descriptions: list[LocalizedText] | None = Field(default=None, max_length=20)
+    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
+    offers: list[CapabilityClaim] | None = Field(default=None, max_length=12)
+    needs: list[CapabilityClaim] | None = Field(default=None, max_length=12)
+    certifications: list[Certification] | None = Field(default=None, max_length=20)
+    identifiers: list[IdentifierValue] | None = Field(default=None, max_length=20)
+    contacts: list[Contact] | None = Field(default=None, max_length=20)
+    owner_account_id: str | None = Field(default=None, min_length=1, max_length=64, description="admins only: hand the actor to another account")
+
+
+class ActorState(ActorBase, ActorLists):
+    """An actor as everyone may read it, and as events carry it (contacts are never in events)."""
+
+    id: str
+    ref: str | None = None
+    sector: Sector
+    owner_account_id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class ActorPublic(ActorState):
+    contacts: list[Contact] | None = PydanticField(
+        default=None, description="only for the owner and admins; null for everyone else"
+    )
+
+
+class ActorPage(SQLModel):
+    items: list[ActorPublic]
+    next_cursor: str | None = None
+
+
+class ImportedRow(SQLModel):
+    row: int
+    id: str
+    ref: str | None = None
+    status: str = Field(description="created, or existing (with existing=skip)")
+
+
+class ImportReport(SQLModel):
+    mode: str
+    rows: int
+    created: int
+    existing: int = 0
+    skipped: list[dict[str, Any]] = Field(default_factory=list, description="partial mode: each bad row and its errors")
+    items: list[ImportedRow] = Field(default_factory=list)
+
+
+class DuplicateMatch(SQLModel):
+    """Another actor that may be the same organisation."""
+
+    actor: ActorState
+    reason: str = Field(description="identifier (a shared identifier) or name (names read nearly the same)")
+    score: float = Field(description="100 for a shared identifier; the name similarity (0-100) otherwise")
+    detail: str
+
+
+class DuplicatePair(SQLModel):
+    first: ActorState
+    second: ActorState
+    reason: str
+    score: float
+    detail: str

@@ -1,0 +1,80 @@
+"""/registry/case-studies"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from sihub_registry.case_studies.repository import CaseStudyFilters
+from sihub_registry.case_studies.schemas import CaseStudyCreate, CaseStudyPage, CaseStudyState, CaseStudyUpdate
+from sihub_registry.case_studies.service import CaseStudyService
+from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
+from sihub_registry.common.params import Countries, IfMatch, RecordId, Regions, checked_places
+from sihub_registry.common.responses import with_etag
+from sihub_registry.common.search import parse_query
+from sihub_registry.taxonomy.terms import IssueArea
+from sihub_shared.db import Session
+from sihub_shared.identity import CurrentIdentity
+
+router = APIRouter(prefix="/registry", tags=["case studies"])
+
+
+@router.post("/case-studies", status_code=status.HTTP_201_CREATED, response_model=CaseStudyState,
+             summary="Publish a case study (you own it)")
+async def create_case_study(data: CaseStudyCreate, session: Session, identity: CurrentIdentity, response: Response):
+    case_study = await CaseStudyService(session).create(identity, data)
+    with_etag(response, case_study.version, f"/api/v1/registry/case-studies/{case_study.id}")
+    return case_study
+
+
+@router.get("/case-studies", response_model=CaseStudyPage, summary="List and search case studies")
+async def list_case_studies(
+    session: Session,
+    _: CurrentIdentity,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="words of a title or summary, in any script")] = None,
+    country: Countries = [],  # noqa: B006
+    region: Regions = [],  # noqa: B006
+    issue_area: Annotated[list[IssueArea], Query()] = [],  # noqa: B006
+    actor_id: Annotated[list[RecordId], Query(description="involving any of these actors")] = [],  # noqa: B006
+    year: Annotated[list[int], Query()] = [],  # noqa: B006
+    illustrative: bool | None = None,
+    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    modified_after: datetime | None = None,
+    include_deleted: bool = False,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+):
+    checked_places(country, region)
+    if modified_after is not None and modified_after.tzinfo is None:
+        modified_after = modified_after.replace(tzinfo=UTC)
+    filters = CaseStudyFilters(actor_id=actor_id, country=country, region=region, issue_area=[a.value for a in issue_area],
+                               year=year, illustrative=illustrative, terms=parse_query(q), ref_prefix=ref_prefix,
+                               modified_after=modified_after, include_deleted=include_deleted)
+    mode = "modified" if modified_after is not None else "id"
+    rows = await CaseStudyService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    return CaseStudyPage(items=rows[:limit], next_cursor=next_cursor(rows, limit, mode))
+
+
+@router.get("/case-studies/{case_study_id}", response_model=CaseStudyState)
+async def get_case_study(case_study_id: str, session: Session, _: CurrentIdentity, response: Response):
+    case_study = await CaseStudyService(session).get(case_study_id)
+    with_etag(response, case_study.version)
+    return case_study
+
+
+@router.patch("/case-studies/{case_study_id}", response_model=CaseStudyState)
+async def update_case_study(case_study_id: str, data: CaseStudyUpdate, session: Session, identity: CurrentIdentity,
+                            response: Response, if_match: IfMatch = None):
+    case_study = await CaseStudyService(session).update(identity, case_study_id, data, if_match)
+    with_etag(response, case_study.version)
+    return case_study
+
+
+@router.delete("/case-studies/{case_study_id}", response_model=CaseStudyState)
+async def delete_case_study(case_study_id: str, session: Session, identity: CurrentIdentity, response: Response,
+                            if_match: IfMatch = None):
+    case_study = await CaseStudyService(session).delete(identity, case_study_id, if_match)
+    with_etag(response, case_study.version)
+    return case_study

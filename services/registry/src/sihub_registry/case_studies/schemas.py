@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from sihub_registry.case_studies.models import CaseStudyBase
+from sihub_registry.common.values import LocalizedText, Ref
+from sihub_registry.taxonomy.terms import IssueArea
+
+
+class CaseStudyCreate(CaseStudyBase):
+    ref: Ref | None = None
+    title: list[LocalizedText] = Field(default_factory=list, max_length=20, description="at least one, one per language")
+    summary: list[LocalizedText] = Field(default_factory=list, max_length=20)
+    issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
+    actor_ids: list[str] = Field(default_factory=list, max_length=100, description="actors involved")
+
+
+class CaseStudyUpdate(SQLModel):
+    ref: Ref | None = None
+    title: list[LocalizedText] | None = Field(default=None, max_length=20)
+    summary: list[LocalizedText] | None = Field(default=None, max_length=20)
+    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
+    actor_ids: list[str] | None = Field(default=None, max_length=100)
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    region: str | None = Field(default=None, min_length=4, max_length=6)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    source_url: str | None = Field(default=None, min_length=4, max_length=500)
+    illustrative: bool | None = None
+
+
+class CaseStudyState(CaseStudyBase):
+    id: str
+    ref: str | None = None
+    owner_account_id: str
+    title: list[LocalizedText]
+    summary: list[LocalizedText]
+    issue_areas: list[IssueArea]
+    actor_ids: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class CaseStudyPage(SQLModel):
+    items: list[CaseStudyState]
+    next_cursor: str | None = None

@@ -1,0 +1,104 @@
+"""`sihub-registry`: migrate, serve, import actors from a file, and load the demo dataset."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sihub_registry.actors.formats import parse_upload
+from sihub_registry.actors.importer import ActorImporter, ImportMode, OnExisting
+from sihub_registry.actors.schemas import ImportReport
+from sihub_registry.demo.dataset import demo_dataset
+from sihub_registry.demo.loader import DemoLoadError, load_demo
+from sihub_registry.settings import RegistrySettings
+from sihub_shared.cli import service_cli
+from sihub_shared.db import Database
+from sihub_shared.errors import ProblemError
+from sihub_shared.identity import Identity, Role
+
+app = service_cli(
+    "registry",
+    settings_class=RegistrySettings,
+    app_factory="sihub_registry.main:create_app",
+    migrations=Path(__file__).parent / "migrations",
+)
+
+console = Console(stderr=True)
+MAX_SHOWN_ERRORS = 200
+
+
+async def _import_file(body: bytes, file_format: str, mode: ImportMode, existing: OnExisting, owner: str,
+                       progress: Progress) -> ImportReport:  # fmt: skip
+    """The endpoint's import, in one transaction of our own: committed only if it succeeds."""
+    identity = Identity(account_id=owner, organisation="registry command line", roles=frozenset({Role.admin}))
+    records = parse_upload(body, None, file_format)
+    tasks = {"checking": progress.add_task("checking rows", total=len(records)),
+             "writing": progress.add_task("writing actors and events", total=None)}  # fmt: skip
+
+    def advance(phase: str, done: int, total: int) -> None:
+        progress.update(tasks[phase], completed=done, total=total)
+
+    database = Database(RegistrySettings().database_url)
+    try:
+        async with database.session() as session:
+            return await ActorImporter(session).import_records(identity, records, mode, existing, progress=advance)
+    finally:
+        await database.dispose()
+
+
+def _error_table(title: str, errors: list[dict]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("row", "line", "field", "message"):
+        table.add_column(column, overflow="fold")
+    for error in errors[:MAX_SHOWN_ERRORS]:
+        table.add_row(*(str(error.get(key, "")) for key in ("row", "line", "field", "message")))
+    return table
+
+
+@app.command("import")
+def import_actors(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="a CSV or JSON file of actors"),
+    file_format: str | None = typer.Option(None, "--format", help="csv or json (default: from the file name)"),
+    partial: bool = typer.Option(False, "--partial", help="import the valid rows and report the bad ones as skipped"),
+    skip_existing: bool = typer.Option(False, "--skip-existing", help="rows whose ref is registered are left alone"),
+    owner: str = typer.Option("registry-cli", help="the account id that will own the imported actors"),
+) -> None:
+    """Import actors from a file into SIHUB_DATABASE_URL, as the bulk import endpoint does: every row
+    is checked first, and nothing is written unless all rows are valid (or --partial)."""
+    file_format = file_format or file.suffix.lstrip(".").lower()
+    if file_format not in ("csv", "json"):
+        raise typer.BadParameter("csv or json", param_hint="--format")
+    mode = ImportMode.PARTIAL if partial else ImportMode.ALL
+    existing = OnExisting.SKIP if skip_existing else OnExisting.ERROR
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console) as progress:
+            report = asyncio.run(_import_file(file.read_bytes(), file_format, mode, existing, owner, progress))
+    except ProblemError as problem:
+        console.print(f"[red]{problem.detail}[/red]", soft_wrap=True)
+        if problem.errors:
+            console.print(_error_table("bad rows", problem.errors))
+        raise typer.Exit(1) from problem
+    for skipped in report.skipped:
+        console.print(_error_table(f"row {skipped['row']} skipped", skipped["errors"]))
+    typer.echo(f"{report.rows} rows: {report.created} created, {report.existing} existing, {len(report.skipped)} skipped")
+
+
+@app.command("load-demo")
+def load_demo_command(
+    gateway: str = typer.Option(..., help="the gateway's base URL, e.g. http://127.0.0.1:8000"),
+    key_file: Path = typer.Option(..., exists=True, dir_okay=False, help="a file holding an admin API key"),
+) -> None:
+    """Load the demo dataset through the public API; a second load creates nothing twice."""
+    try:
+        counts = asyncio.run(load_demo(gateway, key_file.read_text().strip(), demo_dataset(), echo=typer.echo))
+    except (DemoLoadError, httpx.HTTPError) as error:
+        console.print(f"[red]demo data not loaded: {error}[/red]")
+        raise typer.Exit(1) from error
+    typer.echo(f"registry demo data: {counts.created} records created")

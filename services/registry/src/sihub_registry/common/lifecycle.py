@@ -1,0 +1,86 @@
+"""The fields and steps every editable record shares: id, version (the ETag), timestamps and
+soft deletion; and the 404 every lookup of an unknown or malformed id gives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_registry.common.types import UTCDateTime, is_uuid, utcnow
+from sihub_shared.concurrency import check_if_match
+from sihub_shared.errors import Conflict, NotFound
+
+
+class Lifecycle(SQLModel):
+    version: int = 1
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Versioned(Protocol):
+    version: int
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+def not_found(what: str, record_id: str, field: str = "id") -> NotFound:
+    return NotFound(f"no {what} {record_id}", errors=[{"field": field, "message": f"unknown {what}"}])
+
+
+def require_id(what: str, record_id: str, field: str = "id") -> str:
+    """A malformed id names nothing: 404 before it reaches the database."""
+    if not is_uuid(record_id):
+        raise not_found(what, record_id, field)
+    return record_id
+
+
+def found(record: Any, what: str, record_id: str, *, deleted_ok: bool = False) -> Any:
+    if record is None or (record.deleted_at is not None and not deleted_ok):
+        raise not_found(what, record_id)
+    return record
+
+
+def touch(record: Versioned, if_match: str | None) -> datetime:
+    """Check If-Match against the record's version, then move it to the next version."""
+    check_if_match(if_match, record.version)
+    now = utcnow()
+    record.version += 1
+    record.updated_at = max(now, record.updated_at)
+    return now
+
+
+def soft_delete(record: Versioned, if_match: str | None) -> None:
+    now = touch(record, if_match)
+    record.deleted_at = now
+
+
+async def ensure_ref_free(session: AsyncSession, model: Any, ref: str | None, what: str, current_id: str | None = None) -> None:
+    """A `ref` names one record of a kind: reusing it is a 409 that says which record has it."""
+    if ref is None:
+        return
+    existing = (await session.exec(select(model.id).where(model.ref == ref))).first()
+    if existing is not None and existing != current_id:
+        raise Conflict(
+            f"ref {ref!r} already names {what} {existing}",
+            errors=[{"field": "ref", "message": f"already names {what} {existing}"}],
+            existing_id=existing,
+        )
+
+
+async def flush_or_conflict(session: AsyncSession) -> None:
+    """Flush now, so that a unique value taken by a concurrent request is a 409, not a 500 at commit."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("a unique value (ref) was just taken by another request; read and retry",
+                       errors=[{"field": "ref", "message": "taken meanwhile"}]) from exc
+
+
+def changed(record: Any, changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        setattr(record, name, value)

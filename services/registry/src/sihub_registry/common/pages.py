@@ -1,0 +1,40 @@
+"""Listing helpers: a bounded page size and keyset cursors over (timestamp, id) or id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from sihub_shared.errors import ProblemError
+from sihub_shared.pagination import decode_cursor, encode_cursor
+
+Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+
+
+def read_cursor(cursor: str | None, mode: str) -> dict[str, Any] | None:
+    """The position a cursor holds; a cursor from a listing in another order is refused."""
+    if cursor is None:
+        return None
+    position = decode_cursor(cursor)
+    if position.get("m") != mode or not isinstance(position.get("id"), str):
+        raise ProblemError.for_field("cursor", "this cursor belongs to a listing in another order")
+    if mode == "modified":
+        try:
+            position["at"] = datetime.fromisoformat(position["at"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
+    return position
+
+
+def next_cursor(rows: list[Any], limit: int, mode: str) -> str | None:
+    """rows holds up to limit + 1 items; there is a next page when the extra one came back."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    position: dict[str, Any] = {"m": mode, "id": last.id}
+    if mode == "modified":
+        position["at"] = last.updated_at.isoformat()
+    return encode_cursor(position)

@@ -1,0 +1,46 @@
+"""Query parameters several listings share, checked the way bodies are (422 naming the field)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Header, Query
+from pydantic import AfterValidator
+
+from sihub_registry.common.types import is_uuid
+from sihub_registry.geography import FieldError, validate_country, validate_region
+from sihub_shared.errors import UnprocessableContent
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, description="makes a re-sent request do nothing twice")
+]
+
+
+def _record_id(value: str) -> str:
+    if not is_uuid(value):
+        raise ValueError("not an id this registry gave out")
+    return str(uuid.UUID(value))
+
+
+# An id in a filter: a malformed one is a 422 naming the parameter, not a database error.
+RecordId = Annotated[str, AfterValidator(_record_id)]
+Countries = Annotated[list[str], Query(description="ISO 3166-1 alpha-2; repeat for any of several")]
+Regions = Annotated[list[str], Query(description="ISO 3166-2; repeat for any of several")]
+
+
+def checked_places(countries: list[str], regions: list[str]) -> None:
+    errors = []
+    for index, country in enumerate(countries):
+        try:
+            validate_country(country)
+        except FieldError as error:
+            errors.append({"field": "country", "in": "query", "message": error.message, "index": index})
+    for index, region in enumerate(regions):
+        try:
+            validate_region(region[:2], region)
+        except FieldError as error:
+            errors.append({"field": "region", "in": "query", "message": error.message, "index": index})
+    if errors:
+        raise UnprocessableContent("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)

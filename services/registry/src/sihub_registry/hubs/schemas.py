@@ -1,0 +1,136 @@
+"""What clients send and read about hub operators, programmes, cohorts and memberships."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from sihub_registry.common.values import LocalizedText, Name, Ref
+from sihub_registry.hubs.models import CohortBase, MembershipBase, ProgrammeBase
+from sihub_registry.taxonomy.terms import IssueArea
+
+
+class Stamps(SQLModel):
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class HubOperatorPublic(SQLModel):
+    hub_id: str
+    account_id: str
+    added_by: str
+    added_at: datetime
+
+
+class HubOperators(SQLModel):
+    hub_id: str
+    owner_account_id: str = Field(description="the hub actor's owner, always an operator")
+    operators: list[HubOperatorPublic]
+
+
+class CohortInline(CohortBase):
+    ref: Ref | None = None
+
+
+class CohortCreate(CohortBase):
+    ref: Ref | None = None
+    programme_id: str
+
+
+class CohortUpdate(SQLModel):
+    ref: Ref | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    illustrative: bool | None = None
+
+
+class CohortState(CohortBase, Stamps):
+    id: str
+    ref: str | None = None
+    programme_id: str
+    hub_id: str
+
+
+class ProgrammeCreate(ProgrammeBase):
+    ref: Ref | None = None
+    hub_id: str = Field(description="the hub: an actor of kind hub_intermediary")
+    names: list[Name] = Field(default_factory=list, max_length=20)
+    descriptions: list[LocalizedText] = Field(default_factory=list, max_length=20)
+    issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
+    cohorts: list[CohortInline] = Field(default_factory=list, max_length=50, description="cohorts created with the programme")
+
+
+class ProgrammeUpdate(SQLModel):
+    ref: Ref | None = None
+    names: list[Name] | None = Field(default=None, max_length=20)
+    descriptions: list[LocalizedText] | None = Field(default=None, max_length=20)
+    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    illustrative: bool | None = None
+
+
+class ProgrammeState(ProgrammeBase, Stamps):
+    id: str
+    ref: str | None = None
+    hub_id: str
+    names: list[Name]
+    descriptions: list[LocalizedText] = Field(default_factory=list)
+    issue_areas: list[IssueArea] = Field(default_factory=list)
+
+
+class ProgrammePublic(ProgrammeState):
+    cohorts: list[CohortState] = Field(default_factory=list)
+
+
+class ProgrammeSummary(SQLModel):
+    id: str
+    names: list[Name]
+
+
+class CohortSummary(SQLModel):
+    id: str
+    name: str
+
+
+class MembershipCreate(MembershipBase):
+    ref: Ref | None = None
+    programme_id: str
+    cohort_id: str | None = Field(default=None, description="a cohort of the programme")
+    actor_id: str
+
+
+class MembershipUpdate(SQLModel):
+    ref: Ref | None = None
+    cohort_id: str | None = None
+    role: str | None = Field(default=None, min_length=1, max_length=40)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    illustrative: bool | None = None
+
+
+class MembershipState(MembershipBase, Stamps):
+    """A membership with its programme's and cohort's names, so that consumers never call back."""
+
+    id: str
+    ref: str | None = None
+    hub_id: str
+    programme_id: str
+    cohort_id: str | None = None
+    actor_id: str
+    programme: ProgrammeSummary
+    cohort: CohortSummary | None = None
+
+
+class MembershipPage(SQLModel):
+    items: list[MembershipState]
+    next_cursor: str | None = None
+
+
+class ProgrammePage(SQLModel):
+    items: list[ProgrammePublic]
+    next_cursor: str | None = None

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from sihub_registry.common.values import LocalizedText, Ref
+from sihub_registry.partnerships.models import PartnershipBase
+from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
+
+
+class PartnershipCreate(PartnershipBase):
+    ref: Ref | None = None
+    actor_ids: list[str] = Field(default_factory=list, max_length=50, description="two or more actors")
+    description: list[LocalizedText] = Field(default_factory=list, max_length=20)
+
+
+class PartnershipUpdate(SQLModel):
+    """`status` moves proposed → active → ended (or proposed → ended); participants do not change."""
+
+    ref: Ref | None = None
+    type: PartnershipType | None = None
+    status: PartnershipStatus | None = None
+    match_ref: str | None = Field(default=None, min_length=1, max_length=200)
+    description: list[LocalizedText] | None = Field(default=None, max_length=20)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    illustrative: bool | None = None
+
+
+class PartnershipState(PartnershipBase):
+    id: str
+    ref: str | None = None
+    created_by: str = Field(description="the account that registered it")
+    actor_ids: list[str]
+    description: list[LocalizedText]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class PartnershipPage(SQLModel):
+    items: list[PartnershipState]
+    next_cursor: str | None = None

@@ -1,0 +1,136 @@
+"""Partnership rules. Two or more distinct actors; whoever registers one must own at least one
+of them (or be an admin); the owners of the participating actors (and admins) change it. Status
+moves proposed → active → ended, or proposed → ended; a partnership may be registered in any
+status (to record one that is already running or over). Moving to active sets `starts_on` and
+moving to ended sets `ends_on` to today unless given. Participants never change: a different
+set of actors is a different partnership."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_registry.actors.repository import ActorRepository
+from sihub_registry.actors.service import ActorService
+from sihub_registry.common.access import ensure_writer
+from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete, touch
+from sihub_registry.common.rules import Problems, check_dates, check_texts, check_unique
+from sihub_registry.common.types import new_id, utcnow
+from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated
+from sihub_registry.partnerships.models import Partnership, PartnershipOrigin
+from sihub_registry.partnerships.repository import PartnershipFilters, PartnershipRepository
+from sihub_registry.partnerships.schemas import PartnershipCreate, PartnershipState, PartnershipUpdate
+from sihub_registry.taxonomy.terms import PartnershipStatus, can_transition
+from sihub_shared.concurrency import check_if_match
+from sihub_shared.errors import Conflict, Forbidden, UnprocessableContent
+from sihub_shared.events.outbox import record
+from sihub_shared.identity import Identity
+
+
+def partnership_state(partnership: Partnership) -> PartnershipState:
+    return PartnershipState.model_validate(partnership)
+
+
+def _not_a_party() -> Forbidden:
+    return Forbidden(
+        "only the owners of the partnership's actors (or an admin) may do this",
+        errors=[{"field": "actor_ids", "message": "you own none of these actors"}],
+    )
+
+
+class PartnershipService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repository = PartnershipRepository(session)
+        self.actors = ActorService(session)
+
+    async def get(self, partnership_id: str, *, for_update: bool = False) -> Partnership:
+        require_id("partnership", partnership_id)
+        return found(await self.repository.get(partnership_id, for_update=for_update), "partnership", partnership_id)
+
+    async def _ensure_party(self, identity: Identity, actor_ids: list[str]) -> None:
+        ensure_writer(identity)
+        if identity.is_admin:
+            return
+        owners = {a.owner_account_id for a in (await ActorRepository(self.session).get_many(actor_ids)).values()}
+        if identity.account_id not in owners:
+            raise _not_a_party()
+
+    async def create(self, identity: Identity, data: PartnershipCreate) -> Partnership:
+        ensure_writer(identity)
+        problems = Problems()
+        if len(set(data.actor_ids)) < 2:
+            problems.add("actor_ids", "a partnership needs two or more different actors")
+        check_unique(problems, data.actor_ids, "actor_ids")
+        check_texts(problems, data.description, "description")
+        check_dates(problems, data.starts_on, data.ends_on)
+        if data.origin is PartnershipOrigin.MATCH and data.match_ref is None:
+            problems.add("match_ref", "required when origin is match: the match it came from")
+        problems.raise_if_any("the partnership is not valid")
+        await self.actors.live_actors(data.actor_ids, "actor_ids")
+        await self._ensure_party(identity, data.actor_ids)
+        await ensure_ref_free(self.session, Partnership, data.ref, "partnership")
+        now = utcnow()
+        partnership = Partnership(
+            id=new_id(), ref=data.ref, created_by=identity.account_id, actor_ids=list(data.actor_ids),
+            description=[d.model_dump() for d in data.description], type=data.type.value, status=data.status.value,
+            origin=data.origin.value, match_ref=data.match_ref, starts_on=data.starts_on, ends_on=data.ends_on,
+            illustrative=data.illustrative, version=1, created_at=now, updated_at=now,
+        )
+        self.repository.add(partnership)
+        await flush_or_conflict(self.session)
+        await self.repository.write_index(partnership)
+        record(self.session, PartnershipCreated(partnership=partnership_state(partnership)), subject=partnership.id)
+        return partnership
+
+    async def update(self, identity: Identity, partnership_id: str, data: PartnershipUpdate, if_match: str | None) -> Partnership:
+        partnership = await self.get(partnership_id, for_update=True)
+        await self._ensure_party(identity, partnership.actor_ids)
+        check_if_match(if_match, partnership.version)
+        changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
+        for name in ("type", "status", "illustrative", "description"):
+            if name in changes and changes[name] is None:
+                raise UnprocessableContent(f"{name}: cannot be null", errors=[{"field": name, "message": "cannot be null"}])
+        problems = Problems()
+        today = datetime.now(UTC).date()
+        if "status" in changes:
+            current, new = PartnershipStatus(partnership.status), changes["status"]
+            if new != current and not can_transition(current, new):
+                raise Conflict(
+                    f"a partnership cannot go from {current} to {new}",
+                    errors=[{"field": "status", "message": f"{current} → {new} is not allowed; from {current}: "
+                             + (", ".join(sorted(s.value for s in PartnershipStatus if can_transition(current, s))) or "nothing")}],
+                )
+            if new != current and new is PartnershipStatus.ACTIVE and changes.get("starts_on", partnership.starts_on) is None:
+                changes["starts_on"] = today
+            if new != current and new is PartnershipStatus.ENDED and changes.get("ends_on", partnership.ends_on) is None:
+                changes["ends_on"] = today
+            changes["status"] = new.value
+        if "type" in changes:
+            changes["type"] = changes["type"].value
+        if "description" in changes:
+            check_texts(problems, changes["description"], "description")
+            changes["description"] = [d.model_dump() for d in changes["description"]]
+        check_dates(problems, changes.get("starts_on", partnership.starts_on), changes.get("ends_on", partnership.ends_on))
+        problems.raise_if_any("the changed partnership is not valid")
+        if "ref" in changes:
+            await ensure_ref_free(self.session, Partnership, changes["ref"], "partnership", partnership.id)
+        touch(partnership, if_match)
+        changed(partnership, changes)
+        self.repository.add(partnership)
+        await flush_or_conflict(self.session)
+        record(self.session, PartnershipUpdated(partnership=partnership_state(partnership)), subject=partnership.id)
+        return partnership
+
+    async def delete(self, identity: Identity, partnership_id: str, if_match: str | None) -> Partnership:
+        partnership = await self.get(partnership_id, for_update=True)
+        await self._ensure_party(identity, partnership.actor_ids)
+        soft_delete(partnership, if_match)
+        self.repository.add(partnership)
+        record(self.session, PartnershipDeleted(partnership=partnership_state(partnership)), subject=partnership.id)
+        return partnership
+
+    async def list(self, filters: PartnershipFilters, mode: str, position: dict[str, Any] | None, limit: int) -> list[Partnership]:
+        return await self.repository.list(filters, mode, position, limit + 1)

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from sihub_shared.settings import ServiceSettings
+
+
+class RegistrySettings(ServiceSettings):
+    service_name: str = "registry"

@@ -1,0 +1,237 @@
+"""Bulk import of actors (CSV and JSON), exports (JSON, CSV, HSDS 3) and possible duplicates,
+over HTTP on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+CSV_HEADER = "ref,name_en,name_ko,kind,country,region,issue_areas,offers,needs,certifications,identifiers,contact_email"
+
+
+def csv_body(*rows: str) -> bytes:
+    return ("\n".join((CSV_HEADER, *rows)) + "\n").encode()
+
+
+GOOD_ROWS = (
+    'kr:haessal,Haessal Care,햇살돌봄사회적협동조합,cooperative,KR,KR-26,ageing_care;health,"mentoring:peer coaching",funding,'
+    "kr_certified_social_enterprise:social_service_provision:2021-03-01,KR-BRN:124-81-00998,care@haessal.example",
+    "kr:green,Green Loop,,social_venture,KR,KR-11,environment_climate,technology,market_access_procurement,,,",
+    "kr:village,Village Table,마을밥상,community_group,KR,KR-42,food,space,volunteers_talent,,,",
+)
+
+
+async def listed(caller, **params) -> list[dict]:
+    response = await caller.get("/actors", params={"limit": 500} | params)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+async def test_csv_import_is_all_or_nothing_partial_on_request_and_idempotent(registry):
+    partner = registry.partner()
+    csv_type = {"content-type": "text/csv"}
+    bad_rows = (
+        "kr:busan-in-japan,Busan In Japan,,social_enterprise,JP,KR-26,,,,,,",
+        "kr:unknown,Unknown Terms,,social_enterprise,KR,KR-11,astrology,magic,,,KR-BRN:124-81-00999,",
+        "kr:nameless,,,social_enterprise,KR,KR-11,,,,,,",
+    )
+    body = csv_body(GOOD_ROWS[0], *bad_rows, GOOD_ROWS[1])
+
+    refused = await partner.post("/actors/import", content=body, headers=csv_type)
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert (problem["rows"], problem["invalid_rows"]) == (5, 3)
+    named = {(e["row"], e["field"]) for e in problem["errors"]}
+    assert {(2, "region"), (3, "issue_areas[0]"), (3, "offers[0].capability"), (3, "identifiers[0].value"),
+            (4, "names")} <= named
+    assert all(e["message"] for e in problem["errors"])
+    assert await listed(partner) == [] and await registry.events() == []
+
+    # Partial mode writes the good rows and reports each skipped one with its errors.
+    key = {"Idempotency-Key": "import-2026-11-23"}
+    partial = await partner.post("/actors/import", params={"mode": "partial"}, content=body, headers=csv_type | key)
+    assert partial.status_code == 201, partial.text
+    report = partial.json()
+    assert (report["mode"], report["rows"], report["created"]) == ("partial", 5, 2)
+    assert [s["row"] for s in report["skipped"]] == [2, 3, 4]
+    assert {e["field"] for e in report["skipped"][1]["errors"]} >= {"issue_areas[0]", "identifiers[0].value"}
+    assert [(i["row"], i["ref"], i["status"]) for i in report["items"]] == [(1, "kr:haessal", "created"), (5, "kr:green", "created")]
+
+    # The same key again: the same answer, nothing imported twice; another body with it: 409.
+    replay = await partner.post("/actors/import", params={"mode": "partial"}, content=body, headers=csv_type | key)
+    assert replay.status_code == 201 and replay.json() == report
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert len(await listed(partner)) == 2 and len(await registry.events()) == 2
+    reused = await partner.post("/actors/import", content=csv_body(GOOD_ROWS[2]), headers=csv_type | key)
+    assert reused.status_code == 409 and reused.json()["errors"][0]["field"] == "Idempotency-Key"
+    # Keys are per account: another account's same key is its own import.
+    other = registry.partner()
+    own = await other.post("/actors/import", content=csv_body(GOOD_ROWS[2]), headers=csv_type | key)
+    assert own.status_code == 201 and own.json()["created"] == 1
+
+    # What the CSV said is what is stored, including the index that filters and search read.
+    haessal = (await listed(partner, ref="kr:haessal"))[0]
+    assert haessal["names"] == [{"value": "Haessal Care", "lang": "en"}, {"value": "햇살돌봄사회적협동조합", "lang": "ko"}]
+    assert haessal["offers"] == [{"capability": "mentoring", "detail": "peer coaching"}]
+    assert haessal["certifications"][0]["valid_from"] == "2021-03-01"
+    assert haessal["identifiers"] == [{"scheme": "KR-BRN", "value": "1248100998"}]
+    assert haessal["contacts"] == [{"email": "care@haessal.example", "name": None, "role": None, "phone": None}]
+    assert [a["ref"] for a in await listed(partner, q="돌봄")] == ["kr:haessal"]
+    assert [a["ref"] for a in await listed(partner, needs="market_access_procurement")] == ["kr:green"]
+    assert [a["ref"] for a in await listed(partner, owner="me")] == ["kr:haessal", "kr:green"]
+
+    # Re-importing registered refs: an error per row, or reported as existing with existing=skip.
+    again = await partner.post("/actors/import", content=csv_body(GOOD_ROWS[0], GOOD_ROWS[2].replace("kr:village", "kr:new")),
+                               headers=csv_type)
+    assert again.status_code == 422 and again.json()["errors"][0]["row"] == 1 and again.json()["errors"][0]["field"] == "ref"
+    skipped = await partner.post("/actors/import", params={"existing": "skip"},
+                                 content=csv_body(GOOD_ROWS[0], GOOD_ROWS[2].replace("kr:village", "kr:new")), headers=csv_type)
+    assert skipped.status_code == 201 and (skipped.json()["created"], skipped.json()["existing"]) == (1, 1)
+    assert skipped.json()["items"][0] == {"row": 1, "id": haessal["id"], "ref": "kr:haessal", "status": "existing"}
+
+    # validate mode checks only.
+    checked = await partner.post("/actors/import", params={"mode": "validate"},
+                                 content=csv_body(GOOD_ROWS[1].replace("kr:green", "kr:green-2")), headers=csv_type)
+    assert checked.status_code == 200 and checked.json()["created"] == 0
+    assert len(await listed(partner)) == 4
+    assert len(await registry.events("sihub.registry.actor.created")) == 4
+
+
+async def test_json_import_and_bad_files_name_row_and_field(registry):
+    partner = registry.partner()
+
+    def actor(ref: str, name: str, **fields) -> dict:
+        return {"ref": ref, "names": [{"value": name, "lang": "en"}], "kind": "social_enterprise",
+                "country": "KR", "region": "KR-11"} | fields
+
+    rows = [
+        actor("a", "Alpha", identifiers=[{"scheme": "JP-JCN", "value": "7123456789012"}]),
+        actor("a", "Alpha Again"),  # the same ref as row 1
+        actor("b", "Beta", identifiers=[{"scheme": "JP-JCN", "value": "7123456789012"}]),  # row 1's identifier
+        actor("c", "Alpha", identifiers=[]),  # row 1's name in the same region
+        actor("d", "Delta", country="JP", region="KR-26"),
+        actor("e", "Echo", region="KR-XX"),
+        actor("f", "Foxtrot", issue_areas=["education", "alchemy"]),
+        actor("g", "Golf", names=[]),
+        "not an object",
+    ]
+    refused = await partner.post("/actors/import", json=rows)
+    assert refused.status_code == 422
+    named = {(e["row"], e["field"]) for e in refused.json()["errors"]}
+    assert named == {(2, "ref"), (3, "identifiers[0]"), (4, "names"), (5, "region"), (6, "region"),
+                     (7, "issue_areas[1]"), (8, "names"), (9, "body")}
+    assert "duplicates row 1" in next(e["message"] for e in refused.json()["errors"] if e["row"] == 2)
+    assert await listed(partner) == []
+
+    imported = await partner.post("/actors/import", json={"actors": [actor("a", "Alpha"), actor("b", "Beta", country="JP", region="JP-13")]})
+    assert imported.status_code == 201 and imported.json()["created"] == 2
+    assert [a["ref"] for a in await listed(partner, country="JP")] == ["b"]
+
+    bad_files = [
+        ("text/csv", "ref,name_en,kind,country\nx,Caf\xe9,social_enterprise,KR\n".encode("latin-1"), 400, "body", "UTF-8"),
+        ("text/csv", b'ref,name_en,kind,country\nx,"Unclosed,social_enterprise,KR\n', 400, "body", "malformed CSV"),
+        ("text/csv", b"ref,name_en,colour\nx,X,red\n", 400, "colour", "unknown column"),
+        ("text/csv", b"ref,kind,country\nx,social_enterprise,KR\n", 400, "names", "name_"),
+        ("text/csv", b"", 400, "body", "empty"),
+        ("application/json", b'[{"ref": "x",', 400, "body", ""),
+        ("application/json", b"[]", 400, "body", "no rows"),
+        ("application/xml", b"<actors/>", 415, "Content-Type", "unsupported"),
+    ]
+    for content_type, body, status, field, words in bad_files:
+        response = await partner.post("/actors/import", content=body, headers={"content-type": content_type})
+        assert response.status_code == status, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        error = response.json()["errors"][0]
+        assert error["field"] == field and words in error["message"] + response.json()["detail"], response.json()
+
+    short_row = await partner.post("/actors/import", content=b"ref,name_en,kind,country\nx,X,social_enterprise\n",
+                                   headers={"content-type": "text/csv"})
+    assert short_row.status_code == 422 and short_row.json()["errors"][0] | {"message": ""} == {
+        "row": 1, "line": 2, "field": "columns", "message": ""}
+
+    oversize = await partner.post("/actors/import", content=csv_body(*([GOOD_ROWS[1]] * 12_000)),
+                                  headers={"content-type": "text/csv"})
+    assert oversize.status_code == 413 and oversize.headers["content-type"] == "application/problem+json"
+
+    integrator_import = await registry.caller("integrator").post("/actors/import", json=[actor("z", "Zulu")])
+    assert integrator_import.status_code == 403
+    assert len(await listed(partner)) == 2 and len(await registry.events()) == 2
+
+
+async def test_exports_json_csv_and_hsds(registry):
+    partner = registry.partner()
+    imported = await partner.post("/actors/import", content=csv_body(*GOOD_ROWS), headers={"content-type": "text/csv"})
+    assert imported.status_code == 201
+    await partner.create("/actors", {"names": [{"value": "Kampung Ventures", "lang": "en"}], "kind": "social_venture",
+                                     "country": "SG", "identifiers": [{"scheme": "SG-ACRA", "value": "201912345K"}]})
+
+    as_json = await partner.get("/actors/export", params={"country": "KR"})
+    assert as_json.status_code == 200 and as_json.headers["content-type"] == "application/json"
+    exported = as_json.json()
+    assert [a["ref"] for a in exported] == ["kr:haessal", "kr:green", "kr:village"]
+    assert all("contacts" not in a for a in exported)  # exports are public: no contacts
+
+    as_csv = await partner.get("/actors/export", params={"format": "csv", "country": "KR"})
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["ref"] for r in table] == ["kr:haessal", "kr:green", "kr:village"]
+    assert table[0]["name_ko"] == "햇살돌봄사회적협동조합" and table[0]["identifiers"] == "KR-BRN:1248100998"
+    assert table[0]["offers"] == "mentoring:peer coaching" and table[0]["region"] == "KR-26"
+    # An export imports elsewhere: another registry account reads the same columns back.
+    other = registry.partner()
+    round_trip = await other.post("/actors/import", params={"existing": "skip"}, content=as_csv.content,
+                                  headers={"content-type": "text/csv"})
+    assert round_trip.status_code == 201 and round_trip.json()["existing"] == 3
+
+    hsds = await partner.get("/actors/export", params={"format": "hsds"})
+    assert hsds.status_code == 200
+    document = hsds.json()
+    assert document["hsds_version"] == "3.0" and document["total_items"] == 4
+    organisations = {o["name"]: o for o in document["contents"]}
+    haessal = organisations["Haessal Care"]
+    assert haessal["alternate_name"] == "햇살돌봄사회적협동조합"
+    assert haessal["organization_identifiers"][0] | {"id": None} == {
+        "id": None, "organization_id": haessal["id"], "identifier_scheme": "KR-BRN", "identifier_type": "tax",
+        "identifier": "1248100998"}
+    areas = [area for service in haessal["services"] for area in service["service_areas"]]
+    assert {a["extent"] for a in areas} == {"KR-26"} and {a["name"] for a in areas} == {"Busan-gwangyeoksi"}
+    assert [s["name"] for s in haessal["services"]] == ["Mentoring and coaching"]
+    singapore = organisations["Kampung Ventures"]
+    assert [a["extent"] for s in singapore["services"] for a in s["service_areas"]] == ["SG"]
+    assert singapore["organization_identifiers"][0]["identifier"] == "201912345K"
+    assert json.loads(hsds.content) == (await partner.get("/actors/export", params={"format": "hsds"})).json()
+
+
+async def test_possible_duplicates_by_identifier_and_by_names_across_scripts(registry):
+    seoul, tokyo = registry.partner(), registry.partner()
+
+    def body(*names: tuple[str, str], country: str, region: str, **fields) -> dict:
+        return {"names": [{"value": v, "lang": lang} for v, lang in names], "kind": "foundation",
+                "country": country, "region": region} | fields
+
+    toyota_ja = await tokyo.create("/actors", body(("公益財団法人トヨタ財団", "ja"), country="JP", region="JP-13"))
+    toyota_en = await seoul.create("/actors", body(("The Toyota Foundation", "en"), country="KR", region="KR-11"))
+    brn = [{"scheme": "KR-BRN", "value": "124-81-00998"}]
+    first = await seoul.create("/actors", body(("Haessal Care", "en"), country="KR", region="KR-26", identifiers=brn))
+    second = await tokyo.create("/actors", body(("햇살돌봄", "ko"), country="KR", region="KR-26",
+                                                identifiers=[{"scheme": "KR-BRN", "value": "1248100998"}]))
+    unrelated = await seoul.create("/actors", body(("Green Loop", "en"), country="KR", region="KR-11"))
+
+    response = await seoul.get(f"/actors/{toyota_ja['id']}/duplicates")
+    assert response.status_code == 200
+    matches = response.json()
+    assert [(m["actor"]["id"], m["reason"]) for m in matches] == [(toyota_en["id"], "name")]
+    assert matches[0]["score"] >= 90 and "contacts" not in matches[0]["actor"]
+
+    by_identifier = (await seoul.get(f"/actors/{first['id']}/duplicates")).json()
+    assert [(m["actor"]["id"], m["reason"], m["score"]) for m in by_identifier] == [(second["id"], "identifier", 100.0)]
+    assert (await seoul.get(f"/actors/{unrelated['id']}/duplicates")).json() == []
+
+    pairs = (await seoul.get("/actors/duplicates")).json()
+    assert {frozenset((p["first"]["id"], p["second"]["id"])): p["reason"] for p in pairs} == {
+        frozenset((toyota_ja["id"], toyota_en["id"])): "name",
+        frozenset((first["id"], second["id"])): "identifier",
+    }
+    assert (await seoul.get("/actors/duplicates", params={"country": "JP"})).json() == []
+    assert (await seoul.get("/actors/not-an-id/duplicates")).status_code == 404
