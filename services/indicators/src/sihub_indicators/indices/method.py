@@ -100,6 +100,14 @@ class Method(BaseModel):
     def weight_of(self, indicator_code: str) -> float:
         return self.weights.get(indicator_code, 1.0)
 
+    def rank_variations(self) -> str:
+        """How ranks are varied to find the interval each rank moves in."""
+        return (
+            f"Each rank is recomputed under min–max and z-score normalisation, arithmetic and "
+            f"geometric aggregation, and each indicator's weight raised and lowered by "
+            f"{self.weight_perturbation:.0%}; the best and worst ranks met bound the nominal rank."
+        )
+
     def describe(self) -> dict[str, Any]:
         """The method as a document: one sentence per step, its parameters, its references."""
         low, high = GEOMETRIC_SCORE_RANGE
@@ -160,12 +168,7 @@ class Method(BaseModel):
                 "line through a geography's theme indices over time; it needs two periods."
             ),
             "severity": f"Severity is (100 − latest theme index) / 100, in bands: {bands}.",
-            "rank_robustness": (
-                f"Each rank is recomputed under min–max and z-score normalisation, arithmetic and "
-                f"geometric aggregation, and each indicator's weight raised and lowered by "
-                f"{self.weight_perturbation:.0%}; the best and worst ranks met bound the nominal "
-                f"rank."
-            ),
+            "rank_robustness": self.rank_variations(),
             "illustrative": (
                 "A result is illustrative when any observation that fed it is illustrative: its "
                 "own inputs, the observations that set the goalposts it was scaled by, and, for "

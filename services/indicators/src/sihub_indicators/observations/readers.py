@@ -1,0 +1,430 @@
+"""File formats → rows of strings in one canonical order, a chunk at a time (memory stays flat).
+
+- CSV: one observation per row, with a header (see `CSV_COLUMNS`).
+- SDMX-ML (2.1 or 3.0, generic or structure-specific) and SDMX-CSV (2.0, or 1.0 with a DATAFLOW
+  column) are read with sdmx1. sdmx1 builds a whole message in memory, so the file is cut into
+  small messages first — for SDMX-ML the header and a batch of series or observations per
+  message, for SDMX-CSV the header line and a batch of lines — and each is read in turn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import csv
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import IO, Any
+
+from lxml import etree
+from pydantic import BaseModel, ConfigDict, Field
+
+from sihub_indicators.geography import alpha_2
+from sihub_indicators.observations.errors import MalformedFile, row_error
+from sihub_indicators.periods import from_sdmx
+
+# The canonical order of a row's fields, after its row number.
+FIELDS = (
+    "indicator", "geography", "period", "value", "estimated", "provisional", "break_in_series",
+    "source", "illustrative", "country",
+)
+CSV_REQUIRED = ("indicator", "geography", "period", "value")
+CSV_COLUMNS = {
+    "indicator": "indicator code from the catalogue, e.g. relative_poverty_rate",
+    "geography": "ISO 3166-1 alpha-2 country (KR) or ISO 3166-2 region (KR-26)",
+    "period": "2023 (year), 2023-Q2 (quarter) or 2023-05 (month)",
+    "value": "a number with a dot for decimals, within the indicator's bounds",
+    "estimated": "optional flag: true/false, 1/0, yes/no (empty = false)",
+    "provisional": "optional flag, as estimated",
+    "break_in_series": "optional flag, as estimated",
+    "source": "optional: the publication and year the figure comes from",
+    "illustrative": "optional flag: true for made-up demonstration figures",
+    "country": "optional: the geography must be this country or one of its regions",
+}
+
+
+@dataclass
+class Chunk:
+    rows: list[tuple] = field(default_factory=list)  # (row_number, *FIELDS) as strings
+    errors: list[dict[str, Any]] = field(default_factory=list)  # errors found while reading
+    skipped: int = 0  # observations left out on purpose (SDMX filters, missing values)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+class CsvReader:
+    def __init__(self, file: IO[bytes], chunk_rows: int) -> None:
+        self.file = file
+        self.chunk_rows = chunk_rows
+        self.field_names = {name: name for name in FIELDS}
+
+    def chunks(self) -> Iterator[Chunk]:
+        text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, strict=True)
+        try:
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise MalformedFile("the file is empty; the first line must name the columns") from None
+            columns = [name.strip().lower() for name in header]
+            unknown = [name for name in columns if name not in CSV_COLUMNS]
+            if unknown:
+                raise MalformedFile(
+                    f"unknown column {unknown[0]!r}; the columns are {', '.join(CSV_COLUMNS)}",
+                    field=unknown[0], row=1,
+                )
+            duplicated = sorted({name for name in columns if columns.count(name) > 1})
+            if duplicated:
+                raise MalformedFile(f"column {duplicated[0]!r} appears twice", field=duplicated[0], row=1)
+            missing = [name for name in CSV_REQUIRED if name not in columns]
+            if missing:
+                raise MalformedFile(f"the required column {missing[0]!r} is missing", field=missing[0], row=1)
+            width = len(columns)
+            # Absent optional columns read an empty string appended to every row.
+            pick = itemgetter(*(columns.index(name) if name in columns else width for name in FIELDS))
+            chunk = Chunk()
+            for record in reader:
+                if len(record) != width:
+                    if not any(value.strip() for value in record):
+                        continue  # a blank line
+                    chunk.errors.append(row_error(
+                        reader.line_num, "row", f"expected {width} fields as in the header, found {len(record)}"))
+                else:
+                    record.append("")
+                    chunk.rows.append((reader.line_num, *pick(record)))
+                if len(chunk.rows) + len(chunk.errors) >= self.chunk_rows:
+                    yield chunk
+                    chunk = Chunk()
+            yield chunk
+        except UnicodeDecodeError as exc:
+            raise MalformedFile(f"not UTF-8 text ({exc.reason} at byte {exc.start} of a block)") from None
+        except csv.Error as exc:
+            raise MalformedFile(f"not valid CSV: {exc}", row=reader.line_num) from None
+        finally:
+            text.detach()
+
+
+# --- SDMX -----------------------------------------------------------------------------------
+
+
+class DimensionMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dimension: str = Field(min_length=1, max_length=100, description="The SDMX component's id")
+    codes: dict[str, str] = Field(default_factory=dict, description="SDMX code → sihub code; others pass unchanged")
+
+
+class SdmxMapping(BaseModel):
+    """How SDMX observations become sihub observations."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: DimensionMapping = DimensionMapping(dimension="INDICATOR")
+    geography: DimensionMapping = DimensionMapping(dimension="REF_AREA")
+    period: str = Field(default="TIME_PERIOD", description="Component holding the period")
+    filters: dict[str, str] = Field(
+        default_factory=dict, description="Keep only observations whose component has this code, e.g. {'SEX': '_T'}"
+    )
+    status_attribute: str = Field(default="OBS_STATUS", description="Attribute holding the observation status")
+    estimated: list[str] = Field(default_factory=lambda: ["E"], description="Status codes meaning estimated")
+    provisional: list[str] = Field(default_factory=lambda: ["P"], description="Status codes meaning provisional")
+    break_in_series: list[str] = Field(default_factory=lambda: ["B"], description="Status codes meaning a break")
+    missing: list[str] = Field(
+        default_factory=lambda: ["M", "L", "O"], description="Status codes of observations without a value (skipped)"
+    )
+    country: str | None = Field(default=None, description="Every geography must be this country or its region")
+    source: str | None = Field(default=None, max_length=500, description="Source recorded on every observation")
+
+
+_IGNORED_SDMX_CSV = {"STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "SERIES_KEY", "OBS_KEY", "DATAFLOW"}
+_ROW_ATTRIBUTE = "SIHUB_ROW"
+
+
+class _SdmxRows:
+    """Turns sdmx1 observations into canonical rows under a mapping."""
+
+    def __init__(self, mapping: SdmxMapping, *, source: str | None, illustrative: bool) -> None:
+        self.mapping = mapping
+        self.source = mapping.source or source or ""
+        self.illustrative = "1" if illustrative else ""
+        self.field_names = {
+            "indicator": mapping.indicator.dimension,
+            "geography": mapping.geography.dimension,
+            "period": mapping.period,
+            "value": "OBS_VALUE",
+            "estimated": mapping.status_attribute,
+            "provisional": mapping.status_attribute,
+            "break_in_series": mapping.status_attribute,
+            "source": "source",
+            "illustrative": "illustrative",
+            "country": "country",
+        }
+
+    @staticmethod
+    def _components(obs: Any, dataset: Any) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for source in (
+            getattr(dataset, "attrib", {}),
+            getattr(obs.series_key, "attrib", {}) if obs.series_key is not None else {},
+            obs.series_key.values if obs.series_key is not None else {},
+            obs.attrib,
+            obs.key.values if obs.key is not None else {},
+        ):
+            for key, value in source.items():
+                value = getattr(value, "value", value)
+                if isinstance(value, list):
+                    value = value[0] if value else ""
+                found[str(key)] = "" if value is None else str(getattr(value, "id", value))
+        return found
+
+    def add(self, chunk: Chunk, row: int, obs: Any, dataset: Any, action: str) -> None:
+        mapping = self.mapping
+        components = self._components(obs, dataset)
+        for component, wanted in mapping.filters.items():
+            if components.get(component) != wanted:
+                chunk.skipped += 1
+                return
+        if action == "delete":
+            chunk.errors.append(row_error(row, "ACTION", "deleting observations is not supported; send the new values"))
+            return
+        status = components.get(mapping.status_attribute, "")
+        value = obs.value
+        if value is None or (isinstance(value, str) and value.strip() in ("", "NaN")) or (
+            isinstance(value, float) and math.isnan(value)
+        ):
+            if status in mapping.missing:
+                chunk.skipped += 1
+                return
+            value = ""
+        missing = [
+            name for name in (mapping.indicator.dimension, mapping.geography.dimension, mapping.period)
+            if not components.get(name)
+        ]
+        if missing:
+            chunk.errors.append(row_error(row, missing[0], f"the observation has no {missing[0]}"))
+            return
+        indicator = components[mapping.indicator.dimension]
+        geography = components[mapping.geography.dimension]
+        chunk.rows.append((
+            row,
+            mapping.indicator.codes.get(indicator, indicator),
+            alpha_2(mapping.geography.codes.get(geography, geography)),
+            from_sdmx(components[mapping.period]),
+            value if isinstance(value, str) else repr(float(value)),
+            "1" if status in mapping.estimated else "",
+            "1" if status in mapping.provisional else "",
+            "1" if status in mapping.break_in_series else "",
+            self.source,
+            self.illustrative,
+            mapping.country or "",
+        ))
+
+
+def _action(dataset: Any) -> str:
+    action = getattr(dataset, "action", None)
+    return getattr(action, "name", "") or ""
+
+
+def _quiet(convert: Any, *args: Any, **kwargs: Any) -> Any:
+    """sdmx1 prints a dump to stdout when it fails; keep the service's output clean."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return convert(*args, **kwargs)
+
+
+class SdmxMlReader:
+    def __init__(self, file: IO[bytes], chunk_rows: int, mapping: SdmxMapping, *, source: str | None,
+                 illustrative: bool) -> None:
+        self.file = file
+        self.chunk_rows = chunk_rows
+        self.rows = _SdmxRows(mapping, source=source, illustrative=illustrative)
+        self.field_names = self.rows.field_names
+
+    def _documents(self) -> Iterator[tuple[bytes, int]]:
+        """Small SDMX-ML messages (root, header, one data set, a batch of its children), with
+        the number of observations that came before each."""
+        events = etree.iterparse(
+            self.file, events=("start", "end"), resolve_entities=False, no_network=True,
+            remove_comments=True, remove_pis=True, huge_tree=False,
+        )
+        depth, seen, batched = 0, 0, 0
+        root: Any = None
+        header: Any = None
+        dataset: Any = None
+        children: list[Any] = []
+
+        def document() -> bytes:
+            message = etree.Element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap)
+            if header is not None:
+                message.append(copy.deepcopy(header))
+            data = etree.SubElement(message, dataset.tag, attrib=dict(dataset.attrib), nsmap=dataset.nsmap)
+            data.extend(children)
+            return etree.tostring(message)
+
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root = element
+                    if not etree.QName(element).localname.endswith("Data"):
+                        raise MalformedFile(
+                            f"<{etree.QName(element).localname}> is not an SDMX data message "
+                            "(GenericData or StructureSpecificData)")
+                elif depth == 2 and etree.QName(element).localname == "DataSet":
+                    dataset, children, batched = element, [], 0
+                continue
+            if depth == 2:
+                name = etree.QName(element).localname
+                if name == "Header":
+                    header = copy.deepcopy(element)
+                elif name == "DataSet":
+                    if children:
+                        yield document(), seen - batched
+                    dataset, children, batched = None, [], 0
+                element.clear()
+                root.remove(element)
+            elif depth == 3 and dataset is not None:
+                name = etree.QName(element).localname
+                observations = 1 if name == "Obs" else sum(
+                    1 for child in element if etree.QName(child).localname == "Obs")
+                children.append(copy.deepcopy(element))
+                seen += observations
+                batched += observations
+                element.clear()
+                dataset.remove(element)
+                if batched >= self.chunk_rows:
+                    yield document(), seen - batched
+                    children, batched = [], 0
+            depth -= 1
+        if root is None:
+            raise MalformedFile("the file is empty")
+
+    def chunks(self) -> Iterator[Chunk]:
+        from sdmx.reader.xml import Reader as XmlReader
+
+        documents = self._documents()
+        while True:
+            try:
+                item = next(documents, None)
+            except etree.XMLSyntaxError as exc:
+                raise MalformedFile(f"not well-formed XML: {exc.msg}", row=exc.lineno, line=exc.lineno) from None
+            if item is None:
+                return
+            document, before = item
+            try:
+                message = _quiet(XmlReader().convert, io.BytesIO(document))
+            except Exception as exc:  # noqa: BLE001 - sdmx1 raises many kinds; all mean "malformed"
+                cause = exc.__cause__ or exc
+                raise MalformedFile(
+                    f"not a valid SDMX-ML data message near observation {before + 1}: {cause!r}"
+                ) from None
+            chunk = Chunk()
+            row = before
+            for dataset in getattr(message, "data", []):
+                action = _action(dataset)
+                for obs in dataset.obs:
+                    row += 1
+                    self.rows.add(chunk, row, obs, dataset, action)
+            yield chunk
+
+
+class SdmxCsvReader:
+    def __init__(self, file: IO[bytes], chunk_rows: int, mapping: SdmxMapping, *, source: str | None,
+                 illustrative: bool) -> None:
+        self.file = file
+        self.chunk_rows = chunk_rows
+        self.mapping = mapping
+        self.rows = _SdmxRows(mapping, source=source, illustrative=illustrative)
+        self.field_names = self.rows.field_names
+
+    def _structure(self, header: list[str]) -> Any:
+        """A data structure built from the header: the mapped components (and filters) are
+        dimensions, OBS_VALUE the measure, every other column an attribute."""
+        from sdmx.model import v30
+
+        ids = [name.split(":", 1)[0].strip() for name in header]
+        dimensions = [self.mapping.indicator.dimension, self.mapping.geography.dimension, self.mapping.period]
+        dimensions += [name for name in self.mapping.filters if name not in dimensions]
+        for name in dimensions:
+            if name not in ids:
+                raise MalformedFile(f"the SDMX-CSV header has no column {name!r}", field=name, row=1)
+        if "OBS_VALUE" not in ids:
+            raise MalformedFile("the SDMX-CSV header has no OBS_VALUE column", field="OBS_VALUE", row=1)
+        structure = v30.DataStructureDefinition(id="SIHUB_INGEST")
+        for name in dimensions:
+            structure.dimensions.getdefault(name)
+        structure.measures.getdefault("OBS_VALUE")
+        for name in ids:
+            if name not in dimensions and name not in _IGNORED_SDMX_CSV and name != "OBS_VALUE":
+                structure.attributes.getdefault(name)
+        structure.attributes.getdefault(_ROW_ATTRIBUTE)
+        return structure
+
+    def chunks(self) -> Iterator[Chunk]:
+        from sdmx.reader.csv import Reader as CsvSdmxReader
+
+        text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, strict=True)
+        try:
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise MalformedFile("the file is empty") from None
+            version_1 = bool(header) and header[0] == "DATAFLOW"
+            if version_1:  # SDMX-CSV 1.0: the same, with one DATAFLOW column in front
+                header = ["STRUCTURE", "STRUCTURE_ID", *header[1:]]
+            elif not header or not header[0].startswith("STRUCTURE"):
+                raise MalformedFile(
+                    f"{(header or [''])[0]!r} starts the header; SDMX-CSV starts with STRUCTURE (2.0) "
+                    "or DATAFLOW (1.0)", field=(header or ['file'])[0] or "file", row=1)
+            structure = self._structure(header)
+            width = len(header)
+            batch: list[list[str]] = []
+            rows: list[int] = []
+
+            def read_batch() -> Chunk:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer, lineterminator="\n")
+                writer.writerow([*header, _ROW_ATTRIBUTE])
+                writer.writerows(batch)
+                try:
+                    message = _quiet(CsvSdmxReader().convert, io.BytesIO(buffer.getvalue().encode()),
+                                     structure=structure)
+                except Exception as exc:  # noqa: BLE001 - sdmx1's failures all mean "malformed"
+                    raise MalformedFile(f"not valid SDMX-CSV between rows {rows[0]} and {rows[-1]}: {exc!r}") from None
+                chunk = Chunk()
+                for dataset in message.data:
+                    action = _action(dataset)
+                    for obs in dataset.obs:
+                        row = int(obs.attrib[_ROW_ATTRIBUTE].value)
+                        self.rows.add(chunk, row, obs, dataset, action)
+                return chunk
+
+            errors: list[dict[str, Any]] = []
+            for record in reader:
+                if len(record) != width:
+                    if not any(value.strip() for value in record):
+                        continue
+                    errors.append(row_error(reader.line_num, "row", f"expected {width} fields, found {len(record)}"))
+                    continue
+                if version_1:
+                    record = ["dataflow", *record]
+                batch.append([*record, str(reader.line_num)])
+                rows.append(reader.line_num)
+                if len(batch) >= self.chunk_rows:
+                    chunk = read_batch()
+                    chunk.errors[:0], errors = errors, []
+                    yield chunk
+                    batch, rows = [], []
+            chunk = read_batch() if batch else Chunk()
+            chunk.errors[:0] = errors
+            yield chunk
+        except UnicodeDecodeError as exc:
+            raise MalformedFile(f"not UTF-8 text ({exc.reason})") from None
+        except csv.Error as exc:
+            raise MalformedFile(f"not valid CSV: {exc}", row=reader.line_num) from None
+        finally:
+            text.detach()

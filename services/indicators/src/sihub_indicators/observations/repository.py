@@ -1,0 +1,257 @@
+"""All SQL of observations: queries with as-of, the staging table and the set-based merge.
+
+On PostgreSQL the staging rows go in with COPY (asyncpg's binary copy, on the session's own
+connection, so inside the request's transaction); on SQLite with executemany.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import bindparam, func, or_, text, tuple_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_indicators.observations.models import STAGING_COLUMNS, Ingest, Observation
+
+# Arbitrary, fixed: ingests, recomputes and catalogue deletions take this transaction-scoped lock
+# on PostgreSQL, so that they run one at a time across every replica. SQLite has one writer anyway.
+INGEST_LOCK_KEY = 7_301_170_421
+MERGE_WORK_MEM = "256MB"
+
+_DATETIME = sa.DateTime(timezone=True)
+_CHANGED = """(
+    o.value <> s.value OR o.estimated <> s.estimated OR o.provisional <> s.provisional
+    OR o.break_in_series <> s.break_in_series OR o.illustrative <> s.illustrative
+    OR COALESCE(o.source, '') <> COALESCE(s.source, '')
+)"""
+_SUPERSEDE = text(f"""
+UPDATE observation AS o SET superseded_at = :now, superseded_by = :ingest_id
+FROM observation_staging AS s
+WHERE o.comparison_set = :comparison_set AND o.frequency = :frequency AND o.superseded_at IS NULL
+  AND s.comparison_set = :comparison_set AND s.frequency = :frequency
+  AND o.indicator_code = s.indicator_code AND o.geography = s.geography AND o.period = s.period
+  AND {_CHANGED}
+""").bindparams(bindparam("now", type_=_DATETIME))
+# New keys get revision 1; keys superseded just above get the superseded revision + 1; keys whose
+# current revision equals the staged row keep it (the row is not inserted).
+_INSERT = text("""
+INSERT INTO observation (indicator_code, geography, period, revision, comparison_set, frequency,
+    value, estimated, provisional, break_in_series, source, illustrative, recorded_at,
+    superseded_at, ingest_id, superseded_by)
+SELECT s.indicator_code, s.geography, s.period, COALESCE(p.revision, 0) + 1, s.comparison_set,
+    s.frequency, s.value, s.estimated, s.provisional, s.break_in_series, s.source, s.illustrative,
+    :now, NULL, :ingest_id, NULL
+FROM observation_staging AS s
+LEFT JOIN observation AS c
+  ON c.comparison_set = s.comparison_set AND c.frequency = s.frequency
+ AND c.indicator_code = s.indicator_code AND c.geography = s.geography AND c.period = s.period
+ AND c.superseded_at IS NULL
+LEFT JOIN observation AS p
+  ON p.indicator_code = s.indicator_code AND p.geography = s.geography AND p.period = s.period
+ AND p.superseded_by = :ingest_id
+WHERE s.comparison_set = :comparison_set AND s.frequency = :frequency AND c.indicator_code IS NULL
+""").bindparams(bindparam("now", type_=_DATETIME))
+_DUPLICATES = text("""
+SELECT indicator_code, geography, period, MIN(row_number) AS first_row, MAX(row_number) AS last_row,
+       COUNT(*) AS occurrences
+FROM observation_staging
+GROUP BY indicator_code, geography, period
+HAVING COUNT(*) > 1
+ORDER BY MIN(row_number)
+LIMIT :limit
+""")
+
+
+class ObservationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.session.bind.dialect.name == "postgresql"
+
+    async def driver_connection(self) -> Any:
+        """The asyncpg connection under the session, inside the session's transaction."""
+        connection = await self.session.connection()
+        # SQLAlchemy's asyncpg adapter opens the transaction with the first statement it runs;
+        # make sure there was one before anything runs on the driver directly.
+        await connection.execute(text("SELECT 1"))
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
+
+    async def lock_ingest(self) -> None:
+        if self.is_postgres:
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
+
+    # --- staging and merge --------------------------------------------------------------------
+
+    async def clear_staging(self) -> None:
+        await self.session.execute(text("DELETE FROM observation_staging"))
+
+    async def stage(self, records: Sequence[tuple]) -> None:
+        """Add validated rows (in STAGING_COLUMNS order) to the staging table."""
+        if not records:
+            return
+        if self.is_postgres:
+            driver = await self.driver_connection()
+            await driver.copy_records_to_table("observation_staging", records=records, columns=STAGING_COLUMNS)
+        else:
+            connection = await self.session.connection()
+            placeholders = ", ".join("?" for _ in STAGING_COLUMNS)
+            await connection.exec_driver_sql(
+                f"INSERT INTO observation_staging ({', '.join(STAGING_COLUMNS)}) VALUES ({placeholders})",
+                list(records),
+            )
+
+    async def analyse_staging(self) -> None:
+        if self.is_postgres:
+            # Fresh statistics, or the planner guesses the size of the joins; and room to hash a
+            # million staged keys in memory (the server's default work_mem of 4 MB spills them to
+            # disk), for this transaction only.
+            await self.session.execute(text("ANALYZE observation_staging"))
+            await self.session.execute(text(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'"))
+
+    async def staged_duplicates(self, limit: int) -> list[Any]:
+        return list((await self.session.execute(_DUPLICATES, {"limit": limit})).all())
+
+    async def merge(self, comparison_set: str, frequency: str, now: datetime, ingest_id: str) -> tuple[int, int]:
+        """Merge the staged rows of one comparison set and frequency; returns (revised, written)."""
+        params = {"comparison_set": comparison_set, "frequency": frequency, "now": now, "ingest_id": ingest_id}
+        revised = (await self.session.execute(_SUPERSEDE, params)).rowcount
+        written = (await self.session.execute(_INSERT, params)).rowcount
+        return revised, written
+
+    async def empty_staging(self) -> None:
+        if self.is_postgres:
+            await self.session.execute(text("TRUNCATE observation_staging"))
+        else:
+            await self.clear_staging()
+
+    # --- queries ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _at(query: Any, as_of: datetime | None) -> Any:
+        if as_of is None:
+            return query.where(col(Observation.superseded_at).is_(None))
+        return query.where(
+            col(Observation.recorded_at) <= as_of,
+            or_(col(Observation.superseded_at).is_(None), col(Observation.superseded_at) > as_of),
+        )
+
+    async def find(
+        self,
+        *,
+        indicator: str | None = None,
+        geography: str | None = None,
+        country: str | None = None,
+        comparison_set: str | None = None,
+        frequency: str | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+        as_of: datetime | None = None,
+        after: tuple[str, str, str] | None = None,
+        limit: int = 100,
+    ) -> list[Observation]:
+        query = self._at(select(Observation), as_of)
+        if indicator is not None:
+            query = query.where(Observation.indicator_code == indicator)
+        if geography is not None:
+            query = query.where(Observation.geography == geography)
+        if country is not None:  # the country itself and its ISO 3166-2 regions
+            query = query.where(or_(Observation.geography == country,
+                                    col(Observation.geography).startswith(country + "-")))
+        if comparison_set is not None:
+            query = query.where(Observation.comparison_set == comparison_set)
+        if frequency is not None:
+            query = query.where(Observation.frequency == frequency)
+        if period_from is not None:
+            query = query.where(col(Observation.period) >= period_from)
+        if period_to is not None:
+            query = query.where(col(Observation.period) <= period_to)
+        key = (col(Observation.indicator_code), col(Observation.geography), col(Observation.period))
+        if after is not None:
+            query = query.where(tuple_(*key) > tuple_(*after))
+        query = query.order_by(*key).limit(limit)
+        return list((await self.session.exec(query)).all())
+
+    async def revisions(self, indicator: str, geography: str, period: str) -> list[Observation]:
+        query = (
+            select(Observation)
+            .where(Observation.indicator_code == indicator, Observation.geography == geography,
+                   Observation.period == period)
+            .order_by(col(Observation.revision))
+        )
+        return list((await self.session.exec(query)).all())
+
+    async def current_of_set(self, comparison_set: str, frequency: str) -> list[Any]:
+        """(indicator, geography, period, value, illustrative) of every current observation."""
+        sql = (
+            "SELECT indicator_code, geography, period, value, illustrative FROM observation "
+            "WHERE comparison_set = {cs} AND frequency = {f} AND superseded_at IS NULL"
+        )
+        if self.is_postgres:  # the driver's records are several times cheaper than ORM rows
+            driver = await self.driver_connection()
+            return await driver.fetch(sql.format(cs="$1", f="$2"), comparison_set, frequency)
+        result = await self.session.execute(text(sql.format(cs=":cs", f=":f")), {"cs": comparison_set, "f": frequency})
+        return list(result.all())
+
+    async def current_keys(
+        self, comparison_set: str, frequency: str, indicators: Sequence[str] | None = None
+    ) -> list[Any]:
+        query = (
+            sa.select(Observation.indicator_code, Observation.geography, Observation.period)
+            .where(Observation.comparison_set == comparison_set, Observation.frequency == frequency,
+                   col(Observation.superseded_at).is_(None))
+        )
+        if indicators is not None:
+            query = query.where(col(Observation.indicator_code).in_(indicators))
+        return list((await self.session.execute(query)).all())
+
+    async def sets_of_indicator(self, code: str) -> list[tuple[str, str]]:
+        query = (
+            sa.select(Observation.comparison_set, Observation.frequency)
+            .where(Observation.indicator_code == code, col(Observation.superseded_at).is_(None))
+            .distinct()
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+
+    async def all_sets(self) -> list[tuple[str, str]]:
+        query = (
+            sa.select(Observation.comparison_set, Observation.frequency)
+            .where(col(Observation.superseded_at).is_(None))
+            .distinct()
+        )
+        return sorted((row[0], row[1]) for row in (await self.session.execute(query)).all())
+
+    async def value_range(self, code: str) -> tuple[float | None, float | None]:
+        query = sa.select(func.min(Observation.value), func.max(Observation.value)).where(
+            Observation.indicator_code == code, col(Observation.superseded_at).is_(None)
+        )
+        low, high = (await self.session.execute(query)).one()
+        return low, high
+
+    async def has_any(self, code: str) -> bool:
+        query = sa.select(Observation.indicator_code).where(Observation.indicator_code == code).limit(1)
+        return (await self.session.execute(query)).first() is not None
+
+    async def count(self) -> int:
+        return (await self.session.execute(sa.select(func.count()).select_from(Observation))).scalar_one()
+
+    # --- the ingest log -----------------------------------------------------------------------
+
+    def add_ingest(self, ingest: Ingest) -> None:
+        self.session.add(ingest)
+
+    async def get_ingest(self, ingest_id: str) -> Ingest | None:
+        return await self.session.get(Ingest, ingest_id)
+
+    async def list_ingests(self, before: tuple[datetime, str] | None, limit: int) -> list[Ingest]:
+        query = select(Ingest)
+        if before is not None:
+            query = query.where(tuple_(col(Ingest.created_at), col(Ingest.id)) < tuple_(*before))
+        query = query.order_by(col(Ingest.created_at).desc(), col(Ingest.id).desc()).limit(limit)
+        return list((await self.session.exec(query)).all())

@@ -1,0 +1,127 @@
+"""/indicators/observations (ingest, queries, revisions) and /indicators/ingests.
+
+Reading is open to every caller; ingesting needs the `integrator` role (statistics offices and
+data partners connect as integrators) or `admin`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from sihub_indicators.observations.schemas import IngestFormat, IngestPublic, IngestReport, ObservationPublic
+from sihub_indicators.observations.service import (
+    IngestFile,
+    IngestService,
+    ObservationQueries,
+    cursor_position,
+    ingest_public,
+    observation_public,
+    parse_mapping,
+)
+from sihub_indicators.observations.upload import receive_upload
+from sihub_indicators.periods import Frequency
+from sihub_indicators.settings import IndicatorsSettings
+from sihub_indicators.timeutil import as_utc
+from sihub_shared.db import Session
+from sihub_shared.errors import ProblemError
+from sihub_shared.identity import CurrentIdentity, Role, require_roles
+from sihub_shared.pagination import Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/indicators", tags=["observations"])
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+_FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
+               "application/xml": {"schema": {"type": "string"}},
+               "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                   "file": {"type": "string", "format": "binary"},
+                   "mapping": {"type": "string", "description": "SdmxMapping as JSON"}}}}}
+
+
+@router.post(
+    "/observations/ingest",
+    response_model=IngestReport,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(Role.integrator)],
+    summary="Ingest a file of observations (CSV, SDMX-ML or SDMX-CSV): all rows or none",
+    description="Send the file as the body or as the multipart part `file`. Every row is validated "
+    "first; if any is invalid the answer (422) lists rows and fields and nothing is written. "
+    "201 when something changed, 200 when the data was already held (no revision, no event).",
+    openapi_extra={"requestBody": {"required": True, "content": _FILE_TYPES}},
+)
+async def ingest(
+    request: Request,
+    response: Response,
+    session: Session,
+    identity: CurrentIdentity,
+    format: IngestFormat = IngestFormat.CSV,  # noqa: A002 - the word the API uses
+    mapping: Annotated[str | None, Query(description="SDMX mapping as JSON (or the multipart part `mapping`)")] = None,
+    source: Annotated[str | None, Query(max_length=500, description="Source for rows that name none")] = None,
+    illustrative: Annotated[bool, Query(description="Mark every row as made-up demonstration data")] = False,
+):
+    settings: IndicatorsSettings = request.app.state.settings
+    upload = await receive_upload(request)
+    try:
+        if mapping is not None and upload.mapping is not None:
+            raise ProblemError.for_field("mapping", "send the mapping once: as the query parameter or the form part")
+        mapping_text = upload.mapping or mapping
+        report = await IngestService(
+            session, chunk_rows=settings.ingest_chunk_rows, max_errors=settings.max_reported_errors
+        ).ingest(identity, IngestFile(
+            file=upload.file, format=format, sha256=upload.sha256, filename=upload.filename,
+            mapping=parse_mapping(mapping_text) if mapping_text is not None else None,
+            source=source, illustrative=illustrative,
+        ))
+    finally:
+        upload.close()
+    if report.ingest_id is None:
+        response.status_code = status.HTTP_200_OK
+    else:
+        response.headers["Location"] = f"/api/v1/indicators/ingests/{report.ingest_id}"
+    return report
+
+
+@router.get("/observations", response_model=Page[ObservationPublic], summary="Observations, current or as of a time")
+async def list_observations(
+    session: Session,
+    indicator: str | None = None,
+    geography: Annotated[str | None, Query(description="KR or KR-26")] = None,
+    country: Annotated[str | None, Query(description="A country and all its regions")] = None,
+    frequency: Frequency | None = None,
+    period_from: Annotated[str | None, Query(description="From this period (2019, 2019-Q1, 2019-01)")] = None,
+    period_to: Annotated[str | None, Query(description="To this period, inclusive")] = None,
+    as_of: Annotated[datetime | None, Query(description="The values that were current at this time")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+):
+    after = cursor_position(decode_cursor(cursor), "indicator", "geography", "period") if cursor else None
+    rows = await ObservationQueries(session).find(
+        indicator=indicator, geography=geography, country=country, frequency=frequency, period_from=period_from,
+        period_to=period_to, as_of=as_utc(as_of) if as_of else None, after=after, limit=limit + 1,
+    )
+    items = [observation_public(row) for row in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items=items, next_cursor=encode_cursor(
+        {"indicator": last.indicator_code, "geography": last.geography, "period": last.period}) if last else None)
+
+
+@router.get("/observations/{indicator}/{geography}/{period}/revisions", response_model=list[ObservationPublic],
+            summary="Every revision of one observation, oldest first")
+async def list_revisions(indicator: str, geography: str, period: str, session: Session):
+    return [observation_public(row) for row in await ObservationQueries(session).revisions(indicator, geography, period)]
+
+
+@router.get("/ingests", response_model=Page[IngestPublic], summary="Ingests that changed something, newest first")
+async def list_ingests(session: Session, cursor: Cursor = None, limit: Limit = 50):
+    before = cursor_position(decode_cursor(cursor), "created_at", "id") if cursor else None
+    rows = await ObservationQueries(session).ingests(before, limit + 1)
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items=[ingest_public(row) for row in rows[:limit]], next_cursor=encode_cursor(
+        {"created_at": as_utc(last.created_at).isoformat(), "id": last.id}) if last else None)
+
+
+@router.get("/ingests/{ingest_id}", response_model=IngestPublic)
+async def get_ingest(ingest_id: str, session: Session):
+    return ingest_public(await ObservationQueries(session).ingest(ingest_id))

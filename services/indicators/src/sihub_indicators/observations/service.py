@@ -1,0 +1,259 @@
+"""Ingestion and queries of observations.
+
+An ingest reads the file a chunk at a time, validates every row, and stages the valid rows; only
+when the whole file is valid (and has no key twice) is the staging table merged into
+`observation`, one comparison set at a time, in the request's one transaction. A row equal to
+the current revision of its key writes nothing, so a re-ingest of the same data leaves no
+revision, no ingest log entry and no event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_indicators import geography as geographies
+from sihub_indicators.catalogue.repository import CatalogueRepository
+from sihub_indicators.events.contracts import ComparisonSetCounts, ObservationsIngested
+from sihub_indicators.indices.service import IndexService
+from sihub_indicators.observations.errors import InvalidRows, row_error
+from sihub_indicators.observations.models import Ingest, Observation
+from sihub_indicators.observations.readers import Chunk, CsvReader, SdmxCsvReader, SdmxMapping, SdmxMlReader
+from sihub_indicators.observations.repository import ObservationRepository
+from sihub_indicators.observations.schemas import IngestFormat, IngestPublic, IngestReport, ObservationPublic
+from sihub_indicators.observations.validation import RowValidator, Validated
+from sihub_indicators.periods import Frequency, PeriodError, frequency_of
+from sihub_shared.errors import NotFound, ProblemError, UnprocessableContent
+from sihub_shared.events.outbox import record
+from sihub_shared.identity import Identity
+
+
+@dataclass
+class IngestFile:
+    file: IO[bytes]
+    format: IngestFormat
+    sha256: str
+    filename: str | None = None
+    mapping: SdmxMapping | None = None
+    source: str | None = None
+    illustrative: bool = False
+
+
+def parse_mapping(text: str | bytes) -> SdmxMapping:
+    """An SDMX mapping from JSON, or 422 naming the mapping's field."""
+    try:
+        return SdmxMapping.model_validate_json(text)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(["mapping", *(str(part) for part in e["loc"])]), "message": e["msg"]}
+                  for e in exc.errors()]
+        raise UnprocessableContent("the SDMX mapping is not valid: " + "; ".join(
+            f"{e['field']}: {e['message']}" for e in errors), errors=errors) from None
+
+
+def _reader(upload: IngestFile, chunk_rows: int) -> CsvReader | SdmxMlReader | SdmxCsvReader:
+    if upload.format is IngestFormat.CSV:
+        if upload.mapping is not None:
+            raise ProblemError.for_field("mapping", "a mapping is for SDMX files; a CSV file names its columns itself")
+        return CsvReader(upload.file, chunk_rows)
+    reader = SdmxMlReader if upload.format is IngestFormat.SDMX_ML else SdmxCsvReader
+    return reader(upload.file, chunk_rows, upload.mapping or SdmxMapping(), source=upload.source,
+                  illustrative=upload.illustrative)
+
+
+class IngestService:
+    def __init__(self, session: AsyncSession, *, chunk_rows: int, max_errors: int) -> None:
+        self.session = session
+        self.repository = ObservationRepository(session)
+        self.catalogue = CatalogueRepository(session)
+        self.chunk_rows = chunk_rows
+        self.max_errors = max_errors
+
+    async def ingest(self, identity: Identity, upload: IngestFile,
+                     progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Validate and merge a file; `progress` is told the bytes read after each chunk."""
+        await self.repository.lock_ingest()
+        await self.repository.empty_staging()
+        reader = _reader(upload, self.chunk_rows)
+        validator = RowValidator(await self.catalogue.all_by_code(), reader.field_names,
+                                 default_source=upload.source, default_illustrative=upload.illustrative,
+                                 max_errors=self.max_errors)
+        result = Validated()
+        rows = skipped = 0
+        chunks = reader.chunks()
+
+        def next_chunk() -> asyncio.Future[tuple[Chunk, list[tuple]] | None]:
+            # Parsing and validating is CPU work: off the event loop, in a thread.
+            return asyncio.ensure_future(asyncio.to_thread(_next_validated, chunks, validator, result))
+
+        pending = next_chunk()
+        try:
+            while (step := await pending) is not None:
+                chunk, records = step
+                rows += len(chunk.rows) + len(chunk.errors)
+                skipped += chunk.skipped
+                pending = next_chunk()  # the next chunk is parsed while this one is staged
+                await self.repository.stage(records)
+                if progress is not None:
+                    progress(upload.file.tell())
+        finally:
+            # On a failure while staging, let the thread finish its chunk before the file closes.
+            await asyncio.gather(pending, return_exceptions=True)
+        if result.error_count:
+            raise InvalidRows(
+                f"{result.error_count} problem(s) in {rows} rows; nothing was written",
+                errors=sorted(result.errors, key=lambda e: e.get("row", 0)), error_count=result.error_count,
+            )
+        await self.repository.analyse_staging()
+        await self._refuse_duplicates(reader.field_names)
+
+        now, ingest_id = datetime.now(UTC), str(uuid.uuid4())
+        counts = []
+        for comparison_set, frequency in sorted(result.groups):
+            revised, written = await self.repository.merge(comparison_set, frequency, now, ingest_id)
+            counts.append(ComparisonSetCounts(comparison_set=comparison_set, frequency=frequency,
+                                              inserted=written - revised, revised=revised))
+        await self.repository.empty_staging()
+        inserted, revised = sum(c.inserted for c in counts), sum(c.revised for c in counts)
+        report = IngestReport(
+            ingest_id=None, format=upload.format, sha256=upload.sha256, filename=upload.filename, rows=rows,
+            inserted=inserted, revised=revised, unchanged=rows - inserted - revised, skipped=skipped,
+            illustrative_rows=result.illustrative, indicators=sorted(result.indicators), comparison_sets=counts,
+        )
+        if inserted + revised == 0:
+            return report
+        changed_sets = [c for c in counts if c.inserted + c.revised]
+        report = report.model_copy(update={"ingest_id": ingest_id, "created_at": now, "comparison_sets": changed_sets})
+        self.repository.add_ingest(Ingest(
+            id=ingest_id, account_id=identity.account_id, organisation=identity.organisation,
+            format=upload.format.value, sha256=upload.sha256, rows=rows, inserted=inserted, revised=revised,
+            unchanged=report.unchanged, skipped=skipped, created_at=now,
+            summary=report.model_dump(mode="json", include={"filename", "illustrative_rows", "indicators",
+                                                             "comparison_sets"}),
+        ))
+        record(self.session, ObservationsIngested(
+            ingest_id=ingest_id, format=upload.format.value, sha256=upload.sha256, rows=rows, inserted=inserted,
+            revised=revised, unchanged=report.unchanged, skipped=skipped, illustrative_rows=result.illustrative,
+            indicators=report.indicators, comparison_sets=changed_sets, organisation=identity.organisation,
+            account_id=identity.account_id, recorded_at=now,
+        ), subject=ingest_id)
+        # The indices of the sets this ingest changed, in the same transaction.
+        await IndexService(self.session).recompute(
+            [(c.comparison_set, c.frequency) for c in changed_sets], cause=f"ingest {ingest_id}"
+        )
+        return report
+
+    async def _refuse_duplicates(self, field_names: dict[str, str]) -> None:
+        duplicates = await self.repository.staged_duplicates(self.max_errors)
+        if not duplicates:
+            return
+        errors = [row_error(d.last_row, field_names["period"],
+                            f"{d.indicator_code} for {d.geography} in {d.period} is also on row {d.first_row} "
+                            f"({d.occurrences} times in the file); send one value per indicator, geography "
+                            "and period") for d in duplicates]
+        raise InvalidRows(f"{len(errors)} key(s) appear more than once in the file; nothing was written",
+                          errors=errors, error_count=len(errors))
+
+
+def _next_validated(chunks: Iterator[Chunk], validator: RowValidator,
+                    result: Validated) -> tuple[Chunk, list[tuple]] | None:
+    chunk = next(chunks, None)
+    if chunk is None:
+        return None
+    validator.add_reader_errors(result, chunk.errors)
+    return chunk, validator.validate(chunk.rows, result)
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+def observation_public(row: Observation) -> ObservationPublic:
+    return ObservationPublic(
+        indicator=row.indicator_code, geography=row.geography, country=row.geography[:2], period=row.period,
+        frequency=row.frequency, comparison_set=row.comparison_set, revision=row.revision, value=row.value,
+        estimated=row.estimated, provisional=row.provisional, break_in_series=row.break_in_series,
+        source=row.source, illustrative=row.illustrative, recorded_at=row.recorded_at,
+        superseded_at=row.superseded_at, ingest_id=row.ingest_id,
+    )
+
+
+def ingest_public(row: Ingest) -> IngestPublic:
+    return IngestPublic.model_validate({**row.summary, **row.model_dump(exclude={"summary"}), "ingest_id": row.id})
+
+
+def _checked_period(name: str, period: str | None) -> str | None:
+    if period is None:
+        return None
+    try:
+        frequency_of(period)
+    except PeriodError as exc:
+        raise UnprocessableContent(f"{name}: {exc}", errors=[{"field": name, "in": "query", "message": str(exc)}]) from None
+    return period
+
+
+def _checked_geography(name: str, code: str | None, level: str) -> str | None:
+    if code is None:
+        return None
+    try:
+        place = geographies.resolve(code)
+    except geographies.GeographyError as exc:
+        raise UnprocessableContent(f"{name}: {exc}", errors=[{"field": name, "in": "query", "message": str(exc)}]) from None
+    if level == "country" and place.level != "country":
+        raise UnprocessableContent(f"{name}: {code} is a region; name its country ({place.country})",
+                                   errors=[{"field": name, "in": "query", "message": "not a country code"}])
+    return place.code
+
+
+class ObservationQueries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.repository = ObservationRepository(session)
+
+    async def find(self, *, indicator: str | None, geography: str | None, country: str | None,
+                   frequency: Frequency | None, period_from: str | None, period_to: str | None,
+                   as_of: datetime | None, after: tuple[str, str, str] | None, limit: int) -> list[Observation]:
+        """Current observations, or those current at `as_of`. Periods compare within a form: a
+        year bound `period_to=2023` takes in 2023's quarters and months too."""
+        period_from = _checked_period("period_from", period_from)
+        period_to = _checked_period("period_to", period_to)
+        if period_to is not None and frequency_of(period_to) is Frequency.ANNUAL:
+            period_to += "-~"  # sorts after every quarter and month of that year
+        return await self.repository.find(
+            indicator=indicator, geography=_checked_geography("geography", geography, "any"),
+            country=_checked_geography("country", country, "country"),
+            frequency=frequency.value if frequency else None, period_from=period_from, period_to=period_to,
+            as_of=as_of, after=after, limit=limit,
+        )
+
+    async def revisions(self, indicator: str, geography: str, period: str) -> list[Observation]:
+        rows = await self.repository.revisions(indicator, geography, period)
+        if not rows:
+            raise NotFound(f"no observation of {indicator} for {geography} in {period}",
+                           errors=[{"field": "period", "message": "no observation with this key"}])
+        return rows
+
+    async def ingests(self, before: tuple[str, str] | None, limit: int) -> list[Ingest]:
+        """Newest first; `before` the (created_at, id) of the last one already seen."""
+        try:
+            position = (datetime.fromisoformat(before[0]), before[1]) if before else None
+        except ValueError:
+            raise ProblemError.for_field("cursor", "not a cursor this API gave out") from None
+        return await self.repository.list_ingests(position, limit)
+
+    async def ingest(self, ingest_id: str) -> Ingest:
+        found = await self.repository.get_ingest(ingest_id)
+        if found is None:
+            raise NotFound(f"no ingest {ingest_id}", errors=[{"field": "ingest_id", "message": "unknown"}])
+        return found
+
+
+def cursor_position(position: dict[str, Any], *names: str) -> tuple[Any, ...]:
+    """The values of a decoded cursor, or 400 naming `cursor` when they are not all there."""
+    if any(not isinstance(position.get(name), str) for name in names):
+        raise ProblemError.for_field("cursor", "not a cursor this API gave out")
+    return tuple(position[name] for name in names)

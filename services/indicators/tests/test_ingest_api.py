@@ -1,0 +1,242 @@
+"""POST /observations/ingest: CSV, SDMX-ML and SDMX-CSV; all rows or none; no-op re-ingests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+INGESTED = "org.sihub.indicators.observations.ingested.v1"
+POVERTY_MAPPING = {
+    "indicator": {"dimension": "MEASURE", "codes": {"POV_RATE": "relative_poverty_rate"}},
+    "filters": {"SEX": "_T"},
+    "source": "OECD Income Distribution Database, 2024",
+}
+GOOD_CSV = """indicator,geography,period,value,estimated,provisional,source,illustrative
+relative_poverty_rate,KR,2022,14.9,,yes,Statistics Korea 2023,
+relative_poverty_rate,KR-26,2022,16.2,true,,,1
+relative_poverty_rate,KR-11,2022,13.0,,,,1
+life_expectancy,JP,2022,84.1,,,,
+life_expectancy,JP-13,2022-Q3,84.6,,,,true
+"""
+
+
+@pytest.fixture
+async def api(indicators):
+    await indicators.add_indicators(
+        indicators.indicator_body("relative_poverty_rate"),
+        indicators.indicator_body("life_expectancy", theme="health", unit="years", direction="higher_is_better"),
+    )
+    return indicators
+
+
+async def test_a_csv_ingest_writes_every_row_once_and_a_re_ingest_changes_nothing(api):
+    first = await api.ingest(GOOD_CSV, expect=201)
+    report = first.json()
+    assert first.headers["Location"] == f"{api.api}/ingests/{report['ingest_id']}"
+    assert (report["rows"], report["inserted"], report["revised"], report["unchanged"]) == (5, 5, 0, 0)
+    assert report["illustrative_rows"] == 3
+    assert report["indicators"] == ["life_expectancy", "relative_poverty_rate"]
+    assert {(c["comparison_set"], c["frequency"], c["inserted"]) for c in report["comparison_sets"]} == {
+        ("countries", "annual", 2), ("regions:KR", "annual", 2), ("regions:JP", "quarterly", 1)}
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 5
+    assert await api.scalar("SELECT COUNT(*) FROM observation_staging") == 0
+
+    again = await api.ingest(GOOD_CSV, expect=200)
+    assert again.json()["ingest_id"] is None
+    assert (again.json()["inserted"], again.json()["revised"], again.json()["unchanged"]) == (0, 0, 5)
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 5
+
+    # One corrected value, sent as a multipart upload: one revision, the rest untouched.
+    corrected = GOOD_CSV.replace("KR-26,2022,16.2", "KR-26,2022,16.4")
+    revised = await api.post("/observations/ingest", files={"file": ("poverty.csv", corrected, "text/csv")})
+    assert revised.status_code == 201, revised.text
+    assert (revised.json()["inserted"], revised.json()["revised"], revised.json()["unchanged"]) == (0, 1, 4)
+    assert revised.json()["filename"] == "poverty.csv"
+    assert revised.json()["comparison_sets"] == [
+        {"comparison_set": "regions:KR", "frequency": "annual", "inserted": 0, "revised": 1}]
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 6
+
+    events = await api.outbox("sihub.indicators.observations.ingested")
+    assert [e["type"] for e in events] == [INGESTED, INGESTED]  # one per changing ingest, none per row
+    assert events[0]["data"]["inserted"] == 5 and events[0]["data"]["organisation"] == "a admin"
+    assert events[1]["data"]["ingest_id"] == revised.json()["ingest_id"]
+    assert (events[1]["data"]["revised"], events[1]["data"]["unchanged"]) == (1, 4)
+
+    ingests = (await api.get("/ingests", role="partner")).json()["items"]
+    assert [i["ingest_id"] for i in ingests] == [revised.json()["ingest_id"], report["ingest_id"]]
+    one = (await api.get(f"/ingests/{report['ingest_id']}")).json()
+    assert one["inserted"] == 5 and one["format"] == "csv" and one["indicators"] == report["indicators"]
+    api.problem(await api.get("/ingests/nope"), 404)
+
+    # Query parameters give a source to rows without one, and can mark a whole file illustrative.
+    await api.ingest("indicator,geography,period,value\nlife_expectancy,TH,2022,79.7\n", expect=201,
+                     source="Made up for a demo", illustrative="true")
+    [thai] = (await api.get("/observations", params={"geography": "TH"})).json()["items"]
+    assert (thai["source"], thai["illustrative"]) == ("Made up for a demo", True)
+
+
+async def test_sdmx_ml_and_sdmx_csv_ingest_through_a_mapping(api):
+    ml = await api.ingest((DATA / "poverty_generic.xml").read_bytes(), expect=201, format="sdmx-ml",
+                          mapping=json.dumps(POVERTY_MAPPING))
+    assert (ml.json()["rows"], ml.json()["inserted"], ml.json()["skipped"]) == (2, 2, 1)  # SEX=F filtered out
+    observations = (await api.get("/observations", params={"indicator": "relative_poverty_rate"})).json()["items"]
+    assert [(o["geography"], o["period"], o["value"], o["provisional"]) for o in observations] == [
+        ("KR", "2021", 15.1, False), ("KR", "2022", 14.9, True)]
+    assert {o["source"] for o in observations} == {POVERTY_MAPPING["source"]}
+
+    # The same figures as SDMX-CSV, mapping as a form part: already held, so nothing changes.
+    csv = await api.post("/observations/ingest", params={"format": "sdmx-csv"}, files={
+        "file": ("poverty.csv", (DATA / "poverty_sdmx.csv").read_bytes(), "text/csv"),
+        "mapping": (None, json.dumps(POVERTY_MAPPING)),
+    })
+    assert csv.status_code == 200, csv.text
+    assert (csv.json()["rows"], csv.json()["unchanged"], csv.json()["skipped"]) == (2, 2, 1)
+    assert len(await api.outbox("sihub.indicators.observations.ingested")) == 1
+
+    no_dimension = dict(POVERTY_MAPPING, indicator={"dimension": "INDICATOR"})
+    missing = api.problem(await api.ingest((DATA / "poverty_sdmx.csv").read_bytes(), format="sdmx-csv",
+                                           mapping=json.dumps(no_dimension)), 400)
+    assert missing["errors"][0] == {"field": "INDICATOR", "message": "the SDMX-CSV header has no column 'INDICATOR'",
+                                    "row": 1}
+    bad_mapping = api.problem(await api.ingest("x", format="sdmx-ml", mapping='{"filters": []}'), 422)
+    assert bad_mapping["errors"][0]["field"] == "mapping.filters"
+    unknown = dict(POVERTY_MAPPING, indicator={"dimension": "MEASURE"})  # POV_RATE is no catalogue code
+    refused = api.problem(await api.ingest((DATA / "poverty_generic.xml").read_bytes(), format="sdmx-ml",
+                                           mapping=json.dumps(unknown)), 422)
+    assert {(e["row"], e["field"]) for e in refused["errors"]} == {(1, "MEASURE"), (2, "MEASURE")}
+
+
+async def test_every_bad_row_is_listed_and_nothing_is_written(api):
+    bad = """indicator,geography,period,value,country,illustrative
+poverty_rate,KR,2022,14.9,,
+relative_poverty_rate,KR-99,2022,14.9,,
+relative_poverty_rate,KR-26,2022,14.9,JP,
+relative_poverty_rate,KR,2022-13,14.9,,
+relative_poverty_rate,KR,2021,about 15,,
+relative_poverty_rate,KR,2020,101.5,,
+relative_poverty_rate,KOR,2019,10,,
+relative_poverty_rate,KR,2018,10,,maybe
+relative_poverty_rate,KR,2017,10,,
+"""
+    problem = api.problem(await api.ingest(bad), 422)
+    assert problem["error_count"] == 8
+    found = {(e["row"], e["field"]): e["message"] for e in problem["errors"]}
+    assert list(found) == [(2, "indicator"), (3, "geography"), (4, "geography"), (5, "period"), (6, "value"),
+                           (7, "value"), (8, "geography"), (9, "illustrative")]
+    assert "unknown indicator 'poverty_rate'" in found[(2, "indicator")]
+    assert "not an ISO 3166-2 subdivision of KR" in found[(3, "geography")]
+    assert found[(4, "geography")] == "KR-26 (Busan-gwangyeoksi) is not in JP"
+    assert "is not a period" in found[(5, "period")]
+    assert found[(6, "value")] == "'about 15' is not a number (write e.g. 12.5)"
+    assert "101.5 is outside the bounds of relative_poverty_rate (0 to 100" in found[(7, "value")]
+    assert "write the alpha-2 code 'KR'" in found[(8, "geography")]
+
+    duplicated = api.problem(await api.ingest(
+        "indicator,geography,period,value\nrelative_poverty_rate,KR,2022,1\nlife_expectancy,KR,2022,80\n"
+        "relative_poverty_rate,KR, 2022 ,2\n"), 422)
+    assert duplicated["errors"] == [{"row": 4, "field": "period", "message":
+                                     "relative_poverty_rate for KR in 2022 is also on row 2 (2 times in the file); "
+                                     "send one value per indicator, geography and period"}]
+
+    malformed = {
+        "not UTF-8": (b"indicator,geography,period,value\nrelative_poverty_rate,KR,2022,\xff\xfe1\n", "csv"),
+        "unknown column": (b"indicator,geo,period,value\n", "csv"),
+        "not well-formed XML": (b"<message:GenericData xmlns:message='x'><DataSet>", "sdmx-ml"),
+        "not an SDMX data message": (b"<Structure/>", "sdmx-ml"),
+        "SDMX-CSV starts with STRUCTURE": (b"indicator,geography\n", "sdmx-csv"),
+    }
+    for message, (content, format_) in malformed.items():
+        problem = api.problem(await api.ingest(content, format=format_), 400)
+        assert message in problem["detail"], problem
+        assert problem["errors"][0]["field"]
+    mapping_for_csv = api.problem(await api.ingest(GOOD_CSV, mapping="{}"), 400)
+    assert mapping_for_csv["errors"][0]["field"] == "mapping"
+    api.problem(await api.ingest(GOOD_CSV, role="partner"), 403)
+    api.problem(await api.ingest(GOOD_CSV, format="json"), 422)
+
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 0
+    assert await api.scalar("SELECT COUNT(*) FROM observation_staging") == 0
+    assert await api.scalar("SELECT COUNT(*) FROM ingest") == 0
+    assert await api.outbox("sihub.indicators.observations.ingested") == []
+
+
+@pytest.mark.parametrize("indicators_settings", [{"max_body_bytes": 4096}])
+async def test_an_upload_over_the_limit_is_413_and_writes_nothing(api):
+    rows = "".join(f"relative_poverty_rate,KR,{year},10\n" for year in range(1900, 2100))
+    content = ("indicator,geography,period,value\n" + rows).encode()
+    assert len(content) > 4096
+    declared = api.problem(await api.ingest(content), 413)
+    assert declared["errors"] == [{"field": "body", "in": "body", "message": "over 4096 bytes"}]
+
+    async def streamed():  # no Content-Length: the limit counts the bytes as they arrive
+        for start in range(0, len(content), 1000):
+            yield content[start:start + 1000]
+
+    api.problem(await api.ingest(streamed()), 413)
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 0
+
+
+# --- large files stream ------------------------------------------------------------------------
+
+
+def _write_csv(path: Path, rows: int) -> int:
+    regions = ("KR-11", "KR-26", "KR-27", "KR-28", "KR-29", "KR-30", "KR-31")
+    with path.open("w") as handle:
+        handle.write("indicator,geography,period,value,source\n")
+        handle.writelines(f"relative_poverty_rate,{regions[n % 7]},{1900 + (n // 7) % 200}-{1 + n // 1400 % 12:02},"
+                          f"{n % 1000 / 10},Statistics Korea table {n}\n" for n in range(rows))
+    return path.stat().st_size
+
+
+def test_a_200k_row_csv_is_read_and_validated_in_bounded_chunks(tmp_path):
+    from sihub_indicators.catalogue.models import Indicator
+    from sihub_indicators.observations.readers import CsvReader
+    from sihub_indicators.observations.validation import RowValidator, Validated
+
+    size = _write_csv(tmp_path / "big.csv", 200_000)
+    catalogue = {"relative_poverty_rate": Indicator(code="relative_poverty_rate", names={"en": "x"}, theme="income_disparity",
+                                                    unit="percent", direction="lower_is_better", source={})}
+    with (tmp_path / "big.csv").open("rb") as handle:
+        reader = CsvReader(handle, chunk_rows=2_000)
+        validator = RowValidator(catalogue, reader.field_names, default_source=None, default_illustrative=False,
+                                 max_errors=10)
+        result, sizes, positions = Validated(), [], []
+        for chunk in reader.chunks():
+            sizes.append(len(validator.validate(chunk.rows, result)))
+            positions.append(handle.tell())
+    assert result.error_count == 0 and sum(sizes) == 200_000
+    assert max(sizes) == 2_000 and len(sizes) == 101  # the last chunk is the empty end
+    # The file is consumed as the chunks are: never read far ahead of the rows handed out.
+    assert positions[0] < size / 20 and positions == sorted(positions)
+
+
+@pytest.mark.parametrize("indicators_settings", [{"ingest_chunk_rows": 1_000}])
+async def test_an_ingest_stages_chunk_by_chunk_and_merges_them_all(api, tmp_path):
+    from sihub_indicators.observations.schemas import IngestFormat
+    from sihub_indicators.observations.service import IngestFile, IngestService
+    from sihub_shared.db import Database
+    from sihub_shared.identity import Identity, Role
+    from sihub_shared.settings import async_database_url
+
+    size = _write_csv(tmp_path / "big.csv", 12_000)
+    positions: list[int] = []
+    database = Database(async_database_url(api.database_url))
+    try:
+        with (tmp_path / "big.csv").open("rb") as handle:
+            async with database.session() as session:
+                report = await IngestService(session, chunk_rows=1_000, max_errors=10).ingest(
+                    Identity(account_id="test", organisation="test", roles=frozenset({Role.admin})),
+                    IngestFile(file=handle, format=IngestFormat.CSV, sha256="0" * 64), progress=positions.append)
+    finally:
+        await database.dispose()
+    assert report.inserted == 12_000
+    assert len(positions) == 13 and positions[0] < size / 5 and positions == sorted(positions)
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 12_000
+
+    # Over HTTP, with the same chunk size: one row changed among 12,000, in the last chunk.
+    content = (tmp_path / "big.csv").read_bytes().replace(b"Statistics Korea table 11999\n", b"corrected\n")
+    again = (await api.ingest(content, expect=201)).json()
+    assert (again["revised"], again["unchanged"]) == (1, 11_999)

@@ -1,0 +1,77 @@
+"""GET /observations (filters, pages, as of a time) and the revision history of one key."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+HEADER = "indicator,geography,period,value\n"
+
+
+@pytest.fixture
+async def api(indicators):
+    await indicators.add_indicators(
+        indicators.indicator_body("relative_poverty_rate"),
+        indicators.indicator_body("unemployment_rate", theme="employment"),
+    )
+    return indicators
+
+
+async def test_a_revision_keeps_history_and_as_of_returns_the_earlier_value(api):
+    first = (await api.ingest(HEADER + "relative_poverty_rate,KR-26,2022,16.2\n", expect=201)).json()
+    second = (await api.ingest(HEADER + "relative_poverty_rate,KR-26,2022,16.9\n", expect=201)).json()
+    assert second["revised"] == 1
+
+    def values(response):
+        assert response.status_code == 200, response.text
+        return [(o["value"], o["revision"]) for o in response.json()["items"]]
+
+    key = {"indicator": "relative_poverty_rate", "geography": "KR-26"}
+    assert values(await api.get("/observations", params=key, role="partner")) == [(16.9, 2)]
+    assert values(await api.get("/observations", params=key | {"as_of": first["created_at"]})) == [(16.2, 1)]
+    assert values(await api.get("/observations", params=key | {"as_of": second["created_at"]})) == [(16.9, 2)]
+    before = datetime.fromisoformat(first["created_at"]) - timedelta(seconds=1)
+    assert values(await api.get("/observations", params=key | {"as_of": before.isoformat()})) == []
+
+    history = (await api.get("/observations/relative_poverty_rate/KR-26/2022/revisions")).json()
+    assert [(h["revision"], h["value"]) for h in history] == [(1, 16.2), (2, 16.9)]
+    assert history[0]["superseded_at"] == history[1]["recorded_at"] == second["created_at"]
+    assert history[1]["superseded_at"] is None
+    assert [h["ingest_id"] for h in history] == [first["ingest_id"], second["ingest_id"]]
+    api.problem(await api.get("/observations/relative_poverty_rate/KR-26/2019/revisions"), 404)
+
+
+async def test_observations_filter_by_indicator_place_and_period_a_page_at_a_time(api):
+    rows = [f"relative_poverty_rate,{place},{year},{10 + year - 2018}" for place in ("KR", "KR-26", "JP")
+            for year in (2019, 2020, 2021)]
+    rows += ["unemployment_rate,KR,2020-Q1,3.9", "unemployment_rate,KR,2020-Q4,3.7", "unemployment_rate,KR,2021-Q1,4.1"]
+    await api.ingest(HEADER + "\n".join(rows) + "\n", expect=201)
+
+    async def keys(**params):
+        response = await api.get("/observations", params=params)
+        assert response.status_code == 200, response.text
+        return [(o["indicator"][:4], o["geography"], o["period"]) for o in response.json()["items"]]
+
+    assert await keys(country="KR", indicator="relative_poverty_rate", period_from="2021") == [
+        ("rela", "KR", "2021"), ("rela", "KR-26", "2021")]
+    assert await keys(geography="KR", period_to="2020") == [
+        ("rela", "KR", "2019"), ("rela", "KR", "2020"), ("unem", "KR", "2020-Q1"), ("unem", "KR", "2020-Q4")]
+    assert await keys(frequency="quarterly", period_from="2020-Q4") == [("unem", "KR", "2020-Q4"), ("unem", "KR", "2021-Q1")]
+    assert len(await keys(country="JP")) == 3
+
+    seen, cursor = [], None
+    while True:
+        page = (await api.get("/observations", params={"limit": 4} | ({"cursor": cursor} if cursor else {}))).json()
+        seen += [(o["indicator"], o["geography"], o["period"]) for o in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 12 and seen == sorted(seen)
+
+    for params, field in (({"country": "KR-26"}, "country"), ({"geography": "XX"}, "geography"),
+                          ({"period_from": "2021-13"}, "period_from"), ({"frequency": "weekly"}, "frequency")):
+        problem = api.problem(await api.get("/observations", params=params), 422)
+        assert problem["errors"][0]["field"] == field, problem
+    api.problem(await api.get("/observations", params={"cursor": "e30"}), 400)  # "{}" is no position
+    api.problem(await api.get("/observations", role=None), 401)
