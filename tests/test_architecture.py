@@ -1,0 +1,26 @@
+"""The import rules of the workspace, checked by import-linter (contracts in pyproject.toml):
+shared never imports a service, services never import each other."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_import_contracts_hold():
+    lint = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+def test_every_service_has_the_same_layout():
+    for service in sorted((ROOT / "services").iterdir()):
+        package = service / "src" / f"sihub_{service.name}"
+        for part in ("main.py", "settings.py", "cli.py", "api", "events", "migrations/env.py", "migrations/versions"):
+            assert (package / part).exists(), f"{service.name} lacks {part}"
+        versions = [p.name for p in (package / "migrations" / "versions").glob("*.py")]
+        assert versions and all(name[:4].isdigit() and name[4] == "_" for name in versions), versions

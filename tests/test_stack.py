@@ -1,0 +1,92 @@
+"""`make run` end to end: the devstack starts every service on SQLite with its own nats-server,
+loads the demo data through the public API, answers through the gateway, stops cleanly on
+Ctrl-C, and a second start reuses the data without loading the demo twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sihub_shared.natsserver import free_port
+
+
+
+def start_stack(var: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
+    command = [
+        str(Path(sys.executable).parent / "sihub-dev"), "run", "--var", str(var),
+        "--gateway-port", str(ports["gateway"]), "--nats-port", str(ports["nats"]),
+        "--registry-port", str(ports["registry"]), "--indicators-port", str(ports["indicators"]),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "COLUMNS": "200"})
+    output = []
+    deadline = time.monotonic() + 300
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if line.strip() == "READY":
+            return process
+    process.kill()
+    raise AssertionError("the stack did not come up:\n" + "".join(output))
+
+
+def stop_stack(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0
+
+
+def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
+    ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators")}
+    var = tmp_path / "var"
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+
+    process = start_stack(var, ports)
+    try:
+        key_file = var / "admin.key"
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        auth = {"Authorization": f"Bearer {key_file.read_text().strip()}"}
+        with httpx.Client(base_url=gateway, headers=auth, timeout=30) as client:
+            assert client.get("/readyz").json()["status"] == "ready"
+            found = client.get("/api/v1/registry/actors", params={"q": "Social Campus"}).json()
+            assert len(found["items"]) >= 7
+            korean = client.get("/api/v1/registry/actors", params={"q": "캠퍼스"}).json()
+            assert len(korean["items"]) >= 7
+            severities = client.get("/api/v1/indicators/severities", params={"country": "KR"}).json()
+            assert severities["items"], severities
+            first_count = _actor_count(client)
+            openapi = client.get("/openapi.json").json()
+            assert any(p.startswith("/api/v1/registry/") for p in openapi["paths"])
+            assert any(p.startswith("/api/v1/indicators/") for p in openapi["paths"])
+    finally:
+        stop_stack(process)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(gateway + "/healthz", timeout=2)
+
+    process = start_stack(var, ports)
+    try:
+        with httpx.Client(base_url=gateway, headers=auth, timeout=30) as client:
+            assert _actor_count(client) == first_count
+    finally:
+        stop_stack(process)
+
+
+def _actor_count(client: httpx.Client) -> int:
+    total, cursor = 0, None
+    while True:
+        params = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/api/v1/registry/actors", params=params).json()
+        total += len(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return total
