@@ -113,7 +113,8 @@ async def test_forwards_with_a_signed_identity_and_strips_spoofed_headers(gatewa
     key = await make_key(gateway, admin_key, "partner")
     response = await gateway.get(
         "/api/v1/echo/whoami?x=1",
-        headers={**bearer(key), "X-Sihub-Identity": "forged", "X-Sihub-Role": "admin", "X-Request-ID": "req-42"},
+        headers={**bearer(key), "X-Sihub-Identity": "forged", "X-Sihub-Role": "admin", "X-Request-ID": "req-42",
+                 "X-Forwarded-Host": "evil.example"},
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -124,6 +125,8 @@ async def test_forwards_with_a_signed_identity_and_strips_spoofed_headers(gatewa
     assert "authorization" not in body["headers"]
     assert body["headers"]["x-request-id"] == "req-42"
     assert response.headers["x-request-id"] == "req-42"
+    # the service builds public links from the gateway's own host, never the caller's claim
+    assert body["headers"]["x-forwarded-host"] == "testserver"
 
 
 async def test_service_refuses_a_request_without_a_valid_identity_token(upstream):

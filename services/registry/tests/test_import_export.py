@@ -201,6 +201,10 @@ async def test_exports_json_csv_and_hsds(registry):
     assert [a["extent"] for s in singapore["services"] for a in s["service_areas"]] == ["SG"]
     assert singapore["organization_identifiers"][0]["identifier"] == "201912345K"
     assert json.loads(hsds.content) == (await partner.get("/actors/export", params={"format": "hsds"})).json()
+    # behind the gateway the links point at the public host the gateway was called on
+    behind_gateway = await partner.get("/actors/export", params={"format": "hsds"},
+                                       headers={"X-Forwarded-Host": "api.sihub.example", "X-Forwarded-Proto": "https"})
+    assert behind_gateway.json()["contents"][0]["uri"].startswith("https://api.sihub.example/api/v1/registry/actors/")
 
 
 async def test_possible_duplicates_by_identifier_and_by_names_across_scripts(registry):

@@ -93,6 +93,7 @@ class Forwarder:
             (b"x-request-id", request.state.request_id.encode("latin-1")),
             (b"x-forwarded-for", client_host.encode()),
             (b"x-forwarded-proto", request.url.scheme.encode()),
+            (b"x-forwarded-host", request.headers.get("host", "").encode("latin-1")),
         ]
         if body or request.method not in _BODYLESS_METHODS:
             headers.append((b"content-length", str(len(body)).encode()))

@@ -29,6 +29,7 @@ from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sect
 from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.urls import public_base_url
 
 router = APIRouter(prefix="/registry", tags=["actors"])
 
@@ -131,8 +132,7 @@ async def export_actors(request: Request, filters: Filters, format: ExportFormat
         return StreamingResponse(exports.export_csv(database, filters), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="actors.csv"'})
     if format is ExportFormat.HSDS:
-        base = str(request.base_url).rstrip("/")
-        return StreamingResponse(exports.export_hsds(database, filters, base), media_type="application/json")
+        return StreamingResponse(exports.export_hsds(database, filters, public_base_url(request)), media_type="application/json")
     return StreamingResponse(exports.export_json(database, filters), media_type="application/json")
 
 
