@@ -55,7 +55,7 @@ async def upstream(tmp_path, nats_server):
 
 
 @pytest.fixture
-async def gateway(tmp_path, nats_server, upstream):
+async def gateway(request, tmp_path, nats_server, upstream):
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     await upgrade(MIGRATIONS, url)
     settings = GatewaySettings(
@@ -68,7 +68,7 @@ async def gateway(tmp_path, nats_server, upstream):
         rate_limit_per_s=1,
         rate_limit_burst=5,
         run_workers=False,
-    )
+    ).model_copy(update=getattr(request, "param", {}))
     app = create_app(settings)
     async with app_client(app) as client:
         yield client
@@ -127,6 +127,14 @@ async def test_forwards_with_a_signed_identity_and_strips_spoofed_headers(gatewa
     assert response.headers["x-request-id"] == "req-42"
     # the service builds public links from the gateway's own host, never the caller's claim
     assert body["headers"]["x-forwarded-host"] == "testserver"
+
+
+@pytest.mark.parametrize("gateway", [{"public_url": "https://api.sihub.example"}], indirect=True)
+async def test_services_learn_the_public_address_from_the_setting_not_the_caller(gateway, admin_key):
+    response = await gateway.get("/api/v1/echo/whoami", headers={**bearer(admin_key), "Host": "evil.example"})
+    assert response.status_code == 200, response.text
+    headers = response.json()["headers"]
+    assert (headers["x-forwarded-proto"], headers["x-forwarded-host"]) == ("https", "api.sihub.example")
 
 
 async def test_service_refuses_a_request_without_a_valid_identity_token(upstream):

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
+from sihub_shared.pagination import encode_cursor
+
 
 CREATED = "org.sihub.indicators.indicator.created.v1"
 UPDATED = "org.sihub.indicators.indicator.updated.v1"
@@ -90,6 +96,8 @@ async def test_the_catalogue_lists_by_theme_a_page_at_a_time(indicators):
     assert [i["code"] for i in everything.json()["items"]] == ["income_0", "income_1", "income_2", "pm25"]
     indicators.problem(await indicators.get("/indicators", params={"theme": "weather"}), 422)
     indicators.problem(await indicators.get("/indicators", params={"cursor": "!!"}), 400)
+    forged = encode_cursor({"code": 5})  # well-formed, but not one this API gave out
+    indicators.problem(await indicators.get("/indicators", params={"cursor": forged}), 400)
 
     themes = (await indicators.get("/themes")).json()
     assert {"code": "ageing_care", "label": "Ageing and care"} in themes and len(themes) == 12
@@ -125,3 +133,16 @@ async def test_an_indicator_with_observations_keeps_them_valid_and_its_indices_c
     recomputed = [e["data"] for e in (await indicators.outbox("sihub.indicators.index.recomputed"))
                   if e["data"]["cause"] == "indicator housing_cost updated"]
     assert [r["comparison_set"] for r in recomputed] == ["regions:KR"]
+
+
+async def test_two_changes_sent_with_the_same_etag_cannot_both_win(indicators):
+    if not indicators.database_url.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    await indicators.add_indicators(indicators.indicator_body("income_gap"))
+    etag = (await indicators.get("/indicators/income_gap")).headers["ETag"]
+    answers = await asyncio.gather(*(
+        indicators.patch("/indicators/income_gap", json={"notes": f"edit {n}"}, headers={"If-Match": etag})
+        for n in range(2)
+    ))
+    assert sorted(a.status_code for a in answers) == [200, 412]
+    assert (await indicators.get("/indicators/income_gap")).json()["version"] == 2

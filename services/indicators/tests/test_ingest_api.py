@@ -155,12 +155,14 @@ relative_poverty_rate,KR,2017,10,,
     mapping_for_csv = api.problem(await api.ingest(GOOD_CSV, mapping="{}"), 400)
     assert mapping_for_csv["errors"][0]["field"] == "mapping"
     api.problem(await api.ingest(GOOD_CSV, role="partner"), 403)
+    api.problem(await api.ingest(GOOD_CSV, role="integrator"), 403)
     api.problem(await api.ingest(GOOD_CSV, format="json"), 422)
 
     assert await api.scalar("SELECT COUNT(*) FROM observation") == 0
     assert await api.scalar("SELECT COUNT(*) FROM observation_staging") == 0
     assert await api.scalar("SELECT COUNT(*) FROM ingest") == 0
     assert await api.outbox("sihub.indicators.observations.ingested") == []
+    await api.ingest(GOOD_CSV, role="hub_operator", expect=201)  # hubs curate their regions' data
 
 
 @pytest.mark.parametrize("indicators_settings", [{"max_body_bytes": 4096}])

@@ -110,3 +110,26 @@ async def test_hub_operators_manage_programmes_cohorts_and_memberships(registry,
     assert deleted["id"] == membership["id"] and deleted["deleted_at"] is not None
     assert deleted["programme"]["names"][0]["value"] == "Growth Academy"  # the programme as it was then
     assert deleted["cohort"]["name"] == "2026 autumn" and deleted["actor_id"] == member["id"]
+
+
+async def test_moving_a_membership_into_a_cohort_the_actor_is_already_in_is_a_409(registry, new_actor):
+    operator, member_owner = registry.partner(), registry.partner()
+    hub = await operator.create("/actors", new_actor("Social Campus On Busan", kind="hub_intermediary", region="KR-26"))
+    member = await member_owner.create("/actors", new_actor("Busan Care Cooperative", kind="cooperative", region="KR-26"))
+    programme = await operator.create("/programmes", {"hub_id": hub["id"], "names": [{"value": "Growth Academy", "lang": "en"}],
+                                                      "cohorts": [{"name": "spring"}, {"name": "autumn"}]})
+    spring, autumn = (c["id"] for c in programme["cohorts"])
+    body = {"programme_id": programme["id"], "actor_id": member["id"]}
+    in_spring = await operator.create("/memberships", body | {"cohort_id": spring})
+    in_autumn = await operator.create("/memberships", body | {"cohort_id": autumn})
+
+    moved = await operator.change(f"/memberships/{in_autumn['id']}", {"cohort_id": spring})
+    assert moved.status_code == 409 and moved.headers["content-type"] == "application/problem+json"
+    assert moved.json()["errors"][0]["field"] == "cohort_id" and moved.json()["existing_id"] == in_spring["id"]
+    live = await operator.get("/memberships", params={"programme_id": programme["id"], "cohort_id": spring})
+    assert [m["id"] for m in live.json()["items"]] == [in_spring["id"]]
+    # Out of any cohort is a different place: the move is allowed.
+    assert (await operator.change(f"/memberships/{in_autumn['id']}", {"cohort_id": None})).status_code == 200
+    assert (await operator.delete(f"/memberships/{in_spring['id']}")).status_code == 428
+    assert (await operator.delete(f"/memberships/{in_spring['id']}", headers={"If-Match": '"9"'})).status_code == 412
+    assert (await operator.remove(f"/memberships/{in_spring['id']}")).status_code == 200

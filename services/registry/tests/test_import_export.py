@@ -7,6 +7,12 @@ import csv
 import io
 import json
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from sihub_registry.actors.models import ActorFacet
+from sihub_registry.common.bulk import bulk_insert
+
 CSV_HEADER = "ref,name_en,name_ko,kind,country,region,issue_areas,offers,needs,certifications,identifiers,contact_email"
 
 
@@ -239,3 +245,19 @@ async def test_possible_duplicates_by_identifier_and_by_names_across_scripts(reg
     }
     assert (await seoul.get("/actors/duplicates", params={"country": "JP"})).json() == []
     assert (await seoul.get("/actors/not-an-id/duplicates")).status_code == 404
+
+
+async def test_a_malformed_csv_row_is_numbered_as_a_row_not_as_a_line(registry):
+    body = csv_body('kr:a,"Alpha\nCare",,social_enterprise,KR,KR-11,,,,,,', "", 'kr:b,"Beta"x,,social_enterprise,KR,KR-11,,,,,,')
+    response = await registry.partner().post("/actors/import", content=body, headers={"content-type": "text/csv"})
+    assert response.status_code == 400, response.text
+    error = response.json()["errors"][0]
+    assert (error["field"], error["row"], error["line"]) == ("body", 2, 5), error
+
+
+async def test_a_unique_clash_in_a_bulk_insert_is_an_integrity_error(registry, new_actor):
+    """On PostgreSQL the rows go through COPY, which raises asyncpg's own error unless translated."""
+    actor = await registry.partner().create("/actors", new_actor("Alpha Care"))
+    async with registry.app.state.database.session() as session:
+        with pytest.raises(IntegrityError):
+            await bulk_insert(session, ActorFacet, [{"facet": "issue_area", "value": "x", "actor_id": actor["id"]}] * 2)

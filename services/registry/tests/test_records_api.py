@@ -164,3 +164,21 @@ async def test_taxonomy_endpoint_serves_the_versioned_reference_data(registry):
     assert {level["code"] for level in korean["levels"]} == {
         "job_provision", "social_service_provision", "local_community_contribution", "mixed", "creative_other"}
     assert {"KR-BRN", "JP-JCN", "CN-USCI", "SG-ACRA", "TH-TIN"} <= {s["code"] for s in taxonomy["identifier_schemes"]}
+
+
+async def test_a_match_partnership_keeps_its_match_ref(registry, new_actor):
+    owner = registry.partner()
+    first = await owner.create("/actors", new_actor("Toyota Foundation", kind="foundation", country="JP", region="JP-13"))
+    second = await owner.create("/actors", new_actor("Busan Care Cooperative", kind="cooperative", region="KR-26"))
+    partnership = await owner.create("/partnerships", {
+        "actor_ids": [first["id"], second["id"]], "type": "funding", "origin": "match", "match_ref": "proposal-7"})
+    path = f"/partnerships/{partnership['id']}"
+
+    cleared = await owner.change(path, {"match_ref": None})
+    assert cleared.status_code == 422 and cleared.json()["errors"][0]["field"] == "match_ref"
+    assert (await owner.get(path)).json()["match_ref"] == "proposal-7"
+    assert (await owner.change(path, {"match_ref": "proposal-8"})).json()["match_ref"] == "proposal-8"
+    # Deleting checks If-Match once, before anything changes: none is 428, a stale one 412.
+    assert (await owner.delete(path)).status_code == 428
+    assert (await owner.delete(path, headers={"If-Match": '"1"'})).status_code == 412
+    assert (await owner.remove(path)).status_code == 200

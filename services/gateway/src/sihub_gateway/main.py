@@ -27,6 +27,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             {name: str(url) for name, url in settings.upstreams.items()},
             timeout_s=settings.upstream_timeout_s,
             max_connections=settings.upstream_connections,
+            public_url=str(settings.public_url) if settings.public_url else None,
         )
         app.state.forwarder = forwarder
         app.state.documents = aggregate.UpstreamDocuments(forwarder.client, forwarder.upstreams)

@@ -15,3 +15,6 @@ class GatewaySettings(ServiceSettings):
     rate_limit_burst: int = Field(default=200, ge=1)
     # How long an authenticated key is trusted without a database look-up (revocation delay).
     key_cache_ttl_s: float = Field(default=5.0, ge=0)
+    # The address callers use (https://api.sihub.example): services build the links they hand out
+    # (an HSDS `uri`) from it. Unset, the Host and scheme the gateway was called with are passed on.
+    public_url: AnyHttpUrl | None = None

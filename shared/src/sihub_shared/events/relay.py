@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import APIError
 from prometheus_client import Counter
 from sqlalchemy import ARRAY, BigInteger, Row, any_, bindparam, event, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog import get_logger
 
@@ -78,9 +79,10 @@ class OutboxRelay:
                     if last_position is None:
                         await batch  # caught up: its mark lands before the next claim looks
                     failures = 0
-                except (TimeoutError, APIError, OSError, ConnectionError) as exc:
+                except (TimeoutError, APIError, OSError, ConnectionError, DBAPIError) as exc:
                     # Unmarked rows are claimed again from the start and republished; the broker
-                    # drops the ones it already has.
+                    # drops the ones it already has. A database error (a PostgreSQL failover, SQLite
+                    # busy past its timeout) is retried the same way rather than ending the relay.
                     in_flight = [task for task in (marking, batch) if task is not None]
                     await asyncio.gather(*in_flight, return_exceptions=True)
                     marking, after = None, None

@@ -62,8 +62,10 @@ class IdentityTokens:
 
 
 class Forwarder:
-    def __init__(self, upstreams: dict[str, str], *, timeout_s: float, max_connections: int) -> None:
+    def __init__(self, upstreams: dict[str, str], *, timeout_s: float, max_connections: int,
+                 public_url: str | None = None) -> None:
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
+        self.public = httpx.URL(public_url) if public_url else None
         self._origins = {name: httpcore.URL(url) for name, url in self.upstreams.items()}
         self.pool = httpcore.AsyncConnectionPool(
             max_connections=max_connections,
@@ -92,8 +94,8 @@ class Forwarder:
             (IDENTITY_HEADER.encode(), identity_token.encode()),
             (b"x-request-id", request.state.request_id.encode("latin-1")),
             (b"x-forwarded-for", client_host.encode()),
-            (b"x-forwarded-proto", request.url.scheme.encode()),
-            (b"x-forwarded-host", request.headers.get("host", "").encode("latin-1")),
+            (b"x-forwarded-proto", (self.public.scheme if self.public else request.url.scheme).encode()),
+            (b"x-forwarded-host", self.public.netloc if self.public else request.headers.get("host", "").encode("latin-1")),
         ]
         if body or request.method not in _BODYLESS_METHODS:
             headers.append((b"content-length", str(len(body)).encode()))
@@ -110,7 +112,7 @@ class Forwarder:
             raise UpstreamUnavailable(f"the {service} service does not answer", service=service) from exc
         except httpcore.TimeoutException as exc:
             raise UpstreamTimeout(f"the {service} service took too long to answer", service=service) from exc
-        except (httpcore.ConnectError, httpcore.RemoteProtocolError) as exc:
+        except (httpcore.NetworkError, httpcore.RemoteProtocolError) as exc:  # refused, reset mid-request
             raise UpstreamUnavailable(f"the {service} service is unavailable", service=service) from exc
         forwarded = StreamingResponse(
             response.aiter_stream(), status_code=response.status, background=BackgroundTask(response.aclose)

@@ -16,8 +16,12 @@ class CatalogueRepository:
     async def delete(self, indicator: Indicator) -> None:
         await self.session.delete(indicator)
 
-    async def get(self, code: str) -> Indicator | None:
-        return await self.session.get(Indicator, code)
+    async def get(self, code: str, *, for_update: bool = False) -> Indicator | None:
+        # Locked for a change: two PATCHes with the same ETag must not both pass the If-Match check.
+        return await self.session.get(Indicator, code, with_for_update=for_update)
+
+    async def flush(self) -> None:
+        await self.session.flush()
 
     async def list(self, theme: str | None = None, *, after: str | None = None,
                    limit: int | None = None) -> list[Indicator]:

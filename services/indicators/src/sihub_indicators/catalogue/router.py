@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from sihub_indicators.catalogue.schemas import IndicatorCreate, IndicatorPublic, IndicatorUpdate, ThemePublic, UnitPublic
 from sihub_indicators.catalogue.service import CatalogueService, indicator_public
+from sihub_indicators.observations.service import cursor_position
 from sihub_indicators.themes import THEMES, Theme
 from sihub_indicators.units import UNITS, finite_or_none
 from sihub_shared.concurrency import etag
@@ -48,7 +49,7 @@ async def create_indicator(data: IndicatorCreate, session: Session, response: Re
 
 @router.get("/indicators", response_model=Page[IndicatorPublic], summary="The catalogue, by code")
 async def list_indicators(session: Session, theme: Theme | None = None, cursor: Cursor = None, limit: Limit = 100):
-    after = decode_cursor(cursor).get("code") if cursor else None
+    after = cursor_position(decode_cursor(cursor), "code")[0] if cursor else None
     rows = await CatalogueService(session).list(theme, after, limit + 1)
     items = [indicator_public(row) for row in rows[:limit]]
     return Page(items=items, next_cursor=encode_cursor({"code": rows[limit - 1].code}) if len(rows) > limit else None)

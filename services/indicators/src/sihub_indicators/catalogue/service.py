@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_indicators.catalogue.models import Indicator
@@ -48,11 +49,16 @@ class CatalogueService:
                            errors=[{"field": "code", "message": "already in the catalogue"}])
         indicator = Indicator.model_validate(data.model_dump(mode="json"))
         self.repository.add(indicator)
+        try:
+            await self.repository.flush()
+        except IntegrityError as exc:  # created by a concurrent request since the look-up above
+            raise Conflict(f"indicator {data.code} was just added by another request",
+                           errors=[{"field": "code", "message": "already in the catalogue"}]) from exc
         record(self.session, IndicatorCreated(indicator=indicator_public(indicator)), subject=indicator.code)
         return indicator
 
-    async def get(self, code: str) -> Indicator:
-        indicator = await self.repository.get(code)
+    async def get(self, code: str, *, for_update: bool = False) -> Indicator:
+        indicator = await self.repository.get(code, for_update=for_update)
         if indicator is None:
             raise NotFound(f"no indicator {code} in the catalogue", errors=[{"field": "code", "message": "unknown"}])
         return indicator
@@ -61,7 +67,7 @@ class CatalogueService:
         return await self.repository.list(theme, after=after, limit=limit)
 
     async def update(self, code: str, data: IndicatorUpdate, if_match: str | None) -> Indicator:
-        indicator = await self.get(code)
+        indicator = await self.get(code, for_update=True)
         check_if_match(if_match, indicator.version)
         sent = data.model_dump(mode="json", exclude_unset=True)
         nulls = [name for name in _REQUIRED if name in sent and sent[name] is None]
@@ -105,7 +111,7 @@ class CatalogueService:
             )
 
     async def delete(self, code: str, if_match: str | None) -> None:
-        indicator = await self.get(code)
+        indicator = await self.get(code, for_update=True)
         check_if_match(if_match, indicator.version)
         await self.observations.lock_ingest()  # no ingest may add its first observation meanwhile
         if await self.observations.has_any(code):

@@ -1,7 +1,7 @@
 """/indicators/observations (ingest, queries, revisions) and /indicators/ingests.
 
-Reading is open to every caller; ingesting needs the `integrator` role (statistics offices and
-data partners connect as integrators) or `admin`.
+Reading is open to every caller; ingesting needs the `hub_operator` role (the hubs curate their
+regions' data) or `admin`. Integrators only read, as everywhere in sihub (the gateway enforces it).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
     "/observations/ingest",
     response_model=IngestReport,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[require_roles(Role.integrator)],
+    dependencies=[require_roles(Role.hub_operator)],
     summary="Ingest a file of observations (CSV, SDMX-ML or SDMX-CSV): all rows or none",
     description="Send the file as the body or as the multipart part `file`. Every row is validated "
     "first; if any is invalid the answer (422) lists rows and fields and nothing is written. "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -87,10 +88,13 @@ class IngestService:
         result = Validated()
         rows = skipped = 0
         chunks = reader.chunks()
+        # Parsing and validating is CPU work: off the event loop, and always on the SAME thread,
+        # because lxml's parser (SDMX-ML) must not move between threads: it aborts the process.
+        parser_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-parser")
+        loop = asyncio.get_running_loop()
 
         def next_chunk() -> asyncio.Future[tuple[Chunk, list[tuple]] | None]:
-            # Parsing and validating is CPU work: off the event loop, in a thread.
-            return asyncio.ensure_future(asyncio.to_thread(_next_validated, chunks, validator, result))
+            return loop.run_in_executor(parser_thread, _next_validated, chunks, validator, result)
 
         pending = next_chunk()
         try:
@@ -105,6 +109,7 @@ class IngestService:
         finally:
             # On a failure while staging, let the thread finish its chunk before the file closes.
             await asyncio.gather(pending, return_exceptions=True)
+            parser_thread.shutdown(wait=False)
         if result.error_count:
             raise InvalidRows(
                 f"{result.error_count} problem(s) in {rows} rows; nothing was written",

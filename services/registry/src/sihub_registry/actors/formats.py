@@ -121,6 +121,8 @@ def _column_key(raw: str) -> tuple[str, str | None]:
 
 def parse_csv(text: str) -> list[ImportRecord]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    records: list[ImportRecord] = []
     try:
         header = next(reader, None)
         if header is None:
@@ -141,7 +143,6 @@ def parse_csv(text: str) -> list[ImportRecord]:
                                known=list(SCALAR_COLUMNS + LIST_COLUMNS + CONTACT_COLUMNS) + ["name_<lang>", "description_<lang>"])
         if not any(c == "names" for c, _ in columns):
             raise ProblemError.for_field("names", "the header has no name_<lang> column (e.g. name_en)")
-        records: list[ImportRecord] = []
         for cells in reader:
             if not cells or all(not c.strip() for c in cells):
                 continue  # blank lines are not rows
@@ -156,10 +157,10 @@ def parse_csv(text: str) -> list[ImportRecord]:
                 continue
             records.append(_csv_record(row, reader.line_num, columns, cells))
     except csv.Error as exc:
-        raise ProblemError(
-            f"malformed CSV at line {reader.line_num}: {exc}",
-            errors=[{"field": "body", "line": reader.line_num, "row": reader.line_num - 1, "message": f"malformed CSV: {exc}"}],
-        ) from exc
+        error: dict[str, Any] = {"field": "body", "line": reader.line_num, "message": f"malformed CSV: {exc}"}
+        if header is not None:  # in a data row: number it as the rows of the answer are (cells may span lines)
+            error["row"] = len(records) + 1
+        raise ProblemError(f"malformed CSV at line {reader.line_num}: {exc}", errors=[error]) from exc
     _check_count(len(records))
     return records
 

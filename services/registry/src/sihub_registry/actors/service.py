@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_registry.actors.models import Actor
@@ -21,7 +20,7 @@ from sihub_registry.actors.schemas import (
     DuplicatePair,
 )
 from sihub_registry.common.access import ensure_owner, ensure_writer, sees_private
-from sihub_registry.common.lifecycle import found, require_id, soft_delete, touch
+from sihub_registry.common.lifecycle import flush_or_conflict, found, require_id, soft_delete, touch
 from sihub_registry.common.rules import Problems, validation_problems
 from sihub_registry.common.types import is_uuid, new_id, utcnow
 from sihub_registry.duplicates import DuplicateRecord, find_possible_duplicates, possible_duplicates_of
@@ -94,7 +93,7 @@ class ActorService:
         now = utcnow()
         actor = Actor(id=new_id(), owner_account_id=identity.account_id, version=1, created_at=now, updated_at=now, **prepared.values)
         self.repository.add(actor)
-        await self._flush_unique(data.ref)
+        await flush_or_conflict(self.session)
         await self.repository.write_index(actor.id, prepared.terms, prepared.facets, replace=False)
         record(self.session, ActorCreated(actor=actor_state(actor)), subject=actor.id)
         return actor
@@ -125,13 +124,13 @@ class ActorService:
             taken = await self.repository.ids_for_refs([merged.ref])
             if merged.ref in taken:
                 raise ref_taken(merged.ref, taken[merged.ref])
-        touch(actor, if_match)
+        touch(actor)
         for name, value in prepared.values.items():
             setattr(actor, name, value)
         if new_owner is not None:
             actor.owner_account_id = new_owner
         self.repository.add(actor)
-        await self._flush_unique(merged.ref)
+        await flush_or_conflict(self.session)
         await self.repository.write_index(actor.id, prepared.terms, prepared.facets, replace=True)
         record(self.session, ActorUpdated(actor=actor_state(actor)), subject=actor.id)
         return actor
@@ -140,7 +139,8 @@ class ActorService:
         require_id("actor", actor_id)
         actor = found(await self.repository.get_for_update(actor_id), "actor", actor_id)
         ensure_owner(identity, actor.owner_account_id, "this actor")
-        soft_delete(actor, if_match)
+        check_if_match(if_match, actor.version)
+        soft_delete(actor)
         self.repository.add(actor)
         record(self.session, ActorDeleted(actor=actor_state(actor)), subject=actor.id)
         return actor
@@ -182,14 +182,6 @@ class ActorService:
                           reason=p.reason, score=p.score, detail=p.detail)
             for p in pairs
         ]
-
-    async def _flush_unique(self, ref: str | None) -> None:
-        """Flush now, so that a ref taken by a concurrent request is a 409, not a 500 at commit."""
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:
-            raise Conflict(f"ref {ref!r} was just taken by another request",
-                           errors=[{"field": "ref", "message": "already taken"}]) from exc
 
 
 def duplicate_record(actor: Actor) -> DuplicateRecord:

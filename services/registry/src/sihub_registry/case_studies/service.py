@@ -92,7 +92,7 @@ class CaseStudyService:
         values = await self._check(merged)
         if merged.ref != case_study.ref:
             await ensure_ref_free(self.session, CaseStudy, merged.ref, "case study", case_study.id)
-        touch(case_study, if_match)
+        touch(case_study)
         changed(case_study, values)
         self.repository.add(case_study)
         await flush_or_conflict(self.session)
@@ -103,7 +103,8 @@ class CaseStudyService:
     async def delete(self, identity: Identity, case_study_id: str, if_match: str | None) -> CaseStudy:
         case_study = await self.get(case_study_id, for_update=True)
         ensure_owner(identity, case_study.owner_account_id, "this case study")
-        soft_delete(case_study, if_match)
+        check_if_match(if_match, case_study.version)
+        soft_delete(case_study)
         self.repository.add(case_study)
         record(self.session, CaseStudyDeleted(case_study=case_study_state(case_study)), subject=case_study.id)
         return case_study

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 _CHUNK = 1000
@@ -36,4 +38,8 @@ async def bulk_insert(session: AsyncSession, target: Any, rows: Sequence[dict[st
     values = itemgetter(*columns)
     records = [values(row) for row in rows] if len(columns) > 1 else [(values(row),) for row in rows]
     raw = await connection.get_raw_connection()
-    await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)
+    try:
+        await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        # COPY bypasses SQLAlchemy: raise what an INSERT would, so callers handle one exception.
+        raise IntegrityError(f"COPY {table.name}", None, exc) from exc

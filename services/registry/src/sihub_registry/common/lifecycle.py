@@ -11,7 +11,6 @@ from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_registry.common.types import UTCDateTime, is_uuid, utcnow
-from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import Conflict, NotFound
 
 
@@ -45,17 +44,17 @@ def found(record: Any, what: str, record_id: str, *, deleted_ok: bool = False) -
     return record
 
 
-def touch(record: Versioned, if_match: str | None) -> datetime:
-    """Check If-Match against the record's version, then move it to the next version."""
-    check_if_match(if_match, record.version)
+def touch(record: Versioned) -> datetime:
+    """Move the record to its next version. Callers check If-Match (`check_if_match`) first,
+    before any other rule, so that a stale or missing ETag is a 412/428 whatever else is wrong."""
     now = utcnow()
     record.version += 1
     record.updated_at = max(now, record.updated_at)
     return now
 
 
-def soft_delete(record: Versioned, if_match: str | None) -> None:
-    now = touch(record, if_match)
+def soft_delete(record: Versioned) -> None:
+    now = touch(record)
     record.deleted_at = now
 
 

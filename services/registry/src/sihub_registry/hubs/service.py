@@ -202,7 +202,7 @@ class HubService:
         problems.raise_if_any("the changed programme is not valid")
         if merged.ref != programme.ref:
             await ensure_ref_free(self.session, Programme, merged.ref, "programme", programme.id)
-        touch(programme, if_match)
+        touch(programme)
         changed(programme, {
             "ref": merged.ref, "names": [n.model_dump() for n in merged.names],
             "descriptions": [d.model_dump() for d in merged.descriptions],
@@ -221,10 +221,10 @@ class HubService:
         if await self.repository.live_memberships(programme_id=programme.id):
             raise Conflict("the programme has members: delete their memberships first",
                            errors=[{"field": "id", "message": "has live memberships"}])
-        soft_delete(programme, if_match)
+        soft_delete(programme)
         self.repository.add(programme)
         for cohort in await self.repository.cohorts_of([programme.id]):
-            soft_delete(cohort, f'"{cohort.version}"')
+            soft_delete(cohort)
             self.repository.add(cohort)
             record(self.session, CohortDeleted(cohort=CohortState.model_validate(cohort)), subject=cohort.id)
         record(self.session, ProgrammeDeleted(programme=ProgrammeState.model_validate(programme)), subject=programme.id)
@@ -271,7 +271,7 @@ class HubService:
         problems.raise_if_any("the changed cohort is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Cohort, changes["ref"], "cohort", cohort.id)
-        touch(cohort, if_match)
+        touch(cohort)
         changed(cohort, changes)
         self.repository.add(cohort)
         await flush_or_conflict(self.session)
@@ -285,7 +285,7 @@ class HubService:
         if await self.repository.live_memberships(cohort_id=cohort.id):
             raise Conflict("the cohort has members: delete their memberships first",
                            errors=[{"field": "id", "message": "has live memberships"}])
-        soft_delete(cohort, if_match)
+        soft_delete(cohort)
         self.repository.add(cohort)
         record(self.session, CohortDeleted(cohort=CohortState.model_validate(cohort)), subject=cohort.id)
         return cohort
@@ -356,9 +356,15 @@ class HubService:
         problems = Problems()
         check_dates(problems, changes.get("starts_on", membership.starts_on), changes.get("ends_on", membership.ends_on))
         problems.raise_if_any("the changed membership is not valid")
+        if "cohort_id" in changes and changes["cohort_id"] != membership.cohort_id:
+            same = await self.repository.same_membership(programme.id, changes["cohort_id"], membership.actor_id)
+            if same is not None:
+                raise Conflict(f"actor {membership.actor_id} is already a member there (membership {same.id})",
+                               errors=[{"field": "cohort_id", "message": "the actor is already a member there"}],
+                               existing_id=same.id)
         if "ref" in changes:
             await ensure_ref_free(self.session, Membership, changes["ref"], "membership", membership.id)
-        touch(membership, if_match)
+        touch(membership)
         changed(membership, changes)
         self.repository.add(membership)
         await flush_or_conflict(self.session)
@@ -368,7 +374,8 @@ class HubService:
     async def delete_membership(self, identity: Identity, membership_id: str, if_match: str | None) -> Membership:
         membership = await self.membership(membership_id, for_update=True)
         await self.ensure_operator(identity, await self.hub(membership.hub_id))
-        soft_delete(membership, if_match)
+        check_if_match(if_match, membership.version)
+        soft_delete(membership)
         self.repository.add(membership)
         record(self.session, MembershipDeleted(membership=await self.state(membership)), subject=membership.id)
         return membership

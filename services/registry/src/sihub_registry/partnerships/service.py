@@ -40,6 +40,11 @@ def _not_a_party() -> Forbidden:
     )
 
 
+def _check_match_ref(problems: Problems, origin: str, match_ref: str | None) -> None:
+    if origin == PartnershipOrigin.MATCH and match_ref is None:
+        problems.add("match_ref", "required when origin is match: the match it came from")
+
+
 class PartnershipService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -66,8 +71,7 @@ class PartnershipService:
         check_unique(problems, data.actor_ids, "actor_ids")
         check_texts(problems, data.description, "description")
         check_dates(problems, data.starts_on, data.ends_on)
-        if data.origin is PartnershipOrigin.MATCH and data.match_ref is None:
-            problems.add("match_ref", "required when origin is match: the match it came from")
+        _check_match_ref(problems, data.origin, data.match_ref)
         problems.raise_if_any("the partnership is not valid")
         await self.actors.live_actors(data.actor_ids, "actor_ids")
         await self._ensure_party(identity, data.actor_ids)
@@ -114,10 +118,11 @@ class PartnershipService:
             check_texts(problems, changes["description"], "description")
             changes["description"] = [d.model_dump() for d in changes["description"]]
         check_dates(problems, changes.get("starts_on", partnership.starts_on), changes.get("ends_on", partnership.ends_on))
+        _check_match_ref(problems, partnership.origin, changes.get("match_ref", partnership.match_ref))
         problems.raise_if_any("the changed partnership is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Partnership, changes["ref"], "partnership", partnership.id)
-        touch(partnership, if_match)
+        touch(partnership)
         changed(partnership, changes)
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
@@ -127,7 +132,8 @@ class PartnershipService:
     async def delete(self, identity: Identity, partnership_id: str, if_match: str | None) -> Partnership:
         partnership = await self.get(partnership_id, for_update=True)
         await self._ensure_party(identity, partnership.actor_ids)
-        soft_delete(partnership, if_match)
+        check_if_match(if_match, partnership.version)
+        soft_delete(partnership)
         self.repository.add(partnership)
         record(self.session, PartnershipDeleted(partnership=partnership_state(partnership)), subject=partnership.id)
         return partnership

@@ -96,7 +96,7 @@ class ProjectService:
         values = await self._check(identity, merged)
         if merged.ref != project.ref:
             await ensure_ref_free(self.session, Project, merged.ref, "project", project.id)
-        touch(project, if_match)
+        touch(project)
         changed(project, values)
         self.repository.add(project)
         await flush_or_conflict(self.session)
@@ -107,7 +107,8 @@ class ProjectService:
     async def delete(self, identity: Identity, project_id: str, if_match: str | None) -> Project:
         project = await self.get(project_id, for_update=True)
         await self._ensure_lead_owner(identity, project)
-        soft_delete(project, if_match)
+        check_if_match(if_match, project.version)
+        soft_delete(project)
         self.repository.add(project)
         record(self.session, ProjectDeleted(project=project_state(project)), subject=project.id)
         return project
