@@ -65,8 +65,8 @@ def test_the_cli_ingests_a_file_lists_bad_rows_and_writes_nothing_then(cli, data
     refused = cli.invoke(app, ["ingest", str(bad)])
     assert refused.exit_code == 1
     assert "2 problem(s) in 3 rows; nothing was written" in refused.output
-    assert "row 3, value: 'lots' is not a number" in refused.output
-    assert "row 4, geography: 'XX' is not an assigned ISO 3166-1 country code" in refused.output
+    assert "row 2, value: 'lots' is not a number" in refused.output
+    assert "row 3, geography: 'XX' is not an assigned ISO 3166-1 country code" in refused.output
     assert count() == 3
 
     mapping = tmp_path / "mapping.json"

@@ -100,7 +100,7 @@ async def test_sdmx_ml_and_sdmx_csv_ingest_through_a_mapping(api):
     missing = api.problem(await api.ingest((DATA / "poverty_sdmx.csv").read_bytes(), format="sdmx-csv",
                                            mapping=json.dumps(no_dimension)), 400)
     assert missing["errors"][0] == {"field": "INDICATOR", "message": "the SDMX-CSV header has no column 'INDICATOR'",
-                                    "row": 1}
+                                    "line": 1}
     bad_mapping = api.problem(await api.ingest("x", format="sdmx-ml", mapping='{"filters": []}'), 422)
     assert bad_mapping["errors"][0]["field"] == "mapping.filters"
     unknown = dict(POVERTY_MAPPING, indicator={"dimension": "MEASURE"})  # POV_RATE is no catalogue code
@@ -124,21 +124,22 @@ relative_poverty_rate,KR,2017,10,,
     problem = api.problem(await api.ingest(bad), 422)
     assert problem["error_count"] == 8
     found = {(e["row"], e["field"]): e["message"] for e in problem["errors"]}
-    assert list(found) == [(2, "indicator"), (3, "geography"), (4, "geography"), (5, "period"), (6, "value"),
-                           (7, "value"), (8, "geography"), (9, "illustrative")]
-    assert "unknown indicator 'poverty_rate'" in found[(2, "indicator")]
-    assert "not an ISO 3166-2 subdivision of KR" in found[(3, "geography")]
-    assert found[(4, "geography")] == "KR-26 (Busan-gwangyeoksi) is not in JP"
-    assert "is not a period" in found[(5, "period")]
-    assert found[(6, "value")] == "'about 15' is not a number (write e.g. 12.5)"
-    assert "101.5 is outside the bounds of relative_poverty_rate (0 to 100" in found[(7, "value")]
-    assert "write the alpha-2 code 'KR'" in found[(8, "geography")]
+    # rows count data rows from 1, the first after the header, as the registry's imports do
+    assert list(found) == [(1, "indicator"), (2, "geography"), (3, "geography"), (4, "period"), (5, "value"),
+                           (6, "value"), (7, "geography"), (8, "illustrative")]
+    assert "unknown indicator 'poverty_rate'" in found[(1, "indicator")]
+    assert "not an ISO 3166-2 subdivision of KR" in found[(2, "geography")]
+    assert found[(3, "geography")] == "KR-26 (Busan-gwangyeoksi) is not in JP"
+    assert "is not a period" in found[(4, "period")]
+    assert found[(5, "value")] == "'about 15' is not a number (write e.g. 12.5)"
+    assert "101.5 is outside the bounds of relative_poverty_rate (0 to 100" in found[(6, "value")]
+    assert "write the alpha-2 code 'KR'" in found[(7, "geography")]
 
     duplicated = api.problem(await api.ingest(
         "indicator,geography,period,value\nrelative_poverty_rate,KR,2022,1\nlife_expectancy,KR,2022,80\n"
         "relative_poverty_rate,KR, 2022 ,2\n"), 422)
-    assert duplicated["errors"] == [{"row": 4, "field": "period", "message":
-                                     "relative_poverty_rate for KR in 2022 is also on row 2 (2 times in the file); "
+    assert duplicated["errors"] == [{"row": 3, "field": "period", "message":
+                                     "relative_poverty_rate for KR in 2022 is also on row 1 (2 times in the file); "
                                      "send one value per indicator, geography and period"}]
 
     malformed = {

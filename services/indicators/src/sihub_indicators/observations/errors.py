@@ -10,11 +10,14 @@ class MalformedFile(ProblemError):
 
     status, title = 400, "Malformed file"
 
-    def __init__(self, message: str, *, field: str = "file", row: int | None = None, **extensions: Any) -> None:
+    def __init__(self, message: str, *, field: str = "file", row: int | None = None, line: int | None = None,
+                 **extensions: Any) -> None:
         error: dict[str, Any] = {"field": field, "message": message}
         if row is not None:
             error["row"] = row
-        where = f" (row {row})" if row is not None else ""
+        if line is not None:
+            error["line"] = line
+        where = f" (row {row})" if row is not None else f" (line {line})" if line is not None else ""
         super().__init__(f"{field}{where}: {message}; nothing was written", errors=[error], **extensions)
 
 
@@ -24,5 +27,10 @@ class InvalidRows(UnprocessableContent):
     title = "Invalid observations"
 
 
-def row_error(row: int, field: str, message: str) -> dict[str, Any]:
-    return {"row": row, "field": field, "message": message}
+def row_error(row: int, field: str, message: str, *, line: int | None = None) -> dict[str, Any]:
+    """`row` counts data rows from 1 (the first after a CSV header; the nth SDMX observation), as
+    the registry's imports do; `line` is the file line where the reader knows it."""
+    error: dict[str, Any] = {"row": row, "field": field, "message": message}
+    if line is not None:
+        error["line"] = line
+    return error

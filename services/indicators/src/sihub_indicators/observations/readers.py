@@ -65,6 +65,7 @@ class CsvReader:
     def chunks(self) -> Iterator[Chunk]:
         text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
         reader = csv.reader(text, strict=True)
+        row = 0  # data rows read so far
         try:
             try:
                 header = next(reader)
@@ -75,27 +76,29 @@ class CsvReader:
             if unknown:
                 raise MalformedFile(
                     f"unknown column {unknown[0]!r}; the columns are {', '.join(CSV_COLUMNS)}",
-                    field=unknown[0], row=1,
+                    field=unknown[0], line=1,
                 )
             duplicated = sorted({name for name in columns if columns.count(name) > 1})
             if duplicated:
-                raise MalformedFile(f"column {duplicated[0]!r} appears twice", field=duplicated[0], row=1)
+                raise MalformedFile(f"column {duplicated[0]!r} appears twice", field=duplicated[0], line=1)
             missing = [name for name in CSV_REQUIRED if name not in columns]
             if missing:
-                raise MalformedFile(f"the required column {missing[0]!r} is missing", field=missing[0], row=1)
+                raise MalformedFile(f"the required column {missing[0]!r} is missing", field=missing[0], line=1)
             width = len(columns)
             # Absent optional columns read an empty string appended to every row.
             pick = itemgetter(*(columns.index(name) if name in columns else width for name in FIELDS))
             chunk = Chunk()
             for record in reader:
+                if len(record) != width and not any(value.strip() for value in record):
+                    continue  # a blank line
+                row += 1
                 if len(record) != width:
-                    if not any(value.strip() for value in record):
-                        continue  # a blank line
                     chunk.errors.append(row_error(
-                        reader.line_num, "row", f"expected {width} fields as in the header, found {len(record)}"))
+                        row, "row", f"expected {width} fields as in the header, found {len(record)}",
+                        line=reader.line_num))
                 else:
                     record.append("")
-                    chunk.rows.append((reader.line_num, *pick(record)))
+                    chunk.rows.append((row, *pick(record)))
                 if len(chunk.rows) + len(chunk.errors) >= self.chunk_rows:
                     yield chunk
                     chunk = Chunk()
@@ -103,7 +106,7 @@ class CsvReader:
         except UnicodeDecodeError as exc:
             raise MalformedFile(f"not UTF-8 text ({exc.reason} at byte {exc.start} of a block)") from None
         except csv.Error as exc:
-            raise MalformedFile(f"not valid CSV: {exc}", row=reader.line_num) from None
+            raise MalformedFile(f"not valid CSV: {exc}", row=row + 1, line=reader.line_num) from None
         finally:
             text.detach()
 
@@ -310,7 +313,7 @@ class SdmxMlReader:
             try:
                 item = next(documents, None)
             except etree.XMLSyntaxError as exc:
-                raise MalformedFile(f"not well-formed XML: {exc.msg}", row=exc.lineno, line=exc.lineno) from None
+                raise MalformedFile(f"not well-formed XML: {exc.msg}", line=exc.lineno) from None
             if item is None:
                 return
             document, before = item
@@ -350,9 +353,9 @@ class SdmxCsvReader:
         dimensions += [name for name in self.mapping.filters if name not in dimensions]
         for name in dimensions:
             if name not in ids:
-                raise MalformedFile(f"the SDMX-CSV header has no column {name!r}", field=name, row=1)
+                raise MalformedFile(f"the SDMX-CSV header has no column {name!r}", field=name, line=1)
         if "OBS_VALUE" not in ids:
-            raise MalformedFile("the SDMX-CSV header has no OBS_VALUE column", field="OBS_VALUE", row=1)
+            raise MalformedFile("the SDMX-CSV header has no OBS_VALUE column", field="OBS_VALUE", line=1)
         structure = v30.DataStructureDefinition(id="SIHUB_INGEST")
         for name in dimensions:
             structure.dimensions.getdefault(name)
@@ -368,6 +371,7 @@ class SdmxCsvReader:
 
         text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
         reader = csv.reader(text, strict=True)
+        row = 0  # data rows read so far
         try:
             try:
                 header = next(reader)
@@ -379,7 +383,7 @@ class SdmxCsvReader:
             elif not header or not header[0].startswith("STRUCTURE"):
                 raise MalformedFile(
                     f"{(header or [''])[0]!r} starts the header; SDMX-CSV starts with STRUCTURE (2.0) "
-                    "or DATAFLOW (1.0)", field=(header or ['file'])[0] or "file", row=1)
+                    "or DATAFLOW (1.0)", field=(header or ['file'])[0] or "file", line=1)
             structure = self._structure(header)
             width = len(header)
             batch: list[list[str]] = []
@@ -405,15 +409,17 @@ class SdmxCsvReader:
 
             errors: list[dict[str, Any]] = []
             for record in reader:
+                if len(record) != width and not any(value.strip() for value in record):
+                    continue
+                row += 1
                 if len(record) != width:
-                    if not any(value.strip() for value in record):
-                        continue
-                    errors.append(row_error(reader.line_num, "row", f"expected {width} fields, found {len(record)}"))
+                    errors.append(row_error(row, "row", f"expected {width} fields, found {len(record)}",
+                                            line=reader.line_num))
                     continue
                 if version_1:
                     record = ["dataflow", *record]
-                batch.append([*record, str(reader.line_num)])
-                rows.append(reader.line_num)
+                batch.append([*record, str(row)])
+                rows.append(row)
                 if len(batch) >= self.chunk_rows:
                     chunk = read_batch()
                     chunk.errors[:0], errors = errors, []
@@ -425,6 +431,6 @@ class SdmxCsvReader:
         except UnicodeDecodeError as exc:
             raise MalformedFile(f"not UTF-8 text ({exc.reason})") from None
         except csv.Error as exc:
-            raise MalformedFile(f"not valid CSV: {exc}", row=reader.line_num) from None
+            raise MalformedFile(f"not valid CSV: {exc}", row=row + 1, line=reader.line_num) from None
         finally:
             text.detach()
