@@ -46,7 +46,7 @@ from sihub_indicators.indices.schemas import (
 from sihub_indicators.observations.repository import ObservationRepository
 from sihub_indicators.periods import Frequency
 from sihub_shared.errors import ProblemError
-from sihub_shared.events.outbox import record
+from sihub_shared.events.outbox import record, record_all
 
 # Differences below this are floating-point noise, not a change.
 CHANGE_TOLERANCE = 1e-9
@@ -212,12 +212,13 @@ class IndexService:
         )
         self._record_recomputed(key, table, severities, cause, computed_at)
         current = {(s.geography, s.theme): s for s in severities}
+        changes = []
         for geography, theme in sorted(previous.keys() | current.keys()):
             old, new = previous.get((geography, theme)), current.get((geography, theme))
             if _severity_changed(old, new):
-                summary.severity_changes += 1
-                record(self.session, self._severity_changed(key, geography, theme, old, new, computed_at),
-                       subject=geography)
+                changes.append((self._severity_changed(key, geography, theme, old, new, computed_at), geography))
+        await record_all(self.session, changes)
+        summary.severity_changes = len(changes)
         summary.seconds = round(time.perf_counter() - started, 4)
         return summary
 

@@ -37,7 +37,9 @@ WHERE o.comparison_set = :comparison_set AND o.frequency = :frequency AND o.supe
   AND {_CHANGED}
 """).bindparams(bindparam("now", type_=_DATETIME))
 # New keys get revision 1; keys superseded just above get the superseded revision + 1; keys whose
-# current revision equals the staged row keep it (the row is not inserted).
+# current revision equals the staged row keep it (the row is not inserted). Rows go in key order:
+# both indexes then fill page after page instead of at random (files are often geography-first),
+# which roughly halves the cost of maintaining them.
 _INSERT = text("""
 INSERT INTO observation (indicator_code, geography, period, revision, comparison_set, frequency,
     value, estimated, provisional, break_in_series, source, illustrative, recorded_at,
@@ -54,6 +56,7 @@ LEFT JOIN observation AS p
   ON p.indicator_code = s.indicator_code AND p.geography = s.geography AND p.period = s.period
  AND p.superseded_by = :ingest_id
 WHERE s.comparison_set = :comparison_set AND s.frequency = :frequency AND c.indicator_code IS NULL
+ORDER BY s.indicator_code, s.geography, s.period
 """).bindparams(bindparam("now", type_=_DATETIME))
 _DUPLICATES = text("""
 SELECT indicator_code, geography, period, MIN(row_number) AS first_row, MAX(row_number) AS last_row,

@@ -21,12 +21,13 @@ from sihub_registry.actors.repository import ActorRepository
 from sihub_registry.actors.rules import PreparedActor, prepare_actor
 from sihub_registry.actors.schemas import ActorCreate, ImportedRow, ImportReport
 from sihub_registry.common.access import ensure_writer
+from sihub_registry.common.bulk import bulk_insert
 from sihub_registry.common.rules import Problems, validation_problems
 from sihub_registry.common.types import new_id, utcnow
-from sihub_registry.events.bulk import record_many
 from sihub_registry.events.contracts import ActorCreated
 from sihub_registry.names import fold
 from sihub_shared.errors import Conflict, UnprocessableContent
+from sihub_shared.events.outbox import record_all
 from sihub_shared.identity import Identity
 from sihub_shared.idempotency import request_hash, store_response, stored_response
 
@@ -242,5 +243,5 @@ class ActorImporter:
         await self.repository.insert_rows(Actor, actors)
         await self.repository.insert_rows(ActorSearchTerm, terms)
         await self.repository.insert_rows(ActorFacet, facets)
-        await record_many(self.session, events)
+        await record_all(self.session, events, insert=bulk_insert)
         return created
