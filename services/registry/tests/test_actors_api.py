@@ -4,7 +4,7 @@ search in every script, cursor pagination and `modified_after` (SQLite and Postg
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from sihub_shared.identity import Role
 
@@ -217,3 +217,9 @@ async def test_filters_search_in_every_script_pagination_and_sync(registry, new_
     assert changed == [ids["thai"], ids["campus"], late["id"], ids["busan"]]
     live = await owner.get("/actors", params={"modified_after": since.isoformat()})
     assert [a["id"] for a in live.json()["items"]] == [ids["thai"], ids["campus"], late["id"]]
+    # A time without an offset is UTC; one with another offset is the same moment.
+    naive = since.replace(tzinfo=None).isoformat()
+    in_seoul = since.astimezone(timezone(timedelta(hours=9))).isoformat()
+    for moment in (naive, in_seoul):
+        same = await owner.get("/actors", params={"modified_after": moment})
+        assert [a["id"] for a in same.json()["items"]] == [ids["thai"], ids["campus"], late["id"]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -23,7 +22,7 @@ from sihub_registry.actors.schemas import (
 )
 from sihub_registry.actors.service import ActorService, actor_public
 from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, RecordId, Regions, checked_places
+from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, RecordId, Regions, checked_places, ModifiedAfter
 from sihub_registry.common.search import parse_query
 from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sector
 from sihub_shared.concurrency import etag
@@ -49,14 +48,12 @@ def actor_filters(
     owner: Annotated[str | None, Query(description="an account id, or `me`")] = None,
     illustrative: bool | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="words or parts of words of any name, in any script")] = None,
-    modified_after: Annotated[datetime | None, Query(description="changed after this time; lists by (updated_at, id) for a sync")] = None,
+    modified_after: ModifiedAfter = None,
     include_deleted: Annotated[bool, Query(description="also deleted actors (tombstones), for a sync")] = False,
     *,
     identity: CurrentIdentity,
 ) -> ActorFilters:
     checked_places(country, region)
-    if modified_after is not None and modified_after.tzinfo is None:
-        modified_after = modified_after.replace(tzinfo=UTC)
     return ActorFilters(
         country=country, region=region, kind=[k.value for k in kind], sector=[s.value for s in sector],
         issue_area=[a.value for a in issue_area], offers=[c.value for c in offers], needs=[c.value for c in needs],

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.repository import ActorFilters, ActorRepository
-from sihub_registry.actors.rules import PreparedActor, editable_state, prepare_actor
+from sihub_registry.actors.rules import editable_state, prepare_actor
 from sihub_registry.actors.schemas import (
     ActorCreate,
     ActorPublic,

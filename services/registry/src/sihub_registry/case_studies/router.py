@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -11,7 +10,7 @@ from sihub_registry.case_studies.repository import CaseStudyFilters
 from sihub_registry.case_studies.schemas import CaseStudyCreate, CaseStudyPage, CaseStudyState, CaseStudyUpdate
 from sihub_registry.case_studies.service import CaseStudyService
 from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IfMatch, RecordId, Regions, checked_places
+from sihub_registry.common.params import Countries, IfMatch, RecordId, Regions, checked_places, ModifiedAfter
 from sihub_registry.common.responses import with_etag
 from sihub_registry.common.search import parse_query
 from sihub_registry.taxonomy.terms import IssueArea
@@ -41,14 +40,12 @@ async def list_case_studies(
     year: Annotated[list[int], Query()] = [],  # noqa: B006
     illustrative: bool | None = None,
     ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    modified_after: datetime | None = None,
+    modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
     limit: Limit = 50,
 ):
     checked_places(country, region)
-    if modified_after is not None and modified_after.tzinfo is None:
-        modified_after = modified_after.replace(tzinfo=UTC)
     filters = CaseStudyFilters(actor_id=actor_id, country=country, region=region, issue_area=[a.value for a in issue_area],
                                year=year, illustrative=illustrative, terms=parse_query(q), ref_prefix=ref_prefix,
                                modified_after=modified_after, include_deleted=include_deleted)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Header, Query
@@ -26,6 +27,21 @@ def _record_id(value: str) -> str:
 
 # An id in a filter: a malformed one is a 422 naming the parameter, not a database error.
 RecordId = Annotated[str, AfterValidator(_record_id)]
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+# A change is stamped before its transaction commits, so one committing late can carry an earlier
+# time than rows a sync already read: clients start the next sync a little before the last time seen.
+ModifiedAfter = Annotated[
+    datetime | None,
+    AfterValidator(_as_utc),
+    Query(description="changed after this time (UTC unless an offset is given); lists by (updated_at, id) for "
+                      "a sync. Start the next sync a minute before the last `updated_at` you read: a change "
+                      "committed late can carry an earlier time. Rows are keyed by id and version."),
+]
 Countries = Annotated[list[str], Query(description="ISO 3166-1 alpha-2; repeat for any of several")]
 Regions = Annotated[list[str], Query(description="ISO 3166-2; repeat for any of several")]
 

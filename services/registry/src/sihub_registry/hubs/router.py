@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import IfMatch, RecordId
+from sihub_registry.common.params import IfMatch, RecordId, ModifiedAfter
 from sihub_registry.common.responses import with_etag
 from sihub_registry.hubs.repository import MembershipFilters
 from sihub_registry.hubs.schemas import (
@@ -30,13 +29,6 @@ from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 
 router = APIRouter(prefix="/registry", tags=["hubs"])
-
-ModifiedAfter = Annotated[datetime | None, Query(description="changed after this time; lists by (updated_at, id) for a sync")]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
 
 @router.get("/hubs/{hub_id}/operators", response_model=HubOperators, summary="Who operates a hub")
 async def hub_operators(hub_id: str, session: Session, _: CurrentIdentity):
@@ -77,7 +69,7 @@ async def list_programmes(
 ):
     mode = "modified" if modified_after is not None else "id"
     service = HubService(session)
-    rows = await service.list_programmes(hub, ref_prefix, _utc(modified_after), include_deleted, mode,
+    rows = await service.list_programmes(hub, ref_prefix, modified_after, include_deleted, mode,
                                          read_cursor(cursor, mode), limit)
     return ProgrammePage(items=await service.programmes_public(rows[:limit]), next_cursor=next_cursor(rows, limit, mode))
 
@@ -163,7 +155,7 @@ async def list_memberships(
 ):
     mode = "modified" if modified_after is not None else "id"
     filters = MembershipFilters(hub=hub, programme_id=programme_id, cohort_id=cohort_id, actor_id=actor_id,
-                                ref_prefix=ref_prefix, modified_after=_utc(modified_after), include_deleted=include_deleted)
+                                ref_prefix=ref_prefix, modified_after=modified_after, include_deleted=include_deleted)
     service = HubService(session)
     rows = await service.memberships(filters, mode, read_cursor(cursor, mode), limit)
     return MembershipPage(items=await service.states(rows[:limit]), next_cursor=next_cursor(rows, limit, mode))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import IfMatch, RecordId
+from sihub_registry.common.params import IfMatch, RecordId, ModifiedAfter
 from sihub_registry.common.responses import with_etag
 from sihub_registry.partnerships.models import PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters
@@ -38,13 +37,11 @@ async def list_partnerships(
     status: Annotated[list[PartnershipStatus], Query()] = [],  # noqa: B006
     origin: Annotated[list[PartnershipOrigin], Query()] = [],  # noqa: B006
     ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    modified_after: datetime | None = None,
+    modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
     limit: Limit = 50,
 ):
-    if modified_after is not None and modified_after.tzinfo is None:
-        modified_after = modified_after.replace(tzinfo=UTC)
     filters = PartnershipFilters(actor_id=actor_id, type=[t.value for t in type], status=[s.value for s in status],
                                  origin=[o.value for o in origin], ref_prefix=ref_prefix, modified_after=modified_after,
                                  include_deleted=include_deleted)

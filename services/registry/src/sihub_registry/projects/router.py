@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IfMatch, RecordId, Regions, checked_places
+from sihub_registry.common.params import Countries, IfMatch, RecordId, Regions, checked_places, ModifiedAfter
 from sihub_registry.common.responses import with_etag
 from sihub_registry.common.search import parse_query
 from sihub_registry.projects.models import ProjectStatus
@@ -41,14 +40,12 @@ async def list_projects(
     status: Annotated[list[ProjectStatus], Query()] = [],  # noqa: B006
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="words of a title, in any script")] = None,
     ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    modified_after: datetime | None = None,
+    modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
     limit: Limit = 50,
 ):
     checked_places(country, region)
-    if modified_after is not None and modified_after.tzinfo is None:
-        modified_after = modified_after.replace(tzinfo=UTC)
     filters = ProjectFilters(actor_id=actor_id, country=country, region=region, issue_area=[a.value for a in issue_area],
                              status=[s.value for s in status], terms=parse_query(q), ref_prefix=ref_prefix,
                              modified_after=modified_after, include_deleted=include_deleted)
