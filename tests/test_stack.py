@@ -68,6 +68,13 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
             openapi = client.get("/openapi.json").json()
             assert any(p.startswith("/api/v1/registry/") for p in openapi["paths"])
             assert any(p.startswith("/api/v1/indicators/") for p in openapi["paths"])
+            # Every listing of every service pages the same way.
+            page_sizes = {
+                (parameter["schema"].get("default"), parameter["schema"].get("maximum"))
+                for operations in openapi["paths"].values() for operation in operations.values()
+                for parameter in operation.get("parameters", []) if parameter["name"] == "limit"
+            }
+            assert page_sizes == {(100, 1000)}, page_sizes
     finally:
         stop_stack(process)
     with pytest.raises(httpx.ConnectError):

@@ -5,13 +5,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from sihub_shared.errors import ProblemError
 
 T = TypeVar("T")
+
+# The same page sizes on every listing of every service: a client learns them once.
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"items on a page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})")
+]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
 
 
 class Page(BaseModel, Generic[T]):

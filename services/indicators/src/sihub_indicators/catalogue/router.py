@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Response, status
 
 from sihub_indicators.catalogue.schemas import IndicatorCreate, IndicatorPublic, IndicatorUpdate, ThemePublic, UnitPublic
 from sihub_indicators.catalogue.service import CatalogueService, indicator_public
@@ -18,13 +18,11 @@ from sihub_indicators.units import UNITS, finite_or_none
 from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.identity import Role, require_roles
-from sihub_shared.pagination import Page, decode_cursor, encode_cursor
+from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/indicators", tags=["catalogue"])
 CatalogueEditor = [require_roles(Role.admin)]
 IfMatch = Annotated[str | None, Header(description="The ETag you read")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 @router.get("/themes", response_model=list[ThemePublic], summary="The themes (the registry's issue areas)")
@@ -48,7 +46,7 @@ async def create_indicator(data: IndicatorCreate, session: Session, response: Re
 
 
 @router.get("/indicators", response_model=Page[IndicatorPublic], summary="The catalogue, by code")
-async def list_indicators(session: Session, theme: Theme | None = None, cursor: Cursor = None, limit: Limit = 100):
+async def list_indicators(session: Session, theme: Theme | None = None, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
     after = cursor_position(decode_cursor(cursor), "code")[0] if cursor else None
     rows = await CatalogueService(session).list(theme, after, limit + 1)
     items = [indicator_public(row) for row in rows[:limit]]

@@ -26,13 +26,11 @@ from sihub_indicators.themes import Theme
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import Role, require_roles
-from sihub_shared.pagination import Page, decode_cursor, encode_cursor
+from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/indicators", tags=["indices"])
 
 Band = StrEnum("Band", [(name, name) for name, _ in SEVERITY_BANDS])  # type: ignore[misc]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-Limit = Annotated[int, Query(ge=1, le=1000)]
 Country = Annotated[str | None, Query(description="ISO 3166-1 alpha-2: the country and its regions")]
 GeographyCode = Annotated[str | None, Query(description="ISO 3166-1 country or ISO 3166-2 region")]
 ComparisonSet = Annotated[str | None, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")]
@@ -74,7 +72,7 @@ async def list_indices(
     comparison_set: ComparisonSet = None,
     frequency: Frequency | None = None,
     cursor: Cursor = None,
-    limit: Limit = 100,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     places = checked_places(country, geography)
     checked_set(comparison_set, None)
@@ -101,7 +99,7 @@ async def list_severities(
     band: Band | None = None,
     frequency: Frequency | None = None,
     cursor: Cursor = None,
-    limit: Limit = 100,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     rows = await IndexService(session).severities(
         checked_places(country, region, "region"), theme=theme, band=band, frequency=frequency,

@@ -28,11 +28,9 @@ from sihub_indicators.timeutil import as_utc
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity, Role, require_roles
-from sihub_shared.pagination import Page, decode_cursor, encode_cursor
+from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/indicators", tags=["observations"])
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-Limit = Annotated[int, Query(ge=1, le=1000)]
 _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
                "application/xml": {"schema": {"type": "string"}},
                "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
@@ -94,7 +92,7 @@ async def list_observations(
     period_to: Annotated[str | None, Query(description="To this period, inclusive")] = None,
     as_of: Annotated[datetime | None, Query(description="The values that were current at this time")] = None,
     cursor: Cursor = None,
-    limit: Limit = 100,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     after = cursor_position(decode_cursor(cursor), "indicator", "geography", "period") if cursor else None
     rows = await ObservationQueries(session).find(
@@ -114,7 +112,7 @@ async def list_revisions(indicator: str, geography: str, period: str, session: S
 
 
 @router.get("/ingests", response_model=Page[IngestPublic], summary="Ingests that changed something, newest first")
-async def list_ingests(session: Session, cursor: Cursor = None, limit: Limit = 50):
+async def list_ingests(session: Session, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
     before = cursor_position(decode_cursor(cursor), "created_at", "id") if cursor else None
     rows = await ObservationQueries(session).ingests(before, limit + 1)
     last = rows[limit - 1] if len(rows) > limit else None

@@ -21,13 +21,14 @@ from sihub_registry.actors.schemas import (
     ImportReport,
 )
 from sihub_registry.actors.service import ActorService, actor_public
-from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, RecordId, Regions, checked_places, ModifiedAfter
+from sihub_registry.common.pages import next_cursor, read_cursor
+from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
 from sihub_registry.common.search import parse_query
 from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sector
 from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.urls import public_base_url
 
 router = APIRouter(prefix="/registry", tags=["actors"])
@@ -79,7 +80,7 @@ async def create_actor(data: ActorCreate, session: Session, identity: CurrentIde
 
 
 @router.get("/actors", response_model=ActorPage, summary="List and search actors")
-async def list_actors(session: Session, identity: CurrentIdentity, filters: Filters, cursor: Cursor = None, limit: Limit = 50):
+async def list_actors(session: Session, identity: CurrentIdentity, filters: Filters, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
     mode = "modified" if filters.modified_after is not None else "id"
     rows = await ActorService(session).list(filters, mode, read_cursor(cursor, mode), limit)
     return ActorPage(items=[actor_public(a, identity) for a in rows[:limit]], next_cursor=next_cursor(rows, limit, mode))

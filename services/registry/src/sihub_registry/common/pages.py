@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
-
-from fastapi import Query
+from typing import Any
 
 from sihub_shared.errors import ProblemError
 from sihub_shared.pagination import decode_cursor, encode_cursor
-
-Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
-
 
 def read_cursor(cursor: str | None, mode: str) -> dict[str, Any] | None:
     """The position a cursor holds; a cursor from a listing in another order is refused."""

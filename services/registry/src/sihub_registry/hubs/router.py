@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import IfMatch, RecordId, ModifiedAfter
+from sihub_registry.common.pages import next_cursor, read_cursor
+from sihub_registry.common.params import IfMatch, ModifiedAfter, RecordId
 from sihub_registry.common.responses import with_etag
 from sihub_registry.hubs.repository import MembershipFilters
 from sihub_registry.hubs.schemas import (
@@ -27,6 +27,7 @@ from sihub_registry.hubs.schemas import (
 from sihub_registry.hubs.service import HubService
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/registry", tags=["hubs"])
 
@@ -65,7 +66,7 @@ async def list_programmes(
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     mode = "modified" if modified_after is not None else "id"
     service = HubService(session)
@@ -151,7 +152,7 @@ async def list_memberships(
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     mode = "modified" if modified_after is not None else "id"
     filters = MembershipFilters(hub=hub, programme_id=programme_id, cohort_id=cohort_id, actor_id=actor_id,

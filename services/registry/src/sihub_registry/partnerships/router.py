@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import IfMatch, RecordId, ModifiedAfter
+from sihub_registry.common.pages import next_cursor, read_cursor
+from sihub_registry.common.params import IfMatch, ModifiedAfter, RecordId
 from sihub_registry.common.responses import with_etag
 from sihub_registry.partnerships.models import PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters
@@ -16,6 +16,7 @@ from sihub_registry.partnerships.service import PartnershipService
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/registry", tags=["partnerships"])
 
@@ -40,7 +41,7 @@ async def list_partnerships(
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     filters = PartnershipFilters(actor_id=actor_id, type=[t.value for t in type], status=[s.value for s in status],
                                  origin=[o.value for o in origin], ref_prefix=ref_prefix, modified_after=modified_after,

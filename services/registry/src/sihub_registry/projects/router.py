@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from sihub_registry.common.pages import Cursor, Limit, next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IfMatch, RecordId, Regions, checked_places, ModifiedAfter
+from sihub_registry.common.pages import next_cursor, read_cursor
+from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
 from sihub_registry.common.responses import with_etag
 from sihub_registry.common.search import parse_query
 from sihub_registry.projects.models import ProjectStatus
@@ -17,6 +17,7 @@ from sihub_registry.projects.service import ProjectService
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/registry", tags=["projects"])
 
@@ -43,7 +44,7 @@ async def list_projects(
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
 ):
     checked_places(country, region)
     filters = ProjectFilters(actor_id=actor_id, country=country, region=region, issue_area=[a.value for a in issue_area],
