@@ -1,19 +1,28 @@
-"""The commands every service has: `sihub-<name> migrate` and `sihub-<name> serve`."""
+"""The commands every service has: `sihub-<name> migrate` and `sihub-<name> serve`, and
+`sihub-<name> load-demo` for those with demo data."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
+import httpx
 import typer
 import uvicorn
+from rich.console import Console
 
+from sihub_shared.demo import DemoLoadError, LoadDemo
 from sihub_shared.migrations import upgrade
 from sihub_shared.settings import ServiceSettings
 
 
 def service_cli(
-    name: str, *, settings_class: type[ServiceSettings], app_factory: str, migrations: Path
+    name: str,
+    *,
+    settings_class: type[ServiceSettings],
+    app_factory: str,
+    migrations: Path,
+    load_demo: LoadDemo | None = None,
 ) -> typer.Typer:
     app = typer.Typer(help=f"sihub {name} service", no_args_is_help=True, add_completion=False)
 
@@ -37,4 +46,21 @@ def service_cli(
             access_log=False, log_level="warning", loop="uvloop", http="httptools",
         )
 
+    if load_demo is not None:
+        _add_load_demo(app, name, load_demo)
     return app
+
+
+def _add_load_demo(app: typer.Typer, name: str, load_demo: LoadDemo) -> None:
+    @app.command("load-demo")
+    def load_demo_command(
+        gateway: str = typer.Option(..., help="the gateway's base URL, e.g. http://127.0.0.1:8000"),
+        key_file: Path = typer.Option(..., exists=True, dir_okay=False, help="a file holding an admin API key"),
+    ) -> None:
+        """Load the demo data through the public API; a second load creates nothing twice."""
+        try:
+            counts = asyncio.run(load_demo(gateway, key_file.read_text().strip(), typer.echo))
+        except (DemoLoadError, httpx.HTTPError) as error:
+            Console(stderr=True).print(f"[red]demo data not loaded[/red]: {error}", highlight=False)
+            raise typer.Exit(1) from error
+        typer.echo(f"{name} demo data: {counts.created} records created")

@@ -7,12 +7,11 @@ import getpass
 import hashlib
 from pathlib import Path
 
-import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sihub_indicators.demo.loader import DemoLoadError, load_demo
+from sihub_indicators.demo.loader import load_demo
 from sihub_indicators.observations.schemas import IngestFormat, IngestReport
 from sihub_indicators.observations.service import IngestFile, IngestService, parse_mapping
 from sihub_indicators.settings import IndicatorsSettings
@@ -26,6 +25,7 @@ app = service_cli(
     settings_class=IndicatorsSettings,
     app_factory="sihub_indicators.main:create_app",
     migrations=Path(__file__).parent / "migrations",
+    load_demo=load_demo,
 )
 _BLOCK = 1024 * 1024
 
@@ -88,17 +88,3 @@ def ingest(
     else:
         typer.echo(f"ingest {report.ingest_id}: {report.rows} rows, {report.inserted} inserted, "
                    f"{report.revised} revised, {report.unchanged} unchanged, {report.skipped} skipped")
-
-
-@app.command("load-demo")
-def load_demo_command(
-    gateway: str = typer.Option(..., help="the gateway's base URL, e.g. http://127.0.0.1:8000"),
-    key_file: Path = typer.Option(..., exists=True, dir_okay=False, help="a file holding an admin API key"),
-) -> None:
-    """Load the demo catalogue and observations through the public API; a second load creates nothing."""
-    try:
-        counts = asyncio.run(load_demo(gateway, key_file.read_text().strip(), echo=typer.echo))
-    except (DemoLoadError, httpx.HTTPError) as error:
-        Console(stderr=True).print(f"[red]demo data not loaded[/red]: {error}", highlight=False)
-        raise typer.Exit(1) from error
-    typer.echo(f"indicators demo data: {counts.created} records created")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,8 +13,7 @@ from rich.table import Table
 from sihub_registry.actors.formats import parse_upload
 from sihub_registry.actors.importer import ActorImporter, ImportMode, OnExisting
 from sihub_registry.actors.schemas import ImportReport
-from sihub_registry.demo.dataset import demo_dataset
-from sihub_registry.demo.loader import DemoLoadError, load_demo
+from sihub_registry.demo.loader import load_demo
 from sihub_registry.settings import RegistrySettings
 from sihub_shared.cli import service_cli
 from sihub_shared.db import Database
@@ -27,6 +25,7 @@ app = service_cli(
     settings_class=RegistrySettings,
     app_factory="sihub_registry.main:create_app",
     migrations=Path(__file__).parent / "migrations",
+    load_demo=load_demo,
 )
 
 console = Console(stderr=True)
@@ -88,17 +87,3 @@ def import_actors(
     for skipped in report.skipped:
         console.print(_error_table(f"row {skipped['row']} skipped", skipped["errors"]))
     typer.echo(f"{report.rows} rows: {report.created} created, {report.existing} existing, {len(report.skipped)} skipped")
-
-
-@app.command("load-demo")
-def load_demo_command(
-    gateway: str = typer.Option(..., help="the gateway's base URL, e.g. http://127.0.0.1:8000"),
-    key_file: Path = typer.Option(..., exists=True, dir_okay=False, help="a file holding an admin API key"),
-) -> None:
-    """Load the demo dataset through the public API; a second load creates nothing twice."""
-    try:
-        counts = asyncio.run(load_demo(gateway, key_file.read_text().strip(), demo_dataset(), echo=typer.echo))
-    except (DemoLoadError, httpx.HTTPError) as error:
-        console.print(f"[red]demo data not loaded: {error}[/red]")
-        raise typer.Exit(1) from error
-    typer.echo(f"registry demo data: {counts.created} records created")

@@ -7,23 +7,14 @@ service already holds creates no revision and no event (the ingest answers 200).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
 
 from sihub_indicators.demo.observations import demo_csv_files
 from sihub_indicators.demo.themes import DEMO_INDICATORS
+from sihub_shared.demo import PublicApi, public_api
+from sihub_shared.pagination import MAX_LIMIT
 
-API = "/api/v1/indicators"
-PAGE = 500
-RATE_LIMIT_RETRIES = 20
-
-
-class DemoLoadError(Exception):
-    """The API refused part of the demo data (its answer is in the message)."""
 
 
 @dataclass
@@ -41,8 +32,8 @@ class DemoCounts:
 
 
 class DemoLoader:
-    def __init__(self, client: httpx.AsyncClient, echo: Callable[[str], None]) -> None:
-        self.client = client
+    def __init__(self, api: PublicApi, echo: Callable[[str], None]) -> None:
+        self.api = api
         self.echo = echo
 
     async def load(self) -> DemoCounts:
@@ -52,11 +43,11 @@ class DemoLoader:
             if indicator.code in existing:
                 counts.indicators_existing += 1
                 continue
-            await self.send("POST", "/indicators", json=indicator.payload())
+            await self.api.send("POST", "/indicators", json=indicator.payload())
             counts.indicators_created += 1
         self.echo(f"indicators: {counts.indicators_created} created, {counts.indicators_existing} already there")
         for comparison_set, text in demo_csv_files().items():
-            report = await self.send(
+            report = await self.api.send(
                 "POST", "/observations/ingest", params={"format": "csv"}, content=text.encode(),
                 headers={"Content-Type": "text/csv"},
             )
@@ -72,26 +63,14 @@ class DemoLoader:
         codes: set[str] = set()
         cursor = None
         while True:
-            params = {"limit": PAGE} | ({"cursor": cursor} if cursor else {})
-            page = await self.send("GET", "/indicators", params=params)
+            params = {"limit": MAX_LIMIT} | ({"cursor": cursor} if cursor else {})
+            page = await self.api.send("GET", "/indicators", params=params)
             codes.update(item["code"] for item in page["items"])
             cursor = page["next_cursor"]
             if cursor is None:
                 return codes
 
-    async def send(self, method: str, path: str, **options: Any) -> dict[str, Any]:
-        """The JSON answer; waits out the gateway's rate limit (429 + Retry-After)."""
-        for _ in range(RATE_LIMIT_RETRIES):
-            response = await self.client.request(method, API + path, **options)
-            if response.status_code != 429:
-                break
-            await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-        if response.status_code >= 400:
-            raise DemoLoadError(f"{method} {path}: {response.status_code} {response.text[:2000]}")
-        return response.json()
-
 
 async def load_demo(gateway_url: str, api_key: str, echo: Callable[[str], None] = lambda _: None) -> DemoCounts:
-    headers = {"Authorization": f"Bearer {api_key}"}
-    async with httpx.AsyncClient(base_url=gateway_url.rstrip("/"), headers=headers, timeout=300) as client:
-        return await DemoLoader(client, echo).load()
+    async with public_api(gateway_url, api_key, "indicators", timeout_s=300) as api:
+        return await DemoLoader(api, echo).load()

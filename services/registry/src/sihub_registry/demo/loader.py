@@ -12,26 +12,17 @@ created meanwhile) counts as existing.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-import httpx
-
-from sihub_registry.demo.dataset import Payload
+from sihub_registry.demo.dataset import Payload, demo_dataset
+from sihub_shared.demo import PublicApi, public_api
+from sihub_shared.pagination import MAX_LIMIT
 
 REF_PREFIX = "demo:"
-API = "/api/v1/registry"
-PAGE = 500
-RATE_LIMIT_RETRIES = 20
-
-
-class DemoLoadError(Exception):
-    """The API refused a demo record (its answer is in the message)."""
 
 
 @dataclass
@@ -57,8 +48,8 @@ def demo_ref(*parts: str) -> str:
 
 
 class DemoLoader:
-    def __init__(self, client: httpx.AsyncClient, echo: Callable[[str], None] = lambda _: None) -> None:
-        self.client = client
+    def __init__(self, api: PublicApi, echo: Callable[[str], None] = lambda _: None) -> None:
+        self.api = api
         self.echo = echo
         self.counts = DemoCounts()
 
@@ -90,7 +81,7 @@ class DemoLoader:
         if missing:
             body = json.dumps(missing, ensure_ascii=False).encode()
             key = "demo-actors-" + hashlib.sha256(body).hexdigest()[:40]
-            report = await self.send(
+            report = await self.api.send(
                 "POST", "/actors/import", params={"existing": "skip"}, content=body,
                 headers={"Content-Type": "application/json", "Idempotency-Key": key},
             )  # fmt: skip
@@ -121,7 +112,7 @@ class DemoLoader:
         cohorts: dict[tuple[str, str, str], str] = {}
         for payload in payloads:
             programme_id = ids[demo_ref("programme", payload["hub_ref"], payload["name"])]
-            programme = await self.send("GET", f"/programmes/{programme_id}")
+            programme = await self.api.send("GET", f"/programmes/{programme_id}")
             by_ref = {c["ref"]: c["id"] for c in programme["cohorts"]}
             for cohort in payload["cohorts"]:
                 key = (payload["hub_ref"], payload["name"], cohort["name"])
@@ -155,7 +146,7 @@ class DemoLoader:
             if ref in ids:
                 count.existing += 1
                 continue
-            created = await self.send("POST", path, json=body | {"ref": ref}, headers={"Idempotency-Key": ref},
+            created = await self.api.send("POST", path, json=body | {"ref": ref}, headers={"Idempotency-Key": ref},
                                       conflict_ok=True)  # fmt: skip
             if "existing_id" in created:
                 count.existing += 1
@@ -171,33 +162,19 @@ class DemoLoader:
         ids: dict[str, str] = {}
         cursor = None
         while True:
-            params = {"ref_prefix": REF_PREFIX, "limit": PAGE} | ({"cursor": cursor} if cursor else {})
-            page = await self.send("GET", path, params=params)
+            params = {"ref_prefix": REF_PREFIX, "limit": MAX_LIMIT} | ({"cursor": cursor} if cursor else {})
+            page = await self.api.send("GET", path, params=params)
             ids.update((item["ref"], item["id"]) for item in page["items"])
             cursor = page["next_cursor"]
             if cursor is None:
                 return ids
-
-    async def send(self, method: str, path: str, *, conflict_ok: bool = False, **options: Any) -> dict[str, Any]:
-        """The JSON answer; waits out the gateway's rate limit (429 + Retry-After)."""
-        for _ in range(RATE_LIMIT_RETRIES):
-            response = await self.client.request(method, API + path, **options)
-            if response.status_code != 429:
-                break
-            await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-        if response.status_code == 409 and conflict_ok and "existing_id" in response.json():
-            return {"existing_id": response.json()["existing_id"]}
-        if response.status_code >= 400:
-            raise DemoLoadError(f"{method} {path}: {response.status_code} {response.text[:2000]}")
-        return response.json()
 
 
 def _without(payload: Payload, *keys: str) -> Payload:
     return {k: v for k, v in payload.items() if k not in keys}
 
 
-async def load_demo(gateway_url: str, api_key: str, dataset: dict[str, list[Payload]],
-                    echo: Callable[[str], None] = lambda _: None) -> DemoCounts:  # fmt: skip
-    headers = {"Authorization": f"Bearer {api_key}"}
-    async with httpx.AsyncClient(base_url=gateway_url.rstrip("/"), headers=headers, timeout=120) as client:
-        return await DemoLoader(client, echo).load(dataset)
+async def load_demo(gateway_url: str, api_key: str, echo: Callable[[str], None] = lambda _: None,
+                    dataset: dict[str, list[Payload]] | None = None) -> DemoCounts:  # fmt: skip
+    async with public_api(gateway_url, api_key, "registry", timeout_s=120) as api:
+        return await DemoLoader(api, echo).load(dataset or demo_dataset())
