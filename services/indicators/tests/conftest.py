@@ -6,7 +6,6 @@ Tests get the `indicators` fixture: an `IndicatorsApi` with the helpers (under
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,22 +14,21 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlmodel import col, select
 
 from sihub_indicators.main import create_app
 from sihub_indicators.settings import IndicatorsSettings
 from sihub_shared.db import Database
-from sihub_shared.events.outbox import OutboxMessage
 from sihub_shared.migrations import upgrade
 from sihub_shared.settings import async_database_url
 from sihub_shared.testing import TEST_IDENTITY_SECRET, identity_headers
+from sihub_shared.testing.calls import HttpVerbs, outbox_events
 from sihub_shared.testing.servers import app_client
 
 MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_indicators" / "migrations"
 API = "/api/v1/indicators"
 
 
-class IndicatorsApi:
+class IndicatorsApi(HttpVerbs):
     """Paths are relative to /api/v1/indicators; calls are made as an admin unless `role` says otherwise."""
 
     api = API
@@ -48,18 +46,6 @@ class IndicatorsApi:
     async def request(self, method: str, path: str, *, role: str | None = "admin",
                       headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
         return await self.client.request(method, API + path, headers=self.headers(role) | (headers or {}), **kwargs)
-
-    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("GET", path, **kwargs)
-
-    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", path, **kwargs)
-
-    async def patch(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("PATCH", path, **kwargs)
-
-    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kwargs)
 
     async def ingest(self, content: Any, *, expect: int | None = None, role: str = "admin",
                      **params: Any) -> httpx.Response:
@@ -98,10 +84,7 @@ class IndicatorsApi:
         database = Database(async_database_url(self.database_url))
         try:
             async with database.session() as session:
-                query = select(OutboxMessage).order_by(col(OutboxMessage.position))
-                if subject is not None:
-                    query = query.where(OutboxMessage.subject == subject)
-                return [json.loads(row.body) for row in (await session.exec(query)).all()]
+                return await outbox_events(session, subject or "")
         finally:
             await database.dispose()
 

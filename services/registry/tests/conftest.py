@@ -3,7 +3,6 @@ in-process with identities as the gateway would sign them, and its outbox read b
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,21 +11,20 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import select
 
 from sihub_registry.main import create_app
 from sihub_registry.settings import RegistrySettings
-from sihub_shared.events.outbox import OutboxMessage
 from sihub_shared.identity import Role
 from sihub_shared.migrations import upgrade
 from sihub_shared.testing import TEST_IDENTITY_SECRET, identity_headers
+from sihub_shared.testing.calls import HttpVerbs, outbox_events
 from sihub_shared.testing.servers import app_client
 
 MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_registry" / "migrations"
 API = "/api/v1/registry"
 
 
-class Caller:
+class Caller(HttpVerbs):
     """One account with its roles, calling the registry API (paths are relative to /api/v1/registry)."""
 
     def __init__(self, client: httpx.AsyncClient, *roles: Role, account_id: str | None = None) -> None:
@@ -40,21 +38,6 @@ class Caller:
 
     async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
         return await self.client.request(method, API + path, headers=self._headers(headers), **kwargs)
-
-    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("GET", path, **kwargs)
-
-    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", path, **kwargs)
-
-    async def patch(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("PATCH", path, **kwargs)
-
-    async def put(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kwargs)
-
-    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kwargs)
 
     async def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.post(path, json=body)
@@ -87,8 +70,7 @@ class Registry:
     async def events(self, subject_prefix: str = "sihub.registry.") -> list[dict[str, Any]]:
         """Every outbox event so far (CloudEvents as dicts), in the order they were written."""
         async with self.app.state.database.session() as session:
-            rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()
-        return [json.loads(row.body) for row in rows if row.subject.startswith(subject_prefix)]
+            return await outbox_events(session, subject_prefix)
 
 
 @asynccontextmanager
