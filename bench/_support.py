@@ -8,9 +8,12 @@ PostgreSQL database (dropped at the end), so it never touches anything that is a
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import io
 import json
 import logging
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -35,6 +38,17 @@ def emit(result: dict[str, Any]) -> None:
     """The one JSON object, as the last line of stdout."""
     sys.stdout.flush()
     print(json.dumps(result, sort_keys=False), flush=True)
+
+
+def save_profile(profiler: cProfile.Profile, name: str, sort: str = "tottime") -> Path:
+    """Write bench/results/<name>.pstats (git-ignored) and print its top entries on stderr."""
+    out = Path(__file__).with_name("results") / f"{name}.pstats"
+    out.parent.mkdir(exist_ok=True)
+    profiler.dump_stats(out)
+    buffer = io.StringIO()
+    pstats.Stats(profiler, stream=buffer).sort_stats(sort).print_stats(25)
+    say(f"cProfile -> {out}\n{buffer.getvalue()}")
+    return out
 
 
 def quiet_logs(level: str = "WARNING") -> None:

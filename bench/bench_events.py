@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import io
 import json
-import pstats
 import sys
 import tempfile
 import time
@@ -45,6 +43,7 @@ from _support import (
     postgres_database,
     prepared_ledger_database,
     quiet_logs,
+    save_profile,
     say,
     start_consumer_child,
     stop_child,
@@ -161,12 +160,7 @@ async def relay_drain(bus: EventBus, database: Database, count: int, label: str,
     if stored != count or left:
         say(f"(b) {label}: WARNING {count} in the outbox, {stored} on the stream, {left} left unpublished")
     if profiler:
-        out = Path(__file__).with_name("results") / f"profile_relay_{label}.pstats"
-        out.parent.mkdir(exist_ok=True)
-        profiler.dump_stats(out)
-        buffer = io.StringIO()
-        pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(25)
-        say(f"(b) {label}: cProfile -> {out}\n{buffer.getvalue()}")
+        save_profile(profiler, f"profile_relay_{label}")
     return {"rate": (count - left) / elapsed, "subscriptions_added": client_subscriptions(bus) - subs_before}
 
 

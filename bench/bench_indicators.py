@@ -19,7 +19,8 @@ On a throwaway PostgreSQL database (dropped at the end):
     committed                                                   → recompute_s;
     then once more with nothing changed (it compares and writes nothing) → recompute_unchanged_s.
 Goals: ingest ≤ 30 s and ≥ 10% of COPY; recompute ≤ 2 s. The last line of stdout is the JSON.
-`--profile` writes bench/profile_indicators_ingest.pstats and prints its top entries on stderr.
+`--profile` writes bench/results/profile_indicators_ingest.pstats (git-ignored) and prints its top
+entries on stderr.
 """
 
 from __future__ import annotations
@@ -29,14 +30,12 @@ import asyncio
 import cProfile
 import hashlib
 import os
-import pstats
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from _support import emit, install_uvloop, postgres_database, quiet_logs, say
+from _support import emit, install_uvloop, postgres_database, quiet_logs, save_profile, say
 
 INDICATORS, THEMES, YEARS = 50, 10, tuple(range(2004, 2024))
 RECOMPUTED_SETS = ("regions:GB-ENG", "regions:TR", "regions:KR")  # 152 + 81 + 17 = 250 regions
@@ -113,9 +112,7 @@ async def ingest(database, path: Path, profile: bool) -> tuple[float, dict]:  # 
     elapsed = time.perf_counter() - started
     if profiler:
         profiler.disable()
-        out = Path(__file__).with_name("profile_indicators_ingest.pstats")
-        profiler.dump_stats(out)
-        pstats.Stats(str(out), stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+        save_profile(profiler, "profile_indicators_ingest", sort="cumulative")
     return elapsed, report.model_dump(include={"rows", "inserted", "revised", "unchanged"})
 
 
