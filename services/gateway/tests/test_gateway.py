@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
 
 from sihub_gateway.main import create_app
 from sihub_gateway.settings import GatewaySettings
@@ -32,6 +33,16 @@ async def whoami(identity: CurrentIdentity, request: Request) -> dict:
         "body_bytes": len(await request.body()),
         "query": str(request.url.query),
     }
+
+
+@echo.get("/bytes")
+async def some_bytes(identity: CurrentIdentity, size: int, chunked: bool = False) -> Response:
+    body = bytes(i % 251 for i in range(size))
+    if chunked:  # no Content-Length: the gateway cannot know the size before it streams
+        return StreamingResponse(iter([body[i : i + 65536] for i in range(0, size, 65536)]))
+    response = Response(body, media_type="application/octet-stream")
+    response.raw_headers += [(b"set-cookie", b"a=1"), (b"set-cookie", b"b=2")]
+    return response
 
 
 @echo.get("/slow")
@@ -127,6 +138,17 @@ async def test_forwards_with_a_signed_identity_and_strips_spoofed_headers(gatewa
     assert response.headers["x-request-id"] == "req-42"
     # the service builds public links from the gateway's own host, never the caller's claim
     assert body["headers"]["x-forwarded-host"] == "testserver"
+
+
+@pytest.mark.parametrize(("size", "chunked"), [(2_000, False), (3_000_000, False), (3_000_000, True)])
+async def test_answers_come_through_whole_small_or_large_sized_or_streamed(gateway, admin_key, size, chunked):
+    response = await gateway.get(f"/api/v1/echo/bytes?size={size}&chunked={str(chunked).lower()}",
+                                 headers=bearer(admin_key))
+    assert response.status_code == 200, response.text
+    assert response.content == bytes(i % 251 for i in range(size))
+    if not chunked:
+        assert response.headers["content-length"] == str(size)
+        assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
 
 
 @pytest.mark.parametrize("gateway", [{"public_url": "https://api.sihub.example"}], indirect=True)

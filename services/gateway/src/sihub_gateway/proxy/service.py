@@ -15,8 +15,9 @@ import httpcore
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
+from sihub_gateway.proxy.network import PollingBackend
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import IDENTITY_HEADER, Identity, sign_identity
 
@@ -32,6 +33,9 @@ _DROPPED_RESPONSE_HEADERS = frozenset(
      b"x-request-id"}
 )
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+# Answers up to this size are read whole and sent in one piece: streaming one costs a task group and
+# a background task per request, more than copying a page of JSON. Larger answers (exports) stream.
+_WHOLE_BODY_BYTES = 256 * 1024
 
 
 class UpstreamUnavailable(ProblemError):
@@ -72,12 +76,13 @@ class Forwarder:
             max_keepalive_connections=max_connections,
             # Idle connections are dropped before uvicorn's 5 s keep-alive closes them under a request.
             keepalive_expiry=4.0,
+            network_backend=PollingBackend(),
         )
         self.timeouts = {"connect": 3.0, "read": timeout_s, "write": timeout_s, "pool": timeout_s}
         # The gateway's own calls to the services (their documents, their readiness).
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0))
 
-    async def forward(self, request: Request, service: str, identity_token: str) -> StreamingResponse:
+    async def forward(self, request: Request, service: str, identity_token: str) -> Response:
         origin = self._origins[service]
         # The path exactly as the caller encoded it, after the upstream's own path, if any.
         target = origin.target.rstrip(b"/") + request.scope.get("raw_path", request.url.path.encode())
@@ -108,15 +113,20 @@ class Forwarder:
         )
         try:
             response = await self.pool.handle_async_request(upstream_request)
+            whole_body = await _read_if_small(response)
         except httpcore.ConnectTimeout as exc:
             raise UpstreamUnavailable(f"the {service} service does not answer", service=service) from exc
         except httpcore.TimeoutException as exc:
             raise UpstreamTimeout(f"the {service} service took too long to answer", service=service) from exc
         except (httpcore.NetworkError, httpcore.RemoteProtocolError) as exc:  # refused, reset mid-request
             raise UpstreamUnavailable(f"the {service} service is unavailable", service=service) from exc
-        forwarded = StreamingResponse(
-            response.aiter_stream(), status_code=response.status, background=BackgroundTask(response.aclose)
-        )
+        forwarded: Response
+        if whole_body is not None:
+            forwarded = Response(whole_body, status_code=response.status)
+        else:
+            forwarded = StreamingResponse(
+                response.aiter_stream(), status_code=response.status, background=BackgroundTask(response.aclose)
+            )
         # Raw pairs, so that repeated headers (Set-Cookie, Link) all come through.
         forwarded.raw_headers = [
             (name.lower(), value) for name, value in response.headers
@@ -127,3 +137,16 @@ class Forwarder:
     async def close(self) -> None:
         await self.pool.aclose()
         await self.client.aclose()
+
+
+async def _read_if_small(response: httpcore.Response) -> bytes | None:
+    """The whole body when the service declared a small Content-Length, else None (stream it)."""
+    for name, value in response.headers:
+        if name.lower() == b"content-length":
+            if value.isdigit() and int(value) <= _WHOLE_BODY_BYTES:
+                try:
+                    return await response.aread()
+                finally:
+                    await response.aclose()
+            return None
+    return None
