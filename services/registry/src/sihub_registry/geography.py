@@ -24,15 +24,19 @@ class FieldError(ValueError):
         self.message = message
 
 
-# pycountry's look-ups are slow for a bulk import that checks every row's place.
+# pycountry's look-ups, and the attributes of its records, are slow for a bulk import that
+# checks every row's place: what the checks need is kept per code.
 @lru_cache(maxsize=512)
-def _country(code: str):  # noqa: ANN202 - a pycountry record or None
-    return pycountry.countries.get(alpha_2=code)
+def _country_name(code: str) -> str | None:
+    country = pycountry.countries.get(alpha_2=code)
+    return None if country is None else getattr(country, "common_name", None) or country.name
 
 
 @lru_cache(maxsize=8192)
-def _subdivision(code: str):  # noqa: ANN202 - a pycountry record or None
-    return pycountry.subdivisions.get(code=code)
+def _subdivision(code: str) -> tuple[str, str] | None:
+    """(country code, name) of an ISO 3166-2 subdivision, None if there is none."""
+    subdivision = pycountry.subdivisions.get(code=code)
+    return None if subdivision is None else (subdivision.country_code, subdivision.name)
 
 
 def validate_country(code: str, field: str = "country") -> str:
@@ -41,10 +45,10 @@ def validate_country(code: str, field: str = "country") -> str:
         raise FieldError(
             field, f"{code!r} is not an ISO 3166-1 alpha-2 code (two upper-case letters)"
         )
-    country = _country(code)
-    if country is None:
+    name = _country_name(code)
+    if name is None:
         raise FieldError(field, f"{code!r} is not an assigned ISO 3166-1 country code")
-    return getattr(country, "common_name", None) or country.name
+    return name
 
 
 def validate_region(country: str, region: str, field: str = "region") -> str:
@@ -58,13 +62,13 @@ def validate_region(country: str, region: str, field: str = "region") -> str:
     subdivision = _subdivision(region)
     if subdivision is None:
         raise FieldError(field, f"{region!r} is not an ISO 3166-2 subdivision code")
-    if subdivision.country_code != country:
+    region_country, name = subdivision
+    if region_country != country:
         raise FieldError(
             field,
-            f"{region} ({subdivision.name}) is in {subdivision.country_code}, "
-            f"not in {country} ({country_name})",
+            f"{region} ({name}) is in {region_country}, not in {country} ({country_name})",
         )
-    return subdivision.name
+    return name
 
 
 def regions_of(country: str) -> dict[str, str]:

@@ -188,6 +188,8 @@ def _script(char: str) -> str | None:
 
 def _split(text: str) -> tuple[str, list[str]]:
     """Folded text → (the spaced-script remainder, the runs of spaceless-script characters)."""
+    if text.isascii():  # no spaceless script, no combining mark: English and romanised names
+        return " ".join(text.split()), []
     spaced: list[str] = []
     runs: list[str] = []
     current: list[str] = []
@@ -222,7 +224,7 @@ def _bigrams(letters: Sequence[str]) -> list[str]:
 _NOT_ASCII_WORD = re.compile(r"[^a-z0-9]")
 
 
-@lru_cache(maxsize=65536)  # mostly single Han or Hangul syllables, which repeat across names
+@lru_cache(maxsize=65536)  # mostly single characters, which repeat across names
 def _ascii_word(text: str) -> str:
     return _NOT_ASCII_WORD.sub("", anyascii(text).lower())
 
@@ -231,30 +233,35 @@ def _word_tokens(spaced: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", anyascii(spaced).lower())
 
 
-def _script_parts(run: str) -> Iterator[tuple[str | None, str]]:
+def _script_parts(run: str) -> Iterator[tuple[str | None, list[str]]]:
+    """The run cut where the script changes: (script, its characters)."""
     part: list[str] = []
     part_script: str | None = None
     for char in run:
-        mark = bool(part) and unicodedata.category(char) == "Mn"
-        script = part_script if mark else _script(char)
+        script = _script(char)
+        # A combining mark stays in the part before it; only a change of script needs the check.
+        if part and script != part_script and unicodedata.category(char) == "Mn":
+            script = part_script
         if part and script != part_script:
-            yield part_script, "".join(part)
+            yield part_script, part
             part = []
         part_script = script
         part.append(char)
     if part:
-        yield part_script, "".join(part)
+        yield part_script, part
 
 
 def _romanised_terms(run: str) -> set[str]:
     """The run's romanisation per script part; Han and Hangul also as syllable pairs, because
     each of their characters is one syllable and the words inside a compound are mostly two."""
     terms: set[str] = set()
-    for script, part in _script_parts(run):
+    for script, chars in _script_parts(run):
+        # anyascii romanises character by character: a part's word is its characters' joined.
+        words = [_ascii_word(char) for char in chars]
         if script in (_HAN, _HANGUL):
-            syllables = [s for s in (_ascii_word(c) for c in part) if s]
+            syllables = [word for word in words if word]
             terms.update(a + b for a, b in pairwise(syllables))
-        terms.add(_ascii_word(part))
+        terms.add("".join(words))
     terms.discard("")
     return terms
 

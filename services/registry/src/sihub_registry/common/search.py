@@ -29,7 +29,10 @@ class QueryTerm(NamedTuple):
 
 def index_terms(names: Iterable[Name | str]) -> list[str]:
     """The distinct terms to store for some names (terms are cut to the column's width)."""
-    return sorted({term[:TERM_MAX] for term in search_terms(names)})
+    terms = search_terms(names)  # sorted and distinct already, unless a cut makes two the same
+    if max(map(len, terms), default=0) <= TERM_MAX:
+        return terms
+    return sorted({term[:TERM_MAX] for term in terms})
 
 
 def parse_query(q: str | None) -> list[QueryTerm] | None:
