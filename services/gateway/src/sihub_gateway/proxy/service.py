@@ -28,9 +28,10 @@ _DROPPED_REQUEST_HEADERS = frozenset(
      b"forwarded", b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto", b"x-real-ip",
      b"x-forwarded-user", b"x-remote-user", b"x-user", b"x-user-id", b"x-account-id", b"x-roles"}
 )
+# `date` and `server` are the gateway's own server's to send: passed on, every answer had two.
 _DROPPED_RESPONSE_HEADERS = frozenset(
     {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
-     b"x-request-id"}
+     b"x-request-id", b"date", b"server"}
 )
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 # Answers up to this size are read whole and sent in one piece: streaming one costs a task group and
