@@ -153,6 +153,15 @@ async def test_answers_come_through_whole_small_or_large_sized_or_streamed(gatew
         assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
 
 
+async def test_head_answers_with_the_get_headers_and_no_body(gateway, admin_key):
+    got = await gateway.get("/api/v1/echo/bytes?size=5000", headers=bearer(admin_key))
+    head = await gateway.head("/api/v1/echo/bytes?size=5000", headers=bearer(admin_key))
+    assert head.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"] == "5000"
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
 @pytest.mark.parametrize("gateway", [{"public_url": "https://api.sihub.example"}], indirect=True)
 async def test_services_learn_the_public_address_from_the_setting_not_the_caller(gateway, admin_key):
     response = await gateway.get("/api/v1/echo/whoami", headers={**bearer(admin_key), "Host": "evil.example"})

@@ -27,6 +27,7 @@ from sihub_shared.events.streams import ensure_stream
 from sihub_shared.identity import current_identity
 from sihub_shared.observability import (
     BodySizeLimitMiddleware,
+    HeadAsGetMiddleware,
     RequestContextMiddleware,
     configure_logging,
     metrics_response,
@@ -106,6 +107,7 @@ def create_service_app(
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
 
     guard = [Depends(authenticate)] if authenticate is not None else []

@@ -127,6 +127,27 @@ class BodySizeLimitMiddleware:
         await response(scope, receive, send)
 
 
+class HeadAsGetMiddleware:
+    """Answers HEAD as GET without the body (RFC 9110 §9.3.2): FastAPI routes only the methods a
+    route declares, so `curl -I` and ETag checks met 405. The server sends no body for HEAD; the
+    GET's headers (Content-Length, ETag) are kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 class _BodyTooLarge(Exception):
     pass
 
