@@ -42,3 +42,9 @@ async def test_a_refusal_names_the_call_and_the_answer():
     api, _ = api_answering(httpx.Response(422, json={"errors": [{"field": "region"}]}))
     with pytest.raises(DemoLoadError, match=r'PATCH /actors/a1: 422 .*"field":"region"'):
         await api.send("PATCH", "/actors/a1", json={})
+
+
+async def test_an_answer_that_is_not_json_is_a_refusal_not_a_crash():
+    api, _ = api_answering(httpx.Response(502, text="<html>Bad gateway</html>"))
+    with pytest.raises(DemoLoadError, match="GET /actors: 502 <html>"):
+        await api.send("GET", "/actors")

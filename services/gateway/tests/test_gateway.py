@@ -45,6 +45,12 @@ async def some_bytes(identity: CurrentIdentity, size: int, chunked: bool = False
     return response
 
 
+@echo.get("/unchanged")
+async def unchanged(identity: CurrentIdentity) -> Response:
+    # As a service answering If-None-Match would: the length of what the client already holds.
+    return Response(status_code=304, headers={"content-length": "1234", "etag": '"v1"'})
+
+
 @echo.get("/slow")
 async def slow(identity: CurrentIdentity) -> dict:
     await asyncio.sleep(3)
@@ -151,6 +157,13 @@ async def test_answers_come_through_whole_small_or_large_sized_or_streamed(gatew
     if not chunked:
         assert response.headers["content-length"] == str(size)
         assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
+
+
+async def test_a_304_is_passed_on_without_a_body_or_its_length(gateway, admin_key):
+    response = await gateway.get("/api/v1/echo/unchanged", headers=bearer(admin_key))
+    assert response.status_code == 304
+    assert response.headers["etag"] == '"v1"'
+    assert "content-length" not in response.headers and response.content == b""
 
 
 async def test_head_answers_with_the_get_headers_and_no_body(gateway, admin_key):

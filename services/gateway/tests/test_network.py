@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 
 import httpcore
+import trustme
 
 from sihub_gateway.proxy.network import PollingBackend
 
@@ -57,3 +59,27 @@ async def test_the_pool_replaces_a_connection_the_service_closed():
     server.close()
     await server.wait_closed()
     assert answers == 3
+
+
+async def test_https_services_are_reached_through_the_same_backend():
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.readuntil(b"\r\n\r\n"):
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_context)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with httpcore.AsyncConnectionPool(ssl_context=client_context, network_backend=PollingBackend()) as pool:
+            for _ in range(2):  # the second request reuses the connection: its idle check polls the TLS socket
+                response = await pool.request("GET", f"https://127.0.0.1:{port}/")
+                assert (response.status, response.content) == (200, b"ok")
+            assert len(pool.connections) == 1
+    finally:
+        server.close()

@@ -10,6 +10,7 @@ import httpx
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 
 from sihub_shared.demo import DemoLoadError, LoadDemo
 from sihub_shared.migrations import upgrade
@@ -61,6 +62,6 @@ def _add_load_demo(app: typer.Typer, name: str, load_demo: LoadDemo) -> None:
         try:
             counts = asyncio.run(load_demo(gateway, key_file.read_text().strip(), typer.echo))
         except (DemoLoadError, httpx.HTTPError) as error:
-            Console(stderr=True).print(f"[red]demo data not loaded[/red]: {error}", highlight=False)
+            Console(stderr=True).print(f"[red]demo data not loaded[/red]: {escape(str(error))}", highlight=False)
             raise typer.Exit(1) from error
         typer.echo(f"{name} demo data: {counts.created} records created")

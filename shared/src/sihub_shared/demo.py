@@ -41,11 +41,15 @@ class PublicApi:
             if response.status_code != 429:
                 break
             await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-        if response.status_code == 409 and conflict_ok and "existing_id" in response.json():
-            return {"existing_id": response.json()["existing_id"]}
+        try:
+            answer = response.json()
+        except ValueError:  # not JSON: a proxy's error page, say
+            raise DemoLoadError(f"{method} {path}: {response.status_code} {response.text[:2000]}") from None
+        if response.status_code == 409 and conflict_ok and "existing_id" in answer:
+            return {"existing_id": answer["existing_id"]}
         if response.status_code >= 400:
             raise DemoLoadError(f"{method} {path}: {response.status_code} {response.text[:2000]}")
-        return response.json()
+        return answer
 
 
 @asynccontextmanager

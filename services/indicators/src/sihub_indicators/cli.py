@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sihub_indicators.demo.loader import load_demo
@@ -78,7 +79,7 @@ def ingest(
             )
             report = asyncio.run(_ingest(settings, identity, file, upload, progress))
     except ProblemError as exc:
-        console.print(f"[red]refused[/red]: {exc.detail}", markup=True, highlight=False)
+        console.print(f"[red]refused[/red]: {escape(exc.detail)}", highlight=False)
         for error in exc.errors or []:
             where = f"row {error['row']}, " if "row" in error else ""
             console.print(f"  {where}{error['field']}: {error['message']}", markup=False, highlight=False)

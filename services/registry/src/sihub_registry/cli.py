@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -56,7 +57,7 @@ def _error_table(title: str, errors: list[dict]) -> Table:
     for column in ("row", "line", "field", "message"):
         table.add_column(column, overflow="fold")
     for error in errors[:MAX_SHOWN_ERRORS]:
-        table.add_row(*(str(error.get(key, "")) for key in ("row", "line", "field", "message")))
+        table.add_row(*(escape(str(error.get(key, ""))) for key in ("row", "line", "field", "message")))
     return table
 
 
@@ -80,7 +81,7 @@ def import_actors(
         with Progress(*columns, console=console) as progress:
             report = asyncio.run(_import_file(file.read_bytes(), file_format, mode, existing, owner, progress))
     except ProblemError as problem:
-        console.print(f"[red]{problem.detail}[/red]", soft_wrap=True)
+        console.print(f"[red]{escape(problem.detail)}[/red]", soft_wrap=True)
         if problem.errors:
             console.print(_error_table("bad rows", problem.errors))
         raise typer.Exit(1) from problem

@@ -66,7 +66,7 @@ async def record_all(
     ]
     await session.flush()  # events record()ed earlier keep their earlier positions
     if insert is None:
-        await session.execute(sa.insert(OutboxMessage), rows)
+        await session.exec(sa.insert(OutboxMessage), params=rows)
     else:
         await insert(session, OutboxMessage, rows)
     session.info[OUTBOX_PENDING] = True

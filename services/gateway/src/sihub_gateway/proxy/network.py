@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
@@ -48,6 +49,12 @@ class PollingStream(httpcore.AsyncNetworkStream):
 
     async def aclose(self) -> None:
         await self._stream.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        """HTTPS services: the TLS stream is polled the same way (its raw socket is the same)."""
+        return PollingStream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":

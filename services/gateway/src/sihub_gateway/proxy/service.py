@@ -33,6 +33,9 @@ _DROPPED_RESPONSE_HEADERS = frozenset(
     {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
      b"x-request-id", b"date", b"server"}
 )
+# A 204 or 304 has no body whatever its Content-Length says; passed on, the server would wait for one.
+_NO_BODY_STATUSES = frozenset({204, 304})
+_DROPPED_WITHOUT_BODY = _DROPPED_RESPONSE_HEADERS | {b"content-length"}
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 # Answers up to this size are read whole and sent in one piece: streaming one costs a task group and
 # a background task per request, more than copying a page of JSON. Larger answers (exports) stream.
@@ -129,9 +132,9 @@ class Forwarder:
                 response.aiter_stream(), status_code=response.status, background=BackgroundTask(response.aclose)
             )
         # Raw pairs, so that repeated headers (Set-Cookie, Link) all come through.
+        dropped = _DROPPED_RESPONSE_HEADERS if response.status not in _NO_BODY_STATUSES else _DROPPED_WITHOUT_BODY
         forwarded.raw_headers = [
-            (name.lower(), value) for name, value in response.headers
-            if name.lower() not in _DROPPED_RESPONSE_HEADERS
+            (name.lower(), value) for name, value in response.headers if name.lower() not in dropped
         ]
         return forwarded
 

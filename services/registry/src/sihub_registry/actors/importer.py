@@ -46,7 +46,9 @@ def _cycle_collector_paused() -> Iterator[None]:
     objects (rows, models, term rows) until it ends, and each full collection walks all of them
     again: measured, that was about a third of an import's time. Reference counting still frees
     whatever is not in a cycle; the first collection after the import finds the rest. Left as
-    found, so that imports that overlap (or a caller that paused it already) never leave it off."""
+    found, so that imports that overlap (or a caller that paused it already) never leave it off.
+    The switch is process-wide: requests served while an import awaits the database also go
+    without cycle collection for those seconds (an import is bounded by the body limit)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

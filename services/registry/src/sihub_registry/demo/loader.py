@@ -177,4 +177,4 @@ def _without(payload: Payload, *keys: str) -> Payload:
 async def load_demo(gateway_url: str, api_key: str, echo: Callable[[str], None] = lambda _: None,
                     dataset: dict[str, list[Payload]] | None = None) -> DemoCounts:  # fmt: skip
     async with public_api(gateway_url, api_key, "registry", timeout_s=120) as api:
-        return await DemoLoader(api, echo).load(dataset or demo_dataset())
+        return await DemoLoader(api, echo).load(demo_dataset() if dataset is None else dataset)
