@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 from sihub_indicators.catalogue.models import IndicatorBase
 from sihub_indicators.indices.method import Direction
 from sihub_indicators.themes import Theme
-from sihub_indicators.timeutil import UtcDatetime
+from sihub_shared.timestamps import UtcDatetime
 from sihub_indicators.units import UNITS, Unit, effective_bounds, finite_or_none
 
 CODE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,79}$"

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sihub_indicators.timeutil import UtcDatetime
+from sihub_shared.timestamps import UtcDatetime
 
 
 class ThemeIndexPoint(BaseModel):

@@ -24,7 +24,7 @@ from sihub_indicators.observations.service import (
 from sihub_indicators.observations.upload import receive_upload
 from sihub_indicators.periods import Frequency
 from sihub_indicators.settings import IndicatorsSettings
-from sihub_indicators.timeutil import as_utc
+from sihub_shared.timestamps import as_utc
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity, Role, require_roles

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from sihub_indicators.events.contracts import ComparisonSetCounts
 from sihub_indicators.observations.models import ObservationBase
-from sihub_indicators.timeutil import UtcDatetime
+from sihub_shared.timestamps import UtcDatetime
 
 
 class IngestFormat(StrEnum):

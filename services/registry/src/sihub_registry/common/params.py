@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Header, Query
@@ -12,6 +11,7 @@ from pydantic import AfterValidator
 from sihub_registry.common.types import is_uuid
 from sihub_registry.geography import FieldError, validate_country, validate_region
 from sihub_shared.errors import UnprocessableContent
+from sihub_shared.timestamps import UtcDatetime
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
 IdempotencyKey = Annotated[
@@ -29,15 +29,10 @@ def _record_id(value: str) -> str:
 RecordId = Annotated[str, AfterValidator(_record_id)]
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 # A change is stamped before its transaction commits, so one committing late can carry an earlier
 # time than rows a sync already read: clients start the next sync a little before the last time seen.
 ModifiedAfter = Annotated[
-    datetime | None,
-    AfterValidator(_as_utc),
+    UtcDatetime | None,
     Query(description="changed after this time (UTC unless an offset is given); lists by (updated_at, id) for "
                       "a sync. Start the next sync a minute before the last `updated_at` you read: a change "
                       "committed late can carry an earlier time. Rows are keyed by id and version."),

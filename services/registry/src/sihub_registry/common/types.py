@@ -11,6 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from sihub_shared.timestamps import as_utc
+
 # PostgreSQL stores a native 16-byte uuid, SQLite 32 hex characters; Python always sees the
 # canonical string form.
 UUID = sa.Uuid(as_uuid=False)
@@ -31,9 +33,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else as_utc(value)
 
 
 def utcnow() -> datetime:

@@ -1,4 +1,4 @@
-"""Timestamps are UTC everywhere; SQLite hands them back without a zone, so it is put back here."""
+"""Timestamps are UTC everywhere; SQLite and callers may hand them over without a zone, so it is put back here."""
 
 from __future__ import annotations
 
