@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from sihub_matching.events.handlers import indicators_subscription, registry_subscription
 from sihub_matching.main import create_app
@@ -159,6 +160,15 @@ class MatchingApi(HttpVerbs):
         assert response.headers["content-type"].startswith("application/problem+json")
         return response.json()
 
+    async def scalar(self, sql: str) -> Any:
+        """One value straight from the database (to see what was, or was not, written)."""
+        database = Database(async_database_url(self.database_url))
+        try:
+            async with database.session() as session:
+                return (await session.exec(text(sql))).scalar_one()  # type: ignore[call-overload]
+        finally:
+            await database.dispose()
+
     async def outbox(self, subject: str | None = None) -> list[dict[str, Any]]:
         database = Database(async_database_url(self.database_url))
         try:
@@ -173,9 +183,15 @@ def new_id() -> str:
 
 
 @pytest.fixture
-async def matching(database_url: str, nats_server: Any) -> AsyncIterator[MatchingApi]:
+def matching_settings() -> dict[str, Any]:
+    """Overrides of MatchingSettings for the `matching` fixture (a test module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def matching(database_url: str, nats_server: Any, matching_settings: dict[str, Any]) -> AsyncIterator[MatchingApi]:
     await upgrade(MIGRATIONS, database_url)
     app = create_app(MatchingSettings(database_url=database_url, nats_url=nats_server.url,
-                                      identity_secret=TEST_IDENTITY_SECRET, run_workers=False))
+                                      identity_secret=TEST_IDENTITY_SECRET, run_workers=False, **matching_settings))
     async with app_client(app) as client:
         yield MatchingApi(client, database_url, nats_server.url)

@@ -1,0 +1,193 @@
+"""What clients send and read about rounds and proposals. Request bodies refuse unknown fields,
+NaN and infinities; every list and number is bounded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from sihub_matching.rounds.solvers import Objective, Proposer
+from sihub_matching.scoring.profile import PartName
+
+MAX_CAPACITY = 10_000
+MAX_PARTICIPANTS = 10_000
+Id = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9_-]+$")]
+Code = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z_]+$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class SeekerSpec(_Body):
+    """Exactly one: a cohort of the round's hub, or listed actors."""
+
+    cohort_id: Id | None = None
+    actor_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
+
+    @model_validator(mode="after")
+    def _one(self) -> SeekerSpec:
+        if (self.cohort_id is None) == (self.actor_ids is None):
+            raise ValueError("give either cohort_id or actor_ids")
+        return self
+
+
+class ProviderFilter(_Body):
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    sector: Code | None = None
+    kind: Code | None = None
+    issue_area: Code | None = None
+
+
+class ProviderSpec(_Body):
+    """Exactly one: listed actors, or a filter over every live actor (the seekers left out)."""
+
+    actor_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
+    filter: ProviderFilter | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ProviderSpec:
+        if (self.actor_ids is None) == (self.filter is None):
+            raise ValueError("give either actor_ids or filter")
+        return self
+
+
+class Pair(_Body):
+    seeker: Id
+    provider: Id
+
+
+class ProviderCapacity(_Body):
+    actor_id: Id
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
+
+
+Weights = dict[PartName, Annotated[float, Field(ge=0, le=1)]]
+
+
+class RoundSettings(_Body):
+    objective: Objective = Objective.OPTIMAL
+    proposer: Proposer = Field(default=Proposer.SEEKERS, description="stable rounds: which side proposes")
+    capacity: int = Field(default=1, ge=1, le=MAX_CAPACITY, description="matches per provider, unless `capacities` says")
+    capacities: list[ProviderCapacity] = Field(default_factory=list, max_length=MAX_PARTICIPANTS)
+    max_matches: int = Field(default=1, ge=1, le=100, description="matches per seeker")
+    must_pairs: list[Pair] = Field(default_factory=list, max_length=MAX_PARTICIPANTS)
+    forbidden_pairs: list[Pair] = Field(default_factory=list, max_length=100_000)
+    min_score: float = Field(default=0.0, ge=0, le=1)
+    weights: Weights = Field(default_factory=dict, description="part weights within the profile's bounds")
+
+
+class RoundCreate(RoundSettings):
+    hub_id: Id
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    seekers: SeekerSpec
+    providers: ProviderSpec
+    illustrative: bool = False
+
+
+class RoundUpdate(_Body):
+    """Only the fields sent change (pin with `must_pairs`, forbid with `forbidden_pairs`, then re-run)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] | None = None
+    objective: Objective | None = None
+    proposer: Proposer | None = None
+    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
+    capacities: list[ProviderCapacity] | None = Field(default=None, max_length=MAX_PARTICIPANTS)
+    max_matches: int | None = Field(default=None, ge=1, le=100)
+    must_pairs: list[Pair] | None = Field(default=None, max_length=MAX_PARTICIPANTS)
+    forbidden_pairs: list[Pair] | None = Field(default=None, max_length=100_000)
+    min_score: float | None = Field(default=None, ge=0, le=1)
+    weights: Weights | None = None
+
+
+class Decision(_Body):
+    actor_id: Id = Field(description="the actor (yours) on whose behalf you decide")
+
+
+class RoundPublic(BaseModel):
+    id: str
+    hub_id: str
+    name: str
+    objective: Objective
+    proposer: Proposer
+    seekers: dict[str, Any]
+    providers: dict[str, Any]
+    capacity: int
+    capacities: dict[str, int]
+    max_matches: int
+    must_pairs: list[list[str]]
+    forbidden_pairs: list[list[str]]
+    min_score: float
+    weights: dict[str, float]
+    illustrative: bool
+    run_state: str = Field(description="idle, running (in the background), done or failed")
+    progress: float
+    drafts: int
+    published_draft: int
+    publications: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    draft: dict[str, Any] | None = Field(default=None, description="the latest run: assignment and diagnostics")
+
+
+class RoundProgress(BaseModel):
+    id: str
+    run_state: str
+    progress: float
+    drafts: int
+
+
+class ProposalPublic(BaseModel):
+    id: str
+    round_id: str
+    hub_id: str
+    publication: int
+    seeker_id: str
+    provider_id: str
+    score: float
+    seeker_score: float
+    provider_score: float
+    partnership_type: str
+    status: str
+    seeker_decision: str | None
+    provider_decision: str | None
+    illustrative: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExportSeeker(BaseModel):
+    actor_id: str
+    max_matches: int
+
+
+class ExportProvider(BaseModel):
+    actor_id: str
+    capacity: int
+
+
+class ExportPair(BaseModel):
+    seeker: str
+    provider: str
+    score: float
+    seeker_score: float
+    provider_score: float
+    must: bool
+
+
+class ExportAssignment(BaseModel):
+    seeker: str
+    provider: str
+
+
+class RoundExport(BaseModel):
+    """Everything needed to re-check the round offline: the inputs the solver saw and its answer."""
+
+    objective: Objective
+    seekers: list[ExportSeeker]
+    providers: list[ExportProvider]
+    pairs: list[ExportPair]
+    assignment: list[ExportAssignment]
