@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.values import LocalizedText, Ref
@@ -38,6 +39,19 @@ class PartnershipState(PartnershipBase):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+
+
+class AcceptedMatch(BaseModel):
+    """What the registry reads of matching's `match.accepted` event (its own view: services never
+    import each other; fields matching adds later are ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    match_ref: str = Field(min_length=1, max_length=200)
+    hub_id: str
+    actor_ids: list[str] = Field(min_length=2, max_length=50)
+    partnership_type: str
+    illustrative: bool = False
 
 
 class PartnershipPage(SQLModel):
