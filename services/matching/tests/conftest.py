@@ -63,6 +63,14 @@ class Events:
         return {"version": version, "created_at": T0.isoformat(), "updated_at": T0.isoformat(),
                 "deleted_at": T0.isoformat() if deleted else None}
 
+    @staticmethod
+    def hub_operators(hub_id: str, owner: str, accounts: list[str]) -> CloudEvent:
+        hub = {"hub_id": hub_id, "owner_account_id": owner,
+               "operators": [{"hub_id": hub_id, "account_id": a, "added_by": owner, "added_at": T0.isoformat()}
+                             for a in accounts]}
+        return CloudEvent(source="/sihub/registry", type="org.sihub.registry.hub_operators.changed.v1",
+                          subject=hub_id, data={"hub": hub})
+
     @classmethod
     def programme(cls, programme_id: str, hub_id: str, *, verb: str = "created", version: int = 1) -> CloudEvent:
         state = {"id": programme_id, "ref": None, "hub_id": hub_id, "names": [{"value": "Campus cohort", "lang": "en"}],

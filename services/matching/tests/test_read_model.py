@@ -96,6 +96,7 @@ def history(events) -> list[CloudEvent]:  # noqa: ANN001 - the conftest's Events
         events.actor(c, country="JP", region="JP-13", needs=["data"]),
         events.actor(a, "updated", version=2, offers=["mentoring", "data"], needs=["funding"], issue_areas=["ageing_care"]),
         events.actor(c, "deleted", version=2, country="JP", region="JP-13", deleted=True),
+        events.hub_operators(hub, "hub-owner", ["deputy"]),
         events.programme(programme, hub),
         events.cohort(cohort, programme, hub),
         events.membership("m-1", hub, programme, cohort, a),
@@ -115,6 +116,7 @@ async def test_replay_from_the_start_rebuilds_the_same_read_model(database, bus,
     await caught_up(bus, runners)
     before = await dump(database)
     assert len(before["eco_actor"]) == 4 and len(before["eco_partner_pair"]) == 2  # ps-2 ended: no pair
+    assert len(before["eco_hub_operator"]) == 1
     counts = (await matching.get("/ecosystem")).json()
     assert counts | {"revision": 0} == {"revision": 0, "actors": 3, "deleted_actors": 1, "programmes": 1,
                                          "cohorts": 1, "memberships": 2, "current_partner_pairs": 2,

@@ -210,6 +210,13 @@ async def test_only_the_hubs_operators_run_and_publish(matching):
         assert matching.problem(response, 403)["errors"][0]["field"] == "hub_id"
     assert (await matching.post(f"/rounds/{created['id']}/run", role="admin")).status_code == 200
 
+    # An account the registry adds to the hub's operators runs it too, until it is removed again.
+    await matching.feed(matching.events.hub_operators(HUB, "hub-owner", ["deputy"]))
+    assert (await matching.post(f"/rounds/{created['id']}/run", role="hub_operator", account="deputy")).status_code == 200
+    await matching.feed(matching.events.hub_operators(HUB, "hub-owner", []))
+    response = await matching.post(f"/rounds/{created['id']}/run", role="hub_operator", account="deputy")
+    assert matching.problem(response, 403)["errors"][0]["field"] == "hub_id"
+
 
 async def test_a_provider_filter_picks_live_actors_other_than_the_seekers(matching):
     await seed(matching)

@@ -66,6 +66,15 @@ class EcoMembership(SQLModel, table=True):
     version: int
 
 
+class EcoHubOperator(SQLModel, table=True):
+    """An account that operates a hub besides the hub actor's owner (the registry's list)."""
+
+    __tablename__ = "eco_hub_operator"
+
+    hub_id: str = Field(primary_key=True, sa_type=sa.String(36))
+    account_id: str = Field(primary_key=True, sa_type=sa.String(64))
+
+
 class EcoPartnership(SQLModel, table=True):
     __tablename__ = "eco_partnership"
 
@@ -123,6 +132,6 @@ class EcoRevision(SQLModel, table=True):
 
 
 READ_MODEL_TABLES: tuple[Any, ...] = (
-    EcoActor, EcoProgramme, EcoCohort, EcoMembership, EcoPartnership, EcoPartnerPair, EcoSeverity,
-    EcoThemeIndex,
+    EcoActor, EcoHubOperator, EcoProgramme, EcoCohort, EcoMembership, EcoPartnership, EcoPartnerPair,
+    EcoSeverity, EcoThemeIndex,
 )

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_matching.ecosystem.models import (
     EcoActor,
     EcoCohort,
+    EcoHubOperator,
     EcoMembership,
     EcoPartnerPair,
     EcoRevision,
@@ -46,6 +47,13 @@ class EcosystemRepository:
         await self.session.exec(delete(EcoPartnerPair).where(col(EcoPartnerPair.partnership_id) == partnership_id))
         pairs = {(a, b) for a in actor_ids for b in actor_ids if a != b}
         self.session.add_all(EcoPartnerPair(actor_id=a, partner_id=b, partnership_id=partnership_id) for a, b in pairs)
+
+    async def replace_operators(self, hub_id: str, account_ids: Iterable[str]) -> None:
+        await self.session.exec(delete(EcoHubOperator).where(col(EcoHubOperator.hub_id) == hub_id))
+        self.session.add_all(EcoHubOperator(hub_id=hub_id, account_id=a) for a in set(account_ids))
+
+    async def is_operator(self, hub_id: str, account_id: str) -> bool:
+        return await self.session.get(EcoHubOperator, (hub_id, account_id)) is not None
 
     async def clear(self, tables: Iterable[type[SQLModel]]) -> None:
         for table in tables:

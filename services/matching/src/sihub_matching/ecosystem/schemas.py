@@ -43,6 +43,15 @@ class ActorData(_Read):
         return (english or [n.value for n in self.names] or [self.id])[0][:500]
 
 
+class OperatorData(_Read):
+    account_id: str
+
+
+class HubOperatorsData(_Read):
+    hub_id: str
+    operators: list[OperatorData]
+
+
 class ProgrammeData(_Read):
     id: str
     hub_id: str

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_matching.ecosystem.models import (
     EcoActor,
     EcoCohort,
+    EcoHubOperator,
     EcoMembership,
     EcoPartnerPair,
     EcoPartnership,
@@ -22,6 +23,7 @@ from sihub_matching.ecosystem.schemas import (
     ActorData,
     CohortData,
     EcosystemCounts,
+    HubOperatorsData,
     IndexRecomputedData,
     MembershipData,
     PartnershipData,
@@ -33,7 +35,7 @@ from sihub_shared.timestamps import as_utc
 # A partnership that has ended is history: its actors may be proposed to each other again.
 CURRENT_PARTNERSHIP = frozenset({"proposed", "active"})
 REGISTRY_TABLES: tuple[type[SQLModel], ...] = (
-    EcoActor, EcoProgramme, EcoCohort, EcoMembership, EcoPartnership, EcoPartnerPair,
+    EcoActor, EcoHubOperator, EcoProgramme, EcoCohort, EcoMembership, EcoPartnership, EcoPartnerPair,
 )
 INDICATOR_TABLES: tuple[type[SQLModel], ...] = (EcoSeverity, EcoThemeIndex)
 
@@ -66,6 +68,10 @@ class EcosystemService:
             setattr(row, name, value)
         self.repository.put(row)
         await self.repository.bump_revision()
+
+    async def apply_hub_operators(self, data: HubOperatorsData) -> None:
+        # The event carries the whole list, so replacing it is the same however often it comes.
+        await self.repository.replace_operators(data.hub_id, [o.account_id for o in data.operators])
 
     async def apply_programme(self, data: ProgrammeData) -> None:
         row = await self._newer(EcoProgramme, data.id, data.version)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_matching.ecosystem.schemas import (
     ActorData,
     CohortData,
+    HubOperatorsData,
     IndexRecomputedData,
     MembershipData,
     PartnershipData,
@@ -56,14 +57,16 @@ async def _reset_indicators(session: AsyncSession) -> None:
 registry_subscription = Subscription(
     name="matching-registry",
     stream=stream_name("registry"),
-    subjects=[f"sihub.registry.{entity}.>" for entity in REGISTRY_ENTITIES],
+    subjects=[f"sihub.registry.{entity}.>" for entity in REGISTRY_ENTITIES] + ["sihub.registry.hub_operators.>"],
     handlers={
-        f"org.sihub.registry.{entity}.{verb}.v1": _handler(entity, *_REGISTRY_APPLY[entity])
-        for entity in REGISTRY_ENTITIES for verb in VERBS
+        **{f"org.sihub.registry.{entity}.{verb}.v1": _handler(entity, *_REGISTRY_APPLY[entity])
+           for entity in REGISTRY_ENTITIES for verb in VERBS},
+        "org.sihub.registry.hub_operators.changed.v1": _handler("hub", HubOperatorsData,
+                                                                EcosystemService.apply_hub_operators),
     },
     reset=_reset_registry,
-    description="actors (offers, needs, issue areas, place, owner), hubs' programmes, cohorts and "
-    "memberships, and partnerships, into matching's read model",
+    description="actors (offers, needs, issue areas, place, owner), hubs' operators, programmes, cohorts "
+    "and memberships, and partnerships, into matching's read model",
 )
 
 indicators_subscription = Subscription(

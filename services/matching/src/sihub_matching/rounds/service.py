@@ -1,5 +1,5 @@
-"""Round rules. A round belongs to a hub; its operators (the account owning the hub actor, as the
-registry's events carry it) and admins create, change, run and publish it. Running it resolves the
+"""Round rules. A round belongs to a hub; its operators (the account owning the hub actor and the
+accounts the registry lists as operators, both from its events) and admins create, change, run and publish it. Running it resolves the
 seekers (a cohort or listed actors) and providers (listed or filtered), scores every pair from the
 read model, solves, and keeps the draft with its exact inputs (the audit export). Publishing turns
 the draft's pairs into proposals; the owners of both actors accept or decline; both accepting emits
@@ -155,9 +155,11 @@ class RoundService:
             raise UnprocessableContent("hub_id: not a live hub", errors=[{"field": "hub_id", "message": "no live hub (an actor of kind hub_intermediary) with this id"}])
         return hub
 
-    @staticmethod
-    def _ensure_operator(identity: Identity, hub: EcoActor) -> None:
-        if not (identity.is_admin or hub.owner_account_id == identity.account_id):
+    async def _ensure_operator(self, identity: Identity, hub: EcoActor | None, hub_id: str) -> None:
+        """Admins, the hub actor's owner and the accounts the registry lists as its operators."""
+        if identity.is_admin or (hub is not None and hub.owner_account_id == identity.account_id):
+            return
+        if not await self.ecosystem.is_operator(hub_id, identity.account_id):
             raise Forbidden("only the hub's operators (and admins) manage its rounds",
                             errors=[{"field": "hub_id", "message": "you do not operate this hub"}])
 
@@ -169,10 +171,7 @@ class RoundService:
 
     async def _operated(self, identity: Identity, round_id: str) -> MatchRound:
         row = await self.get(round_id, for_update=True)
-        hub = (await self.ecosystem.actors([row.hub_id])).get(row.hub_id)
-        if not identity.is_admin and (hub is None or hub.owner_account_id != identity.account_id):
-            raise Forbidden("only the hub's operators (and admins) manage its rounds",
-                            errors=[{"field": "hub_id", "message": "you do not operate this hub"}])
+        await self._ensure_operator(identity, (await self.ecosystem.actors([row.hub_id])).get(row.hub_id), row.hub_id)
         return row
 
     # --- participants and settings -------------------------------------------------------------
@@ -271,7 +270,7 @@ class RoundService:
 
     async def create(self, identity: Identity, data: RoundCreate) -> MatchRound:
         hub = await self._hub(data.hub_id)
-        self._ensure_operator(identity, hub)
+        await self._ensure_operator(identity, hub, hub.id)
         seekers, providers = data.seekers.model_dump(), data.providers.model_dump()
         seeker_ids, provider_ids = await self._resolve(hub.id, seekers, providers)
         self.check_settings(data, seeker_ids, provider_ids)

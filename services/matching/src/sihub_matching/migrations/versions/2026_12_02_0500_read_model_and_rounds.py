@@ -40,6 +40,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_eco_actor_owner", "eco_actor", ["owner_account_id"])
     op.create_table(
+        "eco_hub_operator",
+        sa.Column("hub_id", sa.String(36), primary_key=True),
+        sa.Column("account_id", sa.String(64), primary_key=True),
+    )
+    op.create_table(
         "eco_programme",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("hub_id", sa.String(36), nullable=False, index=True),
@@ -170,6 +175,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("match_proposal", "match_draft", "match_round", "eco_revision", "eco_theme_index",
                   "eco_severity", "eco_partner_pair", "eco_partnership", "eco_membership", "eco_cohort",
-                  "eco_programme", "eco_actor"):
+                  "eco_programme", "eco_hub_operator", "eco_actor"):
         op.drop_table(table)
     drop_event_tables()

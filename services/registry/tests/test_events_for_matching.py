@@ -1,5 +1,7 @@
-"""Matching's `match.accepted` becomes a partnership: proposed, origin match, `match_ref` set, once
-per match however often the event comes, and none when an actor was deleted meanwhile."""
+"""What the registry and matching tell each other: the hub operators' list as an event (matching
+checks who runs a hub's rounds from it), and matching's `match.accepted` becoming a partnership:
+proposed, origin match, `match_ref` set, once per match however often the event comes, and none
+when an actor was deleted meanwhile."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from sihub_registry.events.handlers import matches_subscription
 from sihub_shared.events.bus import EventBus
 from sihub_shared.events.consumer import ConsumerRunner
 from sihub_shared.events.envelope import CloudEvent
+from sihub_shared.identity import Role
 
 
 def accepted(match_ref: str, actor_ids: list[str]) -> CloudEvent:
@@ -51,3 +54,15 @@ async def test_no_partnership_when_an_actor_was_deleted_meanwhile(registry, new_
                             matches_subscription)
     await runner.apply(accepted(str(uuid.uuid4()), [first["id"], second["id"]]))
     assert (await owner.get("/partnerships", params={"actor_id": first["id"]})).json()["items"] == []
+
+
+async def test_adding_and_removing_an_operator_publishes_the_whole_list(registry, new_actor):
+    hub_owner, operator = registry.caller(Role.hub_operator), registry.caller(Role.hub_operator)
+    hub = await hub_owner.create("/actors", new_actor("Social Campus On Gangwon", kind="hub_intermediary"))
+    path = f"/hubs/{hub['id']}/operators/{operator.account_id}"
+    assert (await hub_owner.put(path)).status_code == 200
+    assert (await hub_owner.put(path)).status_code == 200  # already an operator: nothing changes
+    assert (await hub_owner.delete(path)).status_code in (200, 204)
+    events = [e["data"]["hub"] for e in await registry.events("sihub.registry.hub_operators.changed")]
+    assert [[o["account_id"] for o in e["operators"]] for e in events] == [[operator.account_id], []]
+    assert {e["hub_id"] for e in events} == {hub["id"]} and events[0]["owner_account_id"] == hub_owner.account_id
