@@ -5,6 +5,7 @@ GET /rounds/{id}/progress to poll), and the draft is stored in a last transactio
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from structlog import get_logger
 
@@ -14,12 +15,15 @@ from sihub_shared.db import Database
 log = get_logger(__name__)
 
 
-async def _progress(database: Database, round_id: str, progress: float, state: str = "running") -> None:
-    async with database.session() as session:
-        await RoundService(session).set_progress(round_id, progress, state)
+async def run_in_background(database: Database, round_id: str,
+                            on_progress: Callable[[float], None] = lambda _: None) -> None:
+    """Run a round already marked running (RoundService.start_run); `on_progress` hears each step."""
 
+    async def _progress(database: Database, round_id: str, progress: float, state: str = "running") -> None:
+        async with database.session() as session:
+            await RoundService(session).set_progress(round_id, progress, state)
+        on_progress(progress if state == "running" else 1.0)
 
-async def run_in_background(database: Database, round_id: str) -> None:
     try:
         async with database.session() as session:
             service = RoundService(session)
@@ -32,6 +36,7 @@ async def run_in_background(database: Database, round_id: str) -> None:
         async with database.session() as session:
             service = RoundService(session)
             await service.store(await service.get(round_id, for_update=True), output)
+        on_progress(1.0)
     except Exception:  # noqa: BLE001 - the round shows `failed`; the log has the cause
         log.exception("round run failed", round_id=round_id)
         await _progress(database, round_id, 0.0, "failed")
