@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sihub_matching.scoring.compute import ActorFacts, ActorTable, Severities, score_pairs
+from sihub_matching.scoring.compute import ActorFacts, ActorTable, Severities, combined_scores, score_pairs
 from sihub_matching.scoring.profile import DEFAULT_PROFILE, PartName
 
 SEEKER = "a0000000-0000-4000-8000-000000000001"
@@ -115,6 +115,7 @@ def test_vectorised_scores_match_one_pair_at_a_time():
     table = ActorTable.build(facts)
     severities = Severities({("KR-42", "ageing_care"): (0.9, "critical"), ("JP", "housing"): (0.3, "medium")})
     whole = score_pairs(table, table, severities, DEFAULT_PROFILE)
+    np.testing.assert_allclose(combined_scores(table, table, severities, DEFAULT_PROFILE), whole.score)
     for i in range(0, 30, 7):
         for j in range(30):
             single = score_pairs(table.take([i]), table.take([j]), severities, DEFAULT_PROFILE)

@@ -69,9 +69,8 @@ class EcosystemRepository:
         rows = (await self.session.exec(select(EcoActor).where(col(EcoActor.id).in_(ids)))).all()
         return {row.id: row for row in rows}
 
-    async def partners_of(self, actor_id: str) -> set[str]:
-        rows = await self.session.exec(select(EcoPartnerPair.partner_id).where(EcoPartnerPair.actor_id == actor_id))
-        return set(rows.all())
+    async def all_partner_pairs(self) -> Sequence[tuple[str, str]]:
+        return (await self.session.exec(select(EcoPartnerPair.actor_id, EcoPartnerPair.partner_id))).all()
 
     async def partner_pairs(self, actor_ids: Iterable[str]) -> set[tuple[str, str]]:
         ids = set(actor_ids)

@@ -68,6 +68,19 @@ class ActorTable:
     needs: np.ndarray
     vocabularies: dict[str, dict[str, int]] = field(default_factory=dict)
     row_of: dict[str, int] = field(default_factory=dict)
+    _funders: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # 1 / the number of needs (of issue areas), 0 for none: shares become one multiplication.
+        self.need_inverse = _inverse(self.needs)
+        self.issue_inverse = _inverse(self.issues)
+
+    def funds(self, funder_kinds: tuple[str, ...]) -> np.ndarray:
+        """Which actors are funders (of `funder_kinds`) offering funding (kept per kinds)."""
+        if funder_kinds not in self._funders:
+            codes = [code for kind, code in self.vocabularies["kind"].items() if kind in funder_kinds]
+            self._funders[funder_kinds] = np.isin(self.kind, codes) & ((self.offers & FUNDING_BIT) > 0)
+        return self._funders[funder_kinds]
 
     @classmethod
     def build(cls, facts: Sequence[ActorFacts]) -> ActorTable:
@@ -134,13 +147,9 @@ class Severities:
         return None
 
 
-def _popcount(values: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(values).astype(np.float64)
-
-
-def _share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    return np.divide(numerator, denominator, out=np.zeros(np.broadcast(numerator, denominator).shape),
-                     where=denominator > 0)
+def _inverse(masks: np.ndarray) -> np.ndarray:
+    counts = np.bitwise_count(masks).astype(np.float64)
+    return np.divide(1.0, counts, out=np.zeros(len(masks)), where=counts > 0)
 
 
 @dataclass(frozen=True)
@@ -167,33 +176,39 @@ def theme_weights(seekers: ActorTable, severities: Severities, profile: Profile)
     return (1 - profile.severity_weight) + profile.severity_weight * severity
 
 
-_COLUMNS = ("kind", "sector", "country", "region", "issues", "offers", "needs")
+_COLUMNS = ("sector", "country", "region", "issues", "offers", "needs", "need_inverse", "issue_inverse")
 
 
-def score_pairs(seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile, *,
-                aligned: bool = False) -> PairScores:
-    """Every seeker × every provider (arrays seekers × providers); with `aligned`, seeker i with
-    provider i only (arrays of one dimension)."""
+Parts = dict[PartName, np.ndarray]
+
+
+def part_values(seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile, *,
+                aligned: bool = False) -> tuple[Parts, Parts]:
+    """Each part of both sides for every seeker × every provider (arrays seekers × providers);
+    with `aligned`, seeker i with provider i only (arrays of one dimension). The two sides share
+    arrays where a part reads the same from both (geography, sectors, needs met one way or the other)."""
     if aligned:
         s = {name: getattr(seekers, name) for name in _COLUMNS}
         p = {name: getattr(providers, name) for name in _COLUMNS}
     else:
         s = {name: getattr(seekers, name)[:, None] for name in _COLUMNS}
         p = {name: getattr(providers, name)[None, :] for name in _COLUMNS}
-    seeker_need_count = _popcount(s["needs"])
-    provider_need_count = _popcount(p["needs"])
-    needs_met = _share(_popcount(s["needs"] & p["offers"]), seeker_need_count)
-    needs_served = _share(_popcount(p["needs"] & s["offers"]), provider_need_count)
+    needs_met = np.bitwise_count(s["needs"] & p["offers"]) * s["need_inverse"]
+    needs_served = np.bitwise_count(p["needs"] & s["offers"]) * p["need_inverse"]
 
+    # Shared issue areas, each worth its weight in the seeker's place: one pass per issue area
+    # that some seeker works on (a single seeker has one to three).
     weights = theme_weights(seekers, severities, profile)
-    shared = s["issues"] & p["issues"]
-    weighted_shared = np.zeros(shared.shape)
-    for bit in range(len(ISSUE_AREAS)):
-        has = (shared >> np.uint16(bit)) & np.uint16(1)
-        if has.any():
-            weighted_shared += has * (weights[:, bit] if aligned else weights[:, bit : bit + 1])
-    seeker_shared = _share(weighted_shared, _popcount(s["issues"]))
-    provider_shared = _share(weighted_shared, _popcount(p["issues"]))
+    shape = np.broadcast_shapes(s["issues"].shape, p["issues"].shape)
+    weighted_shared = np.zeros(shape)
+    any_shared = np.zeros(shape, dtype=bool)
+    present = int(np.bitwise_or.reduce(seekers.issues)) if len(seekers) else 0
+    for bit in (b for b in range(len(ISSUE_AREAS)) if present >> b & 1):
+        both = ((s["issues"] >> np.uint16(bit)) & (p["issues"] >> np.uint16(bit)) & np.uint16(1)).astype(bool)
+        weighted_shared += both * (weights[:, bit] if aligned else weights[:, bit : bit + 1])
+        any_shared |= both
+    seeker_shared = weighted_shared * s["issue_inverse"]
+    provider_shared = weighted_shared * p["issue_inverse"]
 
     table = profile.geography_values[profile.prefer]
     same_region = (s["region"] == p["region"]) & (s["region"] >= 0)
@@ -202,29 +217,55 @@ def score_pairs(seekers: ActorTable, providers: ActorTable, severities: Severiti
                          np.where(same_country, table[Geography.SAME_COUNTRY], table[Geography.CROSS_BORDER]))
     cross_sector = (s["sector"] != p["sector"]).astype(np.float64)
 
-    funder_codes = [code for kind, code in seekers.vocabularies["kind"].items() if kind in profile.funder_kinds]
-    seeker_funds = np.isin(s["kind"], funder_codes) & ((s["offers"] & FUNDING_BIT) > 0)
-    provider_funds = np.isin(p["kind"], funder_codes) & ((p["offers"] & FUNDING_BIT) > 0)
-    any_shared = shared > 0
-    shape = np.broadcast(s["kind"], p["kind"]).shape
+    seeker_funds = seekers.funds(profile.funder_kinds)
+    provider_funds = providers.funds(profile.funder_kinds)
+    if not aligned:
+        seeker_funds, provider_funds = seeker_funds[:, None], provider_funds[None, :]
+    needs_met = np.broadcast_to(needs_met, shape)
+    needs_served = np.broadcast_to(needs_served, shape)
     geography = np.broadcast_to(geography, shape)
     cross_sector = np.broadcast_to(cross_sector, shape)
+    any_shared = any_shared.astype(np.float64)
 
     seeker_parts = {
         PartName.NEEDS_MET: needs_met, PartName.NEEDS_SERVED: needs_served, PartName.SHARED_ISSUES: seeker_shared,
         PartName.GEOGRAPHY: geography, PartName.CROSS_SECTOR: cross_sector,
-        PartName.FUNDING: (provider_funds & any_shared).astype(np.float64),
+        PartName.FUNDING: provider_funds * any_shared,
     }
     provider_parts = {
         PartName.NEEDS_MET: needs_served, PartName.NEEDS_SERVED: needs_met, PartName.SHARED_ISSUES: provider_shared,
         PartName.GEOGRAPHY: geography, PartName.CROSS_SECTOR: cross_sector,
-        PartName.FUNDING: (seeker_funds & any_shared).astype(np.float64),
+        PartName.FUNDING: seeker_funds * any_shared,
     }
+    return seeker_parts, provider_parts
+
+
+def score_pairs(seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile, *,
+                aligned: bool = False) -> PairScores:
+    """Both sides' parts and scores and the pair's score (see `part_values`)."""
+    seeker_parts, provider_parts = part_values(seekers, providers, severities, profile, aligned=aligned)
     seeker_score = _weighted(seeker_parts, profile)
     provider_score = _weighted(provider_parts, profile)
     score = profile.seeker_share * seeker_score + (1 - profile.seeker_share) * provider_score
-    return PairScores(seeker_parts, provider_parts, np.broadcast_to(seeker_score, shape),
-                      np.broadcast_to(provider_score, shape), np.broadcast_to(score, shape))
+    return PairScores(seeker_parts, provider_parts, seeker_score, provider_score, score)
+
+
+def combined_scores(seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile) -> np.ndarray:
+    """Only the pair's score (what ranking needs): `score_pairs(...).score` with each shared
+    array weighted once, for both sides' weights together."""
+    seeker_parts, provider_parts = part_values(seekers, providers, severities, profile)
+    total_weight = sum(p.weight for p in profile.parts)
+    coefficients: dict[int, tuple[np.ndarray, float]] = {}
+    for part in profile.parts:
+        for values, share in ((seeker_parts[part.name], profile.seeker_share),
+                              (provider_parts[part.name], 1 - profile.seeker_share)):
+            held = coefficients.get(id(values), (values, 0.0))
+            coefficients[id(values)] = (values, held[1] + share * part.weight / total_weight)
+    result = np.zeros(np.broadcast_shapes(*(v.shape for v, _ in coefficients.values())))
+    for values, coefficient in coefficients.values():
+        if coefficient:
+            result += coefficient * values
+    return result
 
 
 # --- explanations ------------------------------------------------------------------------------

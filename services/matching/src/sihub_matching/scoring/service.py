@@ -1,5 +1,6 @@
-"""The scoring snapshot: the read model's live actors and severities as arrays (scoring/compute.py),
-held per process and reloaded only when the read model's revision moved."""
+"""The scoring snapshot: the read model's live actors and severities as arrays (scoring/compute.py)
+and who is currently whose partner, held per process and reloaded only when the read model's
+revision moved (every actor, partnership and severity event moves it)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class Snapshot:
     revision: int
     actors: ActorTable
     severities: Severities
+    partners: dict[str, set[str]]
 
 
 _snapshots: dict[str, Snapshot] = {}
@@ -42,7 +44,10 @@ async def snapshot(session: AsyncSession) -> Snapshot:
     actors = sorted((facts_of(a) for a in await repository.live_actors()), key=lambda f: f.id)
     severities = Severities({(s.geography, s.theme): (s.severity, s.band) for s in await repository.severities()
                              if s.severity is not None})
-    held = Snapshot(revision=revision, actors=ActorTable.build(actors), severities=severities)
+    partners: dict[str, set[str]] = {}
+    for actor_id, partner_id in await repository.all_partner_pairs():
+        partners.setdefault(actor_id, set()).add(partner_id)
+    held = Snapshot(revision=revision, actors=ActorTable.build(actors), severities=severities, partners=partners)
     _snapshots[key] = held
     return held
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sihub_matching.ecosystem.repository import EcosystemRepository
-from sihub_matching.scoring.compute import ISSUE_AREAS, score_pairs
+from sihub_matching.scoring.compute import ISSUE_AREAS, combined_scores
 from sihub_matching.scoring.profile import DEFAULT_PROFILE
 from sihub_matching.scoring.schemas import ActorBrief
 from sihub_matching.scoring.service import explained_pairs, snapshot
@@ -51,11 +50,10 @@ class SuggestionService:
         if row is None:
             raise NotFound(f"no live actor {actor_id}", errors=[{"field": "actor_id", "message": "no such actor, or deleted"}])
         seeker = table.take([row])
-        scores = score_pairs(seeker, table, held.severities, profile).score[0]
+        scores = combined_scores(seeker, table, held.severities, profile)[0]
         eligible = np.ones(len(table), dtype=bool)
         eligible[row] = False
-        partners = [table.row_of[p] for p in await EcosystemRepository(self.session).partners_of(actor_id)
-                    if p in table.row_of]
+        partners = [table.row_of[p] for p in held.partners.get(actor_id, ()) if p in table.row_of]
         eligible[partners] = False
         if filters.country is not None:
             eligible &= table.country == table.code("country", filters.country)
@@ -67,12 +65,13 @@ class SuggestionService:
             eligible &= (table.issues & np.uint16(1 << ISSUE_AREAS.index(filters.issue_area))) > 0
         if filters.cross_border:
             eligible &= table.country != table.country[row]
-        positions = np.flatnonzero(eligible)
-        best = positions[top_k(scores[positions], table.ids[positions], k)]
+        scores = np.where(eligible, scores, -np.inf)
+        best = top_k(scores, table.ids, k)
+        best = best[np.isfinite(scores[best])]
         explained = explained_pairs(table.take(np.full(len(best), row)), table.take(best), held.severities, profile)
         return SuggestionList(
             actor_id=actor_id, profile_version=profile.version, read_model_revision=held.revision,
-            candidates=int(len(positions)),
+            candidates=int(eligible.sum()),
             items=[Suggestion(actor=_brief(table.facts[i]), **pair.model_dump()) for i, pair in zip(best, explained, strict=True)],
         )
 
