@@ -24,6 +24,7 @@ def start_stack(var: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
         str(Path(sys.executable).parent / "sihub-dev"), "run", "--var", str(var),
         "--gateway-port", str(ports["gateway"]), "--nats-port", str(ports["nats"]),
         "--registry-port", str(ports["registry"]), "--indicators-port", str(ports["indicators"]),
+        "--matching-port", str(ports["matching"]),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "COLUMNS": "200"})
@@ -47,7 +48,7 @@ def stop_stack(process: subprocess.Popen[str]) -> None:
 
 
 def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
-    ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators")}
+    ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators", "matching")}
     var = tmp_path / "var"
     gateway = f"http://127.0.0.1:{ports['gateway']}"
 
@@ -65,6 +66,15 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
             severities = client.get("/api/v1/indicators/severities", params={"country": "KR"}).json()
             assert severities["items"], severities
             first_count = _actor_count(client)
+            # Matching holds the registry's actors from events, and the demo round's accepted
+            # matches came back from the registry as partnerships of origin match.
+            assert client.get("/api/v1/matching/ecosystem").json()["actors"] > 0
+            demo_hub = client.get("/api/v1/registry/actors", params={
+                "q": "Social Campus", "kind": "hub_intermediary", "country": "KR", "limit": 100}).json()["items"]
+            rounds = [r for hub in demo_hub for r in client.get(
+                "/api/v1/matching/rounds", params={"hub_id": hub["id"]}).json()["items"]]
+            assert [r["publications"] for r in rounds] == [1] and rounds[0]["illustrative"]
+            _wait_for(lambda: len(client.get("/api/v1/registry/partnerships", params={"origin": "match"}).json()["items"]) == 3)
             openapi = client.get("/openapi.json").json()
             assert any(p.startswith("/api/v1/registry/") for p in openapi["paths"])
             assert any(p.startswith("/api/v1/indicators/") for p in openapi["paths"])
@@ -86,6 +96,13 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
             assert _actor_count(client) == first_count
     finally:
         stop_stack(process)
+
+
+def _wait_for(condition, timeout_s: float = 60) -> None:  # noqa: ANN001 - a callable returning bool
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.5)
 
 
 def _actor_count(client: httpx.Client) -> int:

@@ -31,7 +31,7 @@ class ServiceSpec:
 DEFAULT_SERVICES = (
     ServiceSpec("registry", 8101),
     ServiceSpec("indicators", 8102),
-    ServiceSpec("matching", 8103, loads_demo=False),
+    ServiceSpec("matching", 8103),
 )
 
 

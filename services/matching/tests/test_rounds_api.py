@@ -218,6 +218,18 @@ async def test_only_the_hubs_operators_run_and_publish(matching):
     assert matching.problem(response, 403)["errors"][0]["field"] == "hub_id"
 
 
+async def test_a_hubs_rounds_are_listed_page_by_page(matching):
+    await seed(matching)
+    made = sorted([(await create(matching, name=f"round {n}"))["id"] for n in range(3)])
+    first = (await matching.get("/rounds", params={"hub_id": HUB, "limit": 2})).json()
+    assert [r["id"] for r in first["items"]] == made[:2] and first["next_cursor"]
+    rest = (await matching.get("/rounds", params={"hub_id": HUB, "limit": 2, "cursor": first["next_cursor"]})).json()
+    assert [r["id"] for r in rest["items"]] == made[2:] and rest["next_cursor"] is None
+    assert (await matching.get("/rounds", params={"hub_id": OTHER_HUB})).json()["items"] == []
+    bad = await matching.get("/rounds", params={"hub_id": HUB, "cursor": "!!"})
+    assert matching.problem(bad, 400)["errors"][0]["field"] == "cursor"
+
+
 async def test_a_provider_filter_picks_live_actors_other_than_the_seekers(matching):
     await seed(matching)
     created = await create(matching, providers={"filter": {"sector": "private"}})

@@ -1,4 +1,4 @@
-"""`sihub-matching`: migrate, serve, and `round run ROUND_ID` (a round run in-process against
+"""`sihub-matching`: migrate, serve, load-demo, and `round run ROUND_ID` (a round run in-process against
 SIHUB_DATABASE_URL, with a progress bar; as an admin of this machine)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from sihub_matching.demo.loader import load_demo
 from sihub_matching.rounds.runner import run_in_background
 from sihub_matching.rounds.service import RoundService
 from sihub_matching.settings import MatchingSettings
@@ -25,6 +26,7 @@ app = service_cli(
     settings_class=MatchingSettings,
     app_factory="sihub_matching.main:create_app",
     migrations=Path(__file__).parent / "migrations",
+    load_demo=load_demo,
 )
 rounds = typer.Typer(help="matching rounds", no_args_is_help=True)
 app.add_typer(rounds, name="round")

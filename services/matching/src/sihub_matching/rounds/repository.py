@@ -20,6 +20,12 @@ class RoundRepository:
     async def get(self, round_id: str, *, for_update: bool = False) -> MatchRound | None:
         return await self.session.get(MatchRound, round_id, with_for_update=for_update)
 
+    async def of_hub(self, hub_id: str, after: str | None, limit: int) -> Sequence[MatchRound]:
+        query = select(MatchRound).where(MatchRound.hub_id == hub_id).order_by(col(MatchRound.id)).limit(limit)
+        if after is not None:
+            query = query.where(col(MatchRound.id) > after)
+        return (await self.session.exec(query)).all()
+
     async def draft(self, round_id: str) -> MatchDraft | None:
         return await self.session.get(MatchDraft, round_id)
 

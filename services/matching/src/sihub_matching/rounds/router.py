@@ -17,14 +17,18 @@ from sihub_matching.rounds.schemas import (
     RoundExport,
     RoundProgress,
     RoundPublic,
+    RoundSummary,
     RoundUpdate,
 )
 from sihub_matching.rounds.service import RoundService
 from sihub_shared.db import Session
+from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/matching", tags=["rounds"])
-RoundId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+RoundId = Annotated[str, Path(min_length=1, max_length=36, pattern=ID_PATTERN)]
 
 
 async def _public(service: RoundService, row: MatchRound) -> RoundPublic:
@@ -37,6 +41,19 @@ async def _public(service: RoundService, row: MatchRound) -> RoundPublic:
 async def create_round(body: RoundCreate, session: Session, identity: CurrentIdentity):
     service = RoundService(session)
     return await _public(service, await service.create(identity, body))
+
+
+@router.get("/rounds", response_model=Page[RoundSummary], summary="A hub's rounds, in id order")
+async def list_rounds(session: Session, hub_id: Annotated[str, Query(min_length=1, max_length=36, pattern=ID_PATTERN)],
+                      limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
+    after = None
+    if cursor is not None:
+        after = decode_cursor(cursor).get("id")
+        if not isinstance(after, str):
+            raise ProblemError.for_field("cursor", "not a cursor this API gave out")
+    rows = await RoundService(session).of_hub(hub_id, after, limit + 1)
+    items = [RoundSummary.model_validate(row.model_dump()) for row in rows[:limit]]
+    return Page(items=items, next_cursor=encode_cursor({"id": items[-1].id}) if len(rows) > limit else None)
 
 
 @router.get("/rounds/{round_id}", response_model=RoundPublic, summary="A round and its latest draft")
@@ -92,7 +109,7 @@ async def round_proposals(round_id: RoundId, session: Session):
 
 @router.get("/proposals", response_model=list[ProposalPublic], summary="The proposals of an actor you own")
 async def actor_proposals(session: Session, identity: CurrentIdentity,
-                          actor_id: Annotated[str, Query(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")]):
+                          actor_id: Annotated[str, Query(min_length=1, max_length=36, pattern=ID_PATTERN)]):
     return await RoundService(session).proposals_of_actor(identity, actor_id)
 
 

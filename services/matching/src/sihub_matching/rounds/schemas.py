@@ -133,6 +133,18 @@ class RoundPublic(BaseModel):
     draft: dict[str, Any] | None = Field(default=None, description="the latest run: assignment and diagnostics")
 
 
+class RoundSummary(BaseModel):
+    id: str
+    hub_id: str
+    name: str
+    objective: Objective
+    run_state: str
+    drafts: int
+    publications: int
+    illustrative: bool
+    created_at: datetime
+
+
 class RoundProgress(BaseModel):
     id: str
     run_state: str

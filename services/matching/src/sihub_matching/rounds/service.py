@@ -352,6 +352,9 @@ class RoundService:
         row.progress, row.run_state = progress, state
         self.repository.add(row)
 
+    async def of_hub(self, hub_id: str, after: str | None, limit: int) -> Sequence[MatchRound]:
+        return await self.repository.of_hub(hub_id, after, limit)
+
     async def draft(self, round_id: str) -> MatchDraft | None:
         return await self.repository.draft(round_id)
 

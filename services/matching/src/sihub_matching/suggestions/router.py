@@ -17,7 +17,8 @@ router = APIRouter(prefix="/matching", tags=["suggestions"])
             summary="The k best partners for an actor: never itself, a deleted actor or a current partner")
 async def suggestions(
     session: Session,
-    actor_id: Annotated[str, Query(min_length=1, max_length=36, description="the actor asking (the seeker)")],
+    actor_id: Annotated[str, Query(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="the actor asking (the seeker)")],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] = None,
     sector: Annotated[str | None, Query(pattern=r"^(public|private|social|academic|philanthropic)$")] = None,
