@@ -27,11 +27,11 @@ from sihub_matching.rounds.diagnostics import diagnose
 from sihub_matching.rounds.models import MatchDraft, MatchProposal, MatchRound
 from sihub_matching.rounds.repository import RoundRepository
 from sihub_matching.rounds.schemas import RoundCreate, RoundExport, RoundSettings, RoundUpdate
-from sihub_matching.scoring.compute import ISSUE_AREAS, ActorFacts, score_pairs
+from sihub_matching.scoring.compute import ISSUE_AREAS, ActorFacts, ActorTable, Severities, score_pairs
 from sihub_matching.scoring.profile import DEFAULT_PROFILE, PartName
 from sihub_matching.rounds.solvers import Instance, Objective, Proposer, as_pairs, solve
 from sihub_matching.scoring.service import snapshot
-from sihub_shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from sihub_shared.errors import Conflict, Forbidden, NotFound, Problems, UnprocessableContent
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 
@@ -42,18 +42,6 @@ PARTNERSHIP_TYPE_OF_NEED = (
     ("space", "space"), ("market_access_procurement", "procurement"), ("research", "research"),
     ("data", "research"), ("policy_support", "policy"),
 )
-
-
-class Problems:
-    def __init__(self) -> None:
-        self.errors: list[dict[str, str]] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.append({"field": field, "message": message})
-
-    def raise_if_any(self, detail: str) -> None:
-        if self.errors:
-            raise UnprocessableContent(detail, errors=self.errors[:100])
 
 
 def now() -> datetime:
@@ -80,10 +68,10 @@ class RunInputs:
     must: set[tuple[str, str]]
     forbidden: set[tuple[str, str]]
     partners: set[tuple[str, str]]
-    severities: Any
+    severities: Severities
     seeker_rows: list[int]
     provider_rows: list[int]
-    actors: Any
+    actors: ActorTable
 
 
 @dataclass(frozen=True)
