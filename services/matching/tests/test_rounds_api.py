@@ -181,6 +181,7 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
                                     {"seeker": SEEKERS[1], "provider": PROVIDERS[0]}]}, "must_pairs", 422),
     ({"must_pairs": [{"seeker": PROVIDERS[0], "provider": SEEKERS[0]}]}, "must_pairs[0].seeker", 422),
     ({"weights": {"needs_met": 1.5}}, "weights.needs_met", 422),
+    ({"prefer": "moon"}, "prefer", 422),
     ({"surprise": 1}, "surprise", 422),
     ({"name": "tab\there"}, "name", 422),
     ({"providers": {"filter": {"issue_area": "magic"}}}, "providers.filter.issue_area", 422),
@@ -232,8 +233,9 @@ async def test_a_hubs_rounds_are_listed_page_by_page(matching):
 
 async def test_a_provider_filter_picks_live_actors_other_than_the_seekers(matching):
     await seed(matching)
-    created = await create(matching, providers={"filter": {"sector": "private"}})
+    created = await create(matching, providers={"filter": {"sector": "private"}}, prefer="same_country")
     draft = await run(matching, created["id"])
+    assert created["prefer"] == "same_country" and draft["prefer"] == "same_country"
     export = (await matching.get(f"/rounds/{created['id']}/export")).json()
     assert {p["actor_id"] for p in export["providers"]} == set(PROVIDERS)
     assert draft["matched_count"] > 0

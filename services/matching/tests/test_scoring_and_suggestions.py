@@ -83,6 +83,21 @@ async def test_filters(matching):
     assert await ids(k=1) == {(await matching.get("/suggestions", params={"actor_id": SEEKER})).json()["items"][0]["actor"]["id"]}
 
 
+async def test_which_geography_is_preferred_is_a_setting(matching):
+    await seed(matching)
+
+    async def geography_of_abroad(**params) -> dict:
+        body = (await matching.get("/suggestions", params={"actor_id": SEEKER, **params})).json()
+        item = next(i for i in body["items"] if i["actor"]["id"] == ABROAD)
+        return next(p for p in item["seeker_parts"] if p["name"] == "geography")
+
+    default = await geography_of_abroad()
+    assert default["value"] == 0.0 and "prefers same region" in default["sentence"]
+    preferred = await geography_of_abroad(prefer="cross_border")
+    assert preferred["value"] == 1.0 and preferred["sentence"].startswith("across borders (KR–JP)")
+    assert "prefers cross border" in preferred["sentence"]
+
+
 async def test_bad_input_is_a_problem_naming_the_field(matching):
     await seed(matching)
     for params, field in (({"actor_id": GONE}, "actor_id"), ({"actor_id": SEEKER, "k": 0}, "k"),

@@ -27,6 +27,7 @@ class MatchRound(SQLModel, table=True):
     max_matches: int
     min_score: float
     weights: dict[str, float] = Field(default_factory=dict, sa_type=sa.JSON)
+    prefer: str | None = Field(default=None, sa_type=sa.String(20))
     must_pairs: list[list[str]] = Field(default_factory=list, sa_type=sa.JSON)
     forbidden_pairs: list[list[str]] = Field(default_factory=list, sa_type=sa.JSON)
     illustrative: bool = False

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from sihub_matching.rounds.solvers import Objective, Proposer
-from sihub_matching.scoring.profile import PartName
+from sihub_matching.scoring.profile import Geography, PartName
 
 MAX_CAPACITY = 10_000
 MAX_PARTICIPANTS = 10_000
@@ -77,6 +77,7 @@ class RoundSettings(_Body):
     forbidden_pairs: list[Pair] = Field(default_factory=list, max_length=100_000)
     min_score: float = Field(default=0.0, ge=0, le=1)
     weights: Weights = Field(default_factory=dict, description="part weights within the profile's bounds")
+    prefer: Geography | None = Field(default=None, description="the geography preferred; the profile's unless set")
 
 
 class RoundCreate(RoundSettings):
@@ -100,6 +101,7 @@ class RoundUpdate(_Body):
     forbidden_pairs: list[Pair] | None = Field(default=None, max_length=100_000)
     min_score: float | None = Field(default=None, ge=0, le=1)
     weights: Weights | None = None
+    prefer: Geography | None = None
 
 
 class Decision(_Body):
@@ -121,6 +123,7 @@ class RoundPublic(BaseModel):
     forbidden_pairs: list[list[str]]
     min_score: float
     weights: dict[str, float]
+    prefer: Geography | None
     illustrative: bool
     run_state: str = Field(description="idle, running (in the background), done or failed")
     progress: float

@@ -28,7 +28,7 @@ from sihub_matching.rounds.models import MatchDraft, MatchProposal, MatchRound
 from sihub_matching.rounds.repository import RoundRepository
 from sihub_matching.rounds.schemas import RoundCreate, RoundExport, RoundSettings, RoundUpdate
 from sihub_matching.scoring.compute import ISSUE_AREAS, ActorFacts, ActorTable, Severities, score_pairs
-from sihub_matching.scoring.profile import DEFAULT_PROFILE, PartName
+from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography, PartName
 from sihub_matching.rounds.solvers import Instance, Objective, Proposer, as_pairs, solve
 from sihub_matching.scoring.service import snapshot
 from sihub_shared.errors import Conflict, Forbidden, NotFound, Problems, UnprocessableContent
@@ -65,6 +65,7 @@ class RunInputs:
     capacities: list[int]
     min_score: float
     weights: dict[str, float]
+    prefer: Geography | None
     must: set[tuple[str, str]]
     forbidden: set[tuple[str, str]]
     partners: set[tuple[str, str]]
@@ -81,7 +82,7 @@ class RunOutput:
 
 
 def build_instance(run: RunInputs) -> Instance:
-    profile = DEFAULT_PROFILE.with_weights({PartName(k): v for k, v in run.weights.items()})
+    profile = DEFAULT_PROFILE.with_weights({PartName(k): v for k, v in run.weights.items()}).preferring(run.prefer)
     scores = score_pairs(run.actors.take(run.seeker_rows), run.actors.take(run.provider_rows), run.severities, profile)
     seeker_at = {f.id: i for i, f in enumerate(run.seekers)}
     provider_at = {f.id: j for j, f in enumerate(run.providers)}
@@ -123,6 +124,7 @@ def solve_and_record(run: RunInputs, instance: Instance) -> RunOutput:
     result = {
         "profile_version": DEFAULT_PROFILE.version,
         "weights": run.weights,
+        "prefer": (run.prefer or DEFAULT_PROFILE.prefer).value,
         **diagnose(instance, assignment, run.objective, run.proposer, seeker_ids, provider_ids),
         "assignment": [scored[(c["seeker"], c["provider"])] for c in chosen],
     }
@@ -275,7 +277,7 @@ class RoundService:
         row = await self._operated(identity, round_id)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
         for name, value in changes.items():
-            if value is None:
+            if value is None and name != "prefer":
                 raise UnprocessableContent(f"{name}: cannot be null", errors=[{"field": name, "message": "cannot be null"}])
         if row.run_state == "running":
             raise Conflict("the round is running", errors=[{"field": "run_state", "message": "wait for the run to end"}])
@@ -314,7 +316,7 @@ class RoundService:
             seekers=[held.actors.facts[held.actors.row_of[a]] for a in seeker_ids],
             providers=[held.actors.facts[held.actors.row_of[a]] for a in provider_ids],
             max_matches=row.max_matches, capacities=[row.capacities.get(p, row.capacity) for p in provider_ids],
-            min_score=row.min_score, weights=dict(row.weights),
+            min_score=row.min_score, weights=dict(row.weights), prefer=Geography(row.prefer) if row.prefer else None,
             must={(s, p) for s, p in row.must_pairs} | {(x.seeker_id, x.provider_id) for x in proposals if x.status != "declined"},
             forbidden={(s, p) for s, p in row.forbidden_pairs} | {(x.seeker_id, x.provider_id) for x in proposals if x.status == "declined"},
             partners=await self.ecosystem.partner_pairs(seeker_ids),
@@ -451,6 +453,7 @@ def _settings_columns(settings: RoundSettings) -> dict[str, Any]:
         "must_pairs": [[p.seeker, p.provider] for p in settings.must_pairs],
         "forbidden_pairs": [[p.seeker, p.provider] for p in settings.forbidden_pairs],
         "min_score": settings.min_score, "weights": {k.value: v for k, v in settings.weights.items()},
+        "prefer": settings.prefer.value if settings.prefer is not None else None,
     }
 
 
@@ -458,7 +461,7 @@ def _settings_of(row: MatchRound) -> dict[str, Any]:
     return {
         "objective": row.objective, "proposer": row.proposer, "capacity": row.capacity,
         "capacities": [{"actor_id": a, "capacity": c} for a, c in row.capacities.items()],
-        "max_matches": row.max_matches, "min_score": row.min_score, "weights": row.weights,
+        "max_matches": row.max_matches, "min_score": row.min_score, "weights": row.weights, "prefer": row.prefer,
         "must_pairs": [{"seeker": s, "provider": p} for s, p in row.must_pairs],
         "forbidden_pairs": [{"seeker": s, "provider": p} for s, p in row.forbidden_pairs],
     }

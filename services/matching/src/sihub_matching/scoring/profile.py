@@ -59,6 +59,10 @@ class Profile(BaseModel):
         parts = tuple(p.model_copy(update={"weight": weights.get(p.name, p.weight)}) for p in self.parts)
         return self.model_copy(update={"parts": parts})
 
+    def preferring(self, prefer: Geography | None) -> Profile:
+        """This profile with another geography preferred (None: as it is)."""
+        return self if prefer is None else self.model_copy(update={"prefer": prefer})
+
     def out_of_bounds(self, weights: dict[PartName, float]) -> list[tuple[PartName, str]]:
         bounds = {p.name: (p.min_weight, p.max_weight) for p in self.parts}
         problems = [(name, f"must be within [{bounds[name][0]}, {bounds[name][1]}]")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from sihub_matching.scoring.profile import Geography
 from sihub_matching.suggestions.schemas import SuggestionList
 from sihub_matching.suggestions.service import SuggestionFilters, SuggestionService
 from sihub_shared.db import Session
@@ -25,7 +26,8 @@ async def suggestions(
     kind: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$", description="an actor kind of the taxonomy")] = None,
     issue_area: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
     cross_border: Annotated[bool, Query(description="only actors in another country")] = False,
+    prefer: Annotated[Geography | None, Query(description="the geography preferred; the profile's unless set")] = None,
 ):
     filters = SuggestionFilters(country=country, sector=sector, kind=kind, issue_area=issue_area,
-                                cross_border=cross_border)
+                                cross_border=cross_border, prefer=prefer)
     return await SuggestionService(session).suggest(actor_id, k, filters)

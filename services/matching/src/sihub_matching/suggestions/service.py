@@ -9,7 +9,7 @@ import numpy as np
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_matching.scoring.compute import ISSUE_AREAS, combined_scores
-from sihub_matching.scoring.profile import DEFAULT_PROFILE
+from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography
 from sihub_matching.scoring.schemas import ActorBrief
 from sihub_matching.scoring.service import explained_pairs, snapshot
 from sihub_matching.suggestions.schemas import Suggestion, SuggestionList
@@ -23,6 +23,7 @@ class SuggestionFilters:
     kind: str | None = None
     issue_area: str | None = None
     cross_border: bool = False
+    prefer: Geography | None = None
 
 
 def top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
@@ -45,7 +46,7 @@ class SuggestionService:
         if filters.issue_area is not None and filters.issue_area not in ISSUE_AREAS:
             raise ProblemError.for_field("issue_area", "not an issue area of the taxonomy", status=422)
         held = await snapshot(self.session)
-        table, profile = held.actors, DEFAULT_PROFILE
+        table, profile = held.actors, DEFAULT_PROFILE.preferring(filters.prefer)
         row = table.row_of.get(actor_id)
         if row is None:
             raise NotFound(f"no live actor {actor_id}", errors=[{"field": "actor_id", "message": "no such actor, or deleted"}])

@@ -126,6 +126,7 @@ def upgrade() -> None:
         sa.Column("max_matches", sa.Integer(), nullable=False),
         sa.Column("min_score", sa.Float(), nullable=False),
         sa.Column("weights", sa.JSON(), nullable=False),
+        sa.Column("prefer", sa.String(20), nullable=True),
         sa.Column("must_pairs", sa.JSON(), nullable=False),
         sa.Column("forbidden_pairs", sa.JSON(), nullable=False),
         sa.Column("illustrative", sa.Boolean(), nullable=False),
