@@ -95,7 +95,8 @@ async def test_a_round_runs_with_diagnostics_and_exports_what_it_solved(matching
     scores = {(p["seeker"], p["provider"]): p["score"] for p in export["pairs"]}
     total = sum(scores[(a["seeker"], a["provider"])] for a in export["assignment"])
     assert total == pytest.approx(draft["total_score"], abs=1e-5)
-    assert total == pytest.approx(best_total(export), abs=1e-5)
+    # The export alone is enough to re-check the optimum, exactly: the solver saw these scores.
+    assert total == pytest.approx(best_total(export), rel=1e-12)
 
 
 async def test_a_stable_round_has_no_blocking_pairs(matching):

@@ -97,9 +97,13 @@ def build_instance(run: RunInputs) -> Instance:
         return result
 
     must = matrix(run.must)
-    eligible = (scores.score >= run.min_score) & ~matrix(run.forbidden) & ~matrix(run.partners)
-    return Instance(score=np.array(scores.score), seeker_score=np.array(scores.seeker_score),
-                    provider_score=np.array(scores.provider_score), eligible=eligible | must, must=must,
+    # The solver works on the scores as the audit export shows them (6 decimals), so that an
+    # offline re-check of the export finds exactly the same optimum.
+    score, seeker_score, provider_score = (np.round(s, 6) for s in (scores.score, scores.seeker_score,
+                                                                    scores.provider_score))
+    eligible = (score >= run.min_score) & ~matrix(run.forbidden) & ~matrix(run.partners)
+    return Instance(score=score, seeker_score=seeker_score, provider_score=provider_score,
+                    eligible=eligible | must, must=must,
                     max_matches=np.full(shape[0], run.max_matches), capacity=np.array(run.capacities, dtype=np.int64))
 
 
@@ -108,9 +112,9 @@ def solve_and_record(run: RunInputs, instance: Instance) -> RunOutput:
     seeker_ids = [f.id for f in run.seekers]
     provider_ids = [f.id for f in run.providers]
     options = instance.eligible | instance.must
-    pairs = [{"seeker": seeker_ids[i], "provider": provider_ids[j], "score": round(float(instance.score[i, j]), 6),
-              "seeker_score": round(float(instance.seeker_score[i, j]), 6),
-              "provider_score": round(float(instance.provider_score[i, j]), 6), "must": bool(instance.must[i, j])}
+    pairs = [{"seeker": seeker_ids[i], "provider": provider_ids[j], "score": float(instance.score[i, j]),
+              "seeker_score": float(instance.seeker_score[i, j]),
+              "provider_score": float(instance.provider_score[i, j]), "must": bool(instance.must[i, j])}
              for i, j in as_pairs(options)]
     chosen = [{"seeker": seeker_ids[i], "provider": provider_ids[j]} for i, j in as_pairs(assignment)]
     inputs = {
