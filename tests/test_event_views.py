@@ -17,27 +17,38 @@ from sihub_matching.events.handlers import indicators_subscription, registry_sub
 from sihub_registry.actors.schemas import ActorState
 from sihub_registry.events import contracts as registry
 from sihub_registry.events.handlers import matches_subscription
-from sihub_registry.hubs.schemas import CohortState, HubOperatorPublic, HubOperators, MembershipState, ProgrammeState
+from sihub_registry.hubs.schemas import (
+    CohortState,
+    HubOperatorPublic,
+    HubOperators,
+    MembershipState,
+    ProgrammeState,
+)
 from sihub_registry.partnerships.schemas import AcceptedMatch, PartnershipState
 from sihub_shared.events.contracts import CATALOGUE
 from sihub_shared.events.envelope import CloudEvent
 
 
-@pytest.mark.parametrize(("view", "contract"), [
-    (matching_views.ActorData, ActorState),
-    (matching_views.ProgrammeData, ProgrammeState),
-    (matching_views.CohortData, CohortState),
-    (matching_views.MembershipData, MembershipState),
-    (matching_views.PartnershipData, PartnershipState),
-    (matching_views.HubOperatorsData, HubOperators),
-    (matching_views.OperatorData, HubOperatorPublic),
-    (matching_views.SeverityData, indicators.SeverityChanged),
-    (matching_views.IndexRecomputedData, indicators.IndexRecomputed),
-    (matching_views.ThemeIndexData, indicators.ThemeIndexValue),
-    (AcceptedMatch, matching.MatchAccepted),
-])
+@pytest.mark.parametrize(
+    ("view", "contract"),
+    [
+        (matching_views.ActorData, ActorState),
+        (matching_views.ProgrammeData, ProgrammeState),
+        (matching_views.CohortData, CohortState),
+        (matching_views.MembershipData, MembershipState),
+        (matching_views.PartnershipData, PartnershipState),
+        (matching_views.HubOperatorsData, HubOperators),
+        (matching_views.OperatorData, HubOperatorPublic),
+        (matching_views.SeverityData, indicators.SeverityChanged),
+        (matching_views.IndexRecomputedData, indicators.IndexRecomputed),
+        (matching_views.ThemeIndexData, indicators.ThemeIndexValue),
+        (AcceptedMatch, matching.MatchAccepted),
+    ],
+)
 def test_every_field_a_consumer_reads_is_sent(view: type[BaseModel], contract: type[BaseModel]):
-    assert set(view.model_fields) <= set(contract.model_fields), set(view.model_fields) - set(contract.model_fields)
+    assert set(view.model_fields) <= set(contract.model_fields), set(view.model_fields) - set(
+        contract.model_fields
+    )
 
 
 def test_every_handled_event_type_is_declared():
@@ -47,12 +58,27 @@ def test_every_handled_event_type_is_declared():
 
 
 def test_a_real_match_accepted_parses_as_the_registry_reads_it():
-    event = CloudEvent.wrap(matching.MatchAccepted(
-        match_ref="p-1", round_id="r-1", hub_id="h-1", seeker_id="a", provider_id="b", actor_ids=["a", "b"],
-        partnership_type="mentoring", score=0.5, illustrative=True, accepted_at=datetime.now(UTC)))
+    event = CloudEvent.wrap(
+        matching.MatchAccepted(
+            match_ref="p-1",
+            round_id="r-1",
+            hub_id="h-1",
+            seeker_id="a",
+            provider_id="b",
+            actor_ids=["a", "b"],
+            partnership_type="mentoring",
+            score=0.5,
+            illustrative=True,
+            accepted_at=datetime.now(UTC),
+        )
+    )
     assert event.type in matches_subscription.handlers
     parsed = AcceptedMatch.model_validate(event.data)
-    assert (parsed.match_ref, parsed.actor_ids, parsed.partnership_type) == ("p-1", ["a", "b"], "mentoring")
+    assert (parsed.match_ref, parsed.actor_ids, parsed.partnership_type) == (
+        "p-1",
+        ["a", "b"],
+        "mentoring",
+    )
 
 
 def test_registry_and_indicators_event_types_match_what_matching_handles():

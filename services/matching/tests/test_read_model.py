@@ -36,7 +36,10 @@ async def dump(database: Database) -> dict[str, list[Any]]:
     """Every read-model row, in a stable order."""
     async with database.session() as session:
         return {
-            table.__tablename__: sorted(repr(sorted(row.model_dump().items())) for row in (await session.exec(select(table))).all())
+            table.__tablename__: sorted(
+                repr(sorted(row.model_dump().items()))
+                for row in (await session.exec(select(table))).all()
+            )
             for table in READ_MODEL_TABLES
         }
 
@@ -62,7 +65,9 @@ async def bus(fresh_nats_server):
 
 async def publish(bus: EventBus, events: list[CloudEvent], *, msg_id_suffix: str = "") -> None:
     for event in events:
-        await bus.jetstream.publish(subject_of(event), event.to_bytes(), headers={"Nats-Msg-Id": event.id + msg_id_suffix})
+        await bus.jetstream.publish(
+            subject_of(event), event.to_bytes(), headers={"Nats-Msg-Id": event.id + msg_id_suffix}
+        )
 
 
 async def caught_up(bus: EventBus, runners: list[ConsumerRunner]) -> None:
@@ -71,7 +76,9 @@ async def caught_up(bus: EventBus, runners: list[ConsumerRunner]) -> None:
     async def done() -> bool:
         for runner in runners:
             try:
-                info = await bus.jetstream.consumer_info(runner.subscription.stream, runner.subscription.name)
+                info = await bus.jetstream.consumer_info(
+                    runner.subscription.stream, runner.subscription.name
+                )
             except NotFoundError:
                 return False
             if info.num_pending or info.num_ack_pending:
@@ -92,9 +99,22 @@ def history(events) -> list[CloudEvent]:  # noqa: ANN001 - the conftest's Events
     return [
         events.actor(hub, kind="hub_intermediary", sector="social", owner="hub-owner"),
         events.actor(a, offers=["mentoring"], needs=["funding"], issue_areas=["ageing_care"]),
-        events.actor(b, kind="foundation", sector="philanthropic", offers=["funding"], issue_areas=["ageing_care"]),
+        events.actor(
+            b,
+            kind="foundation",
+            sector="philanthropic",
+            offers=["funding"],
+            issue_areas=["ageing_care"],
+        ),
         events.actor(c, country="JP", region="JP-13", needs=["data"]),
-        events.actor(a, "updated", version=2, offers=["mentoring", "data"], needs=["funding"], issue_areas=["ageing_care"]),
+        events.actor(
+            a,
+            "updated",
+            version=2,
+            offers=["mentoring", "data"],
+            needs=["funding"],
+            issue_areas=["ageing_care"],
+        ),
         events.actor(c, "deleted", version=2, country="JP", region="JP-13", deleted=True),
         events.hub_operators(hub, "hub-owner", ["deputy"]),
         events.programme(programme, hub),
@@ -112,15 +132,28 @@ def history(events) -> list[CloudEvent]:  # noqa: ANN001 - the conftest's Events
 async def test_replay_from_the_start_rebuilds_the_same_read_model(database, bus, matching):
     events = history(matching.events)
     await publish(bus, events)
-    runners = [ConsumerRunner(database, bus, s, fetch_timeout_s=0.3) for s in (registry_subscription, indicators_subscription)]
+    runners = [
+        ConsumerRunner(database, bus, s, fetch_timeout_s=0.3)
+        for s in (registry_subscription, indicators_subscription)
+    ]
     await caught_up(bus, runners)
     before = await dump(database)
-    assert len(before["eco_actor"]) == 4 and len(before["eco_partner_pair"]) == 2  # ps-2 ended: no pair
+    assert (
+        len(before["eco_actor"]) == 4 and len(before["eco_partner_pair"]) == 2
+    )  # ps-2 ended: no pair
     assert len(before["eco_hub_operator"]) == 1
     counts = (await matching.get("/ecosystem")).json()
-    assert counts | {"revision": 0} == {"revision": 0, "actors": 3, "deleted_actors": 1, "programmes": 1,
-                                         "cohorts": 1, "memberships": 2, "current_partner_pairs": 2,
-                                         "severities": 1, "theme_indices": 1}
+    assert counts | {"revision": 0} == {
+        "revision": 0,
+        "actors": 3,
+        "deleted_actors": 1,
+        "programmes": 1,
+        "cohorts": 1,
+        "memberships": 2,
+        "current_partner_pairs": 2,
+        "severities": 1,
+        "theme_indices": 1,
+    }
 
     for runner in runners:
         await runner.rebuild()
@@ -132,7 +165,10 @@ async def test_replay_from_the_start_rebuilds_the_same_read_model(database, bus,
 async def test_a_redelivered_event_changes_nothing(database, bus, matching):
     events = history(matching.events)
     await publish(bus, events)
-    runners = [ConsumerRunner(database, bus, s, fetch_timeout_s=0.3) for s in (registry_subscription, indicators_subscription)]
+    runners = [
+        ConsumerRunner(database, bus, s, fetch_timeout_s=0.3)
+        for s in (registry_subscription, indicators_subscription)
+    ]
     await caught_up(bus, runners)
     before = await dump(database)
 
@@ -147,10 +183,12 @@ async def test_a_redelivered_event_changes_nothing(database, bus, matching):
 async def test_an_older_event_never_overwrites_a_newer_state(matching):
     events = matching.events
     actor = "a0000000-0000-4000-8000-000000000009"
-    await matching.feed(events.actor(actor, version=3, offers=["data"]),
-                        events.actor(actor, "updated", version=2, offers=["space"]),
-                        events.severity("KR-42", "housing", 0.9),
-                        events.severity("KR-42", "housing", 0.1, computed_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    await matching.feed(
+        events.actor(actor, version=3, offers=["data"]),
+        events.actor(actor, "updated", version=2, offers=["space"]),
+        events.severity("KR-42", "housing", 0.9),
+        events.severity("KR-42", "housing", 0.1, computed_at=datetime(2020, 1, 1, tzinfo=UTC)),
+    )
     database = Database(async_database_url(matching.database_url))
     try:
         rows = await dump(database)

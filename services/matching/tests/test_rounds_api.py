@@ -21,35 +21,65 @@ def owner(actor_id: str) -> str:
 
 async def seed(matching) -> None:
     e = matching.events
-    events = [e.actor(HUB, kind="hub_intermediary", owner="hub-owner"),
-              e.actor(OTHER_HUB, kind="hub_intermediary", owner="other-owner"),
-              e.programme("prog-1", HUB), e.cohort("cohort-1", "prog-1", HUB),
-              e.actor(GONE, owner="x"), e.actor(GONE, "deleted", version=2, owner="x", deleted=True)]
+    events = [
+        e.actor(HUB, kind="hub_intermediary", owner="hub-owner"),
+        e.actor(OTHER_HUB, kind="hub_intermediary", owner="other-owner"),
+        e.programme("prog-1", HUB),
+        e.cohort("cohort-1", "prog-1", HUB),
+        e.actor(GONE, owner="x"),
+        e.actor(GONE, "deleted", version=2, owner="x", deleted=True),
+    ]
     for n, seeker in enumerate(SEEKERS):
-        events.append(e.actor(seeker, owner=owner(seeker), needs=[CAPS[n % 6], CAPS[(n + 1) % 6]],
-                              offers=[CAPS[(n + 3) % 6]], issue_areas=["ageing_care"]))
+        events.append(
+            e.actor(
+                seeker,
+                owner=owner(seeker),
+                needs=[CAPS[n % 6], CAPS[(n + 1) % 6]],
+                offers=[CAPS[(n + 3) % 6]],
+                issue_areas=["ageing_care"],
+            )
+        )
         events.append(e.membership(f"m-{n}", HUB, "prog-1", "cohort-1", seeker))
     for n, provider in enumerate(PROVIDERS):
-        events.append(e.actor(provider, owner=owner(provider), kind="corporation", sector="private",
-                              offers=[CAPS[n], CAPS[(n + 2) % 6]], needs=[CAPS[(n + 3) % 6]],
-                              issue_areas=["ageing_care"] if n else ["housing"]))
+        events.append(
+            e.actor(
+                provider,
+                owner=owner(provider),
+                kind="corporation",
+                sector="private",
+                offers=[CAPS[n], CAPS[(n + 2) % 6]],
+                needs=[CAPS[(n + 3) % 6]],
+                issue_areas=["ageing_care"] if n else ["housing"],
+            )
+        )
     events.append(e.severity("KR-42", "ageing_care", 0.8))
     await matching.feed(*events)
 
 
 def body(**overrides):
-    return {"hub_id": HUB, "name": "Spring cohort mentoring", "seekers": {"cohort_id": "cohort-1"},
-            "providers": {"actor_ids": PROVIDERS}, "capacity": 2, "illustrative": True, **overrides}
+    return {
+        "hub_id": HUB,
+        "name": "Spring cohort mentoring",
+        "seekers": {"cohort_id": "cohort-1"},
+        "providers": {"actor_ids": PROVIDERS},
+        "capacity": 2,
+        "illustrative": True,
+        **overrides,
+    }
 
 
 async def create(matching, **overrides) -> dict:
-    response = await matching.post("/rounds", json=body(**overrides), role="hub_operator", account="hub-owner")
+    response = await matching.post(
+        "/rounds", json=body(**overrides), role="hub_operator", account="hub-owner"
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 async def run(matching, round_id: str) -> dict:
-    response = await matching.post(f"/rounds/{round_id}/run", role="hub_operator", account="hub-owner")
+    response = await matching.post(
+        f"/rounds/{round_id}/run", role="hub_operator", account="hub-owner"
+    )
     assert response.status_code == 200, response.text
     return response.json()["draft"]
 
@@ -68,7 +98,9 @@ def best_total(export: dict) -> float:
             for p in chosen:
                 used_p[p["provider"]] = used_p.get(p["provider"], 0) + 1
                 used_s[p["seeker"]] = used_s.get(p["seeker"], 0) + 1
-            if all(v <= capacity[k] for k, v in used_p.items()) and all(v <= quota[k] for k, v in used_s.items()):
+            if all(v <= capacity[k] for k, v in used_p.items()) and all(
+                v <= quota[k] for k, v in used_s.items()
+            ):
                 best = max(best, sum(p["score"] for p in chosen))
     return best
 
@@ -77,10 +109,22 @@ async def test_a_round_runs_with_diagnostics_and_exports_what_it_solved(matching
     await seed(matching)
     created = await create(matching)
     draft = await run(matching, created["id"])
-    for key in ("total_score", "matched_count", "seeker_ranks", "lowest_score", "median_score", "unmatched",
-                "blocking_pairs", "other_objective", "assignment", "profile_version"):
+    for key in (
+        "total_score",
+        "matched_count",
+        "seeker_ranks",
+        "lowest_score",
+        "median_score",
+        "unmatched",
+        "blocking_pairs",
+        "other_objective",
+        "assignment",
+        "profile_version",
+    ):
         assert key in draft, key
-    assert draft["matched_count"] == len(draft["assignment"]) == 4  # 4 seekers, 3 providers × 2 places
+    assert (
+        draft["matched_count"] == len(draft["assignment"]) == 4
+    )  # 4 seekers, 3 providers × 2 places
     assert draft["other_objective"]["objective"] == "stable"
     assert draft["other_objective"]["blocking_pairs"] == 0
     assert draft["total_score"] >= draft["other_objective"]["total_score"] - 1e-9
@@ -90,7 +134,14 @@ async def test_a_round_runs_with_diagnostics_and_exports_what_it_solved(matching
     assert list(export) == ["objective", "seekers", "providers", "pairs", "assignment"]
     assert export["seekers"][0].keys() == {"actor_id", "max_matches"}
     assert export["providers"][0].keys() == {"actor_id", "capacity"}
-    assert export["pairs"][0].keys() == {"seeker", "provider", "score", "seeker_score", "provider_score", "must"}
+    assert export["pairs"][0].keys() == {
+        "seeker",
+        "provider",
+        "score",
+        "seeker_score",
+        "provider_score",
+        "must",
+    }
     assert export["assignment"][0].keys() == {"seeker", "provider"}
     scores = {(p["seeker"], p["provider"]): p["score"] for p in export["pairs"]}
     total = sum(scores[(a["seeker"], a["provider"])] for a in export["assignment"])
@@ -118,17 +169,27 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
     chosen = {(a["seeker"], a["provider"]) for a in first["assignment"]}
     pinned = next((s, p) for s in SEEKERS for p in PROVIDERS if (s, p) not in chosen)
     forbidden = sorted(chosen - {pinned})[0]
-    response = await matching.patch(f"/rounds/{round_id}", role="hub_operator", account="hub-owner", json={
-        "must_pairs": [{"seeker": pinned[0], "provider": pinned[1]}],
-        "forbidden_pairs": [{"seeker": forbidden[0], "provider": forbidden[1]}]})
+    response = await matching.patch(
+        f"/rounds/{round_id}",
+        role="hub_operator",
+        account="hub-owner",
+        json={
+            "must_pairs": [{"seeker": pinned[0], "provider": pinned[1]}],
+            "forbidden_pairs": [{"seeker": forbidden[0], "provider": forbidden[1]}],
+        },
+    )
     assert response.status_code == 200, response.text
     second = await run(matching, round_id)
     pairs = {(a["seeker"], a["provider"]) for a in second["assignment"]}
     assert pinned in pairs and forbidden not in pairs
 
-    published = await matching.post(f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner")
+    published = await matching.post(
+        f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner"
+    )
     assert published.status_code == 200, published.text
-    again = await matching.post(f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner")
+    again = await matching.post(
+        f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner"
+    )
     assert matching.problem(again, 409)["errors"][0]["field"] == "published_draft"
     proposals = (await matching.get(f"/rounds/{round_id}/proposals")).json()
     assert {(p["seeker_id"], p["provider_id"]) for p in proposals} == pairs
@@ -136,27 +197,51 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
     assert len(published_event["data"]["proposals"]) == len(pairs)
 
     accepted, declined = proposals[0], proposals[1]
-    stranger = await matching.post(f"/proposals/{accepted['id']}/accept", role="partner", account="someone-else",
-                                   json={"actor_id": accepted["seeker_id"]})
+    stranger = await matching.post(
+        f"/proposals/{accepted['id']}/accept",
+        role="partner",
+        account="someone-else",
+        json={"actor_id": accepted["seeker_id"]},
+    )
     assert matching.problem(stranger, 403)["errors"][0]["field"] == "actor_id"
     for actor in (accepted["seeker_id"], accepted["provider_id"]):
-        response = await matching.post(f"/proposals/{accepted['id']}/accept", role="partner", account=owner(actor),
-                                       json={"actor_id": actor})
+        response = await matching.post(
+            f"/proposals/{accepted['id']}/accept",
+            role="partner",
+            account=owner(actor),
+            json={"actor_id": actor},
+        )
         assert response.status_code == 200, response.text
     assert response.json()["status"] == "accepted"
     [event] = await matching.outbox("sihub.matching.match.accepted")
     assert event["data"]["match_ref"] == accepted["id"]
-    assert sorted(event["data"]["actor_ids"]) == sorted([accepted["seeker_id"], accepted["provider_id"]])
+    assert sorted(event["data"]["actor_ids"]) == sorted(
+        [accepted["seeker_id"], accepted["provider_id"]]
+    )
     assert event["data"]["illustrative"] is True
-    twice = await matching.post(f"/proposals/{accepted['id']}/decline", role="partner",
-                                account=owner(accepted["seeker_id"]), json={"actor_id": accepted["seeker_id"]})
+    twice = await matching.post(
+        f"/proposals/{accepted['id']}/decline",
+        role="partner",
+        account=owner(accepted["seeker_id"]),
+        json={"actor_id": accepted["seeker_id"]},
+    )
     assert matching.problem(twice, 409)["errors"][0]["field"] == "status"
 
-    response = await matching.post(f"/proposals/{declined['id']}/decline", role="partner",
-                                   account=owner(declined["provider_id"]), json={"actor_id": declined["provider_id"]})
+    response = await matching.post(
+        f"/proposals/{declined['id']}/decline",
+        role="partner",
+        account=owner(declined["provider_id"]),
+        json={"actor_id": declined["provider_id"]},
+    )
     assert response.json()["status"] == "declined"
-    mine = (await matching.get("/proposals", params={"actor_id": declined["provider_id"]}, role="partner",
-                               account=owner(declined["provider_id"]))).json()
+    mine = (
+        await matching.get(
+            "/proposals",
+            params={"actor_id": declined["provider_id"]},
+            role="partner",
+            account=owner(declined["provider_id"]),
+        )
+    ).json()
     assert declined["id"] in {p["id"] for p in mine}
 
     # A re-run keeps the accepted pair, never proposes the declined one again, and may be published.
@@ -164,32 +249,68 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
     pairs = {(a["seeker"], a["provider"]) for a in third["assignment"]}
     assert (accepted["seeker_id"], accepted["provider_id"]) in pairs
     assert (declined["seeker_id"], declined["provider_id"]) not in pairs
-    assert (await matching.post(f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner")).status_code == 200
+    assert (
+        await matching.post(f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner")
+    ).status_code == 200
 
 
-@pytest.mark.parametrize(("overrides", "field", "status"), [
-    ({"hub_id": OTHER_HUB}, "hub_id", 403),
-    ({"hub_id": SEEKERS[0]}, "hub_id", 422),
-    ({"seekers": {"actor_ids": [SEEKERS[0], "u0000000-0000-4000-8000-000000000001"]}}, "seekers.actor_ids", 422),
-    ({"seekers": {"actor_ids": [SEEKERS[0], GONE]}}, "seekers.actor_ids", 422),
-    ({"seekers": {"actor_ids": [SEEKERS[0], PROVIDERS[0]]}}, "providers.actor_ids", 422),
-    ({"seekers": {"cohort_id": "nope"}}, "seekers.cohort_id", 422),
-    ({"capacity": 0}, "capacity", 422),
-    ({"capacities": [{"actor_id": PROVIDERS[0], "capacity": 10_001}]}, "capacities[0].capacity", 422),
-    ({"must_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}],
-      "forbidden_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}]}, "forbidden_pairs[0]", 422),
-    ({"capacity": 1, "must_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]},
-                                    {"seeker": SEEKERS[1], "provider": PROVIDERS[0]}]}, "must_pairs", 422),
-    ({"must_pairs": [{"seeker": PROVIDERS[0], "provider": SEEKERS[0]}]}, "must_pairs[0].seeker", 422),
-    ({"weights": {"needs_met": 1.5}}, "weights.needs_met", 422),
-    ({"prefer": "moon"}, "prefer", 422),
-    ({"surprise": 1}, "surprise", 422),
-    ({"name": "tab\there"}, "name", 422),
-    ({"providers": {"filter": {"issue_area": "magic"}}}, "providers.filter.issue_area", 422),
-])
-async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(matching, overrides, field, status):
+@pytest.mark.parametrize(
+    ("overrides", "field", "status"),
+    [
+        ({"hub_id": OTHER_HUB}, "hub_id", 403),
+        ({"hub_id": SEEKERS[0]}, "hub_id", 422),
+        (
+            {"seekers": {"actor_ids": [SEEKERS[0], "u0000000-0000-4000-8000-000000000001"]}},
+            "seekers.actor_ids",
+            422,
+        ),
+        ({"seekers": {"actor_ids": [SEEKERS[0], GONE]}}, "seekers.actor_ids", 422),
+        ({"seekers": {"actor_ids": [SEEKERS[0], PROVIDERS[0]]}}, "providers.actor_ids", 422),
+        ({"seekers": {"cohort_id": "nope"}}, "seekers.cohort_id", 422),
+        ({"capacity": 0}, "capacity", 422),
+        (
+            {"capacities": [{"actor_id": PROVIDERS[0], "capacity": 10_001}]},
+            "capacities[0].capacity",
+            422,
+        ),
+        (
+            {
+                "must_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}],
+                "forbidden_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}],
+            },
+            "forbidden_pairs[0]",
+            422,
+        ),
+        (
+            {
+                "capacity": 1,
+                "must_pairs": [
+                    {"seeker": SEEKERS[0], "provider": PROVIDERS[0]},
+                    {"seeker": SEEKERS[1], "provider": PROVIDERS[0]},
+                ],
+            },
+            "must_pairs",
+            422,
+        ),
+        (
+            {"must_pairs": [{"seeker": PROVIDERS[0], "provider": SEEKERS[0]}]},
+            "must_pairs[0].seeker",
+            422,
+        ),
+        ({"weights": {"needs_met": 1.5}}, "weights.needs_met", 422),
+        ({"prefer": "moon"}, "prefer", 422),
+        ({"surprise": 1}, "surprise", 422),
+        ({"name": "tab\there"}, "name", 422),
+        ({"providers": {"filter": {"issue_area": "magic"}}}, "providers.filter.issue_area", 422),
+    ],
+)
+async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
+    matching, overrides, field, status
+):
     await seed(matching)
-    response = await matching.post("/rounds", json=body(**overrides), role="hub_operator", account="hub-owner")
+    response = await matching.post(
+        "/rounds", json=body(**overrides), role="hub_operator", account="hub-owner"
+    )
     problem = matching.problem(response, status)
     assert field in [e["field"] for e in problem["errors"]], problem
     assert await matching.scalar("SELECT count(*) FROM match_round") == 0
@@ -197,10 +318,15 @@ async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(matc
 
 async def test_non_finite_numbers_are_refused(matching):
     await seed(matching)
-    response = await matching.post("/rounds", role="hub_operator", account="hub-owner",
-                                   content=b'{"hub_id": "%s", "name": "x", "seekers": {"cohort_id": "cohort-1"}, '
-                                           b'"providers": {"actor_ids": ["%s"]}, "min_score": NaN}' % (HUB.encode(), PROVIDERS[0].encode()),
-                                   headers={"content-type": "application/json"})
+    response = await matching.post(
+        "/rounds",
+        role="hub_operator",
+        account="hub-owner",
+        content=b'{"hub_id": "%s", "name": "x", "seekers": {"cohort_id": "cohort-1"}, '
+        b'"providers": {"actor_ids": ["%s"]}, "min_score": NaN}'
+        % (HUB.encode(), PROVIDERS[0].encode()),
+        headers={"content-type": "application/json"},
+    )
     assert "min_score" in [e["field"] for e in matching.problem(response, 422)["errors"]]
 
 
@@ -208,15 +334,21 @@ async def test_only_the_hubs_operators_run_and_publish(matching):
     await seed(matching)
     created = await create(matching)
     for action in ("run", "publish"):
-        response = await matching.post(f"/rounds/{created['id']}/{action}", role="hub_operator", account="other-owner")
+        response = await matching.post(
+            f"/rounds/{created['id']}/{action}", role="hub_operator", account="other-owner"
+        )
         assert matching.problem(response, 403)["errors"][0]["field"] == "hub_id"
     assert (await matching.post(f"/rounds/{created['id']}/run", role="admin")).status_code == 200
 
     # An account the registry adds to the hub's operators runs it too, until it is removed again.
     await matching.feed(matching.events.hub_operators(HUB, "hub-owner", ["deputy"]))
-    assert (await matching.post(f"/rounds/{created['id']}/run", role="hub_operator", account="deputy")).status_code == 200
+    assert (
+        await matching.post(f"/rounds/{created['id']}/run", role="hub_operator", account="deputy")
+    ).status_code == 200
     await matching.feed(matching.events.hub_operators(HUB, "hub-owner", []))
-    response = await matching.post(f"/rounds/{created['id']}/run", role="hub_operator", account="deputy")
+    response = await matching.post(
+        f"/rounds/{created['id']}/run", role="hub_operator", account="deputy"
+    )
     assert matching.problem(response, 403)["errors"][0]["field"] == "hub_id"
 
 
@@ -225,7 +357,11 @@ async def test_a_hubs_rounds_are_listed_page_by_page(matching):
     made = sorted([(await create(matching, name=f"round {n}"))["id"] for n in range(3)])
     first = (await matching.get("/rounds", params={"hub_id": HUB, "limit": 2})).json()
     assert [r["id"] for r in first["items"]] == made[:2] and first["next_cursor"]
-    rest = (await matching.get("/rounds", params={"hub_id": HUB, "limit": 2, "cursor": first["next_cursor"]})).json()
+    rest = (
+        await matching.get(
+            "/rounds", params={"hub_id": HUB, "limit": 2, "cursor": first["next_cursor"]}
+        )
+    ).json()
     assert [r["id"] for r in rest["items"]] == made[2:] and rest["next_cursor"] is None
     assert (await matching.get("/rounds", params={"hub_id": OTHER_HUB})).json()["items"] == []
     bad = await matching.get("/rounds", params={"hub_id": HUB, "cursor": "!!"})
@@ -234,7 +370,9 @@ async def test_a_hubs_rounds_are_listed_page_by_page(matching):
 
 async def test_a_provider_filter_picks_live_actors_other_than_the_seekers(matching):
     await seed(matching)
-    created = await create(matching, providers={"filter": {"sector": "private"}}, prefer="same_country")
+    created = await create(
+        matching, providers={"filter": {"sector": "private"}}, prefer="same_country"
+    )
     draft = await run(matching, created["id"])
     assert created["prefer"] == "same_country" and draft["prefer"] == "same_country"
     export = (await matching.get(f"/rounds/{created['id']}/export")).json()
@@ -250,7 +388,9 @@ class TestBackground:
     async def test_a_large_round_runs_in_the_background_with_progress(self, matching):
         await seed(matching)
         created = await create(matching)
-        response = await matching.post(f"/rounds/{created['id']}/run", role="hub_operator", account="hub-owner")
+        response = await matching.post(
+            f"/rounds/{created['id']}/run", role="hub_operator", account="hub-owner"
+        )
         assert response.status_code == 202, response.text
         assert response.json()["run_state"] == "running"
         for _ in range(200):
@@ -258,4 +398,6 @@ class TestBackground:
             if progress["run_state"] != "running":
                 break
         assert progress == {"id": created["id"], "run_state": "done", "progress": 1.0, "drafts": 1}
-        assert (await matching.get(f"/rounds/{created['id']}")).json()["draft"]["matched_count"] == 4
+        assert (await matching.get(f"/rounds/{created['id']}")).json()["draft"][
+            "matched_count"
+        ] == 4

@@ -23,8 +23,16 @@ from sihub_matching.rounds.solvers import (
 )
 
 
-def random_instance(seed: int, n: int, m: int, *, max_matches: int = 1, max_capacity: int = 3,
-                    forbidden_share: float = 0.2, musts: int = 0) -> Instance:
+def random_instance(
+    seed: int,
+    n: int,
+    m: int,
+    *,
+    max_matches: int = 1,
+    max_capacity: int = 3,
+    forbidden_share: float = 0.2,
+    musts: int = 0,
+) -> Instance:
     rng = np.random.default_rng(seed)
     seeker_score = rng.random((n, m)).round(3)
     provider_score = rng.random((n, m)).round(3)
@@ -41,8 +49,12 @@ def random_instance(seed: int, n: int, m: int, *, max_matches: int = 1, max_capa
 
 
 def feasible(instance: Instance, matrix: np.ndarray) -> bool:
-    return bool((matrix <= (instance.eligible | instance.must)).all() and (matrix >= instance.must).all()
-                and (matrix.sum(axis=1) <= instance.max_matches).all() and (matrix.sum(axis=0) <= instance.capacity).all())
+    return bool(
+        (matrix <= (instance.eligible | instance.must)).all()
+        and (matrix >= instance.must).all()
+        and (matrix.sum(axis=1) <= instance.max_matches).all()
+        and (matrix.sum(axis=0) <= instance.capacity).all()
+    )
 
 
 def every_assignment(instance: Instance):
@@ -74,27 +86,43 @@ def plain_blocking(instance: Instance, matrix: np.ndarray) -> set[tuple[int, int
                 continue
             mine = [k for k in range(m) if held[i, k]]
             theirs = [k for k in range(n) if held[k, j]]
-            seeker_wants = len(mine) < quota[i] or any(better(instance.seeker_score[i], j, k) for k in mine)
-            provider_wants = len(theirs) < capacity[j] or any(better(instance.provider_score[:, j], i, k) for k in theirs)
+            seeker_wants = len(mine) < quota[i] or any(
+                better(instance.seeker_score[i], j, k) for k in mine
+            )
+            provider_wants = len(theirs) < capacity[j] or any(
+                better(instance.provider_score[:, j], i, k) for k in theirs
+            )
             if seeker_wants and provider_wants:
                 found.add((i, j))
     return found
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 12), m=st.integers(1, 6), forbidden=st.floats(0, 0.6))
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 12),
+    m=st.integers(1, 6),
+    forbidden=st.floats(0, 0.6),
+)
 def test_optimal_equals_scipy_on_the_slot_expanded_matrix(seed, n, m, forbidden):
     instance = random_instance(seed, n, m, forbidden_share=forbidden)
     result = solve_optimal(instance)
     assert feasible(instance, result)
     slots = np.repeat(np.where(instance.eligible, instance.score, 0.0), instance.capacity, axis=1)
     rows, cols = linear_sum_assignment(slots, maximize=True)
-    assert total_score(instance, result) == pytest.approx(slots[rows, cols].sum(), rel=1e-9, abs=1e-9)
+    assert total_score(instance, result) == pytest.approx(
+        slots[rows, cols].sum(), rel=1e-9, abs=1e-9
+    )
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 4), m=st.integers(1, 3), quota=st.integers(1, 2),
-       musts=st.integers(0, 2))
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 4),
+    m=st.integers(1, 3),
+    quota=st.integers(1, 2),
+    musts=st.integers(0, 2),
+)
 def test_optimal_and_stable_against_brute_force(seed, n, m, quota, musts):
     instance = random_instance(seed, n, m, max_matches=quota, max_capacity=2, musts=musts)
     candidates = list(every_assignment(instance))
@@ -114,7 +142,9 @@ def test_optimal_and_stable_against_brute_force(seed, n, m, quota, musts):
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 8), m=st.integers(1, 5), quota=st.integers(1, 2))
+@given(
+    seed=st.integers(0, 10_000), n=st.integers(1, 8), m=st.integers(1, 5), quota=st.integers(1, 2)
+)
 def test_the_blocking_pair_count_agrees_with_the_definition(seed, n, m, quota):
     instance = random_instance(seed, n, m, max_matches=quota, musts=1)
     rng = np.random.default_rng(seed + 1)

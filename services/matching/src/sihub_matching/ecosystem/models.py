@@ -132,6 +132,13 @@ class EcoRevision(SQLModel, table=True):
 
 
 READ_MODEL_TABLES: tuple[Any, ...] = (
-    EcoActor, EcoHubOperator, EcoProgramme, EcoCohort, EcoMembership, EcoPartnership, EcoPartnerPair,
-    EcoSeverity, EcoThemeIndex,
+    EcoActor,
+    EcoHubOperator,
+    EcoProgramme,
+    EcoCohort,
+    EcoMembership,
+    EcoPartnership,
+    EcoPartnerPair,
+    EcoSeverity,
+    EcoThemeIndex,
 )

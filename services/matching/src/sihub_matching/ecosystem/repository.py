@@ -34,19 +34,28 @@ class EcosystemRepository:
 
     async def bump_revision(self) -> None:
         updated = await self.session.exec(  # type: ignore[call-overload]
-            sa.update(EcoRevision).where(col(EcoRevision.id) == 1).values(revision=EcoRevision.revision + 1)
+            sa.update(EcoRevision)
+            .where(col(EcoRevision.id) == 1)
+            .values(revision=EcoRevision.revision + 1)
         )
         if updated.rowcount == 0:
             self.session.add(EcoRevision(id=1, revision=1))
             await self.session.flush()
 
     async def revision(self) -> int:
-        return (await self.session.exec(select(EcoRevision.revision).where(EcoRevision.id == 1))).first() or 0
+        return (
+            await self.session.exec(select(EcoRevision.revision).where(EcoRevision.id == 1))
+        ).first() or 0
 
     async def replace_partner_pairs(self, partnership_id: str, actor_ids: Sequence[str]) -> None:
-        await self.session.exec(delete(EcoPartnerPair).where(col(EcoPartnerPair.partnership_id) == partnership_id))
+        await self.session.exec(
+            delete(EcoPartnerPair).where(col(EcoPartnerPair.partnership_id) == partnership_id)
+        )
         pairs = {(a, b) for a in actor_ids for b in actor_ids if a != b}
-        self.session.add_all(EcoPartnerPair(actor_id=a, partner_id=b, partnership_id=partnership_id) for a, b in pairs)
+        self.session.add_all(
+            EcoPartnerPair(actor_id=a, partner_id=b, partnership_id=partnership_id)
+            for a, b in pairs
+        )
 
     async def replace_operators(self, hub_id: str, account_ids: Iterable[str]) -> None:
         await self.session.exec(delete(EcoHubOperator).where(col(EcoHubOperator.hub_id) == hub_id))
@@ -60,7 +69,9 @@ class EcosystemRepository:
             await self.session.exec(delete(table))
 
     async def live_actors(self) -> Sequence[EcoActor]:
-        return (await self.session.exec(select(EcoActor).where(col(EcoActor.deleted).is_(False)))).all()
+        return (
+            await self.session.exec(select(EcoActor).where(col(EcoActor.deleted).is_(False)))
+        ).all()
 
     async def actors(self, ids: Iterable[str]) -> dict[str, EcoActor]:
         ids = set(ids)
@@ -70,19 +81,27 @@ class EcosystemRepository:
         return {row.id: row for row in rows}
 
     async def all_partner_pairs(self) -> Sequence[tuple[str, str]]:
-        return (await self.session.exec(select(EcoPartnerPair.actor_id, EcoPartnerPair.partner_id))).all()
+        return (
+            await self.session.exec(select(EcoPartnerPair.actor_id, EcoPartnerPair.partner_id))
+        ).all()
 
     async def partner_pairs(self, actor_ids: Iterable[str]) -> set[tuple[str, str]]:
         ids = set(actor_ids)
         if not ids:
             return set()
         rows = await self.session.exec(
-            select(EcoPartnerPair.actor_id, EcoPartnerPair.partner_id).where(col(EcoPartnerPair.actor_id).in_(ids))
+            select(EcoPartnerPair.actor_id, EcoPartnerPair.partner_id).where(
+                col(EcoPartnerPair.actor_id).in_(ids)
+            )
         )
         return {(a, b) for a, b in rows.all()}
 
     async def severities(self) -> Sequence[EcoSeverity]:
-        return (await self.session.exec(select(EcoSeverity).where(col(EcoSeverity.severity).is_not(None)))).all()
+        return (
+            await self.session.exec(
+                select(EcoSeverity).where(col(EcoSeverity.severity).is_not(None))
+            )
+        ).all()
 
     async def cohort(self, cohort_id: str) -> EcoCohort | None:
         return await self.session.get(EcoCohort, cohort_id)
@@ -96,5 +115,6 @@ class EcosystemRepository:
         return list(dict.fromkeys(rows.all()))
 
     async def count(self, table: type[SQLModel], *where: Any) -> int:
-        return (await self.session.exec(select(func.count()).select_from(table).where(*where))).one()
-
+        return (
+            await self.session.exec(select(func.count()).select_from(table).where(*where))
+        ).one()

@@ -11,7 +11,10 @@ from sihub_shared.db import Session
 router = APIRouter(prefix="/matching", tags=["ecosystem"])
 
 
-@router.get("/ecosystem", response_model=EcosystemCounts,
-            summary="How many actors, hubs, partnerships and severities matching holds, from events")
+@router.get(
+    "/ecosystem",
+    response_model=EcosystemCounts,
+    summary="How many actors, hubs, partnerships and severities matching holds, from events",
+)
 async def ecosystem_counts(session: Session):
     return await EcosystemService(session).counts()

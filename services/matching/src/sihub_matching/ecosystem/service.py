@@ -35,7 +35,13 @@ from sihub_shared.timestamps import as_utc
 # A partnership that has ended is history: its actors may be proposed to each other again.
 CURRENT_PARTNERSHIP = frozenset({"proposed", "active"})
 REGISTRY_TABLES: tuple[type[SQLModel], ...] = (
-    EcoActor, EcoHubOperator, EcoProgramme, EcoCohort, EcoMembership, EcoPartnership, EcoPartnerPair,
+    EcoActor,
+    EcoHubOperator,
+    EcoProgramme,
+    EcoCohort,
+    EcoMembership,
+    EcoPartnership,
+    EcoPartnerPair,
 )
 INDICATOR_TABLES: tuple[type[SQLModel], ...] = (EcoSeverity, EcoThemeIndex)
 
@@ -57,13 +63,19 @@ class EcosystemService:
         if row is None:
             return
         for name, value in {
-            "owner_account_id": data.owner_account_id, "name": data.display_name(), "kind": data.kind,
-            "sector": data.sector, "country": data.country, "region": data.region,
+            "owner_account_id": data.owner_account_id,
+            "name": data.display_name(),
+            "kind": data.kind,
+            "sector": data.sector,
+            "country": data.country,
+            "region": data.region,
             "issue_areas": sorted(set(data.issue_areas)),
             "offers": sorted({c.capability for c in data.offers}),
             "needs": sorted({c.capability for c in data.needs}),
-            "illustrative": data.illustrative, "deleted": data.deleted_at is not None,
-            "version": data.version, "updated_at": as_utc(data.updated_at),
+            "illustrative": data.illustrative,
+            "deleted": data.deleted_at is not None,
+            "version": data.version,
+            "updated_at": as_utc(data.updated_at),
         }.items():
             setattr(row, name, value)
         self.repository.put(row)
@@ -77,26 +89,50 @@ class EcosystemService:
         row = await self._newer(EcoProgramme, data.id, data.version)
         if row is None:
             return
-        names = [n.value for n in data.names if n.lang == "en"] or [n.value for n in data.names] or [data.id]
-        row.sqlmodel_update({"hub_id": data.hub_id, "name": names[0][:500], "deleted": data.deleted_at is not None,
-                             "version": data.version})
+        names = (
+            [n.value for n in data.names if n.lang == "en"]
+            or [n.value for n in data.names]
+            or [data.id]
+        )
+        row.sqlmodel_update(
+            {
+                "hub_id": data.hub_id,
+                "name": names[0][:500],
+                "deleted": data.deleted_at is not None,
+                "version": data.version,
+            }
+        )
         self.repository.put(row)
 
     async def apply_cohort(self, data: CohortData) -> None:
         row = await self._newer(EcoCohort, data.id, data.version)
         if row is None:
             return
-        row.sqlmodel_update({"programme_id": data.programme_id, "hub_id": data.hub_id, "name": data.name[:200],
-                             "deleted": data.deleted_at is not None, "version": data.version})
+        row.sqlmodel_update(
+            {
+                "programme_id": data.programme_id,
+                "hub_id": data.hub_id,
+                "name": data.name[:200],
+                "deleted": data.deleted_at is not None,
+                "version": data.version,
+            }
+        )
         self.repository.put(row)
 
     async def apply_membership(self, data: MembershipData) -> None:
         row = await self._newer(EcoMembership, data.id, data.version)
         if row is None:
             return
-        row.sqlmodel_update({"hub_id": data.hub_id, "programme_id": data.programme_id, "cohort_id": data.cohort_id,
-                             "actor_id": data.actor_id, "deleted": data.deleted_at is not None,
-                             "version": data.version})
+        row.sqlmodel_update(
+            {
+                "hub_id": data.hub_id,
+                "programme_id": data.programme_id,
+                "cohort_id": data.cohort_id,
+                "actor_id": data.actor_id,
+                "deleted": data.deleted_at is not None,
+                "version": data.version,
+            }
+        )
         self.repository.put(row)
 
     async def apply_partnership(self, data: PartnershipData) -> None:
@@ -104,8 +140,16 @@ class EcosystemService:
         if row is None:
             return
         deleted = data.deleted_at is not None
-        row.sqlmodel_update({"actor_ids": list(data.actor_ids), "status": data.status, "origin": data.origin,
-                             "match_ref": data.match_ref, "deleted": deleted, "version": data.version})
+        row.sqlmodel_update(
+            {
+                "actor_ids": list(data.actor_ids),
+                "status": data.status,
+                "origin": data.origin,
+                "match_ref": data.match_ref,
+                "deleted": deleted,
+                "version": data.version,
+            }
+        )
         self.repository.put(row)
         current = not deleted and data.status in CURRENT_PARTNERSHIP
         await self.repository.replace_partner_pairs(data.id, data.actor_ids if current else [])
@@ -116,9 +160,18 @@ class EcosystemService:
         row = await self.repository.get(EcoSeverity, (data.geography, data.theme))
         if row is not None and as_utc(row.computed_at) > computed_at:
             return
-        row = row or EcoSeverity(geography=data.geography, theme=data.theme, computed_at=computed_at)
-        row.sqlmodel_update({"severity": data.severity, "band": data.band, "period": data.period,
-                             "illustrative": data.illustrative, "computed_at": computed_at})
+        row = row or EcoSeverity(
+            geography=data.geography, theme=data.theme, computed_at=computed_at
+        )
+        row.sqlmodel_update(
+            {
+                "severity": data.severity,
+                "band": data.band,
+                "period": data.period,
+                "illustrative": data.illustrative,
+                "computed_at": computed_at,
+            }
+        )
         self.repository.put(row)
         await self.repository.bump_revision()
 
@@ -129,11 +182,22 @@ class EcosystemService:
             row = await self.repository.get(EcoThemeIndex, key)
             if row is not None and as_utc(row.computed_at) > computed_at:
                 continue
-            row = row or EcoThemeIndex(comparison_set=data.comparison_set, geography=value.geography,
-                                       theme=value.theme, period=value.period, index=value.index,
-                                       computed_at=computed_at)
-            row.sqlmodel_update({"period": value.period, "index": value.index, "illustrative": value.illustrative,
-                                 "computed_at": computed_at})
+            row = row or EcoThemeIndex(
+                comparison_set=data.comparison_set,
+                geography=value.geography,
+                theme=value.theme,
+                period=value.period,
+                index=value.index,
+                computed_at=computed_at,
+            )
+            row.sqlmodel_update(
+                {
+                    "period": value.period,
+                    "index": value.index,
+                    "illustrative": value.illustrative,
+                    "computed_at": computed_at,
+                }
+            )
             self.repository.put(row)
 
     async def reset(self, tables: tuple[type[SQLModel], ...]) -> None:
@@ -153,4 +217,3 @@ class EcosystemService:
             severities=await count(EcoSeverity, col(EcoSeverity.severity).is_not(None)),
             theme_indices=await count(EcoThemeIndex),
         )
-

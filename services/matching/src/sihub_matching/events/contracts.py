@@ -22,7 +22,9 @@ class ProposedPair(BaseModel):
     score: float
 
 
-class RoundPublished(EventContract, service="matching", entity="round", verb="published", version=1):
+class RoundPublished(
+    EventContract, service="matching", entity="round", verb="published", version=1
+):
     """A round's draft was published: each matched pair is now a proposal to both actors' owners."""
 
     round_id: str

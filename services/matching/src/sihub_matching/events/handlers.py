@@ -28,8 +28,11 @@ REGISTRY_ENTITIES = ("actor", "programme", "cohort", "membership", "partnership"
 VERBS = ("created", "updated", "deleted")
 
 
-def _handler(field: str | None, view: type[BaseModel],
-             apply: Callable[[EcosystemService, BaseModel], Awaitable[None]]) -> Handler:
+def _handler(
+    field: str | None,
+    view: type[BaseModel],
+    apply: Callable[[EcosystemService, BaseModel], Awaitable[None]],
+) -> Handler:
     async def handle(session: AsyncSession, event: CloudEvent) -> None:
         data = event.data[field] if field is not None else event.data
         await apply(EcosystemService(session), view.model_validate(data))
@@ -57,12 +60,17 @@ async def _reset_indicators(session: AsyncSession) -> None:
 registry_subscription = Subscription(
     name="matching-registry",
     stream=stream_name("registry"),
-    subjects=[f"sihub.registry.{entity}.>" for entity in REGISTRY_ENTITIES] + ["sihub.registry.hub_operators.>"],
+    subjects=[f"sihub.registry.{entity}.>" for entity in REGISTRY_ENTITIES]
+    + ["sihub.registry.hub_operators.>"],
     handlers={
-        **{f"org.sihub.registry.{entity}.{verb}.v1": _handler(entity, *_REGISTRY_APPLY[entity])
-           for entity in REGISTRY_ENTITIES for verb in VERBS},
-        "org.sihub.registry.hub_operators.changed.v1": _handler("hub", HubOperatorsData,
-                                                                EcosystemService.apply_hub_operators),
+        **{
+            f"org.sihub.registry.{entity}.{verb}.v1": _handler(entity, *_REGISTRY_APPLY[entity])
+            for entity in REGISTRY_ENTITIES
+            for verb in VERBS
+        },
+        "org.sihub.registry.hub_operators.changed.v1": _handler(
+            "hub", HubOperatorsData, EcosystemService.apply_hub_operators
+        ),
     },
     reset=_reset_registry,
     description="actors (offers, needs, issue areas, place, owner), hubs' operators, programmes, cohorts "
@@ -74,9 +82,12 @@ indicators_subscription = Subscription(
     stream=stream_name("indicators"),
     subjects=["sihub.indicators.severity.changed", "sihub.indicators.index.recomputed"],
     handlers={
-        "org.sihub.indicators.severity.changed.v1": _handler(None, SeverityData, EcosystemService.apply_severity),
-        "org.sihub.indicators.index.recomputed.v1": _handler(None, IndexRecomputedData,
-                                                             EcosystemService.apply_indices),
+        "org.sihub.indicators.severity.changed.v1": _handler(
+            None, SeverityData, EcosystemService.apply_severity
+        ),
+        "org.sihub.indicators.index.recomputed.v1": _handler(
+            None, IndexRecomputedData, EcosystemService.apply_indices
+        ),
     },
     reset=_reset_indicators,
     description="severity per region and theme, and theme indices, which weight shared issue areas",

@@ -8,17 +8,32 @@ from typing import Any
 
 import numpy as np
 
-from sihub_matching.rounds.solvers import Instance, Objective, Proposer, blocking_pairs, preference_ranks, solve
+from sihub_matching.rounds.solvers import (
+    Instance,
+    Objective,
+    Proposer,
+    blocking_pairs,
+    preference_ranks,
+    solve,
+)
 
 
 def _summary(instance: Instance, assignment: np.ndarray) -> dict[str, Any]:
-    return {"total_score": round(float(instance.score[assignment].sum()), 6),
-            "matched_count": int(assignment.sum()),
-            "blocking_pairs": int(len(blocking_pairs(instance, assignment)))}
+    return {
+        "total_score": round(float(instance.score[assignment].sum()), 6),
+        "matched_count": int(assignment.sum()),
+        "blocking_pairs": int(len(blocking_pairs(instance, assignment))),
+    }
 
 
-def diagnose(instance: Instance, assignment: np.ndarray, objective: Objective, proposer: Proposer,
-             seeker_ids: list[str], provider_ids: list[str]) -> dict[str, Any]:
+def diagnose(
+    instance: Instance,
+    assignment: np.ndarray,
+    objective: Objective,
+    proposer: Proposer,
+    seeker_ids: list[str],
+    provider_ids: list[str],
+) -> dict[str, Any]:
     options = instance.eligible | instance.must
     ranks = preference_ranks(instance.seeker_score, options) + 1
     matched = np.argwhere(assignment)
@@ -27,14 +42,20 @@ def diagnose(instance: Instance, assignment: np.ndarray, objective: Objective, p
     unmatched: list[dict[str, str]] = []
     seeker_options = options.sum(axis=1)
     for i in np.flatnonzero(assignment.sum(axis=1) == 0):
-        reason = ("no eligible provider: every pair is forbidden, a current partnership, declined, or below the "
-                  "minimum score" if seeker_options[i] == 0
-                  else f"its {int(seeker_options[i])} eligible providers were filled by other seekers ({objective})")
+        reason = (
+            "no eligible provider: every pair is forbidden, a current partnership, declined, or below the "
+            "minimum score"
+            if seeker_options[i] == 0
+            else f"its {int(seeker_options[i])} eligible providers were filled by other seekers ({objective})"
+        )
         unmatched.append({"actor_id": seeker_ids[i], "side": "seeker", "reason": reason})
     provider_options = options.sum(axis=0)
     for j in np.flatnonzero(assignment.sum(axis=0) == 0):
-        reason = ("no eligible seeker" if provider_options[j] == 0
-                  else f"its {int(provider_options[j])} eligible seekers were matched elsewhere ({objective})")
+        reason = (
+            "no eligible seeker"
+            if provider_options[j] == 0
+            else f"its {int(provider_options[j])} eligible seekers were matched elsewhere ({objective})"
+        )
         unmatched.append({"actor_id": provider_ids[j], "side": "provider", "reason": reason})
     return {
         "objective": objective.value,
@@ -42,8 +63,18 @@ def diagnose(instance: Instance, assignment: np.ndarray, objective: Objective, p
         **_summary(instance, assignment),
         "lowest_score": round(float(scores.min()), 6) if len(scores) else None,
         "median_score": round(float(np.median(scores)), 6) if len(scores) else None,
-        "seeker_ranks": [{"seeker": seeker_ids[i], "provider": provider_ids[j], "rank": int(ranks[i, j]),
-                          "options": int(seeker_options[i])} for i, j in matched],
+        "seeker_ranks": [
+            {
+                "seeker": seeker_ids[i],
+                "provider": provider_ids[j],
+                "rank": int(ranks[i, j]),
+                "options": int(seeker_options[i]),
+            }
+            for i, j in matched
+        ],
         "unmatched": unmatched,
-        "other_objective": {"objective": other.value, **_summary(instance, solve(instance, other, proposer))},
+        "other_objective": {
+            "objective": other.value,
+            **_summary(instance, solve(instance, other, proposer)),
+        },
     }

@@ -21,7 +21,12 @@ class RoundRepository:
         return await self.session.get(MatchRound, round_id, with_for_update=for_update)
 
     async def of_hub(self, hub_id: str, after: str | None, limit: int) -> Sequence[MatchRound]:
-        query = select(MatchRound).where(MatchRound.hub_id == hub_id).order_by(col(MatchRound.id)).limit(limit)
+        query = (
+            select(MatchRound)
+            .where(MatchRound.hub_id == hub_id)
+            .order_by(col(MatchRound.id))
+            .limit(limit)
+        )
         if after is not None:
             query = query.where(col(MatchRound.id) > after)
         return (await self.session.exec(query)).all()
@@ -33,12 +38,20 @@ class RoundRepository:
         return await self.session.get(MatchProposal, proposal_id, with_for_update=for_update)
 
     async def proposals_of_round(self, round_id: str) -> Sequence[MatchProposal]:
-        query = select(MatchProposal).where(MatchProposal.round_id == round_id).order_by(
-            col(MatchProposal.seeker_id), col(MatchProposal.provider_id))
+        query = (
+            select(MatchProposal)
+            .where(MatchProposal.round_id == round_id)
+            .order_by(col(MatchProposal.seeker_id), col(MatchProposal.provider_id))
+        )
         return (await self.session.exec(query)).all()
 
     async def proposals_of_actor(self, actor_id: str) -> Sequence[MatchProposal]:
-        query = select(MatchProposal).where(
-            (col(MatchProposal.seeker_id) == actor_id) | (col(MatchProposal.provider_id) == actor_id)
-        ).order_by(col(MatchProposal.created_at), col(MatchProposal.id))
+        query = (
+            select(MatchProposal)
+            .where(
+                (col(MatchProposal.seeker_id) == actor_id)
+                | (col(MatchProposal.provider_id) == actor_id)
+            )
+            .order_by(col(MatchProposal.created_at), col(MatchProposal.id))
+        )
         return (await self.session.exec(query)).all()

@@ -15,11 +15,14 @@ from sihub_shared.db import Database
 log = get_logger(__name__)
 
 
-async def run_in_background(database: Database, round_id: str,
-                            on_progress: Callable[[float], None] = lambda _: None) -> None:
+async def run_in_background(
+    database: Database, round_id: str, on_progress: Callable[[float], None] = lambda _: None
+) -> None:
     """Run a round already marked running (RoundService.start_run); `on_progress` hears each step."""
 
-    async def _progress(database: Database, round_id: str, progress: float, state: str = "running") -> None:
+    async def _progress(
+        database: Database, round_id: str, progress: float, state: str = "running"
+    ) -> None:
         async with database.session() as session:
             await RoundService(session).set_progress(round_id, progress, state)
         on_progress(progress if state == "running" else 1.0)

@@ -69,20 +69,33 @@ Weights = dict[PartName, Annotated[float, Field(ge=0, le=1)]]
 
 class RoundSettings(_Body):
     objective: Objective = Objective.OPTIMAL
-    proposer: Proposer = Field(default=Proposer.SEEKERS, description="stable rounds: which side proposes")
-    capacity: int = Field(default=1, ge=1, le=MAX_CAPACITY, description="matches per provider, unless `capacities` says")
+    proposer: Proposer = Field(
+        default=Proposer.SEEKERS, description="stable rounds: which side proposes"
+    )
+    capacity: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_CAPACITY,
+        description="matches per provider, unless `capacities` says",
+    )
     capacities: list[ProviderCapacity] = Field(default_factory=list, max_length=MAX_PARTICIPANTS)
     max_matches: int = Field(default=1, ge=1, le=100, description="matches per seeker")
     must_pairs: list[Pair] = Field(default_factory=list, max_length=MAX_PARTICIPANTS)
     forbidden_pairs: list[Pair] = Field(default_factory=list, max_length=100_000)
     min_score: float = Field(default=0.0, ge=0, le=1)
-    weights: Weights = Field(default_factory=dict, description="part weights within the profile's bounds")
-    prefer: Geography | None = Field(default=None, description="the geography preferred; the profile's unless set")
+    weights: Weights = Field(
+        default_factory=dict, description="part weights within the profile's bounds"
+    )
+    prefer: Geography | None = Field(
+        default=None, description="the geography preferred; the profile's unless set"
+    )
 
 
 class RoundCreate(RoundSettings):
     hub_id: Id
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+    ]
     seekers: SeekerSpec
     providers: ProviderSpec
     illustrative: bool = False
@@ -91,7 +104,12 @@ class RoundCreate(RoundSettings):
 class RoundUpdate(_Body):
     """Only the fields sent change (pin with `must_pairs`, forbid with `forbidden_pairs`, then re-run)."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] | None = None
+    name: (
+        Annotated[
+            str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+        ]
+        | None
+    ) = None
     objective: Objective | None = None
     proposer: Proposer | None = None
     capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
@@ -133,7 +151,9 @@ class RoundPublic(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-    draft: dict[str, Any] | None = Field(default=None, description="the latest run: assignment and diagnostics")
+    draft: dict[str, Any] | None = Field(
+        default=None, description="the latest run: assignment and diagnostics"
+    )
 
 
 class RoundSummary(BaseModel):

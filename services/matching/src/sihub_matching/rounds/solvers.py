@@ -87,16 +87,23 @@ def solve_optimal(instance: Instance) -> np.ndarray:
     supply = int(quota[seekers].sum())
     tails = np.concatenate([np.full(len(seekers), source), rows, n + providers, [source]])
     heads = np.concatenate([seekers, n + cols, np.full(len(providers), sink), [sink]])
-    capacities = np.concatenate([quota[seekers], np.ones(len(rows), dtype=np.int64), capacity[providers], [supply]])
-    costs = np.concatenate([
-        np.zeros(len(seekers), dtype=np.int64),
-        -np.rint(instance.score[rows, cols] * COST_SCALE).astype(np.int64),
-        np.zeros(len(providers) + 1, dtype=np.int64),
-    ])
+    capacities = np.concatenate(
+        [quota[seekers], np.ones(len(rows), dtype=np.int64), capacity[providers], [supply]]
+    )
+    costs = np.concatenate(
+        [
+            np.zeros(len(seekers), dtype=np.int64),
+            -np.rint(instance.score[rows, cols] * COST_SCALE).astype(np.int64),
+            np.zeros(len(providers) + 1, dtype=np.int64),
+        ]
+    )
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), capacities.astype(np.int64), costs)
-    flow.set_nodes_supplies(np.array([source, sink], dtype=np.int32), np.array([supply, -supply], dtype=np.int64))
+        tails.astype(np.int32), heads.astype(np.int32), capacities.astype(np.int64), costs
+    )
+    flow.set_nodes_supplies(
+        np.array([source, sink], dtype=np.int32), np.array([supply, -supply], dtype=np.int64)
+    )
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"the min-cost flow ended with status {status}")
@@ -116,8 +123,13 @@ def preference_ranks(scores: np.ndarray, acceptable: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def deferred_acceptance(proposer_score: np.ndarray, receiver_score: np.ndarray, acceptable: np.ndarray,
-                        quota: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+def deferred_acceptance(
+    proposer_score: np.ndarray,
+    receiver_score: np.ndarray,
+    acceptable: np.ndarray,
+    quota: np.ndarray,
+    capacity: np.ndarray,
+) -> np.ndarray:
     """Proposers (rows) × receivers (columns): the proposer-optimal stable assignment, many to many
     with quotas on both sides (many to one when every quota is 1)."""
     n, m = proposer_score.shape
@@ -161,10 +173,13 @@ def solve_stable(instance: Instance, proposer: Proposer = Proposer.SEEKERS) -> n
     """A stable assignment (boolean seekers × providers) by deferred acceptance; must pairs fixed."""
     open_pairs, quota, capacity = instance.residual()
     if proposer is Proposer.SEEKERS:
-        matched = deferred_acceptance(instance.seeker_score, instance.provider_score, open_pairs, quota, capacity)
+        matched = deferred_acceptance(
+            instance.seeker_score, instance.provider_score, open_pairs, quota, capacity
+        )
     else:
-        matched = deferred_acceptance(instance.provider_score.T, instance.seeker_score.T, open_pairs.T,
-                                      capacity, quota).T
+        matched = deferred_acceptance(
+            instance.provider_score.T, instance.seeker_score.T, open_pairs.T, capacity, quota
+        ).T
     return matched | instance.must
 
 
@@ -173,12 +188,16 @@ def blocking_pairs(instance: Instance, assignment: np.ndarray) -> np.ndarray:
     open_pairs, quota, capacity = instance.residual()
     held = assignment & ~instance.must
     seeker_rank = preference_ranks(instance.seeker_score, instance.eligible & ~instance.must)
-    provider_rank = preference_ranks(instance.provider_score.T, (instance.eligible & ~instance.must).T).T
+    provider_rank = preference_ranks(
+        instance.provider_score.T, (instance.eligible & ~instance.must).T
+    ).T
     # A side wants the pair when it has a free slot, or likes it better than the worst it holds.
     worst_seeker = np.where(held, seeker_rank, -1).max(axis=1)
     worst_provider = np.where(held, provider_rank, -1).max(axis=0)
     seeker_wants = (held.sum(axis=1) < quota)[:, None] | (seeker_rank < worst_seeker[:, None])
-    provider_wants = (held.sum(axis=0) < capacity)[None, :] | (provider_rank < worst_provider[None, :])
+    provider_wants = (held.sum(axis=0) < capacity)[None, :] | (
+        provider_rank < worst_provider[None, :]
+    )
     return as_pairs(open_pairs & ~held & seeker_wants & provider_wants)
 
 
@@ -186,5 +205,11 @@ def total_score(instance: Instance, assignment: np.ndarray) -> float:
     return float(instance.score[assignment].sum())
 
 
-def solve(instance: Instance, objective: Objective, proposer: Proposer = Proposer.SEEKERS) -> np.ndarray:
-    return solve_optimal(instance) if objective is Objective.OPTIMAL else solve_stable(instance, proposer)
+def solve(
+    instance: Instance, objective: Objective, proposer: Proposer = Proposer.SEEKERS
+) -> np.ndarray:
+    return (
+        solve_optimal(instance)
+        if objective is Objective.OPTIMAL
+        else solve_stable(instance, proposer)
+    )

@@ -16,13 +16,32 @@ import pycountry
 from sihub_matching.scoring.profile import Geography, PartName, Profile
 
 CAPABILITIES = (
-    "funding", "investment_readiness", "mentoring", "space", "business_model_support",
-    "market_access_procurement", "technology", "data", "research", "policy_support",
-    "volunteers_talent", "networks",
+    "funding",
+    "investment_readiness",
+    "mentoring",
+    "space",
+    "business_model_support",
+    "market_access_procurement",
+    "technology",
+    "data",
+    "research",
+    "policy_support",
+    "volunteers_talent",
+    "networks",
 )
 ISSUE_AREAS = (
-    "income_disparity", "environment_climate", "education", "employment", "ageing_care", "health",
-    "housing", "gender", "local_economy_regeneration", "food", "digital_inclusion", "migration",
+    "income_disparity",
+    "environment_climate",
+    "education",
+    "employment",
+    "ageing_care",
+    "health",
+    "housing",
+    "gender",
+    "local_economy_regeneration",
+    "food",
+    "digital_inclusion",
+    "migration",
 )
 _CAPABILITY_BIT = {code: i for i, code in enumerate(CAPABILITIES)}
 _ISSUE_BIT = {code: i for i, code in enumerate(ISSUE_AREAS)}
@@ -49,8 +68,11 @@ def _mask(codes: Sequence[str], bits: Mapping[str, int]) -> int:
 
 
 def _codes(values: Sequence[str | None], vocabulary: dict[str, int]) -> np.ndarray:
-    return np.fromiter((vocabulary.setdefault(v, len(vocabulary)) if v is not None else -1 for v in values),
-                       dtype=np.int32, count=len(values))
+    return np.fromiter(
+        (vocabulary.setdefault(v, len(vocabulary)) if v is not None else -1 for v in values),
+        dtype=np.int32,
+        count=len(values),
+    )
 
 
 @dataclass
@@ -78,14 +100,23 @@ class ActorTable:
     def funds(self, funder_kinds: tuple[str, ...]) -> np.ndarray:
         """Which actors are funders (of `funder_kinds`) offering funding (kept per kinds)."""
         if funder_kinds not in self._funders:
-            codes = [code for kind, code in self.vocabularies["kind"].items() if kind in funder_kinds]
-            self._funders[funder_kinds] = np.isin(self.kind, codes) & ((self.offers & FUNDING_BIT) > 0)
+            codes = [
+                code for kind, code in self.vocabularies["kind"].items() if kind in funder_kinds
+            ]
+            self._funders[funder_kinds] = np.isin(self.kind, codes) & (
+                (self.offers & FUNDING_BIT) > 0
+            )
         return self._funders[funder_kinds]
 
     @classmethod
     def build(cls, facts: Sequence[ActorFacts]) -> ActorTable:
         facts = list(facts)
-        vocabularies: dict[str, dict[str, int]] = {"kind": {}, "sector": {}, "country": {}, "region": {}}
+        vocabularies: dict[str, dict[str, int]] = {
+            "kind": {},
+            "sector": {},
+            "country": {},
+            "region": {},
+        }
         return cls(
             facts=facts,
             ids=np.array([f.id for f in facts], dtype=object),
@@ -107,9 +138,16 @@ class ActorTable:
         rows = np.asarray(rows, dtype=np.intp)
         facts = [self.facts[i] for i in rows]
         return ActorTable(
-            facts=facts, ids=self.ids[rows], kind=self.kind[rows], sector=self.sector[rows],
-            country=self.country[rows], region=self.region[rows], issues=self.issues[rows],
-            offers=self.offers[rows], needs=self.needs[rows], vocabularies=self.vocabularies,
+            facts=facts,
+            ids=self.ids[rows],
+            kind=self.kind[rows],
+            sector=self.sector[rows],
+            country=self.country[rows],
+            region=self.region[rows],
+            issues=self.issues[rows],
+            offers=self.offers[rows],
+            needs=self.needs[rows],
+            vocabularies=self.vocabularies,
             row_of={f.id: i for i, f in enumerate(facts)},
         )
 
@@ -138,7 +176,9 @@ class Severities:
                 result[known] = self.by_geography[geography][known]
         return result
 
-    def value(self, region: str | None, country: str, theme: str) -> tuple[float, str | None, str] | None:
+    def value(
+        self, region: str | None, country: str, theme: str
+    ) -> tuple[float, str | None, str] | None:
         """(severity, band, geography) of the region, else of the country; None without data."""
         for geography in (region, country):
             if geography is not None and (geography, theme) in self.values:
@@ -171,19 +211,36 @@ def _weighted(parts: Mapping[PartName, np.ndarray], profile: Profile) -> np.ndar
 
 def theme_weights(seekers: ActorTable, severities: Severities, profile: Profile) -> np.ndarray:
     """(seekers × issue areas): a shared issue area's value, higher where it is more severe."""
-    severity = np.array([severities.of(f.region, f.country) for f in seekers.facts]).reshape(len(seekers), -1)
+    severity = np.array([severities.of(f.region, f.country) for f in seekers.facts]).reshape(
+        len(seekers), -1
+    )
     severity = np.where(np.isnan(severity), profile.unknown_severity, severity)
     return (1 - profile.severity_weight) + profile.severity_weight * severity
 
 
-_COLUMNS = ("sector", "country", "region", "issues", "offers", "needs", "need_inverse", "issue_inverse")
+_COLUMNS = (
+    "sector",
+    "country",
+    "region",
+    "issues",
+    "offers",
+    "needs",
+    "need_inverse",
+    "issue_inverse",
+)
 
 
 Parts = dict[PartName, np.ndarray]
 
 
-def part_values(seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile, *,
-                aligned: bool = False) -> tuple[Parts, Parts]:
+def part_values(
+    seekers: ActorTable,
+    providers: ActorTable,
+    severities: Severities,
+    profile: Profile,
+    *,
+    aligned: bool = False,
+) -> tuple[Parts, Parts]:
     """Each part of both sides for every seeker × every provider (arrays seekers × providers);
     with `aligned`, seeker i with provider i only (arrays of one dimension). The two sides share
     arrays where a part reads the same from both (geography, sectors, needs met one way or the other)."""
@@ -204,7 +261,9 @@ def part_values(seekers: ActorTable, providers: ActorTable, severities: Severiti
     any_shared = np.zeros(shape, dtype=bool)
     present = int(np.bitwise_or.reduce(seekers.issues)) if len(seekers) else 0
     for bit in (b for b in range(len(ISSUE_AREAS)) if present >> b & 1):
-        both = ((s["issues"] >> np.uint16(bit)) & (p["issues"] >> np.uint16(bit)) & np.uint16(1)).astype(bool)
+        both = (
+            (s["issues"] >> np.uint16(bit)) & (p["issues"] >> np.uint16(bit)) & np.uint16(1)
+        ).astype(bool)
         weighted_shared += both * (weights[:, bit] if aligned else weights[:, bit : bit + 1])
         any_shared |= both
     seeker_shared = weighted_shared * s["issue_inverse"]
@@ -213,8 +272,11 @@ def part_values(seekers: ActorTable, providers: ActorTable, severities: Severiti
     table = profile.geography_values[profile.prefer]
     same_region = (s["region"] == p["region"]) & (s["region"] >= 0)
     same_country = s["country"] == p["country"]
-    geography = np.where(same_region, table[Geography.SAME_REGION],
-                         np.where(same_country, table[Geography.SAME_COUNTRY], table[Geography.CROSS_BORDER]))
+    geography = np.where(
+        same_region,
+        table[Geography.SAME_REGION],
+        np.where(same_country, table[Geography.SAME_COUNTRY], table[Geography.CROSS_BORDER]),
+    )
     cross_sector = (s["sector"] != p["sector"]).astype(np.float64)
 
     seeker_funds = seekers.funds(profile.funder_kinds)
@@ -228,37 +290,55 @@ def part_values(seekers: ActorTable, providers: ActorTable, severities: Severiti
     any_shared = any_shared.astype(np.float64)
 
     seeker_parts = {
-        PartName.NEEDS_MET: needs_met, PartName.NEEDS_SERVED: needs_served, PartName.SHARED_ISSUES: seeker_shared,
-        PartName.GEOGRAPHY: geography, PartName.CROSS_SECTOR: cross_sector,
+        PartName.NEEDS_MET: needs_met,
+        PartName.NEEDS_SERVED: needs_served,
+        PartName.SHARED_ISSUES: seeker_shared,
+        PartName.GEOGRAPHY: geography,
+        PartName.CROSS_SECTOR: cross_sector,
         PartName.FUNDING: provider_funds * any_shared,
     }
     provider_parts = {
-        PartName.NEEDS_MET: needs_served, PartName.NEEDS_SERVED: needs_met, PartName.SHARED_ISSUES: provider_shared,
-        PartName.GEOGRAPHY: geography, PartName.CROSS_SECTOR: cross_sector,
+        PartName.NEEDS_MET: needs_served,
+        PartName.NEEDS_SERVED: needs_met,
+        PartName.SHARED_ISSUES: provider_shared,
+        PartName.GEOGRAPHY: geography,
+        PartName.CROSS_SECTOR: cross_sector,
         PartName.FUNDING: seeker_funds * any_shared,
     }
     return seeker_parts, provider_parts
 
 
-def score_pairs(seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile, *,
-                aligned: bool = False) -> PairScores:
+def score_pairs(
+    seekers: ActorTable,
+    providers: ActorTable,
+    severities: Severities,
+    profile: Profile,
+    *,
+    aligned: bool = False,
+) -> PairScores:
     """Both sides' parts and scores and the pair's score (see `part_values`)."""
-    seeker_parts, provider_parts = part_values(seekers, providers, severities, profile, aligned=aligned)
+    seeker_parts, provider_parts = part_values(
+        seekers, providers, severities, profile, aligned=aligned
+    )
     seeker_score = _weighted(seeker_parts, profile)
     provider_score = _weighted(provider_parts, profile)
     score = profile.seeker_share * seeker_score + (1 - profile.seeker_share) * provider_score
     return PairScores(seeker_parts, provider_parts, seeker_score, provider_score, score)
 
 
-def combined_scores(seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile) -> np.ndarray:
+def combined_scores(
+    seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile
+) -> np.ndarray:
     """Only the pair's score (what ranking needs): `score_pairs(...).score` with each shared
     array weighted once, for both sides' weights together."""
     seeker_parts, provider_parts = part_values(seekers, providers, severities, profile)
     total_weight = sum(p.weight for p in profile.parts)
     coefficients: dict[int, tuple[np.ndarray, float]] = {}
     for part in profile.parts:
-        for values, share in ((seeker_parts[part.name], profile.seeker_share),
-                              (provider_parts[part.name], 1 - profile.seeker_share)):
+        for values, share in (
+            (seeker_parts[part.name], profile.seeker_share),
+            (provider_parts[part.name], 1 - profile.seeker_share),
+        ):
             held = coefficients.get(id(values), (values, 0.0))
             coefficients[id(values)] = (values, held[1] + share * part.weight / total_weight)
     result = np.zeros(np.broadcast_shapes(*(v.shape for v, _ in coefficients.values())))
@@ -274,7 +354,11 @@ def combined_scores(seekers: ActorTable, providers: ActorTable, severities: Seve
 def place_name(code: str | None) -> str:
     if code is None:
         return "an unnamed place"
-    place = pycountry.subdivisions.get(code=code) if "-" in code else pycountry.countries.get(alpha_2=code)
+    place = (
+        pycountry.subdivisions.get(code=code)
+        if "-" in code
+        else pycountry.countries.get(alpha_2=code)
+    )
     return f"{place.name} ({code})" if place is not None else code
 
 
@@ -295,17 +379,33 @@ class Part:
     sentence: str
 
 
-def explain_side(you: ActorFacts, them: ActorFacts, seeker: ActorFacts, values: Mapping[PartName, float],
-                 severities: Severities, profile: Profile) -> list[Part]:
+def explain_side(
+    you: ActorFacts,
+    them: ActorFacts,
+    seeker: ActorFacts,
+    values: Mapping[PartName, float],
+    severities: Severities,
+    profile: Profile,
+) -> list[Part]:
     """Each part of one side (`you`'s view of `them`) with its value, weight and why, in words.
     Severities are those of the seeker's place, where the pair's work is expected to happen."""
     sentences: dict[PartName, str] = {}
     met = sorted(set(you.needs) & set(them.offers))
-    sentences[PartName.NEEDS_MET] = (f"offers {_listed(met)}, which you need" if met
-                                     else "offers none of what you need" if you.needs else "you list no needs")
+    sentences[PartName.NEEDS_MET] = (
+        f"offers {_listed(met)}, which you need"
+        if met
+        else "offers none of what you need"
+        if you.needs
+        else "you list no needs"
+    )
     served = sorted(set(them.needs) & set(you.offers))
-    sentences[PartName.NEEDS_SERVED] = (f"needs {_listed(served)}, which you offer" if served
-                                        else "needs none of what you offer" if them.needs else "lists no needs")
+    sentences[PartName.NEEDS_SERVED] = (
+        f"needs {_listed(served)}, which you offer"
+        if served
+        else "needs none of what you offer"
+        if them.needs
+        else "lists no needs"
+    )
     shared = sorted(set(you.issue_areas) & set(them.issue_areas))
     if shared:
         notes = []
@@ -313,9 +413,12 @@ def explain_side(you: ActorFacts, them: ActorFacts, seeker: ActorFacts, values: 
             known = severities.value(seeker.region, seeker.country, theme)
             if known is not None:
                 severity, band, where = known
-                notes.append(f"{_label(theme)} is {band or 'rated'} in {place_name(where)} (severity {severity:.2f})")
+                notes.append(
+                    f"{_label(theme)} is {band or 'rated'} in {place_name(where)} (severity {severity:.2f})"
+                )
         sentences[PartName.SHARED_ISSUES] = f"both work on {_listed(shared)}" + (
-            ", and " + "; ".join(notes) if notes else ", with no severity data for the place")
+            ", and " + "; ".join(notes) if notes else ", with no severity data for the place"
+        )
     else:
         sentences[PartName.SHARED_ISSUES] = "no issue area in common"
     if you.region is not None and you.region == them.region:
@@ -325,14 +428,26 @@ def explain_side(you: ActorFacts, them: ActorFacts, seeker: ActorFacts, values: 
     else:
         relation = f"across borders ({you.country}–{them.country})"
     sentences[PartName.GEOGRAPHY] = f"{relation}; this profile prefers {_label(profile.prefer)}"
-    sentences[PartName.CROSS_SECTOR] = (f"a different sector: {them.sector}, you are {you.sector}"
-                                        if you.sector != them.sector else f"the same sector ({you.sector})")
+    sentences[PartName.CROSS_SECTOR] = (
+        f"a different sector: {them.sector}, you are {you.sector}"
+        if you.sector != them.sector
+        else f"the same sector ({you.sector})"
+    )
     funds = them.kind in profile.funder_kinds and "funding" in them.offers
     common = sorted(set(you.issue_areas) & set(them.issue_areas))
     sentences[PartName.FUNDING] = (
-        f"a {_label(them.kind)} offering funding on {_listed(common)}" if funds and common
-        else f"a {_label(them.kind)} offering funding, but not on your issue areas" if funds
-        else "offers no funding as a funder or impact investor")
-    return [Part(name=p.name, value=round(float(values[p.name]), 6), weight=p.weight, sentence=sentences[p.name])
-            for p in profile.parts]
-
+        f"a {_label(them.kind)} offering funding on {_listed(common)}"
+        if funds and common
+        else f"a {_label(them.kind)} offering funding, but not on your issue areas"
+        if funds
+        else "offers no funding as a funder or impact investor"
+    )
+    return [
+        Part(
+            name=p.name,
+            value=round(float(values[p.name]), 6),
+            weight=p.weight,
+            sentence=sentences[p.name],
+        )
+        for p in profile.parts
+    ]

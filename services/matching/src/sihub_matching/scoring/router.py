@@ -9,7 +9,10 @@ from sihub_matching.scoring.profile import DEFAULT_PROFILE, Profile
 router = APIRouter(prefix="/matching", tags=["scoring"])
 
 
-@router.get("/profile", response_model=Profile,
-            summary="The scoring profile: parts, weights and their bounds, geography values, version")
+@router.get(
+    "/profile",
+    response_model=Profile,
+    summary="The scoring profile: parts, weights and their bounds, geography values, version",
+)
 async def profile_document():
     return DEFAULT_PROFILE

@@ -11,15 +11,30 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_matching.ecosystem.models import EcoActor
 from sihub_matching.ecosystem.repository import EcosystemRepository
-from sihub_matching.scoring.compute import ActorFacts, ActorTable, Part, Severities, explain_side, score_pairs
+from sihub_matching.scoring.compute import (
+    ActorFacts,
+    ActorTable,
+    Part,
+    Severities,
+    explain_side,
+    score_pairs,
+)
 from sihub_matching.scoring.profile import Profile
 from sihub_matching.scoring.schemas import PartPublic, ScoredPair
 
 
 def facts_of(actor: EcoActor) -> ActorFacts:
-    return ActorFacts(id=actor.id, name=actor.name, kind=actor.kind, sector=actor.sector, country=actor.country,
-                      region=actor.region, issue_areas=tuple(actor.issue_areas), offers=tuple(actor.offers),
-                      needs=tuple(actor.needs))
+    return ActorFacts(
+        id=actor.id,
+        name=actor.name,
+        kind=actor.kind,
+        sector=actor.sector,
+        country=actor.country,
+        region=actor.region,
+        issue_areas=tuple(actor.issue_areas),
+        offers=tuple(actor.offers),
+        needs=tuple(actor.needs),
+    )
 
 
 @dataclass(frozen=True)
@@ -42,22 +57,32 @@ async def snapshot(session: AsyncSession) -> Snapshot:
     if held is not None and held.revision == revision:
         return held
     actors = sorted((facts_of(a) for a in await repository.live_actors()), key=lambda f: f.id)
-    severities = Severities({(s.geography, s.theme): (s.severity, s.band) for s in await repository.severities()
-                             if s.severity is not None})
+    severities = Severities(
+        {
+            (s.geography, s.theme): (s.severity, s.band)
+            for s in await repository.severities()
+            if s.severity is not None
+        }
+    )
     partners: dict[str, set[str]] = {}
     for actor_id, partner_id in await repository.all_partner_pairs():
         partners.setdefault(actor_id, set()).add(partner_id)
-    held = Snapshot(revision=revision, actors=ActorTable.build(actors), severities=severities, partners=partners)
+    held = Snapshot(
+        revision=revision, actors=ActorTable.build(actors), severities=severities, partners=partners
+    )
     _snapshots[key] = held
     return held
 
 
 def _public(parts: Sequence[Part]) -> list[PartPublic]:
-    return [PartPublic(name=p.name, value=p.value, weight=p.weight, sentence=p.sentence) for p in parts]
+    return [
+        PartPublic(name=p.name, value=p.value, weight=p.weight, sentence=p.sentence) for p in parts
+    ]
 
 
-def explained_pairs(seekers: ActorTable, providers: ActorTable, severities: Severities,
-                    profile: Profile) -> list[ScoredPair]:
+def explained_pairs(
+    seekers: ActorTable, providers: ActorTable, severities: Severities, profile: Profile
+) -> list[ScoredPair]:
     """Row i of `seekers` with row i of `providers`, scored and explained (for the pairs shown)."""
     if len(seekers) == 0:
         return []
@@ -66,11 +91,17 @@ def explained_pairs(seekers: ActorTable, providers: ActorTable, severities: Seve
     for i, (seeker, provider) in enumerate(zip(seekers.facts, providers.facts, strict=True)):
         seeker_values = {name: values[i] for name, values in scores.seeker_parts.items()}
         provider_values = {name: values[i] for name, values in scores.provider_parts.items()}
-        pairs.append(ScoredPair(
-            score=round(float(scores.score[i]), 6),
-            seeker_score=round(float(scores.seeker_score[i]), 6),
-            provider_score=round(float(scores.provider_score[i]), 6),
-            seeker_parts=_public(explain_side(seeker, provider, seeker, seeker_values, severities, profile)),
-            provider_parts=_public(explain_side(provider, seeker, seeker, provider_values, severities, profile)),
-        ))
+        pairs.append(
+            ScoredPair(
+                score=round(float(scores.score[i]), 6),
+                seeker_score=round(float(scores.seeker_score[i]), 6),
+                provider_score=round(float(scores.provider_score[i]), 6),
+                seeker_parts=_public(
+                    explain_side(seeker, provider, seeker, seeker_values, severities, profile)
+                ),
+                provider_parts=_public(
+                    explain_side(provider, seeker, seeker, provider_values, severities, profile)
+                ),
+            )
+        )
     return pairs

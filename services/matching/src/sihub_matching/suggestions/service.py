@@ -44,12 +44,17 @@ class SuggestionService:
 
     async def suggest(self, actor_id: str, k: int, filters: SuggestionFilters) -> SuggestionList:
         if filters.issue_area is not None and filters.issue_area not in ISSUE_AREAS:
-            raise ProblemError.for_field("issue_area", "not an issue area of the taxonomy", status=422)
+            raise ProblemError.for_field(
+                "issue_area", "not an issue area of the taxonomy", status=422
+            )
         held = await snapshot(self.session)
         table, profile = held.actors, DEFAULT_PROFILE.preferring(filters.prefer)
         row = table.row_of.get(actor_id)
         if row is None:
-            raise NotFound(f"no live actor {actor_id}", errors=[{"field": "actor_id", "message": "no such actor, or deleted"}])
+            raise NotFound(
+                f"no live actor {actor_id}",
+                errors=[{"field": "actor_id", "message": "no such actor, or deleted"}],
+            )
         seeker = table.take([row])
         scores = combined_scores(seeker, table, held.severities, profile)[0]
         eligible = np.ones(len(table), dtype=bool)
@@ -69,14 +74,27 @@ class SuggestionService:
         scores = np.where(eligible, scores, -np.inf)
         best = top_k(scores, table.ids, k)
         best = best[np.isfinite(scores[best])]
-        explained = explained_pairs(table.take(np.full(len(best), row)), table.take(best), held.severities, profile)
+        explained = explained_pairs(
+            table.take(np.full(len(best), row)), table.take(best), held.severities, profile
+        )
         return SuggestionList(
-            actor_id=actor_id, profile_version=profile.version, read_model_revision=held.revision,
+            actor_id=actor_id,
+            profile_version=profile.version,
+            read_model_revision=held.revision,
             candidates=int(eligible.sum()),
-            items=[Suggestion(actor=_brief(table.facts[i]), **pair.model_dump()) for i, pair in zip(best, explained, strict=True)],
+            items=[
+                Suggestion(actor=_brief(table.facts[i]), **pair.model_dump())
+                for i, pair in zip(best, explained, strict=True)
+            ],
         )
 
 
 def _brief(facts) -> ActorBrief:  # noqa: ANN001 - ActorFacts
-    return ActorBrief(id=facts.id, name=facts.name, kind=facts.kind, sector=facts.sector, country=facts.country,
-                      region=facts.region)
+    return ActorBrief(
+        id=facts.id,
+        name=facts.name,
+        kind=facts.kind,
+        sector=facts.sector,
+        country=facts.country,
+        region=facts.region,
+    )

@@ -174,8 +174,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("match_proposal", "match_draft", "match_round", "eco_revision", "eco_theme_index",
-                  "eco_severity", "eco_partner_pair", "eco_partnership", "eco_membership", "eco_cohort",
-                  "eco_programme", "eco_hub_operator", "eco_actor"):
+    for table in (
+        "match_proposal",
+        "match_draft",
+        "match_round",
+        "eco_revision",
+        "eco_theme_index",
+        "eco_severity",
+        "eco_partner_pair",
+        "eco_partnership",
+        "eco_membership",
+        "eco_cohort",
+        "eco_programme",
+        "eco_hub_operator",
+        "eco_actor",
+    ):
         op.drop_table(table)
     drop_event_tables()
