@@ -165,20 +165,37 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
     await seed(matching)
     created = await create(matching)
     round_id = created["id"]
+    created_etag = (await matching.get(f"/rounds/{round_id}")).headers["ETag"]
     first = await run(matching, round_id)
     chosen = {(a["seeker"], a["provider"]) for a in first["assignment"]}
     pinned = next((s, p) for s in SEEKERS for p in PROVIDERS if (s, p) not in chosen)
     forbidden = sorted(chosen - {pinned})[0]
-    response = await matching.patch(
+    changes = {
+        "must_pairs": [{"seeker": pinned[0], "provider": pinned[1]}],
+        "forbidden_pairs": [{"seeker": forbidden[0], "provider": forbidden[1]}],
+    }
+    unconditional = await matching.patch(
+        f"/rounds/{round_id}", role="hub_operator", account="hub-owner", json=changes
+    )
+    assert matching.problem(unconditional, 428)["errors"][0]["field"] == "If-Match"
+    stale = await matching.patch(
         f"/rounds/{round_id}",
         role="hub_operator",
         account="hub-owner",
-        json={
-            "must_pairs": [{"seeker": pinned[0], "provider": pinned[1]}],
-            "forbidden_pairs": [{"seeker": forbidden[0], "provider": forbidden[1]}],
-        },
+        json=changes,
+        headers={"If-Match": created_etag},
+    )
+    assert matching.problem(stale, 412)["errors"][0]["field"] == "If-Match"  # the run changed it
+    etag = (await matching.get(f"/rounds/{round_id}")).headers["ETag"]
+    response = await matching.patch(
+        f"/rounds/{round_id}",
+        headers={"If-Match": etag},
+        role="hub_operator",
+        account="hub-owner",
+        json=changes,
     )
     assert response.status_code == 200, response.text
+    assert response.headers["ETag"] != etag
     second = await run(matching, round_id)
     pairs = {(a["seeker"], a["provider"]) for a in second["assignment"]}
     assert pinned in pairs and forbidden not in pairs

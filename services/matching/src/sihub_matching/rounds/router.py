@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from sihub_matching.rounds.models import MatchRound
@@ -21,6 +21,7 @@ from sihub_matching.rounds.schemas import (
     RoundUpdate,
 )
 from sihub_matching.rounds.service import RoundService
+from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity
@@ -29,6 +30,7 @@ from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_c
 router = APIRouter(prefix="/matching", tags=["rounds"])
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 RoundId = Annotated[str, Path(min_length=1, max_length=36, pattern=ID_PATTERN)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
 
 
 async def _public(service: RoundService, row: MatchRound) -> RoundPublic:
@@ -44,9 +46,14 @@ async def _public(service: RoundService, row: MatchRound) -> RoundPublic:
     status_code=201,
     summary="Create a round for a hub you operate (seekers, providers, capacities, pairs, objective)",
 )
-async def create_round(body: RoundCreate, session: Session, identity: CurrentIdentity):
+async def create_round(
+    body: RoundCreate, session: Session, identity: CurrentIdentity, response: Response
+):
     service = RoundService(session)
-    return await _public(service, await service.create(identity, body))
+    row = await service.create(identity, body)
+    response.headers["ETag"] = etag(row.version)
+    response.headers["Location"] = f"/api/v1/matching/rounds/{row.id}"
+    return await _public(service, row)
 
 
 @router.get("/rounds", response_model=Page[RoundSummary], summary="A hub's rounds, in id order")
@@ -71,21 +78,31 @@ async def list_rounds(
 @router.get(
     "/rounds/{round_id}", response_model=RoundPublic, summary="A round and its latest draft"
 )
-async def get_round(round_id: RoundId, session: Session):
+async def get_round(round_id: RoundId, session: Session, response: Response):
     service = RoundService(session)
-    return await _public(service, await service.get(round_id))
+    row = await service.get(round_id)
+    response.headers["ETag"] = etag(row.version)
+    return await _public(service, row)
 
 
 @router.patch(
     "/rounds/{round_id}",
     response_model=RoundPublic,
-    summary="Change a round: pin (must_pairs) or forbid pairs, weights, capacities; then re-run",
+    summary="Change a round: pin (must_pairs) or forbid pairs, weights, capacities; then re-run "
+    "(If-Match: the ETag you read)",
 )
 async def update_round(
-    round_id: RoundId, body: RoundUpdate, session: Session, identity: CurrentIdentity
+    round_id: RoundId,
+    body: RoundUpdate,
+    session: Session,
+    identity: CurrentIdentity,
+    response: Response,
+    if_match: IfMatch = None,
 ):
     service = RoundService(session)
-    return await _public(service, await service.update(identity, round_id, body))
+    row = await service.update(identity, round_id, body, if_match)
+    response.headers["ETag"] = etag(row.version)
+    return await _public(service, row)
 
 
 @router.post(

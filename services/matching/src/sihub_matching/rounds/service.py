@@ -42,6 +42,7 @@ from sihub_matching.scoring.compute import (
 from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography, PartName
 from sihub_matching.rounds.solvers import Instance, Objective, Proposer, as_pairs, solve
 from sihub_matching.scoring.service import snapshot
+from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import Conflict, Forbidden, NotFound, Problems, UnprocessableContent
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
@@ -364,8 +365,11 @@ class RoundService:
         self.repository.add(row)
         return row
 
-    async def update(self, identity: Identity, round_id: str, data: RoundUpdate) -> MatchRound:
+    async def update(
+        self, identity: Identity, round_id: str, data: RoundUpdate, if_match: str | None
+    ) -> MatchRound:
         row = await self._operated(identity, round_id)
+        check_if_match(if_match, row.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
         for name, value in changes.items():
             if value is None and name != "prefer":
