@@ -110,6 +110,7 @@ def generate(count: int, seed: int = 11) -> tuple[list[tuple], list[str]]:
                 False,
                 1,
                 now,
+                1,
             )
         )
     return rows, [code for c in COUNTRIES for code in regions[c]]
@@ -142,6 +143,7 @@ async def fill_read_model(url: str, actors: list[tuple], regions: list[str]) -> 
                 "deleted",
                 "version",
                 "updated_at",
+                "revision",
             ],
         )
         rng = np.random.default_rng(5)

@@ -162,6 +162,28 @@ async def test_which_geography_is_preferred_is_a_setting(matching):
     assert "prefers cross border" in preferred["sentence"]
 
 
+async def test_suggestions_follow_the_read_model_as_it_changes(matching):
+    await seed(matching)
+    e = matching.events
+
+    async def ids() -> set[str]:
+        body = (await matching.get("/suggestions", params={"actor_id": SEEKER})).json()
+        return {item["actor"]["id"] for item in body["items"]}
+
+    assert await ids() == {FUNDER, MENTOR, ABROAD}  # the snapshot is loaded here
+    newcomer = "a0000000-0000-4000-8000-000000000007"
+    await matching.feed(
+        e.actor(newcomer, offers=["funding"], name="Newcomer"),
+        e.actor(MENTOR, "deleted", version=2, deleted=True),
+        e.actor(ABROAD, "updated", version=2, country="KR", region="KR-42", offers=["funding"]),
+        e.partnership("ps-1", [SEEKER, PARTNER], status="ended", verb="updated", version=2),
+    )
+    assert await ids() == {FUNDER, ABROAD, newcomer, PARTNER}
+    body = (await matching.get("/suggestions", params={"actor_id": SEEKER})).json()
+    moved = next(item for item in body["items"] if item["actor"]["id"] == ABROAD)
+    assert moved["actor"]["region"] == "KR-42"
+
+
 async def test_bad_input_is_a_problem_naming_the_field(matching):
     await seed(matching)
     for params, field in (
@@ -187,6 +209,53 @@ async def test_ties_are_ordered_by_actor_id(matching):
     )
     body = (await matching.get("/suggestions", params={"actor_id": SEEKER, "k": 3})).json()
     assert [item["actor"]["id"] for item in body["items"]] == twins[:3]
+
+
+def test_a_patched_table_scores_as_a_rebuilt_one():
+    facts = [
+        ActorFacts(
+            id=f"x{i}",
+            name=f"x{i}",
+            kind="cooperative",
+            sector="social",
+            country="KR",
+            region="KR-42",
+            issue_areas=("housing",),
+            offers=("data",),
+            needs=("funding",),
+        )
+        for i in range(6)
+    ]
+    table = ActorTable.build(facts)
+    changed = ActorFacts(
+        id="x2",
+        name="x2",
+        kind="foundation",
+        sector="philanthropic",
+        country="JP",
+        region="JP-13",
+        issue_areas=("housing",),
+        offers=("funding",),
+    )
+    added = ActorFacts(
+        id="x9",
+        name="x9",
+        kind="corporation",
+        sector="private",
+        country="KR",
+        region=None,
+        offers=("funding", "data"),
+    )
+    patched = table.updated([changed, added], {"x2", "x4", "x9"})  # x4 deleted
+    final = [f for f in facts if f.id not in ("x2", "x4")] + [changed, added]
+    rebuilt = ActorTable.build(final)
+    assert sorted(patched.row_of) == sorted(rebuilt.row_of)
+    order = [patched.row_of[i] for i in rebuilt.ids]
+    severities = Severities({("KR-42", "housing"): (0.8, "critical")})
+    np.testing.assert_allclose(
+        combined_scores(patched, patched, severities, DEFAULT_PROFILE)[np.ix_(order, order)],
+        combined_scores(rebuilt, rebuilt, severities, DEFAULT_PROFILE),
+    )
 
 
 def test_vectorised_scores_match_one_pair_at_a_time():

@@ -31,6 +31,9 @@ class EcoActor(SQLModel, table=True):
     deleted: bool = False
     version: int
     updated_at: datetime = Field(sa_type=UTC_DATETIME)
+    # The read model's revision when this row last changed: a process's scoring snapshot reloads
+    # only the rows changed since the revision it holds.
+    revision: int = Field(default=0, index=True)
 
 
 class EcoProgramme(SQLModel, table=True):

@@ -32,7 +32,9 @@ class EcosystemRepository:
     def put(self, row: SQLModel) -> None:
         self.session.add(row)
 
-    async def bump_revision(self) -> None:
+    async def bump_revision(self) -> int:
+        """The next revision. The row stays locked until the transaction ends, so revisions
+        become visible in order: rows of revision ≤ R are committed once R can be read."""
         updated = await self.session.exec(  # type: ignore[call-overload]
             sa.update(EcoRevision)
             .where(col(EcoRevision.id) == 1)
@@ -41,6 +43,7 @@ class EcosystemRepository:
         if updated.rowcount == 0:
             self.session.add(EcoRevision(id=1, revision=1))
             await self.session.flush()
+        return await self.revision()
 
     async def revision(self) -> int:
         return (
@@ -67,6 +70,10 @@ class EcosystemRepository:
     async def clear(self, tables: Iterable[type[SQLModel]]) -> None:
         for table in tables:
             await self.session.exec(delete(table))
+
+    async def actors_changed_since(self, revision: int, limit: int) -> Sequence[EcoActor]:
+        query = select(EcoActor).where(col(EcoActor.revision) > revision).limit(limit)
+        return (await self.session.exec(query)).all()
 
     async def live_actors(self) -> Sequence[EcoActor]:
         return (

@@ -78,8 +78,8 @@ class EcosystemService:
             "updated_at": as_utc(data.updated_at),
         }.items():
             setattr(row, name, value)
+        row.revision = await self.repository.bump_revision()
         self.repository.put(row)
-        await self.repository.bump_revision()
 
     async def apply_hub_operators(self, data: HubOperatorsData) -> None:
         # The event carries the whole list, so replacing it is the same however often it comes.

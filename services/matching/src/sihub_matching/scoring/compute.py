@@ -109,14 +109,13 @@ class ActorTable:
         return self._funders[funder_kinds]
 
     @classmethod
-    def build(cls, facts: Sequence[ActorFacts]) -> ActorTable:
+    def build(
+        cls, facts: Sequence[ActorFacts], vocabularies: dict[str, dict[str, int]] | None = None
+    ) -> ActorTable:
+        """`vocabularies` to share codes with another table (new values are added to them)."""
         facts = list(facts)
-        vocabularies: dict[str, dict[str, int]] = {
-            "kind": {},
-            "sector": {},
-            "country": {},
-            "region": {},
-        }
+        if vocabularies is None:
+            vocabularies = {"kind": {}, "sector": {}, "country": {}, "region": {}}
         return cls(
             facts=facts,
             ids=np.array([f.id for f in facts], dtype=object),
@@ -147,6 +146,21 @@ class ActorTable:
             issues=self.issues[rows],
             offers=self.offers[rows],
             needs=self.needs[rows],
+            vocabularies=self.vocabularies,
+            row_of={f.id: i for i, f in enumerate(facts)},
+        )
+
+    def updated(self, upserts: Sequence[ActorFacts], changed: set[str]) -> ActorTable:
+        """This table without the actors in `changed` (changed or deleted), plus `upserts` (their
+        new state, and new actors): what a rebuild from scratch would hold, in another row order."""
+        keep = np.ones(len(self), dtype=bool)
+        keep[[self.row_of[i] for i in changed if i in self.row_of]] = False
+        kept, added = self.take(np.flatnonzero(keep)), ActorTable.build(upserts, self.vocabularies)
+        facts = kept.facts + added.facts
+        columns = ("ids", "kind", "sector", "country", "region", "issues", "offers", "needs")
+        return ActorTable(
+            facts=facts,
+            **{c: np.concatenate([getattr(kept, c), getattr(added, c)]) for c in columns},
             vocabularies=self.vocabularies,
             row_of={f.id: i for i, f in enumerate(facts)},
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_matching.ecosystem.models import EcoActor
@@ -48,6 +49,21 @@ class Snapshot:
 _snapshots: dict[str, Snapshot] = {}
 
 
+async def _actors(repository: EcosystemRepository, held: Snapshot | None) -> ActorTable:
+    """The held table patched with the actors changed since its revision, or, when many changed
+    (or the read model was rebuilt, which the live count shows), all of them loaded again."""
+    if held is not None:
+        most = max(1_000, len(held.actors) // 10)
+        changed = await repository.actors_changed_since(held.revision, most + 1)
+        if len(changed) <= most:
+            table = held.actors.updated(
+                [facts_of(a) for a in changed if not a.deleted], {a.id for a in changed}
+            )
+            if len(table) == await repository.count(EcoActor, col(EcoActor.deleted).is_(False)):
+                return table
+    return ActorTable.build(facts_of(a) for a in await repository.live_actors())
+
+
 async def snapshot(session: AsyncSession) -> Snapshot:
     """The live actors and severities at the read model's current revision (cached per database)."""
     repository = EcosystemRepository(session)
@@ -56,7 +72,7 @@ async def snapshot(session: AsyncSession) -> Snapshot:
     held = _snapshots.get(key)
     if held is not None and held.revision == revision:
         return held
-    actors = sorted((facts_of(a) for a in await repository.live_actors()), key=lambda f: f.id)
+    actors = await _actors(repository, held)
     severities = Severities(
         {
             (s.geography, s.theme): (s.severity, s.band)
@@ -67,9 +83,7 @@ async def snapshot(session: AsyncSession) -> Snapshot:
     partners: dict[str, set[str]] = {}
     for actor_id, partner_id in await repository.all_partner_pairs():
         partners.setdefault(actor_id, set()).add(partner_id)
-    held = Snapshot(
-        revision=revision, actors=ActorTable.build(actors), severities=severities, partners=partners
-    )
+    held = Snapshot(revision=revision, actors=actors, severities=severities, partners=partners)
     _snapshots[key] = held
     return held
 

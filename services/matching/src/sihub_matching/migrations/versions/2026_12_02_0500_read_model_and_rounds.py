@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False, index=True),
     )
     op.create_index("ix_eco_actor_owner", "eco_actor", ["owner_account_id"])
     op.create_table(
