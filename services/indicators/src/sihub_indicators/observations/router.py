@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
 from sihub_indicators.observations.schemas import IngestFormat, IngestPublic, IngestReport, ObservationPublic
 from sihub_indicators.observations.service import (
@@ -31,11 +31,12 @@ from sihub_shared.identity import CurrentIdentity, Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/indicators", tags=["observations"])
+# The raw-body forms of an upload. FastAPI declares the multipart form from the File/Form
+# parameters, all optional in Python because a raw body has none; in a form, `file` is required.
 _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
                "application/xml": {"schema": {"type": "string"}},
-               "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-                   "file": {"type": "string", "format": "binary"},
-                   "mapping": {"type": "string", "description": "SdmxMapping as JSON"}}}}}
+               "multipart/form-data": {"schema": {"required": ["file"]},
+                                       "encoding": {"structure": {"contentType": "application/xml"}}}}
 
 
 @router.post(
@@ -44,10 +45,13 @@ _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
     status_code=status.HTTP_201_CREATED,
     dependencies=[require_roles(Role.hub_operator)],
     summary="Ingest a file of observations (CSV, SDMX-ML or SDMX-CSV): all rows or none",
-    description="Send the file as the body or as the multipart part `file`. Every row is validated "
-    "first; if any is invalid the answer (422) lists rows and fields and nothing is written. "
-    "201 when something changed, 200 when the data was already held (no revision, no event).",
+    description="Send the file as the body or as the multipart part `file`. A structure-specific "
+    "SDMX-ML message needs its data structure: send the agency's structure message (with the DSD) "
+    "as the multipart part `structure`. Every row is validated first; if any is invalid the answer "
+    "(422) lists rows and fields and nothing is written. 201 when something changed, 200 when the "
+    "data was already held (no revision, no event).",
     openapi_extra={"requestBody": {"required": True, "content": _FILE_TYPES}},
+    form_limits={"max_files": 2, "max_fields": 1},
 )
 async def ingest(
     request: Request,
@@ -58,19 +62,25 @@ async def ingest(
     mapping: Annotated[str | None, Query(description="SDMX mapping as JSON (or the multipart part `mapping`)")] = None,
     source: Annotated[str | None, Query(max_length=500, description="Source for rows that name none")] = None,
     illustrative: Annotated[bool, Query(description="Mark every row as made-up demonstration data")] = False,
+    file: Annotated[UploadFile | None, File(description="The observations (multipart form)")] = None,
+    structure: Annotated[UploadFile | None, File(
+        description="SDMX-ML structure message (2.1 or 3.0) holding the data structure (DSD) of an SDMX-ML file"
+    )] = None,
+    mapping_part: Annotated[str | None, Form(alias="mapping", description="SdmxMapping as JSON")] = None,
 ):
     settings: IndicatorsSettings = request.app.state.settings
-    upload = await receive_upload(request)
+    upload = await receive_upload(request, file, structure)
     try:
-        if mapping is not None and upload.mapping is not None:
+        if mapping is not None and mapping_part is not None:
             raise ProblemError.for_field("mapping", "send the mapping once: as the query parameter or the form part")
-        mapping_text = upload.mapping or mapping
+        mapping_text = mapping_part or mapping
         report = await IngestService(
-            session, chunk_rows=settings.ingest_chunk_rows, max_errors=settings.max_reported_errors
+            session, chunk_rows=settings.ingest_chunk_rows, max_errors=settings.max_reported_errors,
+            max_structure_bytes=settings.max_structure_bytes,
         ).ingest(identity, IngestFile(
             file=upload.file, format=format, sha256=upload.sha256, filename=upload.filename,
             mapping=parse_mapping(mapping_text) if mapping_text is not None else None,
-            source=source, illustrative=illustrative,
+            source=source, illustrative=illustrative, structure=upload.structure,
         ))
     finally:
         upload.close()
