@@ -2,6 +2,9 @@
 
 Reading is open to every caller; ingesting needs the `hub_operator` role (the hubs curate their
 regions' data) or `admin`. Integrators only read, as everywhere in sihub (the gateway enforces it).
+A hub operator may revise any geography: this service does not know which regions a hub covers
+(the registry does), so instead every revision names its ingest and so its account and
+organisation, and the revisions of a key or of an ingest are listed.
 """
 
 from __future__ import annotations
@@ -11,7 +14,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
-from sihub_indicators.observations.schemas import IngestFormat, IngestPublic, IngestReport, ObservationPublic
+from sihub_indicators.observations.schemas import (
+    IngestFormat,
+    IngestPublic,
+    IngestReport,
+    ObservationPublic,
+    RevisionPublic,
+)
 from sihub_indicators.observations.service import (
     IngestFile,
     IngestService,
@@ -115,16 +124,21 @@ async def list_observations(
         {"indicator": last.indicator_code, "geography": last.geography, "period": last.period}) if last else None)
 
 
-@router.get("/observations/{indicator}/{geography}/{period}/revisions", response_model=list[ObservationPublic],
-            summary="Every revision of one observation, oldest first")
+@router.get("/observations/{indicator}/{geography}/{period}/revisions", response_model=list[RevisionPublic],
+            summary="Every revision of one observation, oldest first, each with the account that wrote it")
 async def list_revisions(indicator: str, geography: str, period: str, session: Session):
-    return [observation_public(row) for row in await ObservationQueries(session).revisions(indicator, geography, period)]
+    return await ObservationQueries(session).revisions(indicator, geography, period)
 
 
 @router.get("/ingests", response_model=Page[IngestPublic], summary="Ingests that changed something, newest first")
-async def list_ingests(session: Session, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
+async def list_ingests(
+    session: Session,
+    account_id: Annotated[str | None, Query(max_length=36, description="Only this account's ingests")] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+):
     before = cursor_position(decode_cursor(cursor), "created_at", "id") if cursor else None
-    rows = await ObservationQueries(session).ingests(before, limit + 1)
+    rows = await ObservationQueries(session).ingests(before, limit + 1, account_id)
     last = rows[limit - 1] if len(rows) > limit else None
     return Page(items=[ingest_public(row) for row in rows[:limit]], next_cursor=encode_cursor(
         {"created_at": as_utc(last.created_at).isoformat(), "id": last.id}) if last else None)
@@ -133,3 +147,13 @@ async def list_ingests(session: Session, cursor: Cursor = None, limit: Limit = D
 @router.get("/ingests/{ingest_id}", response_model=IngestPublic)
 async def get_ingest(ingest_id: str, session: Session):
     return ingest_public(await ObservationQueries(session).ingest(ingest_id))
+
+
+@router.get("/ingests/{ingest_id}/revisions", response_model=Page[RevisionPublic],
+            summary="The observations an ingest wrote (new keys and revisions), by key")
+async def list_ingest_revisions(ingest_id: str, session: Session, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
+    after = cursor_position(decode_cursor(cursor), "indicator", "geography", "period") if cursor else None
+    rows = await ObservationQueries(session).revisions_of_ingest(ingest_id, after, limit + 1)
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items=rows[:limit], next_cursor=encode_cursor(
+        {"indicator": last.indicator, "geography": last.geography, "period": last.period}) if last else None)

@@ -35,7 +35,13 @@ from sihub_indicators.observations.readers import (
     SdmxMlReader,
 )
 from sihub_indicators.observations.repository import ObservationRepository
-from sihub_indicators.observations.schemas import IngestFormat, IngestPublic, IngestReport, ObservationPublic
+from sihub_indicators.observations.schemas import (
+    IngestFormat,
+    IngestPublic,
+    IngestReport,
+    ObservationPublic,
+    RevisionPublic,
+)
 from sihub_indicators.observations.validation import RowValidator, Validated
 from sihub_indicators.periods import Frequency, PeriodError, frequency_of
 from sihub_indicators.settings import MAX_STRUCTURE_BYTES
@@ -203,6 +209,11 @@ def observation_public(row: Observation) -> ObservationPublic:
     )
 
 
+def revision_public(row: Observation, ingest: Ingest) -> RevisionPublic:
+    return RevisionPublic(**observation_public(row).model_dump(), account_id=ingest.account_id,
+                          organisation=ingest.organisation)
+
+
 def ingest_public(row: Ingest) -> IngestPublic:
     return IngestPublic.model_validate({**row.summary, **row.model_dump(exclude={"summary"}), "ingest_id": row.id})
 
@@ -250,20 +261,26 @@ class ObservationQueries:
             as_of=as_of, after=after, limit=limit,
         )
 
-    async def revisions(self, indicator: str, geography: str, period: str) -> list[Observation]:
+    async def revisions(self, indicator: str, geography: str, period: str) -> list[RevisionPublic]:
         rows = await self.repository.revisions(indicator, geography, period)
         if not rows:
             raise NotFound(f"no observation of {indicator} for {geography} in {period}",
                            errors=[{"field": "period", "message": "no observation with this key"}])
-        return rows
+        return [revision_public(row, ingest) for row, ingest in rows]
 
-    async def ingests(self, before: tuple[str, str] | None, limit: int) -> list[Ingest]:
+    async def revisions_of_ingest(self, ingest_id: str, after: tuple[str, str, str] | None,
+                                  limit: int) -> list[RevisionPublic]:
+        """The observations one ingest wrote (new keys and revisions), by key."""
+        ingest = await self.ingest(ingest_id)
+        return [revision_public(row, ingest) for row in await self.repository.revisions_of_ingest(ingest, after, limit)]
+
+    async def ingests(self, before: tuple[str, str] | None, limit: int, account_id: str | None = None) -> list[Ingest]:
         """Newest first; `before` the (created_at, id) of the last one already seen."""
         try:
             position = (datetime.fromisoformat(before[0]), before[1]) if before else None
         except ValueError:
             raise ProblemError.for_field("cursor", "not a cursor this API gave out") from None
-        return await self.repository.list_ingests(position, limit)
+        return await self.repository.list_ingests(position, limit, account_id)
 
     async def ingest(self, ingest_id: str) -> Ingest:
         found = await self.repository.get_ingest(ingest_id)
