@@ -147,10 +147,13 @@ async def test_a_wrong_or_missing_structure_is_refused_naming_the_part_and_no_ex
     not_a_structure = api.problem(await _ingest(api, data, data, ISTAT_MAPPING), 400)
     assert not_a_structure["errors"][0] == {"field": "structure", "message":
                                             "<StructureSpecificData> is not an SDMX structure message"}
+    name = b'<common:Name xml:lang="en">'
     entity = (b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-              + structure.read_bytes().split(b"?>", 1)[1].replace(b"<common:Name xml:lang=\"en\">", b"<common:Name xml:lang=\"en\">&x;", 1))
+              + structure.read_bytes().split(b"?>", 1)[1].replace(name, name + b"&x;", 1))
+    assert b"&x;" in entity
     response = await api.post("/observations/ingest", params={"format": "sdmx-ml"}, files={
-        "file": ("d.xml", data.read_bytes()), "structure": ("s.xml", entity), "mapping": (None, json.dumps(ISTAT_MAPPING))})
+        "file": ("d.xml", data.read_bytes()), "structure": ("s.xml", entity),
+        "mapping": (None, json.dumps(ISTAT_MAPPING))})
     # The entity is never resolved: the message is refused, and no file's content is shown.
     assert api.problem(response, 400)["errors"][0]["field"] == "structure"
     assert "root:" not in response.text
@@ -172,3 +175,21 @@ async def test_a_structure_over_its_limit_is_413(api):
     too_large = api.problem(await _ingest(api, data, structure, ISTAT_MAPPING), 413)
     assert too_large["errors"][0]["field"] == "structure"
     assert await api.scalar("SELECT COUNT(*) FROM observation") == 0
+
+
+def test_of_several_data_structures_the_one_the_data_names_is_used():
+    from sdmx.model.v21 import DataStructureDefinition
+
+    from sihub_indicators.observations.errors import MalformedFile
+    from sihub_indicators.observations.readers import _structure_for
+
+    header = etree.parse(str(ISTAT[0])).getroot().find("{*}Header")  # names 22_289 and DCIS_POPRES1
+    istat, other = DataStructureDefinition(id="DCIS_POPRES1"), DataStructureDefinition(id="OTHER")
+    assert _structure_for(header, {"OTHER": other, "DCIS_POPRES1": istat}) is istat
+    assert _structure_for(header, {"OTHER": other, "22_289": istat, "ISTAT_DSD": istat}) is istat  # by dataflow
+    assert _structure_for(header, {"OTHER": other}) is other  # the only one
+    with pytest.raises(MalformedFile) as refused:
+        _structure_for(header, {"OTHER": other, "ANOTHER": DataStructureDefinition(id="ANOTHER")})
+    assert refused.value.errors == [{"field": "structure", "message": (
+        "the structure message holds 2 data structures (ANOTHER, OTHER) and the data names none of them "
+        "(it names DCIS_POPRES1, 22_289)")}]
