@@ -192,9 +192,9 @@ class ObservationRepository:
         )
         return list((await self.session.exec(query)).all())
 
-    async def revisions_of_ingest(self, ingest: Ingest, after: tuple[str, str, str] | None,
+    async def revisions_of_ingest(self, ingest_id: str, after: tuple[str, str, str] | None,
                                   limit: int) -> list[Observation]:
-        query = select(Observation).where(Observation.ingest_id == ingest.id)
+        query = select(Observation).where(Observation.ingest_id == ingest_id)
         key = (col(Observation.indicator_code), col(Observation.geography), col(Observation.period))
         if after is not None:
             query = query.where(tuple_(*key) > tuple_(*after))

@@ -272,7 +272,8 @@ class ObservationQueries:
                                   limit: int) -> list[RevisionPublic]:
         """The observations one ingest wrote (new keys and revisions), by key."""
         ingest = await self.ingest(ingest_id)
-        return [revision_public(row, ingest) for row in await self.repository.revisions_of_ingest(ingest, after, limit)]
+        rows = await self.repository.revisions_of_ingest(ingest.id, after, limit)
+        return [revision_public(row, ingest) for row in rows]
 
     async def ingests(self, before: tuple[str, str] | None, limit: int, account_id: str | None = None) -> list[Ingest]:
         """Newest first; `before` the (created_at, id) of the last one already seen."""
