@@ -160,6 +160,11 @@ async def test_a_wrong_or_missing_structure_is_refused_naming_the_part_and_no_ex
     for problem in (mismatched, not_a_structure):
         assert "Error(" not in problem["detail"]
 
+    mapping_as_a_file = await api.post("/observations/ingest", params={"format": "sdmx-ml"}, files={
+        "file": ("d.xml", data.read_bytes()), "structure": ("s.xml", structure.read_bytes()),
+        "mapping": ("m.json", json.dumps(ISTAT_MAPPING).encode(), "application/json")})
+    assert api.problem(mapping_as_a_file, 422)["errors"][0]["field"] == "mapping"
+
     csv_with_structure = await api.post("/observations/ingest", files={
         "file": ("o.csv", b"indicator,geography,period,value\n"), "structure": ("s.xml", structure.read_bytes())})
     assert api.problem(csv_with_structure, 400)["errors"][0]["field"] == "structure"

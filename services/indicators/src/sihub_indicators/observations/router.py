@@ -60,7 +60,9 @@ _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
     "(422) lists rows and fields and nothing is written. 201 when something changed, 200 when the "
     "data was already held (no revision, no event).",
     openapi_extra={"requestBody": {"required": True, "content": _FILE_TYPES}},
-    form_limits={"max_files": 2, "max_fields": 1},
+    # `file` and `structure`, and room for a `mapping` sent as a file (curl -F mapping=@m.json),
+    # so that this mistake is answered by a 422 naming `mapping`.
+    form_limits={"max_files": 3, "max_fields": 1},
 )
 async def ingest(
     request: Request,
