@@ -35,6 +35,9 @@ async def test_a_project_naming_another_owners_actor_waits_for_that_owner(regist
         refused = await decide(caller, path, a_actor["id"], "confirmed")
         assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
     assert (await decide(c, path, c_actor["id"], "confirmed")).status_code == 404
+    for body, field in (({"state": "maybe"}, "state"), ({"state": "confirmed", "note": "x"}, "note"), ({}, "state")):
+        refused = await a.put(f"{path}/confirmations/{a_actor['id']}", json=body)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, refused.text
     before = len(await registry.events())
 
     confirmed = await decide(a, path, a_actor["id"], "confirmed")

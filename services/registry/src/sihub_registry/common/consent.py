@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import computed_field
+from pydantic import BaseModel, ConfigDict, computed_field
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.access import ensure_owner
@@ -52,7 +52,9 @@ class Confirmed(SQLModel):
         return all(c.state is ConfirmationState.CONFIRMED for c in self.confirmations)
 
 
-class ConfirmationDecision(SQLModel):
+class ConfirmationDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     state: Literal["confirmed", "declined"] = Field(
         description="confirmed: your actor takes part; declined: it does not (also withdraws an earlier confirmation)")
 
