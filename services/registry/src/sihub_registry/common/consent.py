@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.access import ensure_owner
@@ -44,12 +44,16 @@ class Confirmed(SQLModel):
 
     confirmations: list[Confirmation] = Field(
         default_factory=list, description="one per named actor: pending until the actor's owner confirms it")
+    confirmed: bool = Field(
+        default=False, description="every named actor's owner has confirmed (derived from `confirmations`): "
+                                   "only then does the record count as evidence")
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def confirmed(self) -> bool:
-        """Every named actor's owner has confirmed: only then does the record count as evidence."""
-        return all(c.state is ConfirmationState.CONFIRMED for c in self.confirmations)
+    # A field rather than a computed property, so that the event schemas (AsyncAPI, generated in
+    # validation mode) list it too; its value always follows `confirmations`.
+    @model_validator(mode="after")
+    def _derive_confirmed(self) -> Self:
+        self.confirmed = all(c.state is ConfirmationState.CONFIRMED for c in self.confirmations)
+        return self
 
 
 class ConfirmationDecision(BaseModel):
