@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from sihub_gateway.main import create_app
 from sihub_gateway.settings import GatewaySettings
@@ -100,18 +106,21 @@ async def make_key(client, admin_key: str, *roles: str, name: str = "Keio Univer
     return issued.json()["key"]
 
 
-@pytest.fixture
-async def admin_key(gateway) -> str:
+async def _admin_key(app) -> str:
     from sihub_gateway.accounts.schemas import AccountCreate, ApiKeyCreate
     from sihub_gateway.accounts.service import AccountService
 
-    database = gateway._transport.app.state.database
-    async with database.session() as session:
+    async with app.state.database.session() as session:
         service = AccountService(session)
         account = await service.create_account(AccountCreate(name="admins", roles=["admin"]))
         await session.flush()
         issued = await service.issue_key(account.id, ApiKeyCreate(label="admin"))
     return issued.key
+
+
+@pytest.fixture
+async def admin_key(gateway) -> str:
+    return await _admin_key(gateway._transport.app)
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -313,3 +322,113 @@ async def test_account_and_key_events_go_out_through_the_outbox_without_secrets(
     for event in events:
         assert key not in event.model_dump_json() and admin_key not in event.model_dump_json()
         assert "secret_hash" not in event.model_dump_json()
+
+
+
+def _flaky_service() -> Starlette:
+    """A service with a bug on one route: it answers 500 there, and uvicorn then closes the
+    connection (as every sihub service does after an unhandled error)."""
+
+    async def ok(request: Request) -> Response:
+        return JSONResponse({"method": request.method, "body_bytes": len(await request.body())})
+
+    async def crash(request: Request) -> Response:
+        raise RuntimeError("a bug in the service")
+
+    return Starlette(routes=[Route("/api/v1/flaky/ok", ok, methods=["GET", "POST", "PUT", "DELETE"]),
+                             Route("/api/v1/flaky/crash", crash, methods=["GET", "POST"])])
+
+
+@contextmanager
+def serving_in_a_thread(app: Starlette) -> Iterator[str]:
+    """uvicorn on its own thread and event loop, as a service runs in its own process: its close of a
+    connection races the gateway's next request, as it does in production."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.02)
+            assert thread.is_alive(), "the flaky service did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+@asynccontextmanager
+async def gateway_in_front_of(tmp_path: Path, nats_server, upstreams: dict[str, str]) -> AsyncIterator[tuple]:
+    """A gateway (in-process) in front of the given services; yields its client and an admin key."""
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade(MIGRATIONS, url)
+    settings = GatewaySettings(database_url=url, nats_url=nats_server.url, identity_secret=TEST_IDENTITY_SECRET,
+                               upstreams=upstreams, run_workers=False)
+    app = create_app(settings)
+    async with app_client(app) as client:
+        yield client, await _admin_key(app)
+
+
+async def test_a_service_closing_connections_after_its_500s_does_not_fail_other_callers(tmp_path, nats_server):
+    """Issue 11: right after a service's 500 (uvicorn then closes the connection), the next request
+    through the gateway, from any key, was sometimes handed that dead connection and answered 503."""
+    with serving_in_a_thread(_flaky_service()) as flaky:
+        async with gateway_in_front_of(tmp_path, nats_server, {"flaky": flaky}) as (client, key):
+            other = await make_key(client, key, "partner", name="Toyota Foundation")
+            statuses: dict[str, list[int]] = {"crash": [], "GET": [], "POST": [], "DELETE": []}
+
+            async def call(method: str, path: str, caller: str, into: str) -> None:
+                statuses[into].append((await client.request(method, path, headers=bearer(caller))).status_code)
+
+            async def after_each_crash(method: str) -> None:
+                for _ in range(30):
+                    await call("GET", "/api/v1/flaky/crash", key, "crash")
+                    await call(method, "/api/v1/flaky/ok", other, method)
+
+            await asyncio.gather(after_each_crash("GET"), after_each_crash("POST"), after_each_crash("DELETE"))
+    assert statuses == {"crash": [500] * 90, "GET": [200] * 30, "POST": [200] * 30, "DELETE": [200] * 30}, {
+        name: {status: got.count(status) for status in set(got)} for name, got in statuses.items()}
+
+
+@asynccontextmanager
+async def dropping_first_requests() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A service that closes the connection, without answering, the first time it receives each
+    path (as if it had closed a kept-alive connection just as the request came); it answers the
+    second. Yields its URL and every request line it received."""
+    received: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        await reader.readexactly(int(line.split(b":")[1]))
+                request_line = head.split(b"\r\n")[0]
+                received.append(request_line)
+                if received.count(request_line) == 1:
+                    break
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", received
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(("method", "sent", "status"),
+                         [("GET", 2, 200), ("OPTIONS", 2, 200), ("PUT", 2, 200), ("DELETE", 2, 200),
+                          ("POST", 1, 503), ("PATCH", 1, 503)])
+async def test_a_request_the_service_closed_the_connection_on_is_sent_again_only_if_idempotent(
+        tmp_path, nats_server, method, sent, status):
+    async with dropping_first_requests() as (url, received), \
+            gateway_in_front_of(tmp_path, nats_server, {"dropping": url}) as (client, key):
+        headers = bearer(key) | {"Idempotency-Key": "k-1"}  # not enough: POST and PATCH are never re-sent
+        response = await client.request(method, "/api/v1/dropping/thing", headers=headers, content=b"{}")
+    assert response.status_code == status, response.text
+    assert received == [f"{method} /api/v1/dropping/thing HTTP/1.1".encode()] * sent
