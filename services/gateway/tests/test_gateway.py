@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import APIRouter, Request
@@ -246,6 +247,60 @@ async def test_rate_limit_is_429_with_retry_after(gateway, admin_key):
     assert int(limited.headers["retry-after"]) >= 1
     other = await make_key(gateway, admin_key, "partner", name="Toyota Foundation")
     assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(other))).status_code == 200
+
+
+def from_address(gateway, address: str) -> httpx.AsyncClient:
+    """Another client of the same gateway, calling from another address."""
+    transport = httpx.ASGITransport(app=gateway._transport.app, client=(address, 40_000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_the_gateways_own_endpoints_are_rate_limited_per_key(gateway, admin_key):
+    key = await make_key(gateway, admin_key, "partner")
+    statuses = [(await gateway.get("/api/v1/gateway/me", headers=bearer(key))).status_code for _ in range(8)]
+    assert statuses[:5] == [200] * 5 and 429 in statuses[5:], statuses
+    limited = assert_problem(await gateway.get("/api/v1/gateway/me", headers=bearer(key)), 429)
+    assert "API key" in limited["detail"]
+    admin_calls = [(await gateway.get("/api/v1/gateway/accounts", headers=bearer(admin_key))).status_code
+                   for _ in range(8)]
+    assert 429 in admin_calls, admin_calls
+
+
+@pytest.mark.parametrize("gateway", [{"address_rate_limit_per_s": 0.01, "address_rate_limit_burst": 4}], indirect=True)
+async def test_requests_without_a_valid_key_are_rate_limited_per_client_address(gateway, admin_key):
+    known = await make_key(gateway, admin_key, "partner")
+    assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(known))).status_code == 200  # now cached
+    unchecked = await make_key(gateway, admin_key, "partner", name="Toyota Foundation")
+    attempts = [
+        await gateway.get("/api/v1/echo/whoami", headers=bearer("sihub_nope_guess1")),
+        await gateway.get("/api/v1/gateway/me", headers=bearer("sihub_nope_guess2")),
+        await gateway.get("/api/v1/gateway/me"),
+        await gateway.post("/api/v1/echo/whoami", json={}),
+    ]
+    assert [a.status_code for a in attempts] == [401] * 4
+    for limited in (await gateway.get("/api/v1/echo/whoami", headers=bearer("sihub_nope_guess3")),
+                    await gateway.get("/api/v1/gateway/me"),
+                    await gateway.get("/openapi.json"),
+                    # a key not checked lately is not even looked up for an address over its limit
+                    await gateway.get("/api/v1/gateway/me", headers=bearer(unchecked))):
+        assert_problem(limited, 429)
+        assert int(limited.headers["retry-after"]) >= 1
+    # A key it already proved keeps working from there; other addresses are not affected; probes never are.
+    assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(known))).status_code == 200
+    async with from_address(gateway, "192.0.2.7") as elsewhere:
+        assert_problem(await elsewhere.get("/api/v1/gateway/me", headers=bearer("sihub_nope_guess4")), 401)
+        assert (await elsewhere.get("/api/v1/gateway/me", headers=bearer(unchecked))).status_code == 200
+    assert (await gateway.get("/readyz")).status_code != 429
+
+
+@pytest.mark.parametrize("gateway", [{"address_rate_limit_per_s": 0.01, "address_rate_limit_burst": 3}], indirect=True)
+async def test_the_public_documents_are_rate_limited_per_client_address(gateway):
+    statuses = [(await gateway.get(path)).status_code for path in ("/openapi.json", "/asyncapi.json", "/docs")]
+    assert statuses == [200] * 3
+    assert_problem(await gateway.get("/openapi.json"), 429)
+    assert [(await gateway.get("/readyz")).status_code for _ in range(5)] == [503] * 5  # `down` is down: not 429
+    async with from_address(gateway, "192.0.2.7") as elsewhere:
+        assert (await elsewhere.get("/openapi.json")).status_code == 200
 
 
 async def test_keys_are_stored_hashed_and_listed_by_prefix(gateway, admin_key):
