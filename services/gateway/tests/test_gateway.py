@@ -340,6 +340,29 @@ async def test_readyz_reports_the_service_that_is_down(gateway):
     assert body["checks"]["database"]["ok"] is True
 
 
+async def test_account_and_key_timestamps_carry_their_offset_in_answers_and_events(database_url, nats_server):
+    """Issue 11: `"created_at": "2026-12-02T03:17:53.000338"`: SQLite gave the timestamps back naive."""
+    from sihub_shared.testing.calls import outbox_events
+    from sihub_shared.testing.timestamps import timestamps_found, timestamps_without_offset
+
+    await upgrade(MIGRATIONS, database_url)
+    app = create_app(GatewaySettings(database_url=database_url, nats_url=nats_server.url,
+                                     identity_secret=TEST_IDENTITY_SECRET, run_workers=False))
+    async with app_client(app) as client:
+        admin = await _admin_key(app)
+        key = await make_key(client, admin, "partner")
+        account_id = (await client.get("/api/v1/gateway/me", headers=bearer(key))).json()["account_id"]
+        revoked = await client.delete(f"/api/v1/gateway/keys/{key.split('_')[1]}", headers=bearer(admin))
+        answers = [revoked.json()] + [(await client.get(path, headers=bearer(admin))).json() for path in (
+            "/api/v1/gateway/accounts", f"/api/v1/gateway/accounts/{account_id}",
+            f"/api/v1/gateway/accounts/{account_id}/keys")]
+        async with app.state.database.session() as session:
+            events = await outbox_events(session, "sihub.gateway.")
+    assert timestamps_found(answers) >= 5 and timestamps_found(events) >= 4
+    assert timestamps_without_offset(answers) == []
+    assert timestamps_without_offset(events) == []
+
+
 async def test_account_and_key_events_go_out_through_the_outbox_without_secrets(tmp_path, nats_server):
     from sihub_shared.events.contracts import stream_name
     from sihub_shared.testing import read_stream
