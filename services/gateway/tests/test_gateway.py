@@ -295,7 +295,7 @@ async def test_requests_without_a_valid_key_are_rate_limited_per_client_address(
 
 @pytest.mark.parametrize("gateway", [{"address_rate_limit_per_s": 0.01, "address_rate_limit_burst": 3}], indirect=True)
 async def test_the_public_documents_are_rate_limited_per_client_address(gateway):
-    statuses = [(await gateway.get(path)).status_code for path in ("/openapi.json", "/asyncapi.json", "/docs")]
+    statuses = [(await gateway.get(path)).status_code for path in ("/openapi.json", "/asyncapi.json", "/openapi.json")]
     assert statuses == [200] * 3
     assert_problem(await gateway.get("/openapi.json"), 429)
     assert [(await gateway.get("/readyz")).status_code for _ in range(5)] == [503] * 5  # `down` is down: not 429
@@ -331,6 +331,12 @@ async def test_merged_openapi_and_asyncapi(gateway, admin_key):
     asyncapi = (await gateway.get("/asyncapi.json")).json()
     assert asyncapi["asyncapi"] == "3.0.0"
     assert "sihub_gateway_account_created" in asyncapi["channels"]
+
+
+async def test_docs_load_only_the_gateways_own_files_and_show_the_merged_document(gateway):
+    from sihub_shared.testing.docs import docs_references
+
+    assert "/openapi.json" in await docs_references(gateway)
 
 
 async def test_readyz_reports_the_service_that_is_down(gateway):

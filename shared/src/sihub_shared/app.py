@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sihub_shared.db import Database
+from sihub_shared.docs import serve_docs
 from sihub_shared.errors import install_problem_handlers, problem_response
 from sihub_shared.events.asyncapi import asyncapi_document
 from sihub_shared.events.bus import EventBus
@@ -76,10 +77,12 @@ def create_service_app(
     version: str = "0.1.0",
     authenticate: Callable[..., Any] | None = current_identity,
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    docs_for: str = "/openapi.json",
     **fastapi_options: Any,
 ) -> FastAPI:
     """`authenticate` guards every API router (the gateway passes None: its routes take API keys);
-    `extra_lifespan` runs inside the shared one, after the database and the bus exist."""
+    `extra_lifespan` runs inside the shared one, after the database and the bus exist; `/docs`
+    shows the OpenAPI document at `docs_for`."""
     configure_logging(settings.log_level, settings.log_json)
 
     @asynccontextmanager
@@ -103,7 +106,10 @@ def create_service_app(
             await bus.close()
             await database.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, **fastapi_options)
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: /docs is served from a package instead.
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  **{**fastapi_options, "docs_url": None, "redoc_url": None})
+    serve_docs(app, openapi_url=docs_for, title=title)
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -37,7 +37,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         finally:
             await forwarder.close()
 
-    # The documents and the docs page answer without a key: limited per client address.
+    # The documents answer without a key: limited per client address.
     public = APIRouter(dependencies=[Depends(limit_by_address)])
     public.include_router(aggregate.router)
     app = create_service_app(
@@ -49,9 +49,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         public_routers=[public],
         authenticate=None,
         extra_lifespan=gateway_lifespan,
+        # Its /openapi.json is the merged one (aggregate.py), which /docs shows.
         openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
     )
     app.state.rate_limits = RateLimits(settings)
     app.state.identity_tokens = IdentityTokens(

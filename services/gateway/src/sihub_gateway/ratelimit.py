@@ -2,7 +2,8 @@
 
 - Per API key: every request a key authenticates, forwarded or to the gateway's own endpoints.
 - Per client address: every request without a valid key, that is one without a key, one with an
-  unknown or revoked key, and the public documents (`/docs`, `/openapi.json`, `/asyncapi.json`).
+  unknown or revoked key, and the public documents (`/openapi.json`, `/asyncapi.json`; `/docs` and
+  its files are static and not counted).
   An address that has used up its allowance is refused before its next key is even looked up.
   `/healthz`, `/readyz` and `/metrics` are never limited: an orchestrator's probe answered 429
   would take the gateway out of service.
@@ -99,6 +100,6 @@ _NEVER_LIMITED = frozenset({"/readyz"})
 
 
 async def limit_by_address(request: Request) -> None:
-    """The dependency of the routes that answer without a key (documents, Swagger UI)."""
+    """The dependency of the documents that answer without a key."""
     if request.url.path not in _NEVER_LIMITED:
         request.app.state.rate_limits.take_for_address(client_address(request))
