@@ -4,7 +4,9 @@
 - Per client address: every request without a valid key, that is one without a key, one with an
   unknown or revoked key, and the public documents (`/openapi.json`, `/asyncapi.json`; `/docs` and
   its files are static and not counted).
-  An address that has used up its allowance is refused before its next key is even looked up.
+  An address that has used up its allowance is refused before a new key is even looked up; a key
+  that has authenticated before is still looked up, so that one caller's failures never lock out
+  another's working key at the same address.
   `/healthz`, `/readyz` and `/metrics` are never limited: an orchestrator's probe answered 429
   would take the gateway out of service.
 

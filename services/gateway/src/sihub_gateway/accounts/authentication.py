@@ -28,6 +28,9 @@ class KeyAuthenticator:
         self.ttl_s = ttl_s
         self.limits = limits
         self._cache: dict[str, tuple[Identity, float]] = {}
+        # Keys (by digest) that have authenticated here: still looked up for an address over its
+        # limit, so that one caller's failures never lock out another's working key at that address.
+        self._proven: set[str] = set()
 
     async def identify(self, authorization: str | None, address: str) -> Identity:
         """The key's identity; a request without a valid key counts against its address's limit."""
@@ -43,8 +46,9 @@ class KeyAuthenticator:
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
-        # An address that keeps failing gets no answer about its next key, and costs no look-up.
-        self.limits.check_address(address)
+        # An address that keeps failing gets no answer about a new key, and costs no look-up.
+        if digest not in self._proven:
+            self.limits.check_address(address)
         async with self.database.session() as session:
             identity = await AccountService(session).authenticate(key)
         if identity is None:
@@ -52,6 +56,7 @@ class KeyAuthenticator:
             self.limits.take_for_address(address)
             raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
         self._cache[digest] = (identity, now + self.ttl_s)
+        self._proven.add(digest)
         return identity
 
     def forget(self, prefix: str) -> None:
