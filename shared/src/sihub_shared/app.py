@@ -77,12 +77,10 @@ def create_service_app(
     version: str = "0.1.0",
     authenticate: Callable[..., Any] | None = current_identity,
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
-    docs_for: str = "/openapi.json",
     **fastapi_options: Any,
 ) -> FastAPI:
     """`authenticate` guards every API router (the gateway passes None: its routes take API keys);
-    `extra_lifespan` runs inside the shared one, after the database and the bus exist; `/docs`
-    shows the OpenAPI document at `docs_for`."""
+    `extra_lifespan` runs inside the shared one, after the database and the bus exist."""
     configure_logging(settings.log_level, settings.log_json)
 
     @asynccontextmanager
@@ -108,8 +106,8 @@ def create_service_app(
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: /docs is served from a package instead.
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  **{**fastapi_options, "docs_url": None, "redoc_url": None})
-    serve_docs(app, openapi_url=docs_for, title=title)
+                  docs_url=None, redoc_url=None, **fastapi_options)
+    serve_docs(app, openapi_url="/openapi.json", title=title)
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
