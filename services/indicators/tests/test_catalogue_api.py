@@ -71,7 +71,7 @@ async def test_bad_indicators_are_refused_naming_the_field(indicators):
     cases = {
         "theme": indicators.indicator_body("a", theme="weather"),
         "names": indicators.indicator_body("a", names={"ko": "지표"}),
-        "sdg_targets": indicators.indicator_body("a", sdg_targets=["18.1"]),
+        "sdg_targets[0]": indicators.indicator_body("a", sdg_targets=["18.1"]),
         "code": indicators.indicator_body("1a"),
         "source.publisher": indicators.indicator_body("a", source={"publisher": ""}),
     }

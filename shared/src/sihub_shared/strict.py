@@ -8,6 +8,9 @@ silently dropped, turned into null, or handed to the database to fail there.
   and other control characters hide in logs and CSV exports. They are patterns rather than
   validators so that the OpenAPI document says it; lone surrogates (`"\\ud800"` in JSON, not
   encodable as UTF-8) fail the same check.
+- `CountryCode`, `RegionCode`, `LanguageTag`, `WebAddress`: the shapes of ISO 3166-1/3166-2 codes, BCP 47
+  tags and http(s) URLs, in the schema. Whether a code is assigned (and a region lies in its country) is checked
+  by the service against pycountry, naming the field.
 """
 
 from __future__ import annotations
@@ -27,12 +30,33 @@ class StrictBody(BaseModel):
 
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+REGION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
+# RFC 5646: language (with extlangs), script, region, variants, extensions, private use, in any
+# case (services store the canonical one); irregular grandfathered tags are not accepted.
+WEB_ADDRESS_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*$"
+LANGUAGE_TAG_PATTERN = (
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}"
+    r"(-[A-Za-z]{4})?"
+    r"(-([A-Za-z]{2}|[0-9]{3}))?"
+    r"(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(-[A-WYZa-wyz0-9](-[A-Za-z0-9]{2,8})+)*"
+    r"(-[Xx](-[A-Za-z0-9]{1,8})+)?$"
+)
 
 Line = Annotated[str, StringConstraints(pattern=LINE_PATTERN)]
 Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+CountryCode = Annotated[str, StringConstraints(pattern=COUNTRY_PATTERN)]
+RegionCode = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
+LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_TAG_PATTERN)]
+WebAddress = Annotated[str, StringConstraints(pattern=WEB_ADDRESS_PATTERN)]
 
 # The errors name the rule rather than repeat the regular expression.
 PATTERN_MESSAGES = {
     LINE_PATTERN: "control characters (U+0000-U+001F, U+007F) are not allowed",
     TEXT_PATTERN: "control characters other than tab and line breaks are not allowed",
+    COUNTRY_PATTERN: "not an ISO 3166-1 alpha-2 code (two upper-case letters, e.g. KR)",
+    REGION_PATTERN: "not an ISO 3166-2 code such as 'KR-26'",
+    LANGUAGE_TAG_PATTERN: "not a BCP 47 language tag such as 'ko' or 'zh-Hans'",
+    WEB_ADDRESS_PATTERN: "not an http(s) URL",
 }

@@ -6,13 +6,15 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from sihub_shared.strict import Line
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 class AccountBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200, description="The organisation this account is for")
+    name: Line = Field(min_length=1, max_length=200, description="The organisation this account is for")
     roles: list[str] = Field(sa_type=sa.JSON, description="partner, hub_operator, integrator, admin")
 
 
@@ -22,7 +24,7 @@ class Account(AccountBase, table=True):
 
 
 class ApiKeyBase(SQLModel):
-    label: str = Field(default="", max_length=200)
+    label: Line = Field(default="", max_length=200)
 
 
 class ApiKey(ApiKeyBase, table=True):

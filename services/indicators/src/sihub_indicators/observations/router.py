@@ -6,7 +6,6 @@ regions' data) or `admin`. Integrators only read, as everywhere in sihub (the ga
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -24,11 +23,12 @@ from sihub_indicators.observations.service import (
 from sihub_indicators.observations.upload import receive_upload
 from sihub_indicators.periods import Frequency
 from sihub_indicators.settings import IndicatorsSettings
-from sihub_shared.timestamps import as_utc
+from sihub_shared.timestamps import UtcDatetime, as_utc
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity, Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from sihub_shared.strict import CountryCode, Line
 
 router = APIRouter(prefix="/indicators", tags=["observations"])
 _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
@@ -85,19 +85,19 @@ async def ingest(
 async def list_observations(
     session: Session,
     indicator: str | None = None,
-    geography: Annotated[str | None, Query(description="KR or KR-26")] = None,
-    country: Annotated[str | None, Query(description="A country and all its regions")] = None,
+    geography: Annotated[Line | None, Query(description="KR or KR-26")] = None,
+    country: Annotated[CountryCode | None, Query(description="A country and all its regions")] = None,
     frequency: Frequency | None = None,
-    period_from: Annotated[str | None, Query(description="From this period (2019, 2019-Q1, 2019-01)")] = None,
-    period_to: Annotated[str | None, Query(description="To this period, inclusive")] = None,
-    as_of: Annotated[datetime | None, Query(description="The values that were current at this time")] = None,
+    period_from: Annotated[Line | None, Query(description="From this period (2019, 2019-Q1, 2019-01)")] = None,
+    period_to: Annotated[Line | None, Query(description="To this period, inclusive")] = None,
+    as_of: Annotated[UtcDatetime | None, Query(description="The values that were current at this time")] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
     after = cursor_position(decode_cursor(cursor), "indicator", "geography", "period") if cursor else None
     rows = await ObservationQueries(session).find(
         indicator=indicator, geography=geography, country=country, frequency=frequency, period_from=period_from,
-        period_to=period_to, as_of=as_utc(as_of) if as_of else None, after=after, limit=limit + 1,
+        period_to=period_to, as_of=as_of, after=after, limit=limit + 1,
     )
     items = [observation_public(row) for row in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None

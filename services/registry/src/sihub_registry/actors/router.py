@@ -30,6 +30,7 @@ from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.urls import public_base_url
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["actors"])
 
@@ -42,13 +43,13 @@ def actor_filters(
     issue_area: Annotated[list[IssueArea], Query()] = [],  # noqa: B006
     offers: Annotated[list[Capability], Query(description="actors offering any of these")] = [],  # noqa: B006
     needs: Annotated[list[Capability], Query(description="actors needing any of these")] = [],  # noqa: B006
-    certification: Annotated[list[str], Query(description="a scheme code, or scheme:level")] = [],  # noqa: B006
+    certification: Annotated[list[Line], Query(description="a scheme code, or scheme:level")] = [],  # noqa: B006
     hub: Annotated[list[RecordId], Query(description="members of this hub (actor id)")] = [],  # noqa: B006
-    ref: Annotated[list[str], Query()] = [],  # noqa: B006
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    owner: Annotated[str | None, Query(description="an account id, or `me`")] = None,
+    ref: Annotated[list[Line], Query()] = [],  # noqa: B006
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
+    owner: Annotated[Line | None, Query(description="an account id, or `me`")] = None,
     illustrative: bool | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="words or parts of words of any name, in any script")] = None,
+    q: Annotated[Line | None, Query(min_length=1, max_length=200, description="words or parts of words of any name, in any script")] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: Annotated[bool, Query(description="also deleted actors (tombstones), for a sync")] = False,
     *,

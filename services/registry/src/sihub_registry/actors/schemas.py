@@ -19,6 +19,7 @@ from sihub_registry.common.values import (
     Ref,
 )
 from sihub_registry.taxonomy.terms import ActorKind, IssueArea, Sector
+from sihub_shared.strict import CountryCode, Line, RegionCode, StrictBody, WebAddress
 
 
 class ActorLists(SQLModel):
@@ -34,20 +35,20 @@ class ActorLists(SQLModel):
     identifiers: list[IdentifierValue] = Field(default_factory=list, max_length=20)
 
 
-class ActorCreate(ActorBase, ActorLists):
+class ActorCreate(ActorBase, ActorLists, StrictBody):
     ref: Ref | None = Field(default=None, description="your stable reference for this record, unique in the registry")
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
 
 
-class ActorUpdate(SQLModel):
+class ActorUpdate(SQLModel, StrictBody):
     """Only the fields sent change; `null` clears an optional field."""
 
     kind: ActorKind | None = None
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    region: str | None = Field(default=None, min_length=4, max_length=6)
-    locality: str | None = Field(default=None, min_length=1, max_length=200)
+    country: CountryCode | None = Field(default=None, min_length=2, max_length=2)
+    region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
+    locality: Line | None = Field(default=None, min_length=1, max_length=200)
     founded_year: int | None = Field(default=None, ge=1800, le=2100)
-    website: str | None = Field(default=None, min_length=4, max_length=500)
+    website: WebAddress | None = Field(default=None, min_length=4, max_length=500)
     illustrative: bool | None = None
     ref: Ref | None = None
     names: list[Name] | None = Field(default=None, max_length=20)
@@ -58,7 +59,7 @@ class ActorUpdate(SQLModel):
     certifications: list[Certification] | None = Field(default=None, max_length=20)
     identifiers: list[IdentifierValue] | None = Field(default=None, max_length=20)
     contacts: list[Contact] | None = Field(default=None, max_length=20)
-    owner_account_id: str | None = Field(default=None, min_length=1, max_length=64, description="admins only: hand the actor to another account")
+    owner_account_id: Line | None = Field(default=None, min_length=1, max_length=64, description="admins only: hand the actor to another account")
 
 
 class ActorState(ActorBase, ActorLists):

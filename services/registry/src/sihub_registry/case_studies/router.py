@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import Field
 
 from sihub_registry.case_studies.repository import CaseStudyFilters
 from sihub_registry.case_studies.schemas import CaseStudyCreate, CaseStudyPage, CaseStudyState, CaseStudyUpdate
@@ -17,6 +18,7 @@ from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["case studies"])
 
@@ -33,14 +35,14 @@ async def create_case_study(data: CaseStudyCreate, session: Session, identity: C
 async def list_case_studies(
     session: Session,
     _: CurrentIdentity,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="words of a title or summary, in any script")] = None,
+    q: Annotated[Line | None, Query(min_length=1, max_length=200, description="words of a title or summary, in any script")] = None,
     country: Countries = [],  # noqa: B006
     region: Regions = [],  # noqa: B006
     issue_area: Annotated[list[IssueArea], Query()] = [],  # noqa: B006
     actor_id: Annotated[list[RecordId], Query(description="involving any of these actors")] = [],  # noqa: B006
-    year: Annotated[list[int], Query()] = [],  # noqa: B006
+    year: Annotated[list[Annotated[int, Field(ge=1900, le=2100)]], Query(description="published in any of these years")] = [],  # noqa: B006
     illustrative: bool | None = None,
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,

@@ -11,6 +11,7 @@ from pydantic import AfterValidator
 from sihub_registry.common.types import is_uuid
 from sihub_registry.geography import FieldError, validate_country, validate_region
 from sihub_shared.errors import UnprocessableContent
+from sihub_shared.strict import CountryCode, RegionCode
 from sihub_shared.timestamps import UtcDatetime
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
@@ -37,8 +38,8 @@ ModifiedAfter = Annotated[
                       "a sync. Start the next sync a minute before the last `updated_at` you read: a change "
                       "committed late can carry an earlier time. Rows are keyed by id and version."),
 ]
-Countries = Annotated[list[str], Query(description="ISO 3166-1 alpha-2; repeat for any of several")]
-Regions = Annotated[list[str], Query(description="ISO 3166-2; repeat for any of several")]
+Countries = Annotated[list[CountryCode], Query(description="ISO 3166-1 alpha-2; repeat for any of several")]
+Regions = Annotated[list[RegionCode], Query(description="ISO 3166-2; repeat for any of several")]
 
 
 def checked_places(countries: list[str], regions: list[str]) -> None:

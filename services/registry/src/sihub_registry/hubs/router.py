@@ -28,6 +28,7 @@ from sihub_registry.hubs.service import HubService
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["hubs"])
 
@@ -62,7 +63,7 @@ async def list_programmes(
     session: Session,
     _: CurrentIdentity,
     hub: Annotated[list[RecordId], Query(description="programmes of these hubs")] = [],  # noqa: B006
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
@@ -148,7 +149,7 @@ async def list_memberships(
     programme_id: Annotated[list[RecordId], Query()] = [],  # noqa: B006
     cohort_id: Annotated[list[RecordId], Query()] = [],  # noqa: B006
     actor_id: Annotated[list[RecordId], Query()] = [],  # noqa: B006
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,

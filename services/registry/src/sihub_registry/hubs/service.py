@@ -18,7 +18,6 @@ from sihub_registry.common.lifecycle import (
     found,
     require_id,
     soft_delete,
-    touch,
 )
 from sihub_registry.common.rules import (
     Problems,
@@ -202,13 +201,13 @@ class HubService:
         problems.raise_if_any("the changed programme is not valid")
         if merged.ref != programme.ref:
             await ensure_ref_free(self.session, Programme, merged.ref, "programme", programme.id)
-        touch(programme)
-        changed(programme, {
+        if not changed(programme, {
             "ref": merged.ref, "names": [n.model_dump() for n in merged.names],
             "descriptions": [d.model_dump() for d in merged.descriptions],
             "issue_areas": [a.value for a in merged.issue_areas], "starts_on": merged.starts_on,
             "ends_on": merged.ends_on, "illustrative": merged.illustrative,
-        })
+        }):
+            return programme
         self.repository.add(programme)
         await flush_or_conflict(self.session)
         record(self.session, ProgrammeUpdated(programme=ProgrammeState.model_validate(programme)), subject=programme.id)
@@ -271,8 +270,8 @@ class HubService:
         problems.raise_if_any("the changed cohort is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Cohort, changes["ref"], "cohort", cohort.id)
-        touch(cohort)
-        changed(cohort, changes)
+        if not changed(cohort, changes):
+            return cohort
         self.repository.add(cohort)
         await flush_or_conflict(self.session)
         record(self.session, CohortUpdated(cohort=CohortState.model_validate(cohort)), subject=cohort.id)
@@ -364,8 +363,8 @@ class HubService:
                                existing_id=same.id)
         if "ref" in changes:
             await ensure_ref_free(self.session, Membership, changes["ref"], "membership", membership.id)
-        touch(membership)
-        changed(membership, changes)
+        if not changed(membership, changes):
+            return membership
         self.repository.add(membership)
         await flush_or_conflict(self.session)
         record(self.session, MembershipUpdated(membership=membership_state(membership, programme, cohort)), subject=membership.id)

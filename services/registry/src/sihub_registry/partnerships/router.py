@@ -17,6 +17,7 @@ from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["partnerships"])
 
@@ -37,7 +38,7 @@ async def list_partnerships(
     type: Annotated[list[PartnershipType], Query()] = [],  # noqa: A002, B006
     status: Annotated[list[PartnershipStatus], Query()] = [],  # noqa: B006
     origin: Annotated[list[PartnershipOrigin], Query()] = [],  # noqa: B006
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,

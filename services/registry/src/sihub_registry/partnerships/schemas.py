@@ -4,24 +4,25 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from sihub_registry.common.values import LocalizedText, Ref
+from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.partnerships.models import PartnershipBase
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
+from sihub_shared.strict import Line, StrictBody
 
 
-class PartnershipCreate(PartnershipBase):
+class PartnershipCreate(PartnershipBase, StrictBody):
     ref: Ref | None = None
-    actor_ids: list[str] = Field(default_factory=list, max_length=50, description="two or more actors")
+    actor_ids: list[RecordRef] = Field(default_factory=list, max_length=50, description="two or more actors")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
 
 
-class PartnershipUpdate(SQLModel):
+class PartnershipUpdate(SQLModel, StrictBody):
     """`status` moves proposed → active → ended (or proposed → ended); participants do not change."""
 
     ref: Ref | None = None
     type: PartnershipType | None = None
     status: PartnershipStatus | None = None
-    match_ref: str | None = Field(default=None, min_length=1, max_length=200)
+    match_ref: Line | None = Field(default=None, min_length=1, max_length=200)
     description: list[LocalizedText] | None = Field(default=None, max_length=20)
     starts_on: date | None = None
     ends_on: date | None = None

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_registry.actors.repository import ActorRepository
 from sihub_registry.actors.service import ActorService
 from sihub_registry.common.access import ensure_writer
-from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete, touch
+from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete
 from sihub_registry.common.rules import Problems, check_dates, check_texts, check_unique
 from sihub_registry.common.types import new_id, utcnow
 from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated
@@ -122,8 +122,8 @@ class PartnershipService:
         problems.raise_if_any("the changed partnership is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Partnership, changes["ref"], "partnership", partnership.id)
-        touch(partnership)
-        changed(partnership, changes)
+        if not changed(partnership, changes):
+            return partnership
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
         record(self.session, PartnershipUpdated(partnership=partnership_state(partnership)), subject=partnership.id)

@@ -18,6 +18,7 @@ from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["projects"])
 
@@ -39,8 +40,8 @@ async def list_projects(
     region: Regions = [],  # noqa: B006
     issue_area: Annotated[list[IssueArea], Query()] = [],  # noqa: B006
     status: Annotated[list[ProjectStatus], Query()] = [],  # noqa: B006
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="words of a title, in any script")] = None,
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    q: Annotated[Line | None, Query(min_length=1, max_length=200, description="words of a title, in any script")] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,

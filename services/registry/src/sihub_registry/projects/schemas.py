@@ -4,29 +4,30 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from sihub_registry.common.values import LocalizedText, Ref
+from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.projects.models import ProjectBase, ProjectStatus
 from sihub_registry.taxonomy.terms import IssueArea
+from sihub_shared.strict import CountryCode, RegionCode, StrictBody
 
 
-class ProjectCreate(ProjectBase):
+class ProjectCreate(ProjectBase, StrictBody):
     ref: Ref | None = None
-    actor_id: str = Field(description="the actor that leads the project; its owner (or an admin) edits it")
-    partner_ids: list[str] = Field(default_factory=list, max_length=50, description="other actors taking part")
+    actor_id: RecordRef = Field(description="the actor that leads the project; its owner (or an admin) edits it")
+    partner_ids: list[RecordRef] = Field(default_factory=list, max_length=50, description="other actors taking part")
     title: list[LocalizedText] = Field(default_factory=list, max_length=20, description="at least one, one per language")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
     issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
 
 
-class ProjectUpdate(SQLModel):
+class ProjectUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    actor_id: str | None = None
-    partner_ids: list[str] | None = Field(default=None, max_length=50)
+    actor_id: RecordRef | None = None
+    partner_ids: list[RecordRef] | None = Field(default=None, max_length=50)
     title: list[LocalizedText] | None = Field(default=None, max_length=20)
     description: list[LocalizedText] | None = Field(default=None, max_length=20)
     issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    region: str | None = Field(default=None, min_length=4, max_length=6)
+    country: CountryCode | None = Field(default=None, min_length=2, max_length=2)
+    region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
     status: ProjectStatus | None = None
     starts_on: date | None = None
     ends_on: date | None = None
