@@ -8,6 +8,8 @@ silently dropped, turned into null, or handed to the database to fail there.
   and other control characters hide in logs and CSV exports. They are patterns rather than
   validators so that the OpenAPI document says it; lone surrogates (`"\\ud800"` in JSON, not
   encodable as UTF-8) fail the same check.
+- `Omittable[X]`: a field of a partial update that may be left out but not sent as null (a
+  value the record cannot be without). The schema says it: the field is not nullable there.
 - `CountryCode`, `RegionCode`, `LanguageTag`, `WebAddress`: the shapes of ISO 3166-1/3166-2 codes, BCP 47
   tags and http(s) URLs, in the schema. Whether a code is assigned (and a region lies in its country) is checked
   by the service against pycountry, naming the field.
@@ -15,9 +17,9 @@ silently dropped, turned into null, or handed to the database to fail there.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -26,6 +28,28 @@ class StrictBody(BaseModel):
     """Base of every request body. SQLModel bodies list it after their SQLModel base."""
 
     model_config = STRICT
+
+
+T = TypeVar("T")
+
+
+def _refuse_null(value: T | None) -> T:
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
+
+
+def _not_nullable(schema: dict[str, Any]) -> None:
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+    schema.pop("default", None)
+
+
+# A default (left out) is never validated, so only an explicit null meets the validator.
+Omittable = Annotated[T | None, AfterValidator(_refuse_null), Field(json_schema_extra=_not_nullable)]
 
 
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"

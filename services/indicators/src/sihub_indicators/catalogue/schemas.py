@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 from sihub_indicators.catalogue.models import IndicatorBase
 from sihub_indicators.indices.method import Direction
 from sihub_indicators.themes import Theme
-from sihub_shared.strict import LanguageTag, Line, StrictBody, Text
+from sihub_shared.strict import LanguageTag, Line, Omittable, StrictBody, Text
 from sihub_shared.timestamps import UtcDatetime
 from sihub_indicators.units import UNITS, Unit, effective_bounds, finite_or_none
 
@@ -77,25 +77,18 @@ class IndicatorCreate(IndicatorBase, StrictBody):
 class IndicatorUpdate(SQLModel, StrictBody):
     """Only the fields sent change. The code never changes (it is the indicator's identity)."""
 
-    names: Names | None = None
-    theme: Theme | None = None
-    unit: Unit | None = None
-    direction: Direction | None = None
+    names: Omittable[Names] = None
+    theme: Omittable[Theme] = None
+    unit: Omittable[Unit] = None
+    direction: Omittable[Direction] = None
     min_value: float | None = None
     max_value: float | None = None
-    sdg_targets: SdgTargets | None = None
-    source: IndicatorSource | None = None
+    sdg_targets: Omittable[SdgTargets] = None
+    source: Omittable[IndicatorSource] = None
     notes: Text | None = Field(default=None, max_length=4000)
 
-    @field_validator("names")
-    @classmethod
-    def _names(cls, names: dict[str, str] | None) -> dict[str, str] | None:
-        return None if names is None else _check_names(names)
-
-    @field_validator("sdg_targets")
-    @classmethod
-    def _targets(cls, targets: list[str] | None) -> list[str] | None:
-        return None if targets is None else _check_sdg_targets(targets)
+    _names = field_validator("names")(_check_names)
+    _targets = field_validator("sdg_targets")(_check_sdg_targets)
 
 
 class Bounds(BaseModel):

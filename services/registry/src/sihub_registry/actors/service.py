@@ -108,9 +108,6 @@ class ActorService:
         if "owner_account_id" in data.model_fields_set and not identity.is_admin:
             raise Forbidden("only an admin may hand an actor to another account",
                             errors=[{"field": "owner_account_id", "message": "admins only"}])
-        if "owner_account_id" in data.model_fields_set and new_owner is None:
-            raise UnprocessableContent("owner_account_id: cannot be null",
-                                       errors=[{"field": "owner_account_id", "message": "cannot be null"}])
         try:
             merged = ActorCreate.model_validate(editable_state(actor) | changes)
         except ValidationError as exc:

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 from sihub_registry.case_studies.models import CaseStudyBase
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.taxonomy.terms import IssueArea
-from sihub_shared.strict import CountryCode, RegionCode, StrictBody, WebAddress
+from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody, WebAddress
 
 
 class CaseStudyCreate(CaseStudyBase, StrictBody):
@@ -20,15 +20,15 @@ class CaseStudyCreate(CaseStudyBase, StrictBody):
 
 class CaseStudyUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    title: list[LocalizedText] | None = Field(default=None, max_length=20)
-    summary: list[LocalizedText] | None = Field(default=None, max_length=20)
-    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
-    actor_ids: list[RecordRef] | None = Field(default=None, max_length=100)
-    country: CountryCode | None = Field(default=None, min_length=2, max_length=2)
+    title: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    summary: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
+    actor_ids: Omittable[list[RecordRef]] = Field(default=None, max_length=100)
+    country: Omittable[CountryCode] = Field(default=None, min_length=2, max_length=2)
     region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
     year: int | None = Field(default=None, ge=1900, le=2100)
     source_url: WebAddress | None = Field(default=None, min_length=4, max_length=500)
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class CaseStudyState(CaseStudyBase):

@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 from sihub_registry.common.values import LocalizedText, Name, RecordRef, Ref
 from sihub_registry.hubs.models import CohortBase, MembershipBase, ProgrammeBase
 from sihub_registry.taxonomy.terms import IssueArea
-from sihub_shared.strict import Line, StrictBody
+from sihub_shared.strict import Line, Omittable, StrictBody
 
 
 class Stamps(SQLModel):
@@ -43,10 +43,10 @@ class CohortCreate(CohortBase, StrictBody):
 
 class CohortUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    name: Line | None = Field(default=None, min_length=1, max_length=200)
+    name: Omittable[Line] = Field(default=None, min_length=1, max_length=200)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class CohortState(CohortBase, Stamps):
@@ -67,12 +67,12 @@ class ProgrammeCreate(ProgrammeBase, StrictBody):
 
 class ProgrammeUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    names: list[Name] | None = Field(default=None, max_length=20)
-    descriptions: list[LocalizedText] | None = Field(default=None, max_length=20)
-    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
+    names: Omittable[list[Name]] = Field(default=None, max_length=20)
+    descriptions: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class ProgrammeState(ProgrammeBase, Stamps):
@@ -108,10 +108,10 @@ class MembershipCreate(MembershipBase, StrictBody):
 class MembershipUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     cohort_id: RecordRef | None = None
-    role: Line | None = Field(default=None, min_length=1, max_length=40)
+    role: Omittable[Line] = Field(default=None, min_length=1, max_length=40)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class MembershipState(MembershipBase, Stamps):

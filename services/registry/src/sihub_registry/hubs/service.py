@@ -262,9 +262,6 @@ class HubService:
         await self.ensure_operator(identity, await self.hub(cohort.hub_id))
         check_if_match(if_match, cohort.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("name", "illustrative"):
-            if name in changes and changes[name] is None:
-                raise _unprocessable(name, "cannot be null")
         problems = Problems()
         check_dates(problems, changes.get("starts_on", cohort.starts_on), changes.get("ends_on", cohort.ends_on))
         problems.raise_if_any("the changed cohort is not valid")
@@ -346,9 +343,6 @@ class HubService:
         await self.ensure_operator(identity, await self.hub(membership.hub_id))
         check_if_match(if_match, membership.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("role", "illustrative"):
-            if name in changes and changes[name] is None:
-                raise _unprocessable(name, "cannot be null")
         programme = await self.repository.programme(membership.programme_id)
         assert programme is not None
         cohort = await self._cohort_of(programme, changes.get("cohort_id", membership.cohort_id))

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.partnerships.models import PartnershipBase
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
-from sihub_shared.strict import Line, StrictBody
+from sihub_shared.strict import Line, Omittable, StrictBody
 
 
 class PartnershipCreate(PartnershipBase, StrictBody):
@@ -20,13 +20,13 @@ class PartnershipUpdate(SQLModel, StrictBody):
     """`status` moves proposed → active → ended (or proposed → ended); participants do not change."""
 
     ref: Ref | None = None
-    type: PartnershipType | None = None
-    status: PartnershipStatus | None = None
+    type: Omittable[PartnershipType] = None
+    status: Omittable[PartnershipStatus] = None
     match_ref: Line | None = Field(default=None, min_length=1, max_length=200)
-    description: list[LocalizedText] | None = Field(default=None, max_length=20)
+    description: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class PartnershipState(PartnershipBase):

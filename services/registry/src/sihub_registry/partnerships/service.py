@@ -24,7 +24,7 @@ from sihub_registry.partnerships.repository import PartnershipFilters, Partnersh
 from sihub_registry.partnerships.schemas import PartnershipCreate, PartnershipState, PartnershipUpdate
 from sihub_registry.taxonomy.terms import PartnershipStatus, can_transition
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import Conflict, Forbidden, UnprocessableContent
+from sihub_shared.errors import Conflict, Forbidden
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 
@@ -94,9 +94,6 @@ class PartnershipService:
         await self._ensure_party(identity, partnership.actor_ids)
         check_if_match(if_match, partnership.version)
         changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("type", "status", "illustrative", "description"):
-            if name in changes and changes[name] is None:
-                raise UnprocessableContent(f"{name}: cannot be null", errors=[{"field": name, "message": "cannot be null"}])
         problems = Problems()
         today = datetime.now(UTC).date()
         if "status" in changes:

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.projects.models import ProjectBase, ProjectStatus
 from sihub_registry.taxonomy.terms import IssueArea
-from sihub_shared.strict import CountryCode, RegionCode, StrictBody
+from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody
 
 
 class ProjectCreate(ProjectBase, StrictBody):
@@ -21,17 +21,17 @@ class ProjectCreate(ProjectBase, StrictBody):
 
 class ProjectUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    actor_id: RecordRef | None = None
-    partner_ids: list[RecordRef] | None = Field(default=None, max_length=50)
-    title: list[LocalizedText] | None = Field(default=None, max_length=20)
-    description: list[LocalizedText] | None = Field(default=None, max_length=20)
-    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
-    country: CountryCode | None = Field(default=None, min_length=2, max_length=2)
+    actor_id: Omittable[RecordRef] = None
+    partner_ids: Omittable[list[RecordRef]] = Field(default=None, max_length=50)
+    title: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    description: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
+    country: Omittable[CountryCode] = Field(default=None, min_length=2, max_length=2)
     region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
-    status: ProjectStatus | None = None
+    status: Omittable[ProjectStatus] = None
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class ProjectState(ProjectBase):
