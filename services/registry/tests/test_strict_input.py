@@ -159,3 +159,9 @@ async def test_a_patch_that_changes_nothing_keeps_the_version_and_emits_nothing(
 
     changed = await owner.change(f"/case-studies/{case['id']}", {"year": 2023})
     assert changed.headers["ETag"] == '"2"' and await _updated_events(registry) == 1
+
+
+async def test_control_characters_in_a_path_are_a_422_not_a_database_error(registry, new_actor):
+    owner = registry.partner()
+    hub = await owner.create("/actors", new_actor("Social Campus On Busan", kind="hub_intermediary", region="KR-26"))
+    assert fields(await owner.put(f"/hubs/{hub['id']}/operators/a%00b")) == ["account_id"]

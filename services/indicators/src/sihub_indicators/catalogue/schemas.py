@@ -18,7 +18,7 @@ SdgTarget = Annotated[str, StringConstraints(pattern=r"^(1[0-7]|[1-9])\.([0-9]{1
 Names = Annotated[
     dict[LanguageTag, Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]],
     Field(min_length=1, max_length=20, description="Name per language tag; 'en' is required",
-          json_schema_extra={"required": ["en"]}),
+          json_schema_extra={"required": ["en"], "additionalProperties": False}),
 ]
 SdgTargets = Annotated[list[SdgTarget], Field(max_length=50, description="e.g. ['1.2', '10.1']")]
 

@@ -84,7 +84,7 @@ async def ingest(
 @router.get("/observations", response_model=Page[ObservationPublic], summary="Observations, current or as of a time")
 async def list_observations(
     session: Session,
-    indicator: str | None = None,
+    indicator: Annotated[Line | None, Query(description="An indicator code")] = None,
     geography: Annotated[Line | None, Query(description="KR or KR-26")] = None,
     country: Annotated[CountryCode | None, Query(description="A country and all its regions")] = None,
     frequency: Frequency | None = None,
@@ -107,7 +107,7 @@ async def list_observations(
 
 @router.get("/observations/{indicator}/{geography}/{period}/revisions", response_model=list[ObservationPublic],
             summary="Every revision of one observation, oldest first")
-async def list_revisions(indicator: str, geography: str, period: str, session: Session):
+async def list_revisions(indicator: Line, geography: Line, period: Line, session: Session):
     return [observation_public(row) for row in await ObservationQueries(session).revisions(indicator, geography, period)]
 
 
@@ -121,5 +121,5 @@ async def list_ingests(session: Session, cursor: Cursor = None, limit: Limit = D
 
 
 @router.get("/ingests/{ingest_id}", response_model=IngestPublic)
-async def get_ingest(ingest_id: str, session: Session):
+async def get_ingest(ingest_id: Line, session: Session):
     return ingest_public(await ObservationQueries(session).ingest(ingest_id))

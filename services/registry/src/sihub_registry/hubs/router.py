@@ -39,13 +39,13 @@ async def hub_operators(hub_id: str, session: Session, _: CurrentIdentity):
 
 @router.put("/hubs/{hub_id}/operators/{account_id}", response_model=HubOperators,
             summary="Make an account an operator of the hub (the hub's owner or an admin)")
-async def add_hub_operator(hub_id: str, account_id: str, session: Session, identity: CurrentIdentity):
+async def add_hub_operator(hub_id: str, account_id: Line, session: Session, identity: CurrentIdentity):
     return await HubService(session).add_operator(identity, hub_id, account_id)
 
 
 @router.delete("/hubs/{hub_id}/operators/{account_id}", response_model=HubOperators,
                summary="Stop an account operating the hub (the hub's owner or an admin)")
-async def remove_hub_operator(hub_id: str, account_id: str, session: Session, identity: CurrentIdentity):
+async def remove_hub_operator(hub_id: str, account_id: Line, session: Session, identity: CurrentIdentity):
     return await HubService(session).remove_operator(identity, hub_id, account_id)
 
 
