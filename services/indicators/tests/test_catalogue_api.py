@@ -95,7 +95,7 @@ async def test_the_catalogue_lists_by_theme_a_page_at_a_time(indicators):
     everything = await indicators.get("/indicators")
     assert [i["code"] for i in everything.json()["items"]] == ["income_0", "income_1", "income_2", "pm25"]
     indicators.problem(await indicators.get("/indicators", params={"theme": "weather"}), 422)
-    indicators.problem(await indicators.get("/indicators", params={"cursor": "!!"}), 400)
+    indicators.problem(await indicators.get("/indicators", params={"cursor": "!!"}), 422)  # not base64url
     forged = encode_cursor({"code": 5})  # well-formed, but not one this API gave out
     indicators.problem(await indicators.get("/indicators", params={"cursor": forged}), 400)
 

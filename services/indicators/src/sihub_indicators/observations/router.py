@@ -28,7 +28,7 @@ from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity, Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
-from sihub_shared.strict import CountryCode, Line
+from sihub_shared.strict import CountryCode, Line, Text
 
 router = APIRouter(prefix="/indicators", tags=["observations"])
 _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
@@ -55,8 +55,8 @@ async def ingest(
     session: Session,
     identity: CurrentIdentity,
     format: IngestFormat = IngestFormat.CSV,  # noqa: A002 - the word the API uses
-    mapping: Annotated[str | None, Query(description="SDMX mapping as JSON (or the multipart part `mapping`)")] = None,
-    source: Annotated[str | None, Query(max_length=500, description="Source for rows that name none")] = None,
+    mapping: Annotated[Text | None, Query(description="SDMX mapping as JSON (or the multipart part `mapping`)")] = None,
+    source: Annotated[Line | None, Query(max_length=500, description="Source for rows that name none")] = None,
     illustrative: Annotated[bool, Query(description="Mark every row as made-up demonstration data")] = False,
 ):
     settings: IndicatorsSettings = request.app.state.settings

@@ -22,7 +22,7 @@ from sihub_registry.actors.schemas import (
 )
 from sihub_registry.actors.service import ActorService, actor_public
 from sihub_registry.common.pages import next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
+from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, ModifiedAfter, PathId, RecordId, Regions, checked_places
 from sihub_registry.common.search import parse_query
 from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sector
 from sihub_shared.concurrency import etag
@@ -141,7 +141,7 @@ async def duplicate_pairs(session: Session, filters: Filters):
 
 
 @router.get("/actors/{actor_id}", response_model=ActorPublic)
-async def get_actor(actor_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def get_actor(actor_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                     include_deleted: bool = False):
     actor = await ActorService(session).get(actor_id, deleted_ok=include_deleted)
     _with_etag(response, actor.version)
@@ -149,7 +149,7 @@ async def get_actor(actor_id: str, session: Session, identity: CurrentIdentity, 
 
 
 @router.patch("/actors/{actor_id}", response_model=ActorPublic, summary="Change an actor (owner or admin; If-Match)")
-async def update_actor(actor_id: str, data: ActorUpdate, session: Session, identity: CurrentIdentity,
+async def update_actor(actor_id: PathId, data: ActorUpdate, session: Session, identity: CurrentIdentity,
                        response: Response, if_match: IfMatch = None):
     actor = await ActorService(session).update(identity, actor_id, data, if_match)
     _with_etag(response, actor.version)
@@ -157,7 +157,7 @@ async def update_actor(actor_id: str, data: ActorUpdate, session: Session, ident
 
 
 @router.delete("/actors/{actor_id}", response_model=ActorPublic, summary="Delete an actor (soft; owner or admin; If-Match)")
-async def delete_actor(actor_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_actor(actor_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                        if_match: IfMatch = None):
     actor = await ActorService(session).delete(identity, actor_id, if_match)
     _with_etag(response, actor.version)
@@ -166,5 +166,5 @@ async def delete_actor(actor_id: str, session: Session, identity: CurrentIdentit
 
 @router.get("/actors/{actor_id}/duplicates", response_model=list[DuplicateMatch],
             summary="Actors that may be the same organisation (shared identifier, or names alike across scripts)")
-async def actor_duplicates(actor_id: str, session: Session):
+async def actor_duplicates(actor_id: PathId, session: Session):
     return await ActorService(session).duplicates_of(actor_id)

@@ -11,7 +11,7 @@ from sihub_registry.case_studies.repository import CaseStudyFilters
 from sihub_registry.case_studies.schemas import CaseStudyCreate, CaseStudyPage, CaseStudyState, CaseStudyUpdate
 from sihub_registry.case_studies.service import CaseStudyService
 from sihub_registry.common.pages import next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
+from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, PathId, RecordId, Regions, checked_places
 from sihub_registry.common.responses import with_etag
 from sihub_registry.common.search import parse_query
 from sihub_registry.taxonomy.terms import IssueArea
@@ -58,14 +58,14 @@ async def list_case_studies(
 
 
 @router.get("/case-studies/{case_study_id}", response_model=CaseStudyState)
-async def get_case_study(case_study_id: str, session: Session, _: CurrentIdentity, response: Response):
+async def get_case_study(case_study_id: PathId, session: Session, _: CurrentIdentity, response: Response):
     case_study = await CaseStudyService(session).get(case_study_id)
     with_etag(response, case_study.version)
     return case_study
 
 
 @router.patch("/case-studies/{case_study_id}", response_model=CaseStudyState)
-async def update_case_study(case_study_id: str, data: CaseStudyUpdate, session: Session, identity: CurrentIdentity,
+async def update_case_study(case_study_id: PathId, data: CaseStudyUpdate, session: Session, identity: CurrentIdentity,
                             response: Response, if_match: IfMatch = None):
     case_study = await CaseStudyService(session).update(identity, case_study_id, data, if_match)
     with_etag(response, case_study.version)
@@ -73,7 +73,7 @@ async def update_case_study(case_study_id: str, data: CaseStudyUpdate, session: 
 
 
 @router.delete("/case-studies/{case_study_id}", response_model=CaseStudyState)
-async def delete_case_study(case_study_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_case_study(case_study_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                             if_match: IfMatch = None):
     case_study = await CaseStudyService(session).delete(identity, case_study_id, if_match)
     with_etag(response, case_study.version)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Header, Query
-from pydantic import AfterValidator
+from fastapi import Header, Path, Query
+from pydantic import AfterValidator, WithJsonSchema
 
 from sihub_registry.common.types import is_uuid
 from sihub_registry.geography import FieldError, validate_country, validate_region
@@ -27,7 +27,9 @@ def _record_id(value: str) -> str:
 
 
 # An id in a filter: a malformed one is a 422 naming the parameter, not a database error.
-RecordId = Annotated[str, AfterValidator(_record_id)]
+RecordId = Annotated[str, AfterValidator(_record_id), WithJsonSchema({"type": "string", "format": "uuid"})]
+# An id in a path: anything but a UUID names nothing, a 404 before the database (`require_id`).
+PathId = Annotated[str, Path(json_schema_extra={"format": "uuid"})]
 
 
 # A change is stamped before its transaction commits, so one committing late can carry an earlier

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from sihub_registry.common.pages import next_cursor, read_cursor
-from sihub_registry.common.params import IfMatch, ModifiedAfter, RecordId
+from sihub_registry.common.params import IfMatch, ModifiedAfter, PathId, RecordId
 from sihub_registry.common.responses import with_etag
 from sihub_registry.partnerships.models import PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters
@@ -53,7 +53,7 @@ async def list_partnerships(
 
 
 @router.get("/partnerships/{partnership_id}", response_model=PartnershipState)
-async def get_partnership(partnership_id: str, session: Session, _: CurrentIdentity, response: Response):
+async def get_partnership(partnership_id: PathId, session: Session, _: CurrentIdentity, response: Response):
     partnership = await PartnershipService(session).get(partnership_id)
     with_etag(response, partnership.version)
     return partnership
@@ -61,7 +61,7 @@ async def get_partnership(partnership_id: str, session: Session, _: CurrentIdent
 
 @router.patch("/partnerships/{partnership_id}", response_model=PartnershipState,
               summary="Change a partnership, e.g. its status (owners of its actors or an admin; If-Match)")
-async def update_partnership(partnership_id: str, data: PartnershipUpdate, session: Session, identity: CurrentIdentity,
+async def update_partnership(partnership_id: PathId, data: PartnershipUpdate, session: Session, identity: CurrentIdentity,
                              response: Response, if_match: IfMatch = None):
     partnership = await PartnershipService(session).update(identity, partnership_id, data, if_match)
     with_etag(response, partnership.version)
@@ -69,7 +69,7 @@ async def update_partnership(partnership_id: str, data: PartnershipUpdate, sessi
 
 
 @router.delete("/partnerships/{partnership_id}", response_model=PartnershipState)
-async def delete_partnership(partnership_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_partnership(partnership_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                              if_match: IfMatch = None):
     partnership = await PartnershipService(session).delete(identity, partnership_id, if_match)
     with_etag(response, partnership.version)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from sihub_registry.common.pages import next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
+from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, PathId, RecordId, Regions, checked_places
 from sihub_registry.common.responses import with_etag
 from sihub_registry.common.search import parse_query
 from sihub_registry.projects.models import ProjectStatus
@@ -57,14 +57,14 @@ async def list_projects(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectState)
-async def get_project(project_id: str, session: Session, _: CurrentIdentity, response: Response):
+async def get_project(project_id: PathId, session: Session, _: CurrentIdentity, response: Response):
     project = await ProjectService(session).get(project_id)
     with_etag(response, project.version)
     return project
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectState, summary="Change a project (its lead actor's owner or an admin; If-Match)")
-async def update_project(project_id: str, data: ProjectUpdate, session: Session, identity: CurrentIdentity,
+async def update_project(project_id: PathId, data: ProjectUpdate, session: Session, identity: CurrentIdentity,
                          response: Response, if_match: IfMatch = None):
     project = await ProjectService(session).update(identity, project_id, data, if_match)
     with_etag(response, project.version)
@@ -72,7 +72,7 @@ async def update_project(project_id: str, data: ProjectUpdate, session: Session,
 
 
 @router.delete("/projects/{project_id}", response_model=ProjectState)
-async def delete_project(project_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_project(project_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                          if_match: IfMatch = None):
     project = await ProjectService(session).delete(identity, project_id, if_match)
     with_etag(response, project.version)
