@@ -165,3 +165,15 @@ async def test_control_characters_in_a_path_are_a_422_not_a_database_error(regis
     owner = registry.partner()
     hub = await owner.create("/actors", new_actor("Social Campus On Busan", kind="hub_intermediary", region="KR-26"))
     assert fields(await owner.put(f"/hubs/{hub['id']}/operators/a%00b")) == ["account_id"]
+
+
+async def test_a_malformed_import_file_is_described_without_the_parser_s_own_words(registry):
+    importer = registry.partner()
+    answer = await importer.post("/actors/import", content=b'[{"ref": "x",\n  "kind" "non_profit"}]',
+                                 headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [{"field": "body", "message": "not valid JSON", "line": 2, "column": 10}]
+    answer = await importer.post("/actors/import", content=b'ref,name_en,kind,country\nx,"Unclosed,social_enterprise,KR\n',
+                                 headers={"content-type": "text/csv"})
+    assert answer.status_code == 400 and "unexpected end of data" not in answer.text
+    assert "Expecting" not in answer.text
