@@ -117,3 +117,19 @@ def test_a_time_just_inside_the_range_keeps_its_instant():
     assert TypeAdapter(UtcDatetime).validate_python(given) == datetime.min.replace(tzinfo=UTC)
     with pytest.raises(ValidationError):
         TypeAdapter(UtcDatetime).validate_python("not a time")
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\u3000", "\u00a0 \u2003", "\x85"])
+def test_filled_text_is_not_blank_in_the_code_and_in_the_schema(blank):
+    import re
+
+    from sihub_shared.strict import FilledLine, FilledText
+
+    for kind in (FilledLine, FilledText):
+        adapter = TypeAdapter(kind)
+        with pytest.raises(ValidationError):
+            adapter.validate_python(blank)
+        # What the code refuses, the published pattern refuses too (a schema-valid request passes).
+        assert not re.fullmatch(adapter.json_schema()["pattern"], blank)
+        assert adapter.validate_python(f" {blank}Busan{blank} ") == "Busan"
+        assert re.fullmatch(adapter.json_schema()["pattern"], f" {blank}Busan{blank} ")

@@ -4,6 +4,7 @@ silently dropped; and a change that changes nothing keeps the version, the ETag,
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -111,6 +112,9 @@ async def test_the_schema_says_what_the_code_checks(registry):
     assert actor["properties"]["country"]["pattern"] == "^[A-Z]{2}$"
     assert "pattern" in actor["properties"]["website"]["anyOf"][0]
     assert "pattern" in schemas["LocalizedText"]["properties"]["lang"]
+    # "   " as a name is refused, and the published schema says so (not only the code)
+    name_pattern = schemas["Name"]["properties"]["value"]["pattern"]
+    assert re.fullmatch(name_pattern, "Busan Care") and not re.fullmatch(name_pattern, " \u3000 ")
     update = schemas["ActorUpdate"]
     assert update["additionalProperties"] is False
     assert "anyOf" not in update["properties"]["kind"] and "null" not in json.dumps(update["properties"]["names"])

@@ -4,7 +4,8 @@ silently dropped, turned into null, or handed to the database to fail there.
 - `StrictBody` (or `STRICT` for a model that cannot inherit it) is the base of every request
   body: unknown fields, NaN and ±Infinity are 422s naming the field.
 - `Line` (one line: no control character) and `Text` (tab and line breaks allowed) are the text
-  types of every body field and text query parameter. NUL is refused by PostgreSQL's text type
+  types of every body field and text query parameter; `FilledLine`/`FilledText` are stripped and
+  must not be blank. NUL is refused by PostgreSQL's text type
   and other control characters hide in logs and CSV exports. They are patterns rather than
   validators so that the OpenAPI document says it; lone surrogates (`"\\ud800"` in JSON, not
   encodable as UTF-8) fail the same check.
@@ -54,6 +55,11 @@ Omittable = Annotated[T | None, AfterValidator(_refuse_null), Field(json_schema_
 
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# Not blank: at least one character that is neither a control character nor whitespace as
+# Python's str.strip() sees it (listed, because regular-expression dialects disagree on \s).
+_VISIBLE = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+FILLED_LINE_PATTERN = rf"^[^\x00-\x1f\x7f]*{_VISIBLE}[^\x00-\x1f\x7f]*$"
+FILLED_TEXT_PATTERN = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*{_VISIBLE}[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 REGION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
 # RFC 5646: language (with extlangs), script, region, variants, extensions, private use, in any
@@ -70,6 +76,10 @@ LANGUAGE_TAG_PATTERN = (
 
 Line = Annotated[str, StringConstraints(pattern=LINE_PATTERN)]
 Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+# What is stripped of surrounding whitespace and then must not be empty (names, titles): the
+# schema says "not blank" itself, so that "   " is not a request only the code refuses.
+FilledLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=FILLED_LINE_PATTERN)]
+FilledText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=FILLED_TEXT_PATTERN)]
 CountryCode = Annotated[str, StringConstraints(pattern=COUNTRY_PATTERN)]
 RegionCode = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_TAG_PATTERN)]
@@ -79,6 +89,8 @@ WebAddress = Annotated[str, StringConstraints(pattern=WEB_ADDRESS_PATTERN)]
 PATTERN_MESSAGES = {
     LINE_PATTERN: "control characters (U+0000-U+001F, U+007F) are not allowed",
     TEXT_PATTERN: "control characters other than tab and line breaks are not allowed",
+    FILLED_LINE_PATTERN: "must not be blank, and control characters (U+0000-U+001F, U+007F) are not allowed",
+    FILLED_TEXT_PATTERN: "must not be blank, and control characters other than tab and line breaks are not allowed",
     COUNTRY_PATTERN: "not an ISO 3166-1 alpha-2 code (two upper-case letters, e.g. KR)",
     REGION_PATTERN: "not an ISO 3166-2 code such as 'KR-26'",
     LANGUAGE_TAG_PATTERN: "not a BCP 47 language tag such as 'ko' or 'zh-Hans'",

@@ -34,7 +34,7 @@ from anyascii import anyascii
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from sihub_registry.geography import FieldError
-from sihub_shared.strict import LANGUAGE_TAG_PATTERN, STRICT, LanguageTag, Line, Text
+from sihub_shared.strict import LANGUAGE_TAG_PATTERN, STRICT, FilledLine, FilledText, LanguageTag
 
 _LANG_TAG = re.compile(LANGUAGE_TAG_PATTERN)
 
@@ -66,7 +66,7 @@ class LocalizedText(BaseModel):
 
     model_config = ConfigDict(**STRICT, frozen=True)
 
-    value: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    value: Annotated[FilledText, StringConstraints(max_length=4000)]
     lang: LanguageTag
 
     @field_validator("lang")
@@ -76,7 +76,7 @@ class LocalizedText(BaseModel):
 
 
 class Name(LocalizedText):
-    value: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    value: Annotated[FilledLine, StringConstraints(max_length=300)]
 
 
 def validate_names(names: Iterable[Name | Mapping[str, str]], field: str = "names") -> list[Name]:

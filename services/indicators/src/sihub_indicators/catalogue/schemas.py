@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 from sihub_indicators.catalogue.models import IndicatorBase
 from sihub_indicators.indices.method import Direction
 from sihub_indicators.themes import Theme
-from sihub_shared.strict import LanguageTag, Line, Omittable, StrictBody, Text
+from sihub_shared.strict import FilledLine, LanguageTag, Line, Omittable, StrictBody, Text
 from sihub_shared.timestamps import UtcDatetime
 from sihub_indicators.units import UNITS, Unit, effective_bounds, finite_or_none
 
@@ -16,7 +16,7 @@ CODE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,79}$"
 # Goals 1-17; targets numbered (1.2, 10.4) or lettered for means of implementation (4.c).
 SdgTarget = Annotated[str, StringConstraints(pattern=r"^(1[0-7]|[1-9])\.([0-9]{1,2}|[a-c])$")]
 Names = Annotated[
-    dict[LanguageTag, Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]],
+    dict[LanguageTag, Annotated[FilledLine, StringConstraints(max_length=300)]],
     Field(min_length=1, max_length=20, description="Name per language tag; 'en' is required",
           json_schema_extra={"required": ["en"], "additionalProperties": False}),
 ]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sihub_registry.names import LocalizedText, Name
 from sihub_registry.taxonomy.terms import Capability
-from sihub_shared.strict import STRICT, Line, Text
+from sihub_shared.strict import STRICT, FilledLine, FilledText, Line
 
 __all__ = [
     "CapabilityClaim",
@@ -29,8 +29,8 @@ __all__ = [
     "ShortText",
 ]
 
-ShortText = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Detail = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+ShortText = Annotated[FilledLine, StringConstraints(max_length=200)]
+Detail = Annotated[FilledText, StringConstraints(max_length=1000)]
 # A stable reference chosen by the client that registers a record ("demo:toyota-foundation"),
 # unique per resource type: lets an import or a loader find what it created before.
 Ref = Annotated[
@@ -65,8 +65,8 @@ class Certification(_Value):
 class IdentifierValue(_Value):
     """An organisation identifier in an org-id.guide scheme (KR-BRN, JP-JCN, CN-USCI, ...)."""
 
-    scheme: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    value: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    scheme: Annotated[FilledLine, StringConstraints(max_length=40)]
+    value: Annotated[FilledLine, StringConstraints(max_length=80)]
 
 
 # Checked in the schema (so the OpenAPI says it): something@domain.tld, no space or control character.
@@ -79,4 +79,4 @@ class Contact(_Value):
     name: ShortText | None = None
     role: ShortText | None = None
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=_EMAIL)] | None = None
-    phone: Annotated[Line, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)] | None = None
+    phone: Annotated[FilledLine, StringConstraints(min_length=3, max_length=40)] | None = None
