@@ -115,6 +115,9 @@ async def test_the_schema_says_what_the_code_checks(registry):
     # "   " as a name is refused, and the published schema says so (not only the code)
     name_pattern = schemas["Name"]["properties"]["value"]["pattern"]
     assert re.fullmatch(name_pattern, "Busan Care") and not re.fullmatch(name_pattern, " \u3000 ")
+    assert "names" in actor["required"] and actor["properties"]["names"]["minItems"] == 1
+    assert schemas["PartnershipCreate"]["properties"]["actor_ids"]["minItems"] == 2
+    assert "kr_certified_social_enterprise" in schemas["Certification"]["properties"]["scheme"]["enum"]
     update = schemas["ActorUpdate"]
     assert update["additionalProperties"] is False
     assert "anyOf" not in update["properties"]["kind"] and "null" not in json.dumps(update["properties"]["names"])

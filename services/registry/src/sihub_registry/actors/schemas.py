@@ -24,7 +24,7 @@ from sihub_shared.strict import CountryCode, Line, Omittable, RegionCode, Strict
 
 class ActorLists(SQLModel):
     names: list[Name] = Field(
-        default_factory=list, max_length=20,
+        min_length=1, max_length=20,
         description="at least one; each {value, lang} with a BCP 47 tag (en, ko, ja, zh-Hans, th, ko-Latn, ...)",
     )
     descriptions: list[LocalizedText] = Field(default_factory=list, max_length=20, description="one per language")
@@ -51,7 +51,7 @@ class ActorUpdate(SQLModel, StrictBody):
     website: WebAddress | None = Field(default=None, min_length=4, max_length=500)
     illustrative: Omittable[bool] = None
     ref: Ref | None = None
-    names: Omittable[list[Name]] = Field(default=None, max_length=20)
+    names: Omittable[list[Name]] = Field(default=None, min_length=1, max_length=20)
     descriptions: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
     issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
     offers: Omittable[list[CapabilityClaim]] = Field(default=None, max_length=12)

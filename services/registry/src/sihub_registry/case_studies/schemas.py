@@ -12,7 +12,7 @@ from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody, 
 
 class CaseStudyCreate(CaseStudyBase, StrictBody):
     ref: Ref | None = None
-    title: list[LocalizedText] = Field(default_factory=list, max_length=20, description="at least one, one per language")
+    title: list[LocalizedText] = Field(min_length=1, max_length=20, description="at least one, one per language")
     summary: list[LocalizedText] = Field(default_factory=list, max_length=20)
     issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
     actor_ids: list[RecordRef] = Field(default_factory=list, max_length=100, description="actors involved")
@@ -20,7 +20,7 @@ class CaseStudyCreate(CaseStudyBase, StrictBody):
 
 class CaseStudyUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    title: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    title: Omittable[list[LocalizedText]] = Field(default=None, min_length=1, max_length=20)
     summary: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
     issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
     actor_ids: Omittable[list[RecordRef]] = Field(default=None, max_length=100)

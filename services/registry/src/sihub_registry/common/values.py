@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sihub_registry.names import LocalizedText, Name
-from sihub_registry.taxonomy.terms import Capability
+from sihub_registry.taxonomy.terms import CERTIFICATION_SCHEMES, Capability
 from sihub_shared.strict import STRICT, FilledLine, FilledText, Line
 
 __all__ = [
@@ -55,7 +55,8 @@ class CapabilityClaim(_Value):
 class Certification(_Value):
     """A certification by a scheme of the taxonomy, at one of the scheme's levels."""
 
-    scheme: Annotated[Line, StringConstraints(min_length=1, max_length=60)]
+    scheme: Annotated[Line, StringConstraints(min_length=1, max_length=60)] = Field(
+        json_schema_extra={"enum": sorted(CERTIFICATION_SCHEMES)}, description="a scheme of the taxonomy")
     level: Annotated[Line, StringConstraints(min_length=1, max_length=60)]
     valid_from: date | None = None
     valid_to: date | None = None

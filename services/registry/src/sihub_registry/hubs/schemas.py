@@ -59,7 +59,7 @@ class CohortState(CohortBase, Stamps):
 class ProgrammeCreate(ProgrammeBase, StrictBody):
     ref: Ref | None = None
     hub_id: RecordRef = Field(description="the hub: an actor of kind hub_intermediary")
-    names: list[Name] = Field(default_factory=list, max_length=20)
+    names: list[Name] = Field(min_length=1, max_length=20)
     descriptions: list[LocalizedText] = Field(default_factory=list, max_length=20)
     issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
     cohorts: list[CohortInline] = Field(default_factory=list, max_length=50, description="cohorts created with the programme")
@@ -67,7 +67,7 @@ class ProgrammeCreate(ProgrammeBase, StrictBody):
 
 class ProgrammeUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    names: Omittable[list[Name]] = Field(default=None, max_length=20)
+    names: Omittable[list[Name]] = Field(default=None, min_length=1, max_length=20)
     descriptions: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
     issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
     starts_on: date | None = None

@@ -12,7 +12,7 @@ from sihub_shared.strict import Line, Omittable, StrictBody
 
 class PartnershipCreate(PartnershipBase, StrictBody):
     ref: Ref | None = None
-    actor_ids: list[RecordRef] = Field(default_factory=list, max_length=50, description="two or more actors")
+    actor_ids: list[RecordRef] = Field(min_length=2, max_length=50, description="two or more different actors")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
 
 
