@@ -133,3 +133,10 @@ def test_filled_text_is_not_blank_in_the_code_and_in_the_schema(blank):
         assert not re.fullmatch(adapter.json_schema()["pattern"], blank)
         assert adapter.validate_python(f" {blank}Busan{blank} ") == "Busan"
         assert re.fullmatch(adapter.json_schema()["pattern"], f" {blank}Busan{blank} ")
+
+
+async def test_a_json_body_that_is_not_utf8_names_the_body(client):
+    response = await client.post("/things", content='{"name": "Café"}'.encode("latin-1"),
+                                 headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "body", "in": "body", "message": "not UTF-8 at byte offset 13"}]

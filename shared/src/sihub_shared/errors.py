@@ -169,11 +169,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        errors = None
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for a JSON body that is not UTF-8
+            errors = [{"field": "body", "in": "body", "message": f"not UTF-8 at byte offset {exc.__cause__.start}"}]
         return problem_response(
             request,
             status=exc.status_code,
             title=title,
             detail=str(exc.detail),
+            errors=errors,
             headers=getattr(exc, "headers", None),
         )
 
