@@ -103,3 +103,11 @@ async def test_control_characters_in_a_path_are_a_422_not_a_database_error(indic
     for path in ("/indicators/a%00b", "/observations/a%00/KR/2022/revisions", "/ingests/%00"):
         response = await indicators.get(path)
         assert response.status_code == 422, (path, response.text)
+
+
+async def test_a_control_character_in_an_ingested_row_is_refused_naming_row_and_field(indicators):
+    await indicators.add_indicators(indicators.indicator_body("relative_poverty_rate"))
+    body = "indicator,geography,period,value,source\nrelative_poverty_rate,KR-26,2022,16.2,KOSIS\x00 2023\n"
+    problem = indicators.problem(await indicators.ingest(body), 422)
+    assert [(e["row"], e["field"]) for e in problem["errors"]] == [(1, "source")]
+    assert await indicators.scalar("SELECT count(*) FROM observation") == 0
