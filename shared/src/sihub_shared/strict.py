@@ -4,16 +4,16 @@ silently dropped, turned into null, or handed to the database to fail there.
 - `StrictBody` (or `STRICT` for a model that cannot inherit it) is the base of every request
   body: unknown fields, NaN and ±Infinity are 422s naming the field.
 - `Line` (one line: no control character) and `Text` (tab and line breaks allowed) are the text
-  types of every body field and text query parameter; `FilledLine`/`FilledText` are stripped and
-  must not be blank. NUL is refused by PostgreSQL's text type
-  and other control characters hide in logs and CSV exports. They are patterns rather than
-  validators so that the OpenAPI document says it; lone surrogates (`"\\ud800"` in JSON, not
-  encodable as UTF-8) fail the same check.
+  types of every body field and of text in query and path; `FilledLine`/`FilledText` are also
+  stripped and must not be blank. NUL is refused by PostgreSQL's text type and other control
+  characters hide in logs and CSV exports. They are patterns rather than validators so that the
+  OpenAPI document says it; lone surrogates (`"\\ud800"` in JSON, not encodable as UTF-8) fail
+  the same check.
 - `Omittable[X]`: a field of a partial update that may be left out but not sent as null (a
   value the record cannot be without). The schema says it: the field is not nullable there.
-- `CountryCode`, `RegionCode`, `LanguageTag`, `WebAddress`: the shapes of ISO 3166-1/3166-2 codes, BCP 47
-  tags and http(s) URLs, in the schema. Whether a code is assigned (and a region lies in its country) is checked
-  by the service against pycountry, naming the field.
+- `CountryCode`, `RegionCode`, `LanguageTag`, `WebAddress`: the shapes of ISO 3166-1/3166-2
+  codes, BCP 47 tags and http(s) URLs, in the schema. Whether a code is assigned (and a region
+  lies in its country) is checked by the service against pycountry, naming the field.
 """
 
 from __future__ import annotations
@@ -62,9 +62,9 @@ FILLED_LINE_PATTERN = rf"^[^\x00-\x1f\x7f]*{_VISIBLE}[^\x00-\x1f\x7f]*$"
 FILLED_TEXT_PATTERN = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*{_VISIBLE}[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 REGION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
+WEB_ADDRESS_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*$"
 # RFC 5646: language (with extlangs), script, region, variants, extensions, private use, in any
 # case (services store the canonical one); irregular grandfathered tags are not accepted.
-WEB_ADDRESS_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*$"
 LANGUAGE_TAG_PATTERN = (
     r"^[A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}"
     r"(-[A-Za-z]{4})?"
