@@ -66,6 +66,7 @@ def test_a_real_match_accepted_parses_as_the_registry_reads_it():
             seeker_id="a",
             provider_id="b",
             actor_ids=["a", "b"],
+            accepted_by={"a": "owner-a", "b": "owner-b"},
             partnership_type="mentoring",
             score=0.5,
             illustrative=True,

@@ -178,6 +178,14 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
         f"/rounds/{round_id}", role="hub_operator", account="hub-owner", json=changes
     )
     assert matching.problem(unconditional, 428)["errors"][0]["field"] == "If-Match"
+    nulled = await matching.patch(
+        f"/rounds/{round_id}",
+        role="hub_operator",
+        account="hub-owner",
+        json={"capacity": None},
+        headers={"If-Match": created_etag},
+    )
+    assert matching.problem(nulled, 422)["errors"][0]["field"] == "capacity"
     stale = await matching.patch(
         f"/rounds/{round_id}",
         role="hub_operator",
@@ -232,6 +240,10 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
     assert response.json()["status"] == "accepted"
     [event] = await matching.outbox("sihub.matching.match.accepted")
     assert event["data"]["match_ref"] == accepted["id"]
+    assert event["data"]["accepted_by"] == {
+        accepted["seeker_id"]: owner(accepted["seeker_id"]),
+        accepted["provider_id"]: owner(accepted["provider_id"]),
+    }
     assert sorted(event["data"]["actor_ids"]) == sorted(
         [accepted["seeker_id"], accepted["provider_id"]]
     )
@@ -382,7 +394,9 @@ async def test_a_hubs_rounds_are_listed_page_by_page(matching):
     assert [r["id"] for r in rest["items"]] == made[2:] and rest["next_cursor"] is None
     assert (await matching.get("/rounds", params={"hub_id": OTHER_HUB})).json()["items"] == []
     bad = await matching.get("/rounds", params={"hub_id": HUB, "cursor": "!!"})
-    assert matching.problem(bad, 400)["errors"][0]["field"] == "cursor"
+    assert matching.problem(bad, 422)["errors"][0]["field"] == "cursor"
+    foreign = await matching.get("/rounds", params={"hub_id": HUB, "cursor": "e30"})  # "{}"
+    assert matching.problem(foreign, 400)["errors"][0]["field"] == "cursor"
 
 
 async def test_a_provider_filter_picks_live_actors_other_than_the_seekers(matching):

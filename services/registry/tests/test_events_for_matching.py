@@ -27,6 +27,7 @@ def accepted(match_ref: str, actor_ids: list[str]) -> CloudEvent:
             "seeker_id": actor_ids[0],
             "provider_id": actor_ids[1],
             "actor_ids": actor_ids,
+            "accepted_by": {actor_ids[0]: "owner-of-first", actor_ids[1]: "an-admin"},
             "partnership_type": "mentoring",
             "score": 0.71,
             "illustrative": True,
@@ -56,6 +57,12 @@ async def test_an_accepted_match_becomes_one_proposed_partnership(registry, new_
     assert partnership["match_ref"] == match_ref and partnership["type"] == "mentoring"
     assert sorted(partnership["actor_ids"]) == sorted([first["id"], second["id"]])
     assert partnership["illustrative"] is True
+    # Both owners accepted the match: the links are confirmed, by whoever accepted for each.
+    assert partnership["confirmed"] is True
+    assert {c["actor_id"]: c["decided_by"] for c in partnership["confirmations"]} == {
+        first["id"]: "owner-of-first",
+        second["id"]: "an-admin",
+    }
     [event] = await registry.events("sihub.registry.partnership.created")
     assert event["data"]["partnership"]["match_ref"] == match_ref
 

@@ -46,6 +46,9 @@ class MatchAccepted(EventContract, service="matching", entity="match", verb="acc
     seeker_id: str
     provider_id: str
     actor_ids: list[str]
+    accepted_by: dict[
+        str, str
+    ]  # actor id → the account that accepted for it (its owner or an admin)
     partnership_type: str
     score: float
     illustrative: bool

@@ -76,6 +76,8 @@ class MatchProposal(SQLModel, table=True):
     status: str = Field(default="open", sa_type=sa.String(20))
     seeker_decision: str | None = Field(default=None, sa_type=sa.String(20))
     provider_decision: str | None = Field(default=None, sa_type=sa.String(20))
+    seeker_decided_by: str | None = Field(default=None, sa_type=sa.String(64))
+    provider_decided_by: str | None = Field(default=None, sa_type=sa.String(64))
     illustrative: bool = False
     version: int = 1
     created_at: datetime = Field(sa_type=UTC_DATETIME)

@@ -1,27 +1,26 @@
-"""What clients send and read about rounds and proposals. Request bodies refuse unknown fields,
-NaN and infinities; every list and number is bounded."""
+"""What clients send and read about rounds and proposals. Request bodies are strict (unknown
+fields, NaN, infinities and control characters refused, naming the field); every list and number
+is bounded."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from sihub_matching.rounds.solvers import Objective, Proposer
 from sihub_matching.scoring.profile import Geography, PartName
+from sihub_shared.strict import CountryCode, FilledLine, Omittable, StrictBody
 
 MAX_CAPACITY = 10_000
 MAX_PARTICIPANTS = 10_000
 Id = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9_-]+$")]
 Code = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z_]+$")]
+Name = Annotated[FilledLine, StringConstraints(max_length=200)]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class SeekerSpec(_Body):
+class SeekerSpec(StrictBody):
     """Exactly one: a cohort of the round's hub, or listed actors."""
 
     cohort_id: Id | None = None
@@ -34,14 +33,14 @@ class SeekerSpec(_Body):
         return self
 
 
-class ProviderFilter(_Body):
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+class ProviderFilter(StrictBody):
+    country: CountryCode | None = None
     sector: Code | None = None
     kind: Code | None = None
     issue_area: Code | None = None
 
 
-class ProviderSpec(_Body):
+class ProviderSpec(StrictBody):
     """Exactly one: listed actors, or a filter over every live actor (the seekers left out)."""
 
     actor_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
@@ -54,12 +53,12 @@ class ProviderSpec(_Body):
         return self
 
 
-class Pair(_Body):
+class Pair(StrictBody):
     seeker: Id
     provider: Id
 
 
-class ProviderCapacity(_Body):
+class ProviderCapacity(StrictBody):
     actor_id: Id
     capacity: int = Field(ge=1, le=MAX_CAPACITY)
 
@@ -67,7 +66,7 @@ class ProviderCapacity(_Body):
 Weights = dict[PartName, Annotated[float, Field(ge=0, le=1)]]
 
 
-class RoundSettings(_Body):
+class RoundSettings(StrictBody):
     objective: Objective = Objective.OPTIMAL
     proposer: Proposer = Field(
         default=Proposer.SEEKERS, description="stable rounds: which side proposes"
@@ -93,36 +92,30 @@ class RoundSettings(_Body):
 
 class RoundCreate(RoundSettings):
     hub_id: Id
-    name: Annotated[
-        str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
-    ]
+    name: Name
     seekers: SeekerSpec
     providers: ProviderSpec
     illustrative: bool = False
 
 
-class RoundUpdate(_Body):
-    """Only the fields sent change (pin with `must_pairs`, forbid with `forbidden_pairs`, then re-run)."""
+class RoundUpdate(StrictBody):
+    """Only the fields sent change (pin with `must_pairs`, forbid with `forbidden_pairs`, then
+    re-run); `prefer` null goes back to the profile's preference, nothing else may be null."""
 
-    name: (
-        Annotated[
-            str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
-        ]
-        | None
-    ) = None
-    objective: Objective | None = None
-    proposer: Proposer | None = None
-    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
-    capacities: list[ProviderCapacity] | None = Field(default=None, max_length=MAX_PARTICIPANTS)
-    max_matches: int | None = Field(default=None, ge=1, le=100)
-    must_pairs: list[Pair] | None = Field(default=None, max_length=MAX_PARTICIPANTS)
-    forbidden_pairs: list[Pair] | None = Field(default=None, max_length=100_000)
-    min_score: float | None = Field(default=None, ge=0, le=1)
-    weights: Weights | None = None
+    name: Omittable[Name] = None
+    objective: Omittable[Objective] = None
+    proposer: Omittable[Proposer] = None
+    capacity: Omittable[int] = Field(default=None, ge=1, le=MAX_CAPACITY)
+    capacities: Omittable[list[ProviderCapacity]] = Field(default=None, max_length=MAX_PARTICIPANTS)
+    max_matches: Omittable[int] = Field(default=None, ge=1, le=100)
+    must_pairs: Omittable[list[Pair]] = Field(default=None, max_length=MAX_PARTICIPANTS)
+    forbidden_pairs: Omittable[list[Pair]] = Field(default=None, max_length=100_000)
+    min_score: Omittable[float] = Field(default=None, ge=0, le=1)
+    weights: Omittable[Weights] = None
     prefer: Geography | None = None
 
 
-class Decision(_Body):
+class Decision(StrictBody):
     actor_id: Id = Field(description="the actor (yours) on whose behalf you decide")
 
 
@@ -189,6 +182,8 @@ class ProposalPublic(BaseModel):
     status: str
     seeker_decision: str | None
     provider_decision: str | None
+    seeker_decided_by: str | None = Field(description="the account that decided for the seeker")
+    provider_decided_by: str | None = Field(description="the account that decided for the provider")
     illustrative: bool
     created_at: datetime
     updated_at: datetime

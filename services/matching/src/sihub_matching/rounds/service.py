@@ -371,11 +371,6 @@ class RoundService:
         row = await self._operated(identity, round_id)
         check_if_match(if_match, row.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
-        for name, value in changes.items():
-            if value is None and name != "prefer":
-                raise UnprocessableContent(
-                    f"{name}: cannot be null", errors=[{"field": name, "message": "cannot be null"}]
-                )
         if row.run_state == "running":
             raise Conflict(
                 "the round is running",
@@ -602,8 +597,9 @@ class RoundService:
                 f"the proposal is already {proposal.status}",
                 errors=[{"field": "status", "message": f"already {proposal.status}"}],
             )
-        side = "seeker_decision" if actor_id == proposal.seeker_id else "provider_decision"
-        setattr(proposal, side, decision)
+        side = "seeker" if actor_id == proposal.seeker_id else "provider"
+        setattr(proposal, f"{side}_decision", decision)
+        setattr(proposal, f"{side}_decided_by", identity.account_id)
         moment = now()
         proposal.updated_at, proposal.version = moment, proposal.version + 1
         if decision == "declined":
@@ -632,6 +628,10 @@ class RoundService:
                     seeker_id=proposal.seeker_id,
                     provider_id=proposal.provider_id,
                     actor_ids=[proposal.seeker_id, proposal.provider_id],
+                    accepted_by={
+                        proposal.seeker_id: proposal.seeker_decided_by or "",
+                        proposal.provider_id: proposal.provider_decided_by or "",
+                    },
                     partnership_type=proposal.partnership_type,
                     score=proposal.score,
                     illustrative=proposal.illustrative,

@@ -13,8 +13,14 @@ CSV columns (header row required, names case-insensitive, any order, unknown col
     contact_name, contact_role, contact_email, contact_phone   one contact
 
 Empty cells are absent values; a detail cannot contain ";". The read-only columns an export adds
-(id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere. Rows are numbered from 1 (the first
-row after the header); `line` in an error is the file line where that row ends.
+(id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere.
+Rows are numbered from 1 (the first row after the header); `line` in an error is the file line where that row ends.
+
+Spreadsheet formulas are never written (OWASP CSV injection): a cell that would start with =, +,
+-, @, tab or carriage return is written with a single quote in front, in every column, text or
+number alike (the registry's numeric columns, founded_year and version, are never negative, so
+no number changes). An import drops that quote again ("'=x" reads as "=x"), so that an export
+imports as it was.
 """
 
 from __future__ import annotations
@@ -81,8 +87,8 @@ def parse_json(text: str) -> list[ImportRecord]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProblemError(
-            f"the body is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-            errors=[{"field": "body", "message": exc.msg, "line": exc.lineno}],
+            f"the body is not JSON: line {exc.lineno}, column {exc.colno}",
+            errors=[{"field": "body", "message": "not valid JSON", "line": exc.lineno, "column": exc.colno}],
         ) from exc
     if isinstance(document, dict) and isinstance(document.get("actors"), list):
         document = document["actors"]
@@ -157,12 +163,28 @@ def parse_csv(text: str) -> list[ImportRecord]:
                 continue
             records.append(_csv_record(row, reader.line_num, columns, cells))
     except csv.Error as exc:
-        error: dict[str, Any] = {"field": "body", "line": reader.line_num, "message": f"malformed CSV: {exc}"}
+        # The csv module's own words stay on the server; in strict mode it fails on quoting.
+        message = "malformed CSV: a quoted field is not closed, or text follows its closing quote"
+        error: dict[str, Any] = {"field": "body", "line": reader.line_num, "message": message}
         if header is not None:  # in a data row: number it as the rows of the answer are (cells may span lines)
             error["row"] = len(records) + 1
-        raise ProblemError(f"malformed CSV at line {reader.line_num}: {exc}", errors=[error]) from exc
+        raise ProblemError(f"{message} (line {reader.line_num})", errors=[error]) from exc
     _check_count(len(records))
     return records
+
+
+# OWASP "CSV Injection": a spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: Any) -> str:
+    """The cell as a spreadsheet shows it without running it: a quote in front of a formula start."""
+    text = "" if cell is None else str(cell)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _unneutralised(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def _split(value: str) -> list[str]:
@@ -174,7 +196,7 @@ def _csv_record(row: int, line: int, columns: list[tuple[str, str | None]], cell
     contact: dict[str, str] = {}
     errors: list[dict[str, Any]] = []
     for (column, lang), raw in zip(columns, cells, strict=True):
-        value = raw.strip()
+        value = _unneutralised(raw).strip()
         if not value:
             continue
         if column == "ignored":
@@ -268,14 +290,14 @@ def csv_row(actor: Any, name_langs: list[str], description_langs: list[str]) -> 
 
 
 class CsvWriter:
-    """Rows to CSV text, one chunk at a time (for streaming)."""
+    """Rows to CSV text, one chunk at a time (for streaming), every cell `neutralised`."""
 
     def __init__(self) -> None:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
 
     def rows(self, rows: Iterable[list[Any]]) -> str:
-        self.writer.writerows(rows)
+        self.writer.writerows([neutralised(cell) for cell in row] for row in rows)
         text = self.buffer.getvalue()
         self.buffer.seek(0)
         self.buffer.truncate()

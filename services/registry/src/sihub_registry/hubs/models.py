@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.lifecycle import Lifecycle
 from sihub_registry.common.types import UUID, UTCDateTime
+from sihub_shared.strict import Line
 
 
 class HubOperator(SQLModel, table=True):
@@ -43,7 +44,7 @@ class Programme(ProgrammeBase, Lifecycle, table=True):
 
 
 class CohortBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200, description="e.g. '2026 spring'")
+    name: Line = Field(min_length=1, max_length=200, description="e.g. '2026 spring'")
     starts_on: date | None = None
     ends_on: date | None = None
     illustrative: bool = False
@@ -61,7 +62,7 @@ class Cohort(CohortBase, Lifecycle, table=True):
 
 
 class MembershipBase(SQLModel):
-    role: str = Field(default="member", min_length=1, max_length=40, description="member, resident, alumnus, mentor, ...")
+    role: Line = Field(default="member", min_length=1, max_length=40, description="member, resident, alumnus, mentor, ...")
     starts_on: date | None = None
     ends_on: date | None = None
     illustrative: bool = False
@@ -82,4 +83,5 @@ class Membership(MembershipBase, Lifecycle, table=True):
     programme_id: str = Field(sa_type=UUID)
     cohort_id: str | None = Field(default=None, sa_type=UUID)
     actor_id: str = Field(sa_type=UUID)
+    confirmations: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     role: str = Field(default="member", sa_type=sa.String(40))

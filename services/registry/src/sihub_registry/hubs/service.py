@@ -1,6 +1,7 @@
 """Hub rules. A hub is an actor of kind hub_intermediary. Its operators are the account that owns
 the hub actor, the accounts that owner (or an admin) adds as operators, and admins: they manage
-the hub's programmes, cohorts and memberships. Everyone else reads."""
+the hub's programmes, cohorts and memberships. Everyone else reads. A membership lists an actor in
+the hub's programme: a link that the actor's owner confirms (`common.consent`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.service import ActorService
 from sihub_registry.common.access import ensure_owner, ensure_writer
+from sihub_registry.common.consent import ConfirmationDecision, apply_decision, links
 from sihub_registry.common.lifecycle import (
     changed,
     ensure_ref_free,
@@ -18,7 +20,6 @@ from sihub_registry.common.lifecycle import (
     found,
     require_id,
     soft_delete,
-    touch,
 )
 from sihub_registry.common.rules import (
     Problems,
@@ -40,6 +41,7 @@ from sihub_registry.events.contracts import (
     ProgrammeCreated,
     ProgrammeDeleted,
     ProgrammeUpdated,
+    link_decided,
 )
 from sihub_registry.hubs.models import Cohort, HubOperator, Membership, Programme
 from sihub_registry.hubs.repository import HubRepository, MembershipFilters
@@ -207,13 +209,13 @@ class HubService:
         problems.raise_if_any("the changed programme is not valid")
         if merged.ref != programme.ref:
             await ensure_ref_free(self.session, Programme, merged.ref, "programme", programme.id)
-        touch(programme)
-        changed(programme, {
+        if not changed(programme, {
             "ref": merged.ref, "names": [n.model_dump() for n in merged.names],
             "descriptions": [d.model_dump() for d in merged.descriptions],
             "issue_areas": [a.value for a in merged.issue_areas], "starts_on": merged.starts_on,
             "ends_on": merged.ends_on, "illustrative": merged.illustrative,
-        })
+        }):
+            return programme
         self.repository.add(programme)
         await flush_or_conflict(self.session)
         record(self.session, ProgrammeUpdated(programme=ProgrammeState.model_validate(programme)), subject=programme.id)
@@ -268,16 +270,13 @@ class HubService:
         await self.ensure_operator(identity, await self.hub(cohort.hub_id))
         check_if_match(if_match, cohort.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("name", "illustrative"):
-            if name in changes and changes[name] is None:
-                raise _unprocessable(name, "cannot be null")
         problems = Problems()
         check_dates(problems, changes.get("starts_on", cohort.starts_on), changes.get("ends_on", cohort.ends_on))
         problems.raise_if_any("the changed cohort is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Cohort, changes["ref"], "cohort", cohort.id)
-        touch(cohort)
-        changed(cohort, changes)
+        if not changed(cohort, changes):
+            return cohort
         self.repository.add(cohort)
         await flush_or_conflict(self.session)
         record(self.session, CohortUpdated(cohort=CohortState.model_validate(cohort)), subject=cohort.id)
@@ -340,6 +339,7 @@ class HubService:
             id=new_id(), ref=data.ref, hub_id=programme.hub_id, programme_id=programme.id,
             cohort_id=cohort.id if cohort else None, actor_id=actor.id, role=data.role,
             starts_on=data.starts_on, ends_on=data.ends_on, illustrative=data.illustrative,
+            confirmations=links([actor.id], [], {actor.id: actor.owner_account_id}, identity.account_id),
             version=1, created_at=now, updated_at=now,
         )
         self.repository.add(membership)
@@ -352,9 +352,6 @@ class HubService:
         await self.ensure_operator(identity, await self.hub(membership.hub_id))
         check_if_match(if_match, membership.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("role", "illustrative"):
-            if name in changes and changes[name] is None:
-                raise _unprocessable(name, "cannot be null")
         programme = await self.repository.programme(membership.programme_id)
         assert programme is not None
         cohort = await self._cohort_of(programme, changes.get("cohort_id", membership.cohort_id))
@@ -369,8 +366,8 @@ class HubService:
                                existing_id=same.id)
         if "ref" in changes:
             await ensure_ref_free(self.session, Membership, changes["ref"], "membership", membership.id)
-        touch(membership)
-        changed(membership, changes)
+        if not changed(membership, changes):
+            return membership
         self.repository.add(membership)
         await flush_or_conflict(self.session)
         record(self.session, MembershipUpdated(membership=membership_state(membership, programme, cohort)), subject=membership.id)
@@ -383,6 +380,17 @@ class HubService:
         soft_delete(membership)
         self.repository.add(membership)
         record(self.session, MembershipDeleted(membership=await self.state(membership)), subject=membership.id)
+        return membership
+
+    async def decide_membership(self, identity: Identity, membership_id: str, actor_id: str,
+                                decision: ConfirmationDecision) -> Membership:
+        """The member actor's owner confirms or declines being listed in the programme."""
+        membership = await self.membership(membership_id, for_update=True)
+        answer = apply_decision(membership, "membership", actor_id, await self.actors.owner_of(actor_id), decision, identity)
+        if answer is not None:
+            self.repository.add(membership)
+            record(self.session, MembershipUpdated(membership=await self.state(membership)), subject=membership.id)
+            record(self.session, link_decided(answer), subject=membership.id)
         return membership
 
     async def memberships(self, filters: MembershipFilters, mode: str, position: dict[str, Any] | None, limit: int) -> list[Membership]:

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from sihub_registry.common.lifecycle import Lifecycle
 from sihub_registry.common.types import UUID
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
+from sihub_shared.strict import Line
 
 
 class PartnershipOrigin(StrEnum):
@@ -21,7 +22,7 @@ class PartnershipBase(SQLModel):
     type: PartnershipType
     status: PartnershipStatus = PartnershipStatus.PROPOSED
     origin: PartnershipOrigin = PartnershipOrigin.MANUAL
-    match_ref: str | None = Field(default=None, min_length=1, max_length=200, description="the match (proposal id) it came from, for origin=match")
+    match_ref: Line | None = Field(default=None, min_length=1, max_length=200, description="the match (proposal id) it came from, for origin=match")
     starts_on: date | None = None
     ends_on: date | None = None
     illustrative: bool = False
@@ -35,6 +36,7 @@ class Partnership(PartnershipBase, Lifecycle, table=True):
     ref: str | None = Field(default=None, sa_type=sa.String(200), unique=True)
     created_by: str = Field(sa_type=sa.String(64))
     actor_ids: list[str] = Field(sa_type=sa.JSON)
+    confirmations: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     description: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     type: str = Field(sa_type=sa.String(20))  # type: ignore[assignment]
     status: str = Field(sa_type=sa.String(20), index=True)  # type: ignore[assignment]

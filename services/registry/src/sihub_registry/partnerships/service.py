@@ -3,7 +3,13 @@ of them (or be an admin); the owners of the participating actors (and admins) ch
 moves proposed → active → ended, or proposed → ended; a partnership may be registered in any
 status (to record one that is already running or over). Moving to active sets `starts_on` and
 moving to ended sets `ends_on` to today unless given. Participants never change: a different
-set of actors is a different partnership."""
+set of actors is a different partnership.
+
+Consent (`common.consent`): each named actor is a link its owner confirms; links to the
+registering account's own actors are confirmed at once. A partnership becomes active only when
+every link is confirmed (registering it as active, or moving it to active, before that is a 409
+naming the actors still unconfirmed). An owner who declines (withdraws) while the partnership is
+active ends it: an active partnership is one every party stands behind."""
 
 from __future__ import annotations
 
@@ -15,16 +21,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_registry.actors.repository import ActorRepository
 from sihub_registry.actors.service import ActorService
 from sihub_registry.common.access import ensure_writer
-from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete, touch
+from sihub_registry.common.consent import (
+    ConfirmationDecision,
+    ConfirmationState,
+    agreed_links,
+    apply_decision,
+    ensure_all_confirmed,
+    links,
+)
+from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete
 from sihub_registry.common.rules import Problems, check_dates, check_texts, check_unique
 from sihub_registry.common.types import new_id, utcnow
-from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated
+from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated, link_decided
 from sihub_registry.partnerships.models import Partnership, PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters, PartnershipRepository
 from sihub_registry.partnerships.schemas import AcceptedMatch, PartnershipCreate, PartnershipState, PartnershipUpdate
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType, can_transition
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import Conflict, Forbidden, UnprocessableContent
+from sihub_shared.errors import Conflict, Forbidden
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 
@@ -73,15 +87,18 @@ class PartnershipService:
         check_dates(problems, data.starts_on, data.ends_on)
         _check_match_ref(problems, data.origin, data.match_ref)
         problems.raise_if_any("the partnership is not valid")
-        await self.actors.live_actors(data.actor_ids, "actor_ids")
+        actors = await self.actors.live_actors(data.actor_ids, "actor_ids")
         await self._ensure_party(identity, data.actor_ids)
+        confirmations = links(data.actor_ids, [], {a.id: a.owner_account_id for a in actors.values()}, identity.account_id)
+        if data.status is PartnershipStatus.ACTIVE:
+            ensure_all_confirmed(confirmations, "an active partnership")
         await ensure_ref_free(self.session, Partnership, data.ref, "partnership")
         now = utcnow()
         partnership = Partnership(
             id=new_id(), ref=data.ref, created_by=identity.account_id, actor_ids=list(data.actor_ids),
             description=[d.model_dump() for d in data.description], type=data.type.value, status=data.status.value,
             origin=data.origin.value, match_ref=data.match_ref, starts_on=data.starts_on, ends_on=data.ends_on,
-            illustrative=data.illustrative, version=1, created_at=now, updated_at=now,
+            illustrative=data.illustrative, confirmations=confirmations, version=1, created_at=now, updated_at=now,
         )
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
@@ -91,7 +108,8 @@ class PartnershipService:
 
     async def create_from_match(self, match: AcceptedMatch) -> Partnership | None:
         """The partnership of a match both owners accepted (matching's `match.accepted`): proposed,
-        origin match, `match_ref` set. Once per match; none when an actor was deleted meanwhile."""
+        origin match, `match_ref` set, every link confirmed by the account that accepted for it.
+        Once per match; none when an actor was deleted meanwhile."""
         if await self.repository.by_match_ref(match.match_ref) is not None:
             return None
         actors = await ActorRepository(self.session).get_many(match.actor_ids)
@@ -103,7 +121,8 @@ class PartnershipService:
         partnership = Partnership(
             id=new_id(), created_by=f"matching:{match.hub_id}"[:64], actor_ids=list(dict.fromkeys(match.actor_ids)),
             description=[], type=str(kind), status=PartnershipStatus.PROPOSED.value, origin=PartnershipOrigin.MATCH.value,
-            match_ref=match.match_ref, illustrative=match.illustrative, version=1, created_at=now, updated_at=now,
+            match_ref=match.match_ref, illustrative=match.illustrative,
+            confirmations=agreed_links(match.actor_ids, match.accepted_by), version=1, created_at=now, updated_at=now,
         )
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
@@ -116,9 +135,6 @@ class PartnershipService:
         await self._ensure_party(identity, partnership.actor_ids)
         check_if_match(if_match, partnership.version)
         changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("type", "status", "illustrative", "description"):
-            if name in changes and changes[name] is None:
-                raise UnprocessableContent(f"{name}: cannot be null", errors=[{"field": name, "message": "cannot be null"}])
         problems = Problems()
         today = datetime.now(UTC).date()
         if "status" in changes:
@@ -129,8 +145,10 @@ class PartnershipService:
                     errors=[{"field": "status", "message": f"{current} → {new} is not allowed; from {current}: "
                              + (", ".join(sorted(s.value for s in PartnershipStatus if can_transition(current, s))) or "nothing")}],
                 )
-            if new != current and new is PartnershipStatus.ACTIVE and changes.get("starts_on", partnership.starts_on) is None:
-                changes["starts_on"] = today
+            if new != current and new is PartnershipStatus.ACTIVE:
+                ensure_all_confirmed(partnership.confirmations, "an active partnership")
+                if changes.get("starts_on", partnership.starts_on) is None:
+                    changes["starts_on"] = today
             if new != current and new is PartnershipStatus.ENDED and changes.get("ends_on", partnership.ends_on) is None:
                 changes["ends_on"] = today
             changes["status"] = new.value
@@ -144,8 +162,8 @@ class PartnershipService:
         problems.raise_if_any("the changed partnership is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Partnership, changes["ref"], "partnership", partnership.id)
-        touch(partnership)
-        changed(partnership, changes)
+        if not changed(partnership, changes):
+            return partnership
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
         record(self.session, PartnershipUpdated(partnership=partnership_state(partnership)), subject=partnership.id)
@@ -158,6 +176,20 @@ class PartnershipService:
         soft_delete(partnership)
         self.repository.add(partnership)
         record(self.session, PartnershipDeleted(partnership=partnership_state(partnership)), subject=partnership.id)
+        return partnership
+
+    async def decide(self, identity: Identity, partnership_id: str, actor_id: str, decision: ConfirmationDecision) -> Partnership:
+        """The owner of a named actor confirms or declines its link; declining ends an active partnership."""
+        partnership = await self.get(partnership_id, for_update=True)
+        answer = apply_decision(partnership, "partnership", actor_id, await self.actors.owner_of(actor_id), decision, identity)
+        if answer is None:
+            return partnership
+        if answer.state is ConfirmationState.DECLINED and partnership.status == PartnershipStatus.ACTIVE:
+            partnership.status = PartnershipStatus.ENDED.value
+            partnership.ends_on = partnership.ends_on or datetime.now(UTC).date()
+        self.repository.add(partnership)
+        record(self.session, PartnershipUpdated(partnership=partnership_state(partnership)), subject=partnership.id)
+        record(self.session, link_decided(answer), subject=partnership.id)
         return partnership
 
     async def list(self, filters: PartnershipFilters, mode: str, position: dict[str, Any] | None, limit: int) -> list[Partnership]:

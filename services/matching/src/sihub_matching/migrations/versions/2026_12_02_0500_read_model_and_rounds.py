@@ -164,6 +164,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("seeker_decision", sa.String(20), nullable=True),
         sa.Column("provider_decision", sa.String(20), nullable=True),
+        sa.Column("seeker_decided_by", sa.String(64), nullable=True),
+        sa.Column("provider_decided_by", sa.String(64), nullable=True),
         sa.Column("illustrative", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", TZ, nullable=False),
