@@ -2,5 +2,6 @@
 
 from sihub_gateway.accounts.router import router as accounts_router
 from sihub_gateway.replay.router import router as replay_router
+from sihub_gateway.webhooks.router import router as webhooks_router
 
-routers = [accounts_router, replay_router]
+routers = [accounts_router, webhooks_router, replay_router]

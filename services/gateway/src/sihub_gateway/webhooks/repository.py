@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import col, delete, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
+
+
+class WebhookRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: Webhook | WebhookDelivery | WebhookAttempt) -> None:
+        self.session.add(row)
+
+    async def get_owned(self, webhook_id: str, account_id: str) -> Webhook | None:
+        webhook = await self.session.get(Webhook, webhook_id)
+        return webhook if webhook is not None and webhook.account_id == account_id else None
+
+    async def list_owned(self, account_id: str) -> list[Webhook]:
+        query = select(Webhook).where(Webhook.account_id == account_id).order_by(col(Webhook.created_at))
+        return list((await self.session.exec(query)).all())
+
+    async def all_subscriptions(self) -> list[Webhook]:
+        return list((await self.session.exec(select(Webhook))).all())
+
+    async def delete(self, webhook: Webhook) -> None:
+        deliveries = select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == webhook.id)
+        await self.session.exec(delete(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(deliveries)))
+        await self.session.exec(delete(WebhookDelivery).where(WebhookDelivery.subscription_id == webhook.id))
+        await self.session.delete(webhook)
+
+    async def deliveries(
+        self, webhook_id: str, status: DeliveryStatus | None, after: int | None, limit: int
+    ) -> list[WebhookDelivery]:
+        query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == webhook_id)
+        if status is not None:
+            query = query.where(WebhookDelivery.status == status)
+        if after is not None:
+            query = query.where(col(WebhookDelivery.position) > after)
+        query = query.order_by(col(WebhookDelivery.position)).limit(limit)
+        return list((await self.session.exec(query)).all())
+
+    async def get_delivery(self, webhook_id: str, delivery_id: str) -> WebhookDelivery | None:
+        query = select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.subscription_id == webhook_id
+        )
+        return (await self.session.exec(query)).first()
+
+    async def delivery_for_update(self, delivery_id: str) -> WebhookDelivery | None:
+        query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
+        return (await self.session.exec(query)).first()
+
+    async def attempts(self, delivery_id: str) -> list[WebhookAttempt]:
+        query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(col(WebhookAttempt.id))
+        return list((await self.session.exec(query)).all())
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[tuple[WebhookDelivery, Webhook]]:
+        """The due head of each lane (subscription × stream) of the active subscriptions, leased until
+        `lease_until` so that no other worker takes it meanwhile; a worker that dies leaves the lease
+        to expire, and the delivery is attempted again (at least once)."""
+        earlier = sa.alias(WebhookDelivery.__table__, "earlier")
+        query = (
+            select(WebhookDelivery, Webhook)
+            .join(Webhook, col(Webhook.id) == WebhookDelivery.subscription_id)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.pending,
+                col(WebhookDelivery.next_attempt_at) <= now,
+                Webhook.status == WebhookStatus.active,
+                ~sa.exists().where(
+                    earlier.c.subscription_id == WebhookDelivery.subscription_id,
+                    earlier.c.stream == WebhookDelivery.stream,
+                    earlier.c.status == DeliveryStatus.pending,
+                    earlier.c.sequence < WebhookDelivery.sequence,
+                ),
+            )
+            .order_by(col(WebhookDelivery.next_attempt_at))
+            .limit(limit)
+        )
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
+        claimed = list((await self.session.exec(query)).all())
+        if claimed:
+            await self.session.exec(
+                update(WebhookDelivery)
+                .where(col(WebhookDelivery.id).in_([d.id for d, _ in claimed]))
+                .values(next_attempt_at=lease_until)
+            )
+        return claimed
