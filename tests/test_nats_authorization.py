@@ -154,6 +154,13 @@ async def test_the_owner_publishes_through_the_outbox_and_an_integrator_replays(
         await database.dispose()
     assert await registry_messages(registry_bus) == 3
 
+    # The gateway reads any stream message by message (replay over HTTP) without writing to it.
+    gateway = await Connection().open(secured_nats, "gateway", passwords["gateway"])
+    try:
+        assert (await gateway.jetstream().get_msg("SIHUB_REGISTRY", seq=2)).data == events[1]
+    finally:
+        await gateway.close()
+
     connection = Connection()
     client = await connection.open(secured_nats, "integrator", passwords["integrator"])
     try:
