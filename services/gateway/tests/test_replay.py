@@ -145,3 +145,17 @@ async def test_live_tail_sends_history_then_new_events_and_resumes(gateway, ledg
     async with gateway.client.stream("GET", "/api/v1/events/live", params=params, headers=resume) as response:
         again = await asyncio.wait_for(read_events(response, 2), 30)
     assert [e["id"] for _, e in again] == [e["id"] for _, e in got[4:6]]
+
+
+async def test_asyncapi_describes_nats_security_and_the_webhook_delivery(gateway, ledger):
+    document = (await gateway.client.get("/asyncapi.json")).json()
+    assert document["servers"]["nats"]["security"] == [{"$ref": "#/components/securitySchemes/natsUser"}]
+    assert document["components"]["securitySchemes"]["natsUser"]["type"] == "userPassword"
+    # The upstream's channels are merged in, each saying who may publish on it.
+    assert "`ledger`" in document["channels"]["sihub_ledger_note_written"]["description"]
+    webhook = document["channels"]["webhook"]
+    assert webhook["servers"] == [{"$ref": "#/servers/webhooks"}]
+    headers = document["components"]["schemas"]["WebhookHeaders"]
+    assert set(headers["required"]) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    delivery = document["operations"]["deliverWebhook"]
+    assert delivery["channel"] == {"$ref": "#/channels/webhook"} and "15 attempts" in delivery["description"]
