@@ -32,6 +32,7 @@ from sihub_shared.pagination import decode_cursor, encode_cursor
 # Longer than any attempt can take: a claim not settled by then was lost with its worker, and the
 # delivery is attempted again (at least once).
 _LEASE = timedelta(seconds=60)
+_SUBSCRIPTIONS = "webhook_subscriptions"
 
 
 def new_secret() -> str:
@@ -141,7 +142,10 @@ class WebhookService:
         their queue); a subscription gets the events published from its creation on."""
         queued = 0
         body = event.to_bytes()
-        for webhook in await self.repository.all_subscriptions():
+        # Read once per consumer batch (one transaction), not once per event.
+        if _SUBSCRIPTIONS not in self.session.info:
+            self.session.info[_SUBSCRIPTIONS] = await self.repository.all_subscriptions()
+        for webhook in self.session.info[_SUBSCRIPTIONS]:
             if event.time >= webhook.created_at and matches(event.type, webhook.types):
                 self.repository.add(WebhookDelivery(
                     subscription_id=webhook.id, event_id=event.id, event_type=event.type, stream=service,

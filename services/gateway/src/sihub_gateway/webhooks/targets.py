@@ -43,8 +43,12 @@ def is_public(address: str) -> bool:
 
 
 def check_form(url: str, *, allow_local: bool) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # an unclosed [IPv6 literal, …
+        raise TargetRefused("is not a URL") from exc
+    if parts.scheme not in ("https", "http") or not host:
         raise TargetRefused("must be an absolute https:// URL")
     if parts.scheme != "https" and not allow_local:
         raise TargetRefused("must use https")
@@ -54,14 +58,14 @@ def check_form(url: str, *, allow_local: bool) -> tuple[str, int]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise TargetRefused("has an invalid port") from exc
-    return parts.hostname, port
+    return host, port
 
 
 async def resolve(url: str, *, allow_local: bool) -> Target:
     host, port = check_form(url, allow_local=allow_local)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except (OSError, UnicodeError, ValueError) as exc:  # no such name, an unencodable or NUL-bearing one
         raise TargetRefused(f"host {host!r} does not resolve") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
