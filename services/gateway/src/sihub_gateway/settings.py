@@ -34,5 +34,8 @@ class GatewaySettings(ServiceSettings):
     webhook_max_attempts: int = Field(default=15, ge=1, le=50)
     # After a rotation the previous secret still signs (a second signature) for this long.
     webhook_secret_grace_s: int = Field(default=86_400, ge=0)
+    # Lanes (subscription × stream) sent to at once, and deliveries taken from each lane per round
+    # (sent one after the other: the lane's order).
     webhook_concurrency: int = Field(default=50, ge=1, le=1000)
+    webhook_lane_batch: int = Field(default=20, ge=1, le=500)
     webhook_poll_s: float = Field(default=0.2, gt=0)

@@ -58,35 +58,52 @@ class WebhookRepository:
         query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(col(WebhookAttempt.id))
         return list((await self.session.exec(query)).all())
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[tuple[WebhookDelivery, Webhook]]:
-        """The due head of each lane (subscription × stream) of the active subscriptions, leased until
-        `lease_until` so that no other worker takes it meanwhile; a worker that dies leaves the lease
-        to expire, and the delivery is attempted again (at least once)."""
-        earlier = sa.alias(WebhookDelivery.__table__, "earlier")
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, lanes: int, per_lane: int
+    ) -> list[tuple[WebhookDelivery, Webhook]]:
+        """Up to `per_lane` deliveries from the front of each lane (subscription × stream, by
+        sequence) of the active subscriptions, and only those whose every predecessor in the lane
+        is due too: a delivery waiting for its retry, or one in flight (leased), holds back the
+        rest of its lane. Claimed rows are leased until `lease_until`, so no other worker takes them;
+        a worker that dies leaves the lease to expire and they are attempted again (at least once)."""
+        pending = (
+            select(
+                col(WebhookDelivery.id).label("id"),
+                sa.func.row_number().over(
+                    partition_by=(WebhookDelivery.subscription_id, WebhookDelivery.stream),
+                    order_by=col(WebhookDelivery.sequence),
+                ).label("rank"),
+                sa.func.max(WebhookDelivery.next_attempt_at).over(
+                    partition_by=(WebhookDelivery.subscription_id, WebhookDelivery.stream),
+                    order_by=col(WebhookDelivery.sequence),
+                    rows=(None, 0),
+                ).label("due_from"),
+            )
+            .join(Webhook, col(Webhook.id) == WebhookDelivery.subscription_id)
+            .where(WebhookDelivery.status == DeliveryStatus.pending, Webhook.status == WebhookStatus.active)
+            .subquery()
+        )
+        ids = (
+            select(pending.c.id)
+            .where(pending.c.rank <= per_lane, pending.c.due_from <= now)
+            .limit(lanes * per_lane)
+        )
         query = (
             select(WebhookDelivery, Webhook)
             .join(Webhook, col(Webhook.id) == WebhookDelivery.subscription_id)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.pending,
-                col(WebhookDelivery.next_attempt_at) <= now,
-                Webhook.status == WebhookStatus.active,
-                ~sa.exists().where(
-                    earlier.c.subscription_id == WebhookDelivery.subscription_id,
-                    earlier.c.stream == WebhookDelivery.stream,
-                    earlier.c.status == DeliveryStatus.pending,
-                    earlier.c.sequence < WebhookDelivery.sequence,
-                ),
-            )
-            .order_by(col(WebhookDelivery.next_attempt_at))
-            .limit(limit)
+            # Checked again on the locked row: another worker may have leased it since.
+            .where(col(WebhookDelivery.id).in_(ids), col(WebhookDelivery.next_attempt_at) <= now,
+                   WebhookDelivery.status == DeliveryStatus.pending)
+            .order_by(WebhookDelivery.subscription_id, WebhookDelivery.stream, col(WebhookDelivery.sequence))
         )
         if self.session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
         claimed = list((await self.session.exec(query)).all())
         if claimed:
-            await self.session.exec(
-                update(WebhookDelivery)
-                .where(col(WebhookDelivery.id).in_([d.id for d, _ in claimed]))
-                .values(next_attempt_at=lease_until)
-            )
+            await self.lease([d.id for d, _ in claimed], lease_until)
         return claimed
+
+    async def lease(self, delivery_ids: list[str], until: datetime) -> None:
+        await self.session.exec(
+            update(WebhookDelivery).where(col(WebhookDelivery.id).in_(delivery_ids)).values(next_attempt_at=until)
+        )

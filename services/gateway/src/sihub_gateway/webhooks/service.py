@@ -155,7 +155,13 @@ class WebhookService:
         return queued
 
     async def claim_due(self, now: datetime) -> list[tuple[WebhookDelivery, Webhook]]:
-        return await self.repository.claim_due(now, now + _LEASE, self.settings.webhook_concurrency)
+        return await self.repository.claim_due(now, now + _LEASE, self.settings.webhook_concurrency,
+                                               self.settings.webhook_lane_batch)
+
+    async def release(self, delivery_ids: list[str]) -> None:
+        """Claimed but not attempted (an earlier one in the lane failed): due again at once, behind it."""
+        if delivery_ids:
+            await self.repository.lease(delivery_ids, datetime.now(UTC))
 
     async def record_outcome(self, delivery_id: str, outcome: Outcome) -> None:
         delivery = await self.repository.delivery_for_update(delivery_id)

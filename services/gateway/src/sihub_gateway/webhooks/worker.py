@@ -3,9 +3,10 @@
 - Queueing: one durable JetStream consumer per stream (`gateway-webhooks-<service>`, the shared
   ConsumerRunner) turns each event into deliveries in the same transaction as its processed-event
   record (service.enqueue).
-- Delivering: `DeliveryWorker` claims the due head of every lane (subscription × stream, the lowest
-  pending sequence: a delivery waiting for its retry holds back the later ones, so each receiver
-  gets each stream in order), sends them concurrently, and records each outcome.
+- Delivering: `DeliveryWorker` claims the front of every lane (subscription × stream, by sequence:
+  a delivery waiting for its retry holds back the later ones, so each receiver gets each stream in
+  order), sends the lanes concurrently and each lane's deliveries one after the other, and records
+  each outcome.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog import get_logger
 
 from sihub_gateway.settings import GatewaySettings
-from sihub_gateway.webhooks.sender import WebhookSender
+from sihub_gateway.webhooks.sender import Outcome, WebhookSender
 from sihub_gateway.webhooks.service import WebhookService, signing_secrets
 from sihub_shared.db import Database
 from sihub_shared.events.consumer import Handler, Subscription
@@ -86,13 +87,29 @@ class DeliveryWorker:
         now = datetime.now(UTC)
         async with self.database.session() as session:
             claimed = await WebhookService(session, self.settings).claim_due(now)
-            work = [(d.id, w.url, signing_secrets(w, now), d.event_id, d.body) for d, w in claimed]
-        if not work:
+            lanes: dict[tuple[str, str], list[tuple[str, str, list[str], str, bytes]]] = {}
+            for d, w in claimed:
+                lanes.setdefault((w.id, d.stream), []).append((d.id, w.url, signing_secrets(w, now), d.event_id, d.body))
+        if not lanes:
             return 0
-        outcomes = await asyncio.gather(*(self.sender.send(url, keys, event_id, body)
-                                          for _, url, keys, event_id, body in work))
+        results = await asyncio.gather(*(self._send_lane(lane) for lane in lanes.values()))
         async with self.database.session() as session:
             service = WebhookService(session, self.settings)
-            for (delivery_id, *_), outcome in zip(work, outcomes, strict=True):
-                await service.record_outcome(delivery_id, outcome)
-        return len(work)
+            for outcomes, unsent in results:
+                for delivery_id, outcome in outcomes:
+                    await service.record_outcome(delivery_id, outcome)
+                await service.release(unsent)
+        return len(claimed)
+
+    async def _send_lane(
+        self, lane: list[tuple[str, str, list[str], str, bytes]]
+    ) -> tuple[list[tuple[str, Outcome]], list[str]]:
+        """One after the other, in the lane's order; the first failure stops the lane (what follows
+        waits behind its retry)."""
+        outcomes: list[tuple[str, Outcome]] = []
+        for index, (delivery_id, url, keys, event_id, body) in enumerate(lane):
+            outcome = await self.sender.send(url, keys, event_id, body)
+            outcomes.append((delivery_id, outcome))
+            if not outcome.ok:
+                return outcomes, [later[0] for later in lane[index + 1:]]
+        return outcomes, []
