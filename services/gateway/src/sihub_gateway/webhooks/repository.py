@@ -54,6 +54,20 @@ class WebhookRepository:
         query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
         return (await self.session.exec(query)).first()
 
+    async def mark_delivered(self, delivery_ids: list[str], at: datetime, attempts: list[dict]) -> None:
+        """Deliveries answered 2xx, and their attempts; a delivery deleted meanwhile is skipped."""
+        existing = select(WebhookDelivery.id).where(col(WebhookDelivery.id).in_(delivery_ids))
+        kept = set((await self.session.exec(existing)).all())
+        await self.session.exec(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id).in_(kept))
+            .values(status=DeliveryStatus.delivered, delivered_at=at, last_error=None,
+                    attempts=WebhookDelivery.attempts + 1)
+        )
+        rows = [a for a in attempts if a["delivery_id"] in kept]
+        if rows:
+            await self.session.exec(sa.insert(WebhookAttempt), params=rows)
+
     async def attempts(self, delivery_id: str) -> list[WebhookAttempt]:
         query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(col(WebhookAttempt.id))
         return list((await self.session.exec(query)).all())

@@ -163,17 +163,26 @@ class WebhookService:
         if delivery_ids:
             await self.repository.lease(delivery_ids, datetime.now(UTC))
 
-    async def record_outcome(self, delivery_id: str, outcome: Outcome) -> None:
+    async def record_outcomes(self, outcomes: list[tuple[str, Outcome]]) -> None:
+        """Successes in two statements (the common case, thousands a second); each failure on its own."""
+        now = datetime.now(UTC)
+        delivered = [(delivery_id, o) for delivery_id, o in outcomes if o.ok]
+        if delivered:
+            await self.repository.mark_delivered([delivery_id for delivery_id, _ in delivered], now, [
+                {"delivery_id": delivery_id, "attempted_at": now, "status_code": o.status_code,
+                 "latency_ms": o.latency_ms, "error": None} for delivery_id, o in delivered])
+        for delivery_id, outcome in outcomes:
+            if not outcome.ok:
+                await self._record_failure(delivery_id, outcome, now)
+
+    async def _record_failure(self, delivery_id: str, outcome: Outcome, now: datetime) -> None:
         delivery = await self.repository.delivery_for_update(delivery_id)
         if delivery is None:
             return  # its subscription was deleted meanwhile
-        now = datetime.now(UTC)
         self.repository.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=now, status_code=outcome.status_code,
                                            latency_ms=outcome.latency_ms, error=outcome.error))
         delivery.attempts += 1
-        if outcome.ok:
-            delivery.status, delivery.delivered_at, delivery.last_error = DeliveryStatus.delivered, now, None
-        elif delivery.attempts >= self.settings.webhook_max_attempts:
+        if delivery.attempts >= self.settings.webhook_max_attempts:
             delivery.status, delivery.last_error = DeliveryStatus.failed, outcome.error
             await self._disable(delivery, f"delivery {delivery.id} failed {delivery.attempts} times: {outcome.error}")
         else:

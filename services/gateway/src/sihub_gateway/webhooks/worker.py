@@ -95,10 +95,8 @@ class DeliveryWorker:
         results = await asyncio.gather(*(self._send_lane(lane) for lane in lanes.values()))
         async with self.database.session() as session:
             service = WebhookService(session, self.settings)
-            for outcomes, unsent in results:
-                for delivery_id, outcome in outcomes:
-                    await service.record_outcome(delivery_id, outcome)
-                await service.release(unsent)
+            await service.record_outcomes([item for outcomes, _ in results for item in outcomes])
+            await service.release([delivery_id for _, unsent in results for delivery_id in unsent])
         return len(claimed)
 
     async def _send_lane(
