@@ -45,6 +45,7 @@ async def local_receiver() -> AsyncIterator[list[bytes]]:
     ("https://[::1]/hook", LEDGER_TYPES, "url"),
     ("https://[::ffff:10.0.0.1]/hook", LEDGER_TYPES, "url"),  # private, IPv4-mapped
     ("https://user:pw@93.184.215.14/hook", LEDGER_TYPES, "url"),
+    ("https://[not-an-address/hook", LEDGER_TYPES, "url"),  # does not parse: a problem, not a 500
     ("https://93.184.215.14/hook", ["org.sihub.ledger.note.erased.v1"], "types"),  # no such type
 ])
 async def test_production_refuses_targets_that_are_not_public_https(gateway_settings, gateway, url, types, field):
