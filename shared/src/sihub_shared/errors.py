@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from structlog import get_logger
+
+from sihub_shared.strict import PATTERN_MESSAGES
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger(__name__)
@@ -101,19 +104,42 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _field_path(location: tuple[Any, ...]) -> str:
-    # ("body", "names", 0, "value") -> "names[0].value"; the "body"/"query" part is said separately.
+def field_path(location: Sequence[Any]) -> str:
+    """("names", 0, "value") -> "names[0].value"."""
     path = ""
-    for part in location[1:]:
+    for part in location:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or str(location[0])
+    return path
+
+
+def error_message(error: Mapping[str, Any]) -> str:
+    """A pydantic error's message, in the words of the rule when a shared pattern failed (the
+    regular expression itself says little to a caller)."""
+    if error["type"] == "string_pattern_mismatch":
+        return PATTERN_MESSAGES.get(error.get("ctx", {}).get("pattern"), error["msg"])
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _json_position(document: Any, offset: int) -> tuple[int, int]:
+    text = document.decode("utf-8", "replace") if isinstance(document, bytes) else str(document)
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {"field": _field_path(tuple(e["loc"])), "in": e["loc"][0], "message": e["msg"]}
-        for e in exc.errors()
-    ]
+    errors = []
+    for e in exc.errors():
+        location = tuple(e["loc"])
+        if e["type"] == "json_invalid":
+            # FastAPI puts the parser's character offset where a field's name goes.
+            line, column = _json_position(exc.body, location[1] if len(location) > 1 else 0)
+            errors.append({"field": "body", "in": "body", "line": line, "column": column,
+                           "message": f"not valid JSON: line {line}, column {column}"})
+            continue
+        # ("body", "names", 0, "value") -> "names[0].value"; the "body"/"query" part is said separately.
+        errors.append({"field": field_path(location[1:]) or str(location[0]), "in": location[0],
+                       "message": error_message(e)})
+    return errors
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -143,11 +169,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        errors = None
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for a JSON body that is not UTF-8
+            errors = [{"field": "body", "in": "body", "message": f"not UTF-8 at byte offset {exc.__cause__.start}"}]
         return problem_response(
             request,
             status=exc.status_code,
             title=title,
             detail=str(exc.detail),
+            errors=errors,
             headers=getattr(exc, "headers", None),
         )
 

@@ -20,7 +20,8 @@ MAX_LIMIT = 1000
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"items on a page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})")
 ]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+# base64url without padding, as encode_cursor writes it
+Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the previous page")]
 
 
 class Page(BaseModel, Generic[T]):
