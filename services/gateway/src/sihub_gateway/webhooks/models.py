@@ -7,6 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from sihub_shared.strict import Text
 from sihub_shared.timestamps import UTCDateTime
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
@@ -32,7 +33,7 @@ class DeliveryStatus(StrEnum):
 class WebhookBase(SQLModel):
     url: str = Field(min_length=8, max_length=2000, description="where events are POSTed (https in production)")
     types: list[str] = Field(sa_type=sa.JSON, description="event types, exact or with `*` wildcards")
-    description: str = Field(default="", max_length=500)
+    description: Text = Field(default="", max_length=500)
 
 
 class Webhook(WebhookBase, table=True):

@@ -3,20 +3,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from sqlmodel import SQLModel
 
 from sihub_gateway.event_types import TYPE_PATTERN
 from sihub_gateway.webhooks.models import DeliveryStatus, WebhookBase, WebhookStatus
+from sihub_shared.strict import StrictBody, WebAddress
 
 EventTypePattern = Annotated[str, StringConstraints(pattern=TYPE_PATTERN, max_length=200)]
 
 
-class WebhookCreate(WebhookBase):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://",
-                     description="https://… in production; checked against private and local addresses")
+class WebhookCreate(WebhookBase, StrictBody):
+    url: WebAddress = Field(min_length=8, max_length=2000,
+                            description="https://… in production; checked against private and local addresses")
     types: list[EventTypePattern] = Field(min_length=1, max_length=50,
                                           description="e.g. org.sihub.registry.actor.created.v1 or org.sihub.registry.*")
 
