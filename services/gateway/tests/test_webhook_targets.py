@@ -66,3 +66,23 @@ async def test_the_address_is_checked_again_at_delivery_time(local_receiver: lis
         await sender.close()
     assert not outcome.ok and outcome.error.startswith("refused:") and outcome.status_code is None
     assert local_receiver[1:] == []  # nothing reached it
+
+
+async def test_redirects_are_not_followed():
+    hits: list[str] = []
+
+    async def endpoint(request: Request) -> Response:
+        hits.append(request.url.path)
+        if request.url.path == "/hook":
+            return Response(status_code=307, headers={"location": "/elsewhere"})
+        return Response(status_code=204)
+
+    routes = [Route(path, endpoint, methods=["POST"]) for path in ("/hook", "/elsewhere")]
+    async with serving(Starlette(routes=routes)) as base:
+        sender = WebhookSender(timeout_s=2, max_response_bytes=1024, allow_local=True)
+        try:
+            outcome = await sender.send(base + "/hook", ["whsec_" + "A" * 44], "e1", b"{}")
+        finally:
+            await sender.close()
+    assert (outcome.status_code, outcome.error) == (307, "redirect not followed")
+    assert hits == ["/hook"]
