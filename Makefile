@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST_ARGS ?=
 
-.PHONY: run test env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-matching clean
+.PHONY: run test env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-matching bench-webhooks clean
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -40,6 +40,9 @@ bench-indicators: env
 
 bench-matching: env
 	$(UV) run python bench/bench_matching.py
+
+bench-webhooks: env
+	$(UV) run python bench/bench_webhooks.py
 
 clean:
 	rm -rf var .pytest_cache
