@@ -121,7 +121,7 @@ class ConsumerRunner:
         cap a consumer at a few hundred events a second on SQLite (see bench/bench_events.py)."""
         if len(messages) > 1:
             try:
-                events = [CloudEvent.model_validate_json(message.data) for message in messages]
+                events = [CloudEvent.received(message) for message in messages]
             except ValueError:
                 events = None  # a malformed message: handled one by one, as before
             if events is not None:
@@ -135,7 +135,7 @@ class ConsumerRunner:
             await self._handle(message)
 
     async def _handle(self, message) -> None:  # noqa: ANN001 - nats-py Msg
-        event = CloudEvent.model_validate_json(message.data)
+        event = CloudEvent.received(message)
         try:
             applied = await self.apply(event)
         except Exception:
