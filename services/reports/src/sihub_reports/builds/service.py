@@ -57,7 +57,7 @@ def render(document_bytes: bytes, format_: Format) -> bytes:
         return render_markdown(document).encode()
     from sihub_reports.render.pdf import render_pdf  # WeasyPrint is loaded only for PDFs
 
-    return render_pdf(render_html(document))
+    return render_pdf(document)
 
 
 def _loads(data: bytes) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Charts as inline SVG (no script, no request): horizontal bars and a line, from figures."""
+"""Charts as inline SVG (no script, no request): horizontal bars and a line, from figures. The
+font is an attribute of each chart: PDF layout does not apply the page's CSS inside an SVG."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import Any
 WIDTH, BAR, GAP, LABEL = 640, 18, 6, 170
 
 
-def bar_chart(title: str, figures: list[dict[str, Any]]) -> str:
+def bar_chart(title: str, figures: list[dict[str, Any]], font_family: str) -> str:
     values = [float(f["value"] or 0) for f in figures]
     top = max(values, default=0) or 1.0
     height = len(figures) * (BAR + GAP) + 30
     parts = [(f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>')]
+             f'font-family="{escape(font_family)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>')]
     for i, (f, value) in enumerate(zip(figures, values, strict=True)):
         y = 20 + i * (BAR + GAP)
         width = (WIDTH - LABEL - 60) * value / top
@@ -27,7 +28,7 @@ def bar_chart(title: str, figures: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def line_chart(title: str, figures: list[dict[str, Any]]) -> str:
+def line_chart(title: str, figures: list[dict[str, Any]], font_family: str) -> str:
     height, pad = 220, 40
     values = [float(f["value"] or 0) for f in figures]
     top = max(values, default=0) or 1.0
@@ -38,6 +39,6 @@ def line_chart(title: str, figures: list[dict[str, Any]]) -> str:
                      f'{escape(f["id"].rsplit(".", 1)[-1])}</text>'
                      for i, f in enumerate(figures) if i in (0, len(figures) - 1) or i % 5 == 0)
     return (f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+            f'font-family="{escape(font_family)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
             f'<polyline class="line" fill="none" points="{points}"/>{labels}'
             f'<text x="{pad}" y="{pad - 10}">{top:g}</text></svg>')

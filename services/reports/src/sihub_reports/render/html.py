@@ -16,8 +16,9 @@ from sihub_reports.render.text import (
     title_of,
 )
 
+FONTS = '"Noto Sans CJK KR","Noto Sans CJK JP","Noto Sans CJK SC","Noto Sans Thai",sans-serif'
 CSS = """
-body{font-family:"Noto Sans CJK KR","Noto Sans CJK JP","Noto Sans CJK SC","Noto Sans Thai",sans-serif;
+body{font-family:FONTS;
 margin:2rem auto;max-width:60rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem}h2{border-bottom:2px solid #2b6cb0;padding-bottom:.2rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}
@@ -30,7 +31,7 @@ td.num{text-align:right;white-space:nowrap}
 .evidence a{margin-right:.3rem}.meta{color:#555;font-size:.85rem}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}
 a{color:inherit;text-decoration:none}.banner{border-width:2px}}
-"""
+""".replace("FONTS", FONTS)
 
 
 def _figures_table(figures: list[dict[str, Any]]) -> str:
@@ -50,23 +51,23 @@ def _figures_table(figures: list[dict[str, Any]]) -> str:
             "<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def _charts(section: dict[str, Any]) -> str:
+def _charts(section: dict[str, Any], fonts: str) -> str:
     by_id = {f["id"]: f for f in section["figures"]}
     out = []
     for chart in section["charts"]:
         figures = [by_id[i] for i in chart["figures"] if i in by_id]
         if figures:
             draw = line_chart if chart["kind"] == "line" else bar_chart
-            out.append(f'<figure id="{escape(chart["id"])}">{draw(chart["title"], figures)}'
+            out.append(f'<figure id="{escape(chart["id"])}">{draw(chart["title"], figures, fonts)}'
                        f'<figcaption>{escape(chart["title"])}</figcaption></figure>')
     return "".join(out)
 
 
-def _country_body(document: dict[str, Any], level: int, prefix: str = "") -> str:
+def _country_body(document: dict[str, Any], level: int, fonts: str, prefix: str = "") -> str:
     out = []
     for section in document["sections"]:
         out.append(f'<section id="{prefix}{escape(section["id"])}"><h{level}>{escape(section["title"])}</h{level}>')
-        out.append(_charts(section))
+        out.append(_charts(section, fonts))
         out.append(_figures_table(section["figures"]))
         if section.get("items"):
             out.append("<ul>" + "".join(
@@ -86,7 +87,7 @@ def _country_body(document: dict[str, Any], level: int, prefix: str = "") -> str
     return "".join(out)
 
 
-def _comparative_body(document: dict[str, Any]) -> str:
+def _comparative_body(document: dict[str, Any], fonts: str) -> str:
     codes = [c["code"] for c in document["countries"]]
     out = []
     for section in document["comparison"]:
@@ -104,15 +105,16 @@ def _comparative_body(document: dict[str, Any]) -> str:
     for code in codes:
         report = document["country_reports"][code]
         out.append(f'<h2 id="country-{escape(code)}">{escape(title_of(report))}</h2>')
-        out.append(_country_body(report, 3, prefix=f"{code}-"))
+        out.append(_country_body(report, 3, fonts, prefix=f"{code}-"))
     return "".join(out)
 
 
-def render_html(document: dict[str, Any]) -> str:
+def render_html(document: dict[str, Any], fonts: str = FONTS) -> str:
+    """`fonts`: the font families of the charts (the PDF names the project's own)."""
     title = title_of(document)
     banner = f'<p class="banner" role="note">{escape(BANNER)}</p>' if document["illustrative"] else ""
     notes = "".join(f"<li>{escape(n)}</li>" for n in document["notes"])
-    body = _country_body(document, 2) if document["kind"] == "country" else _comparative_body(document)
+    body = _country_body(document, 2, fonts) if document["kind"] == "country" else _comparative_body(document, fonts)
     lang = "en"
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
