@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sihub_reports.events.handlers import subscriptions
 from sihub_reports.main import create_app
 from sihub_reports.settings import ReportsSettings
@@ -187,6 +188,10 @@ class ReportsApi(HttpVerbs):
                       headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
         signed = identity_headers(role, account_id=str(uuid.uuid4())) if role else {}  # type: ignore[arg-type]
         return await self.client.request(method, API + path, headers=signed | (headers or {}), **kwargs)
+
+    def app(self, **settings: Any) -> FastAPI:
+        """Another app on the same database, with settings of its own."""
+        return create_app(settings_for(self.database_url, self.nats_url, **settings))
 
     async def feed(self, *events: CloudEvent) -> None:
         """Apply events as the consumers do (each exactly once, by its stream's subscription)."""

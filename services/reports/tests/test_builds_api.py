@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+from sihub_shared.testing import identity_headers
+from sihub_shared.testing.servers import app_client
+
 
 def figures(report: dict) -> dict[str, dict]:
     return {f["id"]: f for s in report["sections"] for f in s["figures"]}
@@ -155,3 +158,18 @@ async def test_method_documents_are_served_and_named_by_builds(reports):
     build = await reports.build("country", "KR")
     report = json.loads((await reports.get(f"/builds/{build['id']}")).content)
     assert report["methods"] == {"policy_rules": rules["version"], "white_space": method["version"]}
+
+
+async def test_a_large_build_runs_in_the_background_with_progress(reports):
+    await reports.feed(*reports.events.korea())
+    async with app_client(reports.app(background_build_events=5)) as client:
+        response = await client.post("/api/v1/reports/builds", headers=identity_headers(),
+                                     json={"kind": "country", "countries": ["KR"]})
+        assert response.status_code == 202, response.text
+        assert response.json()["status"] == "queued" and response.json()["progress"] == 0.0
+        status = response.json()
+        while status["status"] in ("queued", "running"):
+            status = (await client.get(response.headers["location"] + "/status", headers=identity_headers())).json()
+        assert status["status"] == "done" and status["progress"] == 1.0
+        report = (await client.get(response.headers["location"], headers=identity_headers())).json()
+    assert figures(report)["ecosystem.actors.total"]["value"] == 4

@@ -18,6 +18,10 @@ class BuildRepository:
     def add(self, build: ReportBuild) -> None:
         self.session.add(build)
 
+    async def set_progress(self, build_id: str, progress: float) -> None:
+        await self.session.exec(sa.update(ReportBuild).where(col(ReportBuild.id) == build_id)
+                                .values(progress=round(progress, 3)))
+
     async def get(self, build_id: str) -> ReportBuild | None:
         return await self.session.get(ReportBuild, build_id)
 

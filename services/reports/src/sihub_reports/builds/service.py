@@ -23,7 +23,7 @@ from sihub_reports.builds.schemas import BuildPublic, BuildRequest, Format, Rebu
 from sihub_reports.content.comparative import build_comparative
 from sihub_reports.content.country import build_country, country_name
 from sihub_reports.content.figures import canonical_json, sha256
-from sihub_reports.ecosystem.service import Ecosystem, EcosystemService
+from sihub_reports.ecosystem.service import Ecosystem, EcosystemService, Progress
 from sihub_reports.events.contracts import ReportPublished
 from sihub_reports.render.html import render_html
 from sihub_reports.render.markdown import render_markdown
@@ -73,8 +73,11 @@ def public(build: ReportBuild) -> BuildPublic:
                        illustrative=build.illustrative, empty=build.empty, json_sha256=build.json_sha256, links=links)
 
 
-async def compute(session: AsyncSession, kind: str, countries: list[str], positions: Mapping[str, int]) -> bytes:
-    ecosystem = await EcosystemService(session).snapshot(positions)
+async def compute(session: AsyncSession, kind: str, countries: list[str], positions: Mapping[str, int],
+                  progress: Progress | None = None) -> bytes:
+    """The canonical JSON of a build at `positions`; folding the events is most of the work, so
+    `progress(done, total)` follows it."""
+    ecosystem = await EcosystemService(session).snapshot(positions, progress)
     document = await asyncio.to_thread(build_document, ecosystem, kind, countries)
     return await asyncio.to_thread(canonical_json, document)
 
@@ -96,7 +99,8 @@ class BuildService:
         self.builds = BuildRepository(session)
         self.ecosystem = EcosystemService(session)
 
-    async def request(self, request: BuildRequest, account_id: str, *, background_events: int) -> tuple[ReportBuild, bool]:
+    async def request(self, request: BuildRequest, account_id: str, *, background_events: int,
+                      progress: Progress | None = None) -> tuple[ReportBuild, bool]:
         """Store the build at the read model's current positions; build it now unless it is
         large (returns True then: the caller runs `run_in_background`)."""
         check_countries(request)
@@ -107,7 +111,7 @@ class BuildService:
         self.builds.add(build)
         if await self.ecosystem.count(positions) > background_events:
             return build, True
-        finish(self.session, build, await compute(self.session, build.kind, build.countries, positions))
+        finish(self.session, build, await compute(self.session, build.kind, build.countries, positions, progress))
         return build, False
 
     async def get(self, build_id: str) -> ReportBuild:
@@ -165,9 +169,14 @@ async def run_in_background(database: Database, build_id: str) -> None:
             build = await session.get(ReportBuild, build_id)
             build.status, build.progress = "running", 0.1
             session.add(build)
+        async def progress(done: int, total: int) -> None:
+            async with database.session() as session:
+                await BuildRepository(session).set_progress(build_id, 0.1 + 0.8 * done / max(total, 1))
+
         async with database.session() as session:
             build = await session.get(ReportBuild, build_id)
-            data = await compute(session, build.kind, build.countries, build.positions)
+            data = await compute(session, build.kind, build.countries, build.positions, progress)
+            await session.refresh(build)
             finish(session, build, data)
     except Exception:
         log.exception("report build failed", build_id=build_id)

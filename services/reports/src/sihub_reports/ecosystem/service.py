@@ -4,7 +4,7 @@ same events always gives the same projection, which is what makes a rebuild byte
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from sihub_reports.ecosystem.schemas import (
     SeverityView,
 )
 
+Progress = Callable[[int, int], Awaitable[None]]
 REGISTRY_VIEWS: dict[str, type[Record]] = {
     "actor": ActorView,
     "programme": ProgrammeView,
@@ -135,10 +136,16 @@ class EcosystemService:
     async def count(self, positions: Mapping[str, int]) -> int:
         return await self.repository.count(positions)
 
-    async def snapshot(self, positions: Mapping[str, int]) -> Ecosystem:
+    async def snapshot(self, positions: Mapping[str, int], progress: Progress | None = None) -> Ecosystem:
+        """Fold the events up to `positions`; `progress(done, total)` is awaited every tenth of them."""
         ecosystem = Ecosystem(positions=dict(sorted(positions.items())))
+        total = await self.repository.count(positions) if progress is not None else 0
+        step, done = max(total // 10, 1), 0
         async for _stream, type_, data in self.repository.events(positions):
             ecosystem.apply(type_, data)
+            done += 1
+            if progress is not None and done % step == 0:
+                await progress(done, total)
         return ecosystem
 
     async def reset(self, stream: str) -> None:
