@@ -31,7 +31,7 @@ class ServiceSpec:
 DEFAULT_SERVICES = (
     ServiceSpec("registry", 8101),
     ServiceSpec("indicators", 8102),
-    ServiceSpec("reports", 8104, loads_demo=False),
+    ServiceSpec("reports", 8104),
 )
 
 

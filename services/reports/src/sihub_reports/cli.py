@@ -17,6 +17,7 @@ from sihub_shared.errors import ProblemError
 
 from sihub_reports.builds.schemas import BuildRequest, Format
 from sihub_reports.builds.service import BuildService
+from sihub_reports.demo.loader import load_demo
 from sihub_reports.settings import ReportsSettings
 
 app = service_cli(
@@ -24,6 +25,7 @@ app = service_cli(
     settings_class=ReportsSettings,
     app_factory="sihub_reports.main:create_app",
     migrations=Path(__file__).parent / "migrations",
+    load_demo=load_demo,
 )
 
 
