@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # pdftotext) and chromium. Installed when missing (CI runs as root); elsewhere those tests skip.
 TEST_TOOLS := pdffonts:poppler-utils chromium:chromium
 
-.PHONY: run test test-tools env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators clean
+.PHONY: run test test-tools env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-reports clean
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -47,6 +47,9 @@ bench-registry: env
 
 bench-indicators: env
 	$(UV) run python bench/bench_indicators.py
+
+bench-reports: env
+	$(UV) run python bench/bench_reports.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -4,7 +4,10 @@ countries, and cross-border collaboration suggestions. Pure functions, like coun
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+import numpy as np
 
 from sihub_reports.content import documents
 from sihub_reports.content.country import SCHEMA, build_country, country_name, display_name
@@ -13,10 +16,8 @@ from sihub_reports.ecosystem.schemas import ActorView
 from sihub_reports.ecosystem.service import Ecosystem
 
 DEFAULT_COUNTRIES = ("CN", "JP", "KR", "SG", "TH")
-# Cross-border suggestions: the best few per seeker, and in all; candidates looked at per
-# (capability, issue area) are capped so that a large ecosystem stays fast (ties by id).
+# Cross-border suggestions: the best provider of each seeker, the best of those in all (ties by id).
 SUGGESTIONS = 50
-CANDIDATES_PER_KEY = 200
 NEEDS_WEIGHT, ISSUES_WEIGHT = 0.6, 0.4
 
 ROWS: list[tuple[str, str, list[str]]] = [
@@ -92,35 +93,67 @@ def cross_border(ecosystem: Ecosystem, countries: list[str]) -> list[dict[str, A
                 suggestions[(seeker.id, provider.id)] = _suggestion(
                     seeker, provider, proposal.score, "matching", [round_link(published.round_id)],
                     published.illustrative)
-    providers: dict[tuple[str, str], list[ActorView]] = defaultdict(list)
-    for actor in actors.values():
-        for claim in actor.offers:
-            for theme in sorted(set(actor.issue_areas)):
-                if len(providers[(claim.capability, theme)]) < CANDIDATES_PER_KEY:
-                    providers[(claim.capability, theme)].append(actor)
-    for seeker in actors.values():
-        needs = sorted({c.capability for c in seeker.needs})
-        best: tuple[float, str] | None = None
-        for capability in needs:
-            for theme in sorted(set(seeker.issue_areas)):
-                for provider in providers.get((capability, theme), []):
-                    if provider.country == seeker.country or (seeker.id, provider.id) in suggestions:
-                        continue
-                    offered = {c.capability for c in provider.offers}
-                    met = len(offered.intersection(needs)) / len(needs)
-                    shared = set(seeker.issue_areas) & set(provider.issue_areas)
-                    overlap = len(shared) / len(set(seeker.issue_areas) | set(provider.issue_areas))
-                    score = round(NEEDS_WEIGHT * met + ISSUES_WEIGHT * overlap, 6)
-                    if best is None or (-score, provider.id) < (-best[0], best[1]):
-                        best = (score, provider.id)
-        if best is not None:
-            provider = actors[best[1]]
-            suggestions[(seeker.id, provider.id)] = _suggestion(seeker, provider, best[0], "reports", [],
-                                                                seeker.illustrative or provider.illustrative)
-    ranked = sorted(suggestions.values(), key=lambda s: (-s["value"], s["id"]))
-    for rank, suggestion in enumerate(ranked[:SUGGESTIONS], 1):
+    found = _best_providers(list(actors.values()), suggestions)
+    for score, seeker_id, provider_id in sorted(found, key=lambda f: (-f[0], f[1], f[2]))[:SUGGESTIONS]:
+        seeker, provider = actors[seeker_id], actors[provider_id]
+        suggestions[(seeker_id, provider_id)] = _suggestion(seeker, provider, score, "reports", [],
+                                                            seeker.illustrative or provider.illustrative)
+    ranked = sorted(suggestions.values(), key=lambda s: (-s["value"], s["id"]))[:SUGGESTIONS]
+    for rank, suggestion in enumerate(ranked, 1):
         suggestion["attributes"]["rank"] = rank
-    return ranked[:SUGGESTIONS]
+    return ranked
+
+
+def _best_providers(actors: list[ActorView], taken: Mapping[tuple[str, str], Any]) -> list[tuple[float, str, str]]:
+    """(score, seeker id, provider id): each seeker's best provider in another country.
+
+    The score depends only on what the two need and offer and on their issue areas, so actors
+    alike ("profiles") are scored once, all pairs of profiles at a time (numpy); each seeker then
+    takes the best-scored profile with a provider outside its country (ties by provider id)."""
+    capabilities = sorted({c.capability for a in actors for c in (*a.offers, *a.needs)})
+    themes = sorted({t for a in actors for t in a.issue_areas})
+    column = {name: i for i, name in enumerate(capabilities)} | {name: i for i, name in enumerate(themes)}
+
+    def profile(claims: Iterable[str], issues: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+        return frozenset(claims), frozenset(issues)
+
+    providers: dict[tuple[frozenset[str], frozenset[str]], list[ActorView]] = defaultdict(list)
+    seekers: dict[tuple[frozenset[str], frozenset[str]], list[ActorView]] = defaultdict(list)
+    for actor in actors:  # in id order
+        if actor.offers and actor.issue_areas:
+            providers[profile((c.capability for c in actor.offers), actor.issue_areas)].append(actor)
+        if actor.needs and actor.issue_areas:
+            seekers[profile((c.capability for c in actor.needs), actor.issue_areas)].append(actor)
+    if not providers or not seekers:
+        return []
+
+    def matrix(profiles: list[tuple[frozenset[str], frozenset[str]]], part: int, width: int) -> np.ndarray:
+        values = np.zeros((len(profiles), width))
+        for row, entry in enumerate(profiles):
+            values[row, [column[name] for name in entry[part]]] = 1.0
+        return values
+
+    offer_profiles, need_profiles = list(providers), list(seekers)
+    offers, needs = matrix(offer_profiles, 0, len(capabilities)), matrix(need_profiles, 0, len(capabilities))
+    provider_issues, seeker_issues = matrix(offer_profiles, 1, len(themes)), matrix(need_profiles, 1, len(themes))
+    met = needs @ offers.T
+    shared = seeker_issues @ provider_issues.T
+    union = seeker_issues.sum(1)[:, None] + provider_issues.sum(1)[None, :] - shared
+    scores = np.round(NEEDS_WEIGHT * met / needs.sum(1)[:, None] + ISSUES_WEIGHT * shared / union, 6)
+    scores[(met == 0) | (shared == 0)] = -1.0  # nothing needed is offered, or no issue area shared
+    first_ids = np.array([providers[p][0].id for p in offer_profiles])
+    found = []
+    for row, need_profile in enumerate(need_profiles):
+        order = np.lexsort((first_ids, -scores[row]))  # best score first, then the provider's id
+        for seeker in seekers[need_profile]:
+            for index in order:
+                if scores[row, index] < 0:
+                    break
+                provider = next((p for p in providers[offer_profiles[index]] if p.country != seeker.country), None)
+                if provider is not None and (seeker.id, provider.id) not in taken:
+                    found.append((float(scores[row, index]), seeker.id, provider.id))
+                    break
+    return found
 
 
 def _suggestion(seeker: ActorView, provider: ActorView, score: float, scored_by: str, extra: list[str],

@@ -108,7 +108,7 @@ def ecosystem_section(facts: CountryFacts) -> dict[str, Any]:
     return {"id": "ecosystem", "title": "Ecosystem profile", "figures": figures,
             "charts": [{"id": "ecosystem.chart.regions", "kind": "bar", "title": "Actors by region",
                         "figures": [f["id"] for f in figures if f["id"].startswith("ecosystem.actors.region.")]},
-                       {"id": "ecosystem.chart.growth", "kind": "line", "title": "Actors by year founded (cumulative)",
+                       {"id": "ecosystem.chart.growth", "kind": "line", "title": "Actors founded, by year",
                         "figures": [f["id"] for f in figures if f["id"].startswith("ecosystem.growth.year.")]}]}
 
 
@@ -116,11 +116,14 @@ def _hub_figures(facts: CountryFacts) -> list[dict[str, Any]]:
     eco = facts.ecosystem
     figures = [figure("ecosystem.hubs.total", "Hubs", len(facts.hubs), "hubs",
                       [record_link("actor", h.id) for h in facts.hubs], _any(h.illustrative for h in facts.hubs))]
+    hub_ids = {h.id for h in facts.hubs}
+    by_hub: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for name, records in (("programmes", eco.programmes), ("cohorts", eco.cohorts), ("members", eco.memberships)):
+        for record in sorted(records.values(), key=lambda r: r.id):
+            if record.hub_id in hub_ids and getattr(record, "confirmed", True):
+                by_hub[record.hub_id][name].append(record)
     for hub in facts.hubs:
-        programmes = sorted((p for p in eco.programmes.values() if p.hub_id == hub.id), key=lambda p: p.id)
-        cohorts = sorted((c for c in eco.cohorts.values() if c.hub_id == hub.id), key=lambda c: c.id)
-        members = sorted((m for m in eco.memberships.values() if m.hub_id == hub.id and m.confirmed),
-                         key=lambda m: m.id)
+        programmes, cohorts, members = (by_hub[hub.id][k] for k in ("programmes", "cohorts", "members"))
         evidence = ([record_link("actor", hub.id)] + [record_link("programme", p.id) for p in programmes]
                     + [record_link("cohort", c.id) for c in cohorts] + [record_link("membership", m.id) for m in members])
         records = [hub, *programmes, *cohorts, *members]
@@ -132,17 +135,18 @@ def _hub_figures(facts: CountryFacts) -> list[dict[str, Any]]:
 
 
 def _growth_figures(actors: list[ActorView]) -> list[dict[str, Any]]:
+    """Actors founded each year (the evidence: those actors), and the running total beside it."""
     by_year: dict[int, list[ActorView]] = defaultdict(list)
     unknown = [a for a in actors if a.founded_year is None]
     for actor in actors:
         if actor.founded_year is not None:
             by_year[actor.founded_year].append(actor)
-    figures, running = [], []
+    figures, running = [], 0
     for year, founded in sorted(by_year.items()):
-        running += founded
-        figures.append(figure(f"ecosystem.growth.year.{year}", f"Actors founded by {year}", len(running), "actors",
-                              [record_link("actor", a.id) for a in running], _any(a.illustrative for a in running),
-                              founded_that_year=len(founded)))
+        running += len(founded)
+        figures.append(figure(f"ecosystem.growth.year.{year}", f"Actors founded in {year}", len(founded), "actors",
+                              [record_link("actor", a.id) for a in founded], _any(a.illustrative for a in founded),
+                              cumulative=running))
     if unknown:
         figures.append(figure("ecosystem.growth.unknown", "Actors with no founding year", len(unknown), "actors",
                               [record_link("actor", a.id) for a in unknown], _any(a.illustrative for a in unknown)))

@@ -42,9 +42,11 @@ class StreamEventRepository:
         query = (select(StreamEvent.stream, StreamEvent.type, StreamEvent.data)
                  .where(self._up_to(positions))
                  .order_by(col(StreamEvent.stream), col(StreamEvent.sequence)))
-        result = await self.session.stream(query.execution_options(yield_per=2000))
-        async for stream, type_, data in result:
-            yield stream, type_, data
+        result = await self.session.stream(query.execution_options(yield_per=5000))
+        # A partition at a time: one switch into the database driver per 5,000 rows, not per row.
+        async for partition in result.partitions():
+            for stream, type_, data in partition:
+                yield stream, type_, data
 
     async def clear(self, stream: str) -> None:
         await self.session.exec(delete(StreamEvent).where(col(StreamEvent.stream) == stream))

@@ -7,6 +7,8 @@ from html import escape
 from typing import Any
 
 WIDTH, BAR, GAP, LABEL = 640, 18, 6, 170
+# Colours as attributes, not CSS: PDF layout styles SVG by its attributes only.
+BAR_FILL, ILLUSTRATIVE = "#2b6cb0", "#d9a300"
 
 
 def bar_chart(title: str, figures: list[dict[str, Any]], font_family: str) -> str:
@@ -21,7 +23,7 @@ def bar_chart(title: str, figures: list[dict[str, Any]], font_family: str) -> st
         label = f["id"].rsplit(".", 1)[-1] if f.get("attributes", {}).get("geography") is None \
             else f["attributes"]["geography"]
         parts.append(f'<text x="{LABEL - 6}" y="{y + BAR - 5}" text-anchor="end">{escape(label)}</text>'
-                     f'<rect class="bar{" illustrative" if f["illustrative"] else ""}" x="{LABEL}" y="{y}" '
+                     f'<rect class="bar" fill="{ILLUSTRATIVE if f["illustrative"] else BAR_FILL}" x="{LABEL}" y="{y}" '
                      f'width="{width:.1f}" height="{BAR}"><title>{escape(f["label"])}: {value:g}</title></rect>'
                      f'<text x="{LABEL + width + 4:.1f}" y="{y + BAR - 5}">{value:g}</text>')
     parts.append("</svg>")
@@ -40,5 +42,5 @@ def line_chart(title: str, figures: list[dict[str, Any]], font_family: str) -> s
                      for i, f in enumerate(figures) if i in (0, len(figures) - 1) or i % 5 == 0)
     return (f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
             f'font-family="{escape(font_family)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
-            f'<polyline class="line" fill="none" points="{points}"/>{labels}'
+            f'<polyline class="line" fill="none" stroke="{BAR_FILL}" stroke-width="2" points="{points}"/>{labels}'
             f'<text x="{pad}" y="{pad - 10}">{top:g}</text></svg>')

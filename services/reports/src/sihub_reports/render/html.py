@@ -26,8 +26,7 @@ th,td{border:1px solid #ccd;padding:.25rem .4rem;text-align:left;vertical-align:
 td.num{text-align:right;white-space:nowrap}
 .banner{background:#fff4d6;border:1px solid #d9a300;padding:.6rem .8rem;font-weight:600}
 .tag{font-size:.75rem;background:#fde2b0;padding:0 .3rem;border-radius:.2rem}
-.chart text{font-size:11px;fill:#333}.chart .bar{fill:#2b6cb0}.chart .bar.illustrative{fill:#d9a300}
-.chart .line{stroke:#2b6cb0;stroke-width:2}
+.chart text{font-size:11px}
 .evidence a{margin-right:.3rem}.meta{color:#555;font-size:.85rem}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}
 a{color:inherit;text-decoration:none}.banner{border-width:2px}}
