@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -63,8 +62,3 @@ class RebuildResult(BaseModel):
     md_identical: bool
     json_sha256: str
     rebuilt_json_sha256: str
-
-
-class StreamPositions(BaseModel):
-    positions: dict[str, int]
-    as_of: datetime

@@ -8,7 +8,6 @@ findings, from the rule set in documents.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import pycountry
@@ -42,10 +41,6 @@ def country_name(code: str) -> str | None:
 def display_name(actor: ActorView) -> str:
     english = [n.value for n in actor.names if n.lang == "en"]
     return (english or [n.value for n in actor.names] or [actor.id])[0]
-
-
-def _any(flags: Iterable[bool]) -> bool:
-    return any(flags)
 
 
 def _frequency(ecosystem: Ecosystem, comparison_set: str) -> str | None:
@@ -85,7 +80,7 @@ def ecosystem_section(facts: CountryFacts) -> dict[str, Any]:
     actors = list(facts.actors.values())
     total = len(actors)
     all_links = [record_link("actor", a.id) for a in actors]
-    figures = [figure("ecosystem.actors.total", "Actors", total, "actors", all_links, _any(a.illustrative for a in actors))]
+    figures = [figure("ecosystem.actors.total", "Actors", total, "actors", all_links, any(a.illustrative for a in actors))]
     for dimension, key in (("sector", lambda a: a.sector), ("kind", lambda a: a.kind),
                            ("region", lambda a: a.region or "unknown")):
         groups: dict[str, list[ActorView]] = defaultdict(list)
@@ -94,7 +89,7 @@ def ecosystem_section(facts: CountryFacts) -> dict[str, Any]:
         for value, members in sorted(groups.items()):
             figures.append(figure(f"ecosystem.actors.{dimension}.{value}", f"Actors, {dimension} {value}",
                                   len(members), "actors", [record_link("actor", a.id) for a in members],
-                                  _any(a.illustrative for a in members), share=share(len(members), total)))
+                                  any(a.illustrative for a in members), share=share(len(members), total)))
     certified: dict[str, list[ActorView]] = defaultdict(list)
     for actor in actors:
         for scheme in sorted({c.scheme for c in actor.certifications}):
@@ -102,7 +97,7 @@ def ecosystem_section(facts: CountryFacts) -> dict[str, Any]:
     for scheme, members in sorted(certified.items()):
         figures.append(figure(f"ecosystem.certifications.{scheme}", f"Actors certified, {scheme}", len(members),
                               "actors", [record_link("actor", a.id) for a in members],
-                              _any(a.illustrative for a in members), share=share(len(members), total)))
+                              any(a.illustrative for a in members), share=share(len(members), total)))
     figures += _hub_figures(facts)
     figures += _growth_figures(actors)
     return {"id": "ecosystem", "title": "Ecosystem profile", "figures": figures,
@@ -115,7 +110,7 @@ def ecosystem_section(facts: CountryFacts) -> dict[str, Any]:
 def _hub_figures(facts: CountryFacts) -> list[dict[str, Any]]:
     eco = facts.ecosystem
     figures = [figure("ecosystem.hubs.total", "Hubs", len(facts.hubs), "hubs",
-                      [record_link("actor", h.id) for h in facts.hubs], _any(h.illustrative for h in facts.hubs))]
+                      [record_link("actor", h.id) for h in facts.hubs], any(h.illustrative for h in facts.hubs))]
     hub_ids = {h.id for h in facts.hubs}
     by_hub: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for name, records in (("programmes", eco.programmes), ("cohorts", eco.cohorts), ("members", eco.memberships)):
@@ -128,7 +123,7 @@ def _hub_figures(facts: CountryFacts) -> list[dict[str, Any]]:
                     + [record_link("cohort", c.id) for c in cohorts] + [record_link("membership", m.id) for m in members])
         records = [hub, *programmes, *cohorts, *members]
         figures.append(figure(f"ecosystem.hub.{hub.id}", f"Members of {display_name(hub)}", len(members), "members",
-                              evidence, _any(r.illustrative for r in records), hub=display_name(hub),
+                              evidence, any(r.illustrative for r in records), hub=display_name(hub),
                               region=hub.region, programmes=len(programmes), cohorts=len(cohorts),
                               programme_names=sorted(p.names[0].value if p.names else p.id for p in programmes)))
     return figures
@@ -145,11 +140,11 @@ def _growth_figures(actors: list[ActorView]) -> list[dict[str, Any]]:
     for year, founded in sorted(by_year.items()):
         running += len(founded)
         figures.append(figure(f"ecosystem.growth.year.{year}", f"Actors founded in {year}", len(founded), "actors",
-                              [record_link("actor", a.id) for a in founded], _any(a.illustrative for a in founded),
+                              [record_link("actor", a.id) for a in founded], any(a.illustrative for a in founded),
                               cumulative=running))
     if unknown:
         figures.append(figure("ecosystem.growth.unknown", "Actors with no founding year", len(unknown), "actors",
-                              [record_link("actor", a.id) for a in unknown], _any(a.illustrative for a in unknown)))
+                              [record_link("actor", a.id) for a in unknown], any(a.illustrative for a in unknown)))
     return figures
 
 
@@ -221,7 +216,7 @@ def white_spaces_section(facts: CountryFacts) -> dict[str, Any]:
             f"white_spaces.{geography}.{theme}", f"White space: {theme} in {geography}", score, "score (0–1)",
             [severity_link(geography, theme)] + [record_link("actor", a.id) for a in actors]
             + [record_link("partnership", p.id) for p in links],
-            severity.illustrative or _any(a.illustrative for a in actors) or _any(p.illustrative for p in links),
+            severity.illustrative or any(a.illustrative for a in actors) or any(p.illustrative for p in links),
             rank=rank, geography=geography, theme=theme, severity=severity.severity, band=severity.band,
             actors=len(actors), partnerships=len(links)))
     return {"id": "white_spaces", "title": "White spaces", "figures": figures, "charts": [],
@@ -238,19 +233,19 @@ def collaboration_section(facts: CountryFacts) -> dict[str, Any]:
             groups[key(p)].append(p)
         return [figure(f"collaboration.partnerships.{name}.{value}", f"Confirmed partnerships, {name} {value}",
                        len(members), "partnerships", [record_link("partnership", p.id) for p in members],
-                       _any(p.illustrative for p in members), share=share(len(members), total))
+                       any(p.illustrative for p in members), share=share(len(members), total))
                 for value, members in sorted(groups.items())]
 
     cross = [p for p in confirmed if len(facts.sectors_of(p)) > 1]
     unconfirmed = [p for p in facts.partnerships if not p.confirmed]
     figures = [figure("collaboration.partnerships.total", "Confirmed partnerships", total, "partnerships",
-                      [record_link("partnership", p.id) for p in confirmed], _any(p.illustrative for p in confirmed)),
+                      [record_link("partnership", p.id) for p in confirmed], any(p.illustrative for p in confirmed)),
                figure("collaboration.partnerships.unconfirmed", "Partnerships awaiting confirmation (not counted)",
                       len(unconfirmed), "partnerships", [record_link("partnership", p.id) for p in unconfirmed],
-                      _any(p.illustrative for p in unconfirmed)),
+                      any(p.illustrative for p in unconfirmed)),
                figure("collaboration.partnerships.cross_sector", "Share of confirmed partnerships across sectors",
                       share(len(cross), total), "share", [record_link("partnership", p.id) for p in confirmed],
-                      _any(p.illustrative for p in confirmed), cross_sector=len(cross))]
+                      any(p.illustrative for p in confirmed), cross_sector=len(cross))]
     figures += group("type", lambda p: p.type or "unknown", confirmed)
     figures += group("status", lambda p: p.status or "unknown", confirmed)
     figures += group("sectors", lambda p: "+".join(facts.sectors_of(p)) or "unknown", confirmed)
@@ -270,14 +265,14 @@ def _matching_figures(facts: CountryFacts) -> list[dict[str, Any]]:
     round_links = [round_link(r.round_id) for r in rounds]
     return [
         figure("collaboration.matching.rounds", "Matching rounds published", len(rounds), "rounds", round_links,
-               _any(r.illustrative for r in rounds)),
+               any(r.illustrative for r in rounds)),
         figure("collaboration.matching.proposed", "Matches proposed", sum(len(r.proposals) for r in rounds), "matches",
-               round_links, _any(r.illustrative for r in rounds)),
+               round_links, any(r.illustrative for r in rounds)),
         figure("collaboration.matching.accepted", "Matches accepted", len(accepted), "matches",
-               [round_link(m.round_id) for m in accepted], _any(m.illustrative for m in accepted)),
+               [round_link(m.round_id) for m in accepted], any(m.illustrative for m in accepted)),
         figure("collaboration.matching.converted", "Accepted matches now confirmed partnerships", len(converted),
                "matches", [record_link("partnership", by_match[m.match_ref].id) for m in converted],
-               _any(m.illustrative for m in converted), share=share(len(converted), len(accepted))),
+               any(m.illustrative for m in converted), share=share(len(converted), len(accepted))),
     ]
 
 
@@ -307,11 +302,11 @@ def funding_section(facts: CountryFacts) -> dict[str, Any]:
 
     figures = [
         figure("funding.funders.total", "Actors offering funding", len(funders), "actors", links(funders),
-               _any(a.illustrative for a in funders)),
+               any(a.illustrative for a in funders)),
         figure("funding.seekers.total", "Actors needing funding", len(seekers), "actors", links(seekers),
-               _any(a.illustrative for a in seekers)),
+               any(a.illustrative for a in seekers)),
         figure("funding.unmet.total", "Seekers with no funder on their issue in the country", len(unmet), "actors",
-               links(unmet) + links(funders), _any(a.illustrative for a in unmet + funders),
+               links(unmet) + links(funders), any(a.illustrative for a in unmet + funders),
                share=share(len(unmet), len(seekers))),
     ]
     for dimension, keys in (("region", lambda a: [a.region or "unknown"]), ("issue", lambda a: sorted(set(a.issue_areas)))):
@@ -330,7 +325,7 @@ def funding_section(facts: CountryFacts) -> dict[str, Any]:
         for key in sorted(set(offered) | set(needed)):
             records = offered[key] + needed[key]
             figures.append(figure(f"funding.{dimension}.{key}", f"Funding seekers, {dimension} {key}", len(needed[key]),
-                                  "actors", links(records), _any(a.illustrative for a in records),
+                                  "actors", links(records), any(a.illustrative for a in records),
                                   funders=len(offered[key]), unmet=len(missing[key])))
     return {"id": "funding", "title": "Funding", "figures": figures, "charts": [
         {"id": "funding.chart.regions", "kind": "bar", "title": "Funding seekers by region",
@@ -353,7 +348,7 @@ def case_studies_section(facts: CountryFacts) -> dict[str, Any]:
                       "actors": [{"id": a.id, "name": display_name(a), "link": record_link("actor", a.id)}
                                  for a in actors]})
     figures = [figure("case_studies.total", "Case studies", len(studies), "case studies",
-                      [record_link("case_study", c.id) for c in studies], _any(c.illustrative for c in studies))]
+                      [record_link("case_study", c.id) for c in studies], any(c.illustrative for c in studies))]
     return {"id": "case_studies", "title": "Case studies", "figures": figures, "charts": [], "items": items}
 
 
@@ -368,7 +363,7 @@ def data_gaps_section(facts: CountryFacts) -> dict[str, Any]:
     coverages = [v.coverage for v in facts.region_indices.values()]
     figures.append(figure("data_gaps.coverage.mean", "Mean indicator coverage", sum(coverages) / len(coverages)
                           if coverages else 0.0, "share", [coverage_link(facts.country)],
-                          _any(v.illustrative for v in facts.region_indices.values()), cells=len(coverages)))
+                          any(v.illustrative for v in facts.region_indices.values()), cells=len(coverages)))
     unscored_total = 0
     for theme in sorted(themes):
         missing = sorted(g for g in regions if (g, theme) not in facts.region_indices

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from sihub_shared.db import Session
 
-from sihub_reports.builds.schemas import StreamPositions
+from sihub_reports.ecosystem.schemas import StreamPositions
 from sihub_reports.ecosystem.service import EcosystemService
 
 router = APIRouter(prefix="/reports", tags=["read model"])

@@ -6,6 +6,8 @@ breaks nothing here."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -171,3 +173,10 @@ class MatchDecidedView(View):
     score: float | None = None
     partnership_type: str | None = None
     illustrative: bool = False
+
+
+class StreamPositions(BaseModel):
+    """How far the read model has read each stream (its last stream sequence)."""
+
+    positions: dict[str, int]
+    as_of: datetime
