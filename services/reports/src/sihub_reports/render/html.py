@@ -27,7 +27,7 @@ td.num{text-align:right;white-space:nowrap}
 .banner{background:#fff4d6;border:1px solid #d9a300;padding:.6rem .8rem;font-weight:600}
 .tag{font-size:.75rem;background:#fde2b0;padding:0 .3rem;border-radius:.2rem}
 .chart text{font-size:11px}
-.evidence a{margin-right:.3rem}.meta{color:#555;font-size:.85rem}
+.evidence a{margin-right:.3rem}table.grid td{font-size:.8rem}caption{text-align:left;color:#555}.meta{color:#555;font-size:.85rem}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}
 a{color:inherit;text-decoration:none}.banner{border-width:2px}}
 """.replace("FONTS", FONTS)
@@ -50,6 +50,54 @@ def _figures_table(figures: list[dict[str, Any]]) -> str:
             "<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
+# Region × theme figures read best (and lay out fastest in a PDF) as one grid per kind.
+GRIDS = ("issues.region.", "data_gaps.coverage.")
+
+
+def _grid(figures: list[dict[str, Any]]) -> str:
+    cells = {(f["attributes"]["geography"], f["attributes"]["theme"]): f for f in figures}
+    geographies, themes = sorted({g for g, _ in cells}), sorted({t for _, t in cells})
+    rows = []
+    for geography in geographies:
+        out = [f"<th>{escape(geography)}</th>"]
+        for theme in themes:
+            f = cells.get((geography, theme))
+            if f is None:
+                out.append("<td>–</td>")
+                continue
+            attributes = f["attributes"]
+            rank = (f'r {attributes["rank_best"]}–{attributes["rank_worst"]}'
+                    if attributes.get("rank_best") is not None else "")
+            trend = f'{attributes["trend_per_year"]:+.2f}/yr' if attributes.get("trend_per_year") is not None else ""
+            small = " · ".join(x for x in (rank, trend, attributes.get("band") or "") if x)
+            out.append(f'<td class="num" id="{escape(f["id"])}" title="{escape(f["label"])}: '
+                       f'{escape(attributes_text(f))}"><a href="{escape(f["evidence"][0])}">'
+                       f'{escape(number(f["value"], f["unit"]))}</a>{"*" if f["illustrative"] else ""}'
+                       + (f"<br><small>{escape(small)}</small>" if small else "") + "</td>")
+        rows.append("<tr>" + "".join(out) + "</tr>")
+    unit = figures[0]["unit"]
+    return (f"<table class=\"grid\"><caption>{escape(unit)} by region (rows) and theme (columns); r: rank "
+            "interval; * illustrative; each cell links its evidence (all of it in the JSON build)</caption>"
+            "<thead><tr><th></th>" + "".join(f"<th>{escape(t)}</th>" for t in themes) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def _figures(figures: list[dict[str, Any]]) -> str:
+    """The region × theme grids, then every other figure in the one table."""
+    def in_grid(f: dict[str, Any]) -> bool:
+        return f["id"].startswith(GRIDS) and {"geography", "theme"} <= f.get("attributes", {}).keys()
+
+    out = []
+    for prefix in GRIDS:
+        grid = [f for f in figures if f["id"].startswith(prefix) and in_grid(f)]
+        if grid:
+            out.append(_grid(grid))
+    rest = [f for f in figures if not in_grid(f)]
+    if rest or not out:
+        out.append(_figures_table(rest))
+    return "".join(out)
+
+
 def _charts(section: dict[str, Any], fonts: str) -> str:
     by_id = {f["id"]: f for f in section["figures"]}
     out = []
@@ -67,7 +115,7 @@ def _country_body(document: dict[str, Any], level: int, fonts: str, prefix: str 
     for section in document["sections"]:
         out.append(f'<section id="{prefix}{escape(section["id"])}"><h{level}>{escape(section["title"])}</h{level}>')
         out.append(_charts(section, fonts))
-        out.append(_figures_table(section["figures"]))
+        out.append(_figures(section["figures"]))
         if section.get("items"):
             out.append("<ul>" + "".join(
                 f'<li><a href="{escape(i["link"])}">{escape(i["title"])}</a> ({escape(str(i["year"] or "n.d."))}): '
