@@ -4,7 +4,11 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST_ARGS ?=
 
-.PHONY: run test env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-matching bench-webhooks clean
+# Debian tools the reports' tests use as a reader would: poppler-utils (pdffonts, pdftoppm,
+# pdftotext) and chromium. Installed when missing (CI runs as root); elsewhere those tests skip.
+TEST_TOOLS := pdffonts:poppler-utils chromium:chromium
+
+.PHONY: run test test-tools env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-matching bench-webhooks bench-reports clean
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -17,8 +21,14 @@ run: env
 	$(UV) run sihub-dev run
 
 ## The whole test suite: real SQLite, PostgreSQL (127.0.0.1:5432 or TEST_DATABASE_URL) and nats-server.
-test: env
+test: env test-tools
 	$(UV) run pytest $(PYTEST_ARGS)
+
+test-tools:
+	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 lint-imports: env
 	$(UV) run lint-imports
@@ -43,6 +53,9 @@ bench-matching: env
 
 bench-webhooks: env
 	$(UV) run python bench/bench_webhooks.py
+
+bench-reports: env
+	$(UV) run python bench/bench_reports.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -25,6 +25,7 @@ def start_stack(var: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
         "--gateway-port", str(ports["gateway"]), "--nats-port", str(ports["nats"]),
         "--registry-port", str(ports["registry"]), "--indicators-port", str(ports["indicators"]),
         "--matching-port", str(ports["matching"]),
+        "--reports-port", str(ports["reports"]),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "COLUMNS": "200"})
@@ -48,7 +49,7 @@ def stop_stack(process: subprocess.Popen[str]) -> None:
 
 
 def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
-    ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators", "matching")}
+    ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators", "matching", "reports")}
     var = tmp_path / "var"
     gateway = f"http://127.0.0.1:{ports['gateway']}"
 
@@ -75,6 +76,13 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
                 "/api/v1/matching/rounds", params={"hub_id": hub["id"]}).json()["items"]]
             assert [r["publications"] for r in rounds] == [1] and rounds[0]["illustrative"]
             _wait_for(lambda: len(client.get("/api/v1/registry/partnerships", params={"origin": "match"}).json()["items"]) == 3)
+            # The demo reports: the five countries and the comparative one, built from the demo data.
+            builds = client.get("/api/v1/reports/builds").json()["items"]
+            assert sorted((b["kind"], tuple(b["countries"]), b["status"]) for b in builds) == [
+                ("comparative", ("CN", "JP", "KR", "SG", "TH"), "done"),
+                *(("country", (c,), "done") for c in ("CN", "JP", "KR", "SG", "TH"))]
+            assert all(b["positions"]["SIHUB_REGISTRY"] > 0 and b["illustrative"] for b in builds)
+            first_builds = {b["id"] for b in builds}
             openapi = client.get("/openapi.json").json()
             assert any(p.startswith("/api/v1/registry/") for p in openapi["paths"])
             assert any(p.startswith("/api/v1/indicators/") for p in openapi["paths"])
@@ -94,6 +102,8 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
     try:
         with httpx.Client(base_url=gateway, headers=auth, timeout=30) as client:
             assert _actor_count(client) == first_count
+            builds = client.get("/api/v1/reports/builds").json()["items"]
+            assert {b["id"] for b in builds} == first_builds  # the same positions: nothing built twice
     finally:
         stop_stack(process)
 

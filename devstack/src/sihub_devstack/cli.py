@@ -28,6 +28,7 @@ def run(
     registry_port: int = typer.Option(8101),
     indicators_port: int = typer.Option(8102),
     matching_port: int = typer.Option(8103),
+    reports_port: int = typer.Option(8104),
     demo: bool = typer.Option(True, help="load the demo data through the public API"),
     fresh: bool = typer.Option(False, help="delete the data folder first"),
 ) -> None:
@@ -36,7 +37,7 @@ def run(
         var,
         Ports(gateway=gateway_port, nats=nats_port,
               services={"registry": registry_port, "indicators": indicators_port,
-                        "matching": matching_port}),
+                        "matching": matching_port, "reports": reports_port}),
         echo=console.print,
     )
     if fresh:

@@ -32,6 +32,7 @@ DEFAULT_SERVICES = (
     ServiceSpec("registry", 8101),
     ServiceSpec("indicators", 8102),
     ServiceSpec("matching", 8103),
+    ServiceSpec("reports", 8104),
 )
 
 

@@ -62,12 +62,6 @@ class Subscription:
     batch_size: int = field(default=100)
 
 
-def _read(message) -> CloudEvent:  # noqa: ANN001 - nats-py Msg
-    event = CloudEvent.model_validate_json(message.data)
-    event._sequence = message.metadata.sequence.stream
-    return event
-
-
 class ConsumerRunner:
     def __init__(
         self, database: Database, bus: EventBus, subscription: Subscription, *, fetch_timeout_s: float = 1.0
@@ -127,7 +121,7 @@ class ConsumerRunner:
         cap a consumer at a few hundred events a second on SQLite (see bench/bench_events.py)."""
         if len(messages) > 1:
             try:
-                events = [_read(message) for message in messages]
+                events = [CloudEvent.received(message) for message in messages]
             except ValueError:
                 events = None  # a malformed message: handled one by one, as before
             if events is not None:
@@ -141,7 +135,7 @@ class ConsumerRunner:
             await self._handle(message)
 
     async def _handle(self, message) -> None:  # noqa: ANN001 - nats-py Msg
-        event = _read(message)
+        event = CloudEvent.received(message)
         try:
             applied = await self.apply(event)
         except Exception:

@@ -22,13 +22,20 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any]
-    # Where a consumer read it: the stream sequence (per-stream order for those who keep it, such as
-    # the gateway's webhook queue). Not part of the envelope.
-    _sequence: int | None = PrivateAttr(default=None)
+    # Where a consumer received it on its stream (JetStream's stream sequence); not part of the
+    # envelope. Read models that record how far they have read (reports) keep it.
+    _stream_sequence: int | None = PrivateAttr(default=None)
 
     @property
-    def sequence(self) -> int | None:
-        return self._sequence
+    def stream_sequence(self) -> int | None:
+        return self._stream_sequence
+
+    @classmethod
+    def received(cls, message: Any) -> CloudEvent:  # noqa: ANN401 - nats-py Msg
+        """The event of a JetStream message, with the message's stream sequence."""
+        event = cls.model_validate_json(message.data)
+        event._stream_sequence = message.metadata.sequence.stream
+        return event
 
     @classmethod
     def wrap(cls, contract: EventContract, *, subject: str | None = None) -> CloudEvent:

@@ -149,7 +149,7 @@ class WebhookService:
             if event.time >= webhook.created_at and matches(event.type, webhook.types):
                 self.repository.add(WebhookDelivery(
                     subscription_id=webhook.id, event_id=event.id, event_type=event.type, stream=service,
-                    sequence=event.sequence or 0, body=body,
+                    sequence=event.stream_sequence or 0, body=body,
                 ))
                 queued += 1
         return queued

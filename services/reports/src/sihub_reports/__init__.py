@@ -1,0 +1,1 @@
+"""sihub reports: country and comparative reports built from the event streams."""

@@ -1,0 +1,72 @@
+"""`sihub-reports`: migrate, serve, and `build` (a report from the read model into a file, with a
+progress bar; the same build as the API's, stored with its stream positions)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sihub_shared.cli import service_cli
+from sihub_shared.db import Database
+from sihub_shared.errors import ProblemError
+
+from sihub_reports.builds.schemas import BuildRequest, Format
+from sihub_reports.builds.service import BuildService
+from sihub_reports.demo.loader import load_demo
+from sihub_reports.settings import ReportsSettings
+
+app = service_cli(
+    "reports",
+    settings_class=ReportsSettings,
+    app_factory="sihub_reports.main:create_app",
+    migrations=Path(__file__).parent / "migrations",
+    load_demo=load_demo,
+)
+
+
+async def _build(settings: ReportsSettings, request: BuildRequest, format_: Format, progress: Progress) -> tuple[str, bytes]:
+    task = progress.add_task("reading the streams", total=None)
+
+    async def advance(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as session:
+            service = BuildService(session)
+            build, _ = await service.request(request, f"cli:{getpass.getuser()}"[:64],
+                                             background_events=2**62, progress=advance)
+            progress.update(task, description=f"rendering {format_.value}")
+            await session.flush()
+            return build.id, await service.content(build.id, format_)
+    finally:
+        await database.dispose()
+
+
+@app.command()
+def build(
+    country: list[str] = typer.Option(..., "--country", help="ISO 3166-1 alpha-2; repeat it for a comparative report"),
+    format: Format = typer.Option(Format.PDF, "--format", help="json, html, md or pdf"),
+    output: Path | None = typer.Option(None, "--output", "-o", dir_okay=False, help="default: report-<countries>.<format>"),
+) -> None:
+    """Build a report from SIHUB_DATABASE_URL's read model as it is now, store it (with its stream
+    positions) and write it to a file. Two or more countries make a comparative report."""
+    settings = ReportsSettings()
+    console = Console(stderr=True)
+    codes = [c.upper() for c in country]
+    try:
+        request = BuildRequest(kind="country" if len(codes) == 1 else "comparative", countries=codes)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+                      transient=True) as progress:
+            build_id, content = asyncio.run(_build(settings, request, format, progress))
+    except (ProblemError, ValueError) as error:
+        Console(stderr=True).print(f"[red]no report[/red]: {escape(str(error))}", highlight=False)
+        raise typer.Exit(1) from error
+    path = output or Path(f"report-{'-'.join(codes)}.{format.value}")
+    path.write_bytes(content)
+    typer.echo(f"{path} (build {build_id})")

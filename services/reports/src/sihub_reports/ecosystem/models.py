@@ -1,0 +1,21 @@
+"""The read model: every event of the streams reports reads, kept in stream order.
+
+Reports keep the events themselves rather than only the latest state, so that a build can be
+made again from the positions it recorded (each stream's sequence) into a fresh projection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class StreamEvent(SQLModel, table=True):
+    __tablename__ = "stream_event"
+
+    stream: str = Field(primary_key=True, max_length=40)
+    sequence: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    event_id: str = Field(max_length=36, unique=True)
+    type: str = Field(max_length=120)
+    data: dict[str, Any] = Field(sa_type=sa.JSON)

@@ -1,0 +1,152 @@
+"""The read model's rules: record each event at its stream position, and fold the events up to
+given positions into an `Ecosystem` — the projection every report is computed from. Folding the
+same events always gives the same projection, which is what makes a rebuild byte-identical."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sihub_shared.events.envelope import CloudEvent
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_reports.ecosystem.repository import StreamEventRepository
+from sihub_reports.ecosystem.schemas import (
+    ActorView,
+    CaseStudyView,
+    CohortView,
+    IndexRecomputedView,
+    IndexValueView,
+    IndicatorView,
+    MatchDecidedView,
+    MembershipView,
+    ObservationsIngestedView,
+    PartnershipView,
+    ProgrammeView,
+    ProjectView,
+    Record,
+    RoundPublishedView,
+    SeverityView,
+)
+
+Progress = Callable[[int, int], Awaitable[None]]
+REGISTRY_VIEWS: dict[str, type[Record]] = {
+    "actor": ActorView,
+    "programme": ProgrammeView,
+    "cohort": CohortView,
+    "membership": MembershipView,
+    "project": ProjectView,
+    "case_study": CaseStudyView,
+    "partnership": PartnershipView,
+}
+
+
+@dataclass
+class Ecosystem:
+    """What the streams said, up to `positions`: the latest state of every record."""
+
+    positions: dict[str, int]
+    actors: dict[str, ActorView] = field(default_factory=dict)
+    programmes: dict[str, ProgrammeView] = field(default_factory=dict)
+    cohorts: dict[str, CohortView] = field(default_factory=dict)
+    memberships: dict[str, MembershipView] = field(default_factory=dict)
+    projects: dict[str, ProjectView] = field(default_factory=dict)
+    case_studies: dict[str, CaseStudyView] = field(default_factory=dict)
+    partnerships: dict[str, PartnershipView] = field(default_factory=dict)
+    # (comparison set, frequency) -> (geography, theme) -> latest index value
+    indices: dict[tuple[str, str], dict[tuple[str, str], IndexValueView]] = field(default_factory=dict)
+    index_methods: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (comparison set, frequency) -> (geographies, themes) the last recompute covered
+    index_scopes: dict[tuple[str, str], tuple[set[str], set[str]]] = field(default_factory=dict)
+    # (geography, theme, frequency) -> latest severity
+    severities: dict[tuple[str, str, str], SeverityView] = field(default_factory=dict)
+    indicators: dict[str, IndicatorView] = field(default_factory=dict)
+    ingests: dict[str, ObservationsIngestedView] = field(default_factory=dict)
+    rounds: dict[str, RoundPublishedView] = field(default_factory=dict)
+    accepted: dict[str, MatchDecidedView] = field(default_factory=dict)
+    declined: dict[str, MatchDecidedView] = field(default_factory=dict)
+
+    def records(self, entity: str) -> dict[str, Any]:
+        return getattr(self, {"case_study": "case_studies", "actor": "actors"}.get(entity, entity + "s"))
+
+    def apply(self, type_: str, data: dict[str, Any]) -> None:
+        parts = type_.split(".")  # org.sihub.<service>.<entity>.<verb>.v<N>
+        service, entity, verb = parts[2], parts[3], parts[4]
+        if service == "registry" and entity in REGISTRY_VIEWS:
+            record = REGISTRY_VIEWS[entity].model_validate(data[entity])
+            records = self.records(entity)
+            if verb == "deleted" or record.deleted_at is not None:
+                records.pop(record.id, None)
+            else:
+                records[record.id] = record
+        elif service == "indicators":
+            self._apply_indicators(entity, verb, data)
+        elif service == "matching":
+            self._apply_matching(entity, verb, data)
+
+    def _apply_indicators(self, entity: str, verb: str, data: dict[str, Any]) -> None:
+        if entity == "index":
+            recomputed = IndexRecomputedView.model_validate(data)
+            key = (recomputed.comparison_set, recomputed.frequency)
+            if recomputed.part == 1:  # a recompute replaces the set; its later parts add to it
+                self.indices[key] = {}
+                self.index_scopes[key] = (set(), set())
+            geographies, themes = self.index_scopes.setdefault(key, (set(), set()))
+            geographies.update(recomputed.geographies)
+            themes.update(recomputed.themes)
+            values = self.indices.setdefault(key, {})
+            for value in recomputed.values:
+                values[(value.geography, value.theme)] = value
+            self.index_methods[key] = recomputed.method_version
+        elif entity == "severity":
+            severity = SeverityView.model_validate(data)
+            self.severities[(severity.geography, severity.theme, severity.frequency)] = severity
+        elif entity == "observations":
+            ingest = ObservationsIngestedView.model_validate(data)
+            self.ingests[ingest.ingest_id] = ingest
+        elif entity == "indicator":
+            if verb == "deleted":
+                self.indicators.pop(data["code"], None)
+            else:
+                indicator = IndicatorView.model_validate(data["indicator"])
+                self.indicators[indicator.code] = indicator
+
+    def _apply_matching(self, entity: str, verb: str, data: dict[str, Any]) -> None:
+        if entity == "round":
+            published = RoundPublishedView.model_validate(data)
+            self.rounds[published.round_id] = published
+        elif entity == "match":
+            decided = MatchDecidedView.model_validate(data)
+            (self.accepted if verb == "accepted" else self.declined)[decided.match_ref] = decided
+
+
+class EcosystemService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.repository = StreamEventRepository(session)
+
+    async def record(self, stream: str, event: CloudEvent) -> None:
+        """Keep the event at its stream sequence (the next one when applied outside a consumer)."""
+        sequence = event.stream_sequence or await self.repository.last_sequence(stream) + 1
+        self.repository.add(stream, sequence, event.id, event.type, event.data)
+
+    async def positions(self) -> dict[str, int]:
+        return await self.repository.positions()
+
+    async def count(self, positions: Mapping[str, int]) -> int:
+        return await self.repository.count(positions)
+
+    async def snapshot(self, positions: Mapping[str, int], progress: Progress | None = None) -> Ecosystem:
+        """Fold the events up to `positions`; `progress(done, total)` is awaited every tenth of them."""
+        ecosystem = Ecosystem(positions=dict(sorted(positions.items())))
+        total = await self.repository.count(positions) if progress is not None else 0
+        step, done = max(total // 10, 1), 0
+        async for _stream, type_, data in self.repository.events(positions):
+            ecosystem.apply(type_, data)
+            done += 1
+            if progress is not None and done % step == 0:
+                await progress(done, total)
+        return ecosystem
+
+    async def reset(self, stream: str) -> None:
+        await self.repository.clear(stream)

@@ -1,0 +1,172 @@
+"""The HTML rendering of a build: one self-contained file (inline CSS and SVG, no script, no
+request to anything outside it), readable offline and printable. A pure function of the JSON."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from sihub_reports.render.charts import bar_chart, line_chart
+from sihub_reports.render.text import (
+    BANNER,
+    attributes_text,
+    number,
+    positions_text,
+    shown_evidence,
+    title_of,
+)
+
+FONTS = '"Noto Sans CJK KR","Noto Sans CJK JP","Noto Sans CJK SC","Noto Sans Thai",sans-serif'
+CSS = """
+body{font-family:FONTS;
+margin:2rem auto;max-width:60rem;color:#1b1b1b;line-height:1.45}
+h1{font-size:1.6rem}h2{border-bottom:2px solid #2b6cb0;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}
+th,td{border:1px solid #ccd;padding:.25rem .4rem;text-align:left;vertical-align:top}
+td.num{text-align:right;white-space:nowrap}
+.banner{background:#fff4d6;border:1px solid #d9a300;padding:.6rem .8rem;font-weight:600}
+.tag{font-size:.75rem;background:#fde2b0;padding:0 .3rem;border-radius:.2rem}
+.chart text{font-size:11px}
+.evidence a{margin-right:.3rem}table.grid td{font-size:.8rem}caption{text-align:left;color:#555}.meta{color:#555;font-size:.85rem}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}
+a{color:inherit;text-decoration:none}.banner{border-width:2px}}
+""".replace("FONTS", FONTS)
+
+
+def _figures_table(figures: list[dict[str, Any]]) -> str:
+    if not figures:
+        return "<p><em>No figures.</em></p>"
+    rows = []
+    for f in figures:
+        shown, more = shown_evidence(f)
+        evidence = "".join(f'<a href="{escape(link)}">[{i + 1}]</a>' for i, link in enumerate(shown))
+        if more:
+            evidence += f"<span> +{more} in the JSON build</span>"
+        tag = '<span class="tag">illustrative</span>' if f["illustrative"] else ""
+        rows.append(f'<tr id="{escape(f["id"])}"><td>{escape(f["label"])}<br><code>{escape(f["id"])}</code></td>'
+                    f'<td class="num">{escape(number(f["value"], f["unit"]))}</td><td>{escape(f["unit"])}</td>'
+                    f'<td>{escape(attributes_text(f))}</td><td class="evidence">{evidence}</td><td>{tag}</td></tr>')
+    return ("<table><thead><tr><th>figure</th><th>value</th><th>unit</th><th>detail</th><th>evidence</th>"
+            "<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+# Region × theme figures read best (and lay out fastest in a PDF) as one grid per kind.
+GRIDS = ("issues.region.", "data_gaps.coverage.")
+
+
+def _grid(figures: list[dict[str, Any]]) -> str:
+    cells = {(f["attributes"]["geography"], f["attributes"]["theme"]): f for f in figures}
+    geographies, themes = sorted({g for g, _ in cells}), sorted({t for _, t in cells})
+    rows = []
+    for geography in geographies:
+        out = [f"<th>{escape(geography)}</th>"]
+        for theme in themes:
+            f = cells.get((geography, theme))
+            if f is None:
+                out.append("<td>–</td>")
+                continue
+            attributes = f["attributes"]
+            rank = (f'r {attributes["rank_best"]}–{attributes["rank_worst"]}'
+                    if attributes.get("rank_best") is not None else "")
+            trend = f'{attributes["trend_per_year"]:+.2f}/yr' if attributes.get("trend_per_year") is not None else ""
+            small = " · ".join(x for x in (rank, trend, attributes.get("band") or "") if x)
+            out.append(f'<td class="num" id="{escape(f["id"])}" title="{escape(f["label"])}: '
+                       f'{escape(attributes_text(f))}"><a href="{escape(f["evidence"][0])}">'
+                       f'{escape(number(f["value"], f["unit"]))}</a>{"*" if f["illustrative"] else ""}'
+                       + (f"<br><small>{escape(small)}</small>" if small else "") + "</td>")
+        rows.append("<tr>" + "".join(out) + "</tr>")
+    unit = figures[0]["unit"]
+    return (f"<table class=\"grid\"><caption>{escape(unit)} by region (rows) and theme (columns); r: rank "
+            "interval; * illustrative; each cell links its evidence (all of it in the JSON build)</caption>"
+            "<thead><tr><th></th>" + "".join(f"<th>{escape(t)}</th>" for t in themes) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def _figures(figures: list[dict[str, Any]]) -> str:
+    """The region × theme grids, then every other figure in the one table."""
+    def in_grid(f: dict[str, Any]) -> bool:
+        return f["id"].startswith(GRIDS) and {"geography", "theme"} <= f.get("attributes", {}).keys()
+
+    out = []
+    for prefix in GRIDS:
+        grid = [f for f in figures if f["id"].startswith(prefix) and in_grid(f)]
+        if grid:
+            out.append(_grid(grid))
+    rest = [f for f in figures if not in_grid(f)]
+    if rest or not out:
+        out.append(_figures_table(rest))
+    return "".join(out)
+
+
+def _charts(section: dict[str, Any], fonts: str) -> str:
+    by_id = {f["id"]: f for f in section["figures"]}
+    out = []
+    for chart in section["charts"]:
+        figures = [by_id[i] for i in chart["figures"] if i in by_id]
+        if figures:
+            draw = line_chart if chart["kind"] == "line" else bar_chart
+            out.append(f'<figure id="{escape(chart["id"])}">{draw(chart["title"], figures, fonts)}'
+                       f'<figcaption>{escape(chart["title"])}</figcaption></figure>')
+    return "".join(out)
+
+
+def _country_body(document: dict[str, Any], level: int, fonts: str, prefix: str = "") -> str:
+    out = []
+    for section in document["sections"]:
+        out.append(f'<section id="{prefix}{escape(section["id"])}"><h{level}>{escape(section["title"])}</h{level}>')
+        out.append(_charts(section, fonts))
+        out.append(_figures(section["figures"]))
+        if section.get("items"):
+            out.append("<ul>" + "".join(
+                f'<li><a href="{escape(i["link"])}">{escape(i["title"])}</a> ({escape(str(i["year"] or "n.d."))}): '
+                f'{escape(", ".join(i["issue_areas"]))}; '
+                + escape(", ".join(a["name"] for a in i["actors"]) or "no actors named")
+                + (' <span class="tag">illustrative</span>' if i["illustrative"] else "") + "</li>"
+                for i in section["items"]) + "</ul>")
+        out.append("</section>")
+    out.append(f"<h{level}>Findings</h{level}><ul>" + "".join(
+        f'<li><strong>{escape(f["id"])}</strong>: {escape(f["text"])} '
+        + " ".join(f'<a href="#{escape(i)}">{escape(i)}</a>' for i in f["figures"]) + "</li>"
+        for f in document["findings"]) + "</ul>")
+    out.append(f"<h{level}>Policy options</h{level}><ul>" + "".join(
+        f'<li><strong>{escape(o["rule"])}</strong>: {escape(o["text"])} (rests on: '
+        f'{escape(", ".join(o["findings"]))})</li>' for o in document["policy_options"]) + "</ul>")
+    return "".join(out)
+
+
+def _comparative_body(document: dict[str, Any], fonts: str) -> str:
+    codes = [c["code"] for c in document["countries"]]
+    out = []
+    for section in document["comparison"]:
+        head = "".join(f"<th>{escape(c)}</th>" for c in codes)
+        rows = "".join(
+            f'<tr><td><code>{escape(r["id"])}</code></td><td>{escape(r["unit"])}</td>' + "".join(
+                f'<td class="num">{escape(number(r["values"][c]["value"], r["unit"]))}</td>' if c in r["values"]
+                else "<td>–</td>" for c in codes) + "</tr>" for r in section["rows"])
+        out.append(f'<section id="{escape(section["id"])}"><h2>{escape(section["title"])}</h2><table><thead><tr>'
+                   f"<th>figure</th><th>unit</th>{head}</tr></thead><tbody>{rows}</tbody></table></section>")
+    out.append("<h2>Recommendations across countries</h2><ul>" + "".join(
+        f'<li><strong>{escape(r["rule"])}</strong> ({escape(", ".join(r["countries"]))}): {escape(r["text"])}</li>'
+        for r in document["recommendations"]) + "</ul>")
+    out.append("<h2>Cross-border collaboration suggestions</h2>" + _figures_table(document["cross_border"]))
+    for code in codes:
+        report = document["country_reports"][code]
+        out.append(f'<h2 id="country-{escape(code)}">{escape(title_of(report))}</h2>')
+        out.append(_country_body(report, 3, fonts, prefix=f"{code}-"))
+    return "".join(out)
+
+
+def render_html(document: dict[str, Any], fonts: str = FONTS) -> str:
+    """`fonts`: the font families of the charts (the PDF names the project's own)."""
+    title = title_of(document)
+    banner = f'<p class="banner" role="note">{escape(BANNER)}</p>' if document["illustrative"] else ""
+    notes = "".join(f"<li>{escape(n)}</li>" for n in document["notes"])
+    body = _country_body(document, 2, fonts) if document["kind"] == "country" else _comparative_body(document, fonts)
+    lang = "en"
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+            f"<h1>{escape(title)}</h1>{banner}<ul>{notes}</ul>"
+            f'<p class="meta">Built from {escape(positions_text(document))}; policy rules '
+            f'{escape(document["methods"]["policy_rules"])}, white-space method '
+            f'{escape(document["methods"]["white_space"])}.</p>{body}</body></html>')

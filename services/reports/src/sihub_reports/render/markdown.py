@@ -1,0 +1,78 @@
+"""The Markdown rendering of a build: a pure function of the JSON document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sihub_reports.render.text import (
+    BANNER,
+    attributes_text,
+    number,
+    positions_text,
+    shown_evidence,
+    title_of,
+)
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _figures(figures: list[dict[str, Any]]) -> list[str]:
+    if not figures:
+        return ["_No figures._", ""]
+    lines = ["| figure | value | unit | detail | evidence | |", "| --- | --- | --- | --- | --- | --- |"]
+    for f in figures:
+        shown, more = shown_evidence(f)
+        evidence = " ".join(f"[{i + 1}]({link})" for i, link in enumerate(shown)) + (f" +{more}" if more else "")
+        lines.append(f"| {_cell(f['label'])} `{f['id']}` | {number(f['value'], f['unit'])} | {_cell(f['unit'])} "
+                     f"| {_cell(attributes_text(f))} | {evidence} | {'illustrative' if f['illustrative'] else ''} |")
+    return [*lines, ""]
+
+
+def _country_body(document: dict[str, Any], level: str) -> list[str]:
+    lines: list[str] = []
+    for section in document["sections"]:
+        lines += [f"{level} {section['title']}", ""]
+        lines += _figures(section["figures"])
+        for item in section.get("items", []):
+            actors = ", ".join(a["name"] for a in item["actors"]) or "no actors named"
+            lines.append(f"- [{_cell(item['title'])}]({item['link']}) ({item['year'] or 'n.d.'}): "
+                         f"{', '.join(item['issue_areas'])}; {actors}{' — illustrative' if item['illustrative'] else ''}")
+        if section.get("items"):
+            lines.append("")
+    lines += [f"{level} Findings", ""]
+    lines += [f"- **{f['id']}**: {f['text']} (figures: {', '.join(f['figures']) or 'none'})" for f in document["findings"]]
+    lines += ["", f"{level} Policy options", ""]
+    lines += [f"- **{o['rule']}**: {o['text']} (rests on: {', '.join(o['findings'])})" for o in document["policy_options"]]
+    return [*lines, ""]
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    lines = [f"# {title_of(document)}", ""]
+    if document["illustrative"]:
+        lines += [f"> **Illustrative data.** {BANNER}", ""]
+    lines += [f"- {note}" for note in document["notes"]]
+    lines += ["", (f"Built from: {positions_text(document)}. Methods: policy rules "
+              f"{document['methods']['policy_rules']}, white spaces {document['methods']['white_space']}."), ""]
+    if document["kind"] == "country":
+        lines += _country_body(document, "##")
+        return "\n".join(lines)
+    codes = [c["code"] for c in document["countries"]]
+    for section in document["comparison"]:
+        lines += [f"## {section['title']}", "", "| figure | unit | " + " | ".join(codes) + " |",
+                  "| --- | --- | " + " | ".join("---" for _ in codes) + " |"]
+        for row in section["rows"]:
+            values = [number(row["values"][c]["value"], row["unit"]) if c in row["values"] else "–" for c in codes]
+            lines.append(f"| `{row['id']}` | {_cell(row['unit'])} | " + " | ".join(values) + " |")
+        lines.append("")
+    lines += ["## Recommendations across countries", ""]
+    lines += [f"- **{r['rule']}** ({', '.join(r['countries'])}): {r['text']}" for r in document["recommendations"]]
+    lines += ["", "## Cross-border collaboration suggestions", ""]
+    lines += [f"{s['attributes']['rank']}. {s['label']} — score {s['value']:.2f} ({s['attributes']['scored_by']})"
+              f"{' — illustrative' if s['illustrative'] else ''}" for s in document["cross_border"]]
+    lines.append("")
+    for code in codes:
+        lines += [f"## {title_of(document['country_reports'][code])}", ""]
+        lines += _country_body(document["country_reports"][code], "###")
+    return "\n".join(lines)

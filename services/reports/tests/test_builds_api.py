@@ -1,0 +1,175 @@
+"""Builds through the API on both databases: the country report's figures and their evidence,
+formats, immutability, rebuild, the method documents and bad input."""
+
+from __future__ import annotations
+
+import json
+
+from sihub_shared.testing import identity_headers
+from sihub_shared.testing.servers import app_client
+
+
+def figures(report: dict) -> dict[str, dict]:
+    return {f["id"]: f for s in report["sections"] for f in s["figures"]}
+
+
+async def test_country_report_traces_every_figure_to_its_records(reports):
+    await reports.feed(*reports.events.korea())
+    build = await reports.build("country", "KR")
+    assert build["status"] == "done" and build["kind"] == "country" and build["countries"] == ["KR"]
+    assert build["positions"] == {"SIHUB_INDICATORS": 4, "SIHUB_MATCHING": 2, "SIHUB_REGISTRY": 11}
+    report = (await reports.get(f"/builds/{build['id']}")).json()
+    found = figures(report)
+    for f in found.values():
+        assert set(f) >= {"id", "label", "value", "unit", "evidence", "illustrative"}
+    assert report["illustrative"] is True and build["illustrative"] is True
+    assert found["ecosystem.actors.total"]["value"] == 4  # the Japanese actor is not Korea's
+    assert found["ecosystem.actors.region.KR-11"]["value"] == 3
+    assert found["ecosystem.actors.region.KR-11"]["attributes"]["share"] == 0.75
+    assert "/api/v1/registry/actors/se1" in found["ecosystem.certifications.kr-se"]["evidence"]
+    assert found["ecosystem.hub.hub"]["value"] == 1
+    assert found["ecosystem.hub.hub"]["attributes"]["programmes"] == 1
+    # Only confirmed partnerships count; the pending one is shown apart.
+    assert found["collaboration.partnerships.total"]["evidence"] == ["/api/v1/registry/partnerships/p1"]
+    assert found["collaboration.partnerships.unconfirmed"]["value"] == 1
+    assert found["collaboration.partnerships.sectors.philanthropic+social"]["value"] == 1
+    assert found["collaboration.matching.proposed"]["value"] == 2
+    assert found["collaboration.matching.converted"]["value"] == 1
+    # se1 needs funding on ageing care and no Korean funder offers it; se2 has the foundation.
+    assert found["funding.unmet.total"]["value"] == 1
+    assert "/api/v1/registry/actors/se1" in found["funding.unmet.total"]["evidence"]
+    space = found["white_spaces.KR-42.ageing_care"]
+    assert space["attributes"] == {"rank": 1, "geography": "KR-42", "theme": "ageing_care", "severity": 0.8,
+                                   "band": "critical", "actors": 1, "partnerships": 0}
+    assert space["value"] == 0.8 * (0.9 + 1.0) / 2
+    assert "white_spaces.KR-11.employment" not in found  # not severe enough
+    assert found["issues.region.KR-42.ageing_care"]["attributes"]["rank_worst"] == 3
+    assert found["issues.country.JP.ageing_care"]["value"] == 45.0
+    assert found["data_gaps.unscored.ageing_care"]["attributes"]["regions"] == ["KR-11", "KR-26"]
+    cases = next(s for s in report["sections"] if s["id"] == "case_studies")["items"]
+    assert [a["name"] for a in cases[0]["actors"]] == ["Seoul Campus 캠퍼스", "Actor se1"]  # by id
+    rules = {o["rule"]: o for o in report["policy_options"]}
+    assert set(rules) == {"PR-1", "PR-2", "PR-4", "PR-5"}  # PR-5: KR-11 holds 3 of 4
+    findings = {f["id"]: f for f in report["findings"]}
+    for option in rules.values():
+        for finding in option["findings"]:
+            assert all(figure_id in found for figure_id in findings[finding]["figures"])
+
+
+async def test_formats_are_renderings_of_the_stored_build(reports):
+    await reports.feed(*reports.events.korea())
+    build = await reports.build("country", "KR")
+    stored = await reports.get(f"/builds/{build['id']}?format=json")
+    assert stored.headers["content-type"] == "application/json"
+    html = await reports.get(f"/builds/{build['id']}?format=html")
+    assert html.headers["content-type"].startswith("text/html")
+    assert "<svg" in html.text and "illustrative" in html.text and 'class="banner"' in html.text
+    assert "http://" not in html.text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    markdown = await reports.get(f"/builds/{build['id']}?format=md")
+    assert markdown.text.startswith("# Country report: ") and "Illustrative data" in markdown.text
+    # Immutable: later events change a new build, never the stored one.
+    await reports.feed(reports.events.actor("late", region="KR-26"))
+    again = await reports.get(f"/builds/{build['id']}?format=json")
+    assert again.content == stored.content
+    newer = await reports.build("country", "KR")
+    assert figures((await reports.get(f"/builds/{newer['id']}")).json())["ecosystem.actors.total"]["value"] == 5
+
+
+async def test_rebuild_from_recorded_positions_is_identical(reports):
+    await reports.feed(*reports.events.korea())
+    build = await reports.build("comparative", "KR", "JP")
+    await reports.feed(reports.events.actor("late", region="KR-26"), reports.events.severity("KR-26", "food", 0.9))
+    result = await reports.post(f"/builds/{build['id']}/rebuild")
+    assert result.status_code == 200, result.text
+    body = result.json()
+    assert body["identical"] and body["json_identical"] and body["html_identical"] and body["md_identical"]
+    assert body["rebuilt_json_sha256"] == body["json_sha256"] == build["json_sha256"]
+
+
+async def test_comparative_report_side_by_side_with_cross_border_suggestions(reports):
+    await reports.feed(*reports.events.korea())
+    build = await reports.build("comparative", "KR", "JP")
+    assert build["countries"] == ["JP", "KR"]
+    report = (await reports.get(f"/builds/{build['id']}")).json()
+    size = next(s for s in report["comparison"] if s["id"] == "size")
+    total = next(r for r in size["rows"] if r["id"] == "ecosystem.actors.total")
+    assert {c: v["value"] for c, v in total["values"].items()} == {"JP": 1, "KR": 4}
+    pairs = {(s["attributes"]["seeker"], s["attributes"]["provider"]): s for s in report["cross_border"]}
+    assert pairs[("se1", "jp1")]["attributes"]["scored_by"] == "matching"
+    assert pairs[("se1", "jp1")]["value"] == 0.7
+    assert pairs[("se1", "jp1")]["attributes"]["needs_met"] == ["funding"]
+    assert all(s["attributes"]["seeker_country"] != s["attributes"]["provider_country"] for s in report["cross_border"])
+    recommendation = {r["rule"]: r for r in report["recommendations"]}
+    assert recommendation["PR-4"]["countries"] == ["JP", "KR"] and recommendation["PR-4"]["shared"]
+    html = await reports.get(f"/builds/{build['id']}?format=html")
+    assert "東京ケア財団" in html.text
+
+
+async def test_a_country_with_no_data_gives_an_empty_report_that_says_so(reports):
+    await reports.feed(*reports.events.korea())
+    build = await reports.build("country", "SG")
+    assert build["empty"] is True
+    report = (await reports.get(f"/builds/{build['id']}")).json()
+    assert report["notes"][0].startswith("No data for SG yet")
+    assert figures(report)["ecosystem.actors.total"]["value"] == 0
+    assert "No data for SG yet" in (await reports.get(f"/builds/{build['id']}?format=md")).text
+
+
+async def test_bad_input_is_a_problem_naming_the_field(reports):
+    problem = reports.problem(await reports.post("/builds", json={"kind": "country", "countries": ["XX"]}), 422)
+    assert problem["errors"][0]["field"] == "countries[0]"
+    problem = reports.problem(await reports.post("/builds", json={"kind": "country", "countries": ["KR", "JP"]}), 422)
+    assert problem["errors"][0]["field"] == "countries"
+    problem = reports.problem(await reports.post("/builds", json={"kind": "country", "countries": ["KR"],
+                                                                  "colour": "red"}), 422)
+    assert problem["errors"][0]["field"] == "colour"
+    problem = reports.problem(await reports.post("/builds", json={"kind": "weekly", "countries": ["KR"]}), 422)
+    assert problem["errors"][0]["field"] == "kind"
+    build = await reports.build("country", "KR")
+    problem = reports.problem(await reports.get(f"/builds/{build['id']}?format=docx"), 422)
+    assert problem["errors"][0]["field"] == "format"
+    problem = reports.problem(await reports.get("/builds/no-such-build?format=json"), 404)
+    assert problem["errors"][0]["field"] == "id"
+    reports.problem(await reports.post("/builds/no-such-build/rebuild"), 404)
+    reports.problem(await reports.get("/builds?limit=0"), 422)
+    reports.problem(await reports.get("/builds?cursor=bm9wZQ"), 400)
+
+
+async def test_builds_are_listed_newest_first_with_positions(reports):
+    await reports.feed(*reports.events.korea())
+    first = await reports.build("country", "KR")
+    second = await reports.build("comparative", "KR", "JP", "TH")
+    page = (await reports.get("/builds?limit=1")).json()
+    assert [b["id"] for b in page["items"]] == [second["id"]]
+    rest = (await reports.get(f"/builds?limit=5&cursor={page['next_cursor']}")).json()
+    assert [b["id"] for b in rest["items"]] == [first["id"]] and rest["next_cursor"] is None
+    listed = rest["items"][0]
+    assert listed["positions"] == first["positions"] and listed["illustrative"] is True
+    assert listed["created_at"].endswith(("Z", "+00:00"))
+    streams = (await reports.get("/streams")).json()
+    assert streams["positions"] == first["positions"]
+
+
+async def test_method_documents_are_served_and_named_by_builds(reports):
+    rules = (await reports.get("/policy-rules")).json()
+    method = (await reports.get("/white-space-method")).json()
+    assert [r["id"] for r in rules["rules"]] == ["PR-1", "PR-2", "PR-3", "PR-4", "PR-5", "PR-6"]
+    assert method["parameters"]["min_severity"] == 0.5
+    build = await reports.build("country", "KR")
+    report = json.loads((await reports.get(f"/builds/{build['id']}")).content)
+    assert report["methods"] == {"policy_rules": rules["version"], "white_space": method["version"]}
+
+
+async def test_a_large_build_runs_in_the_background_with_progress(reports):
+    await reports.feed(*reports.events.korea())
+    async with app_client(reports.app(background_build_events=5)) as client:
+        response = await client.post("/api/v1/reports/builds", headers=identity_headers(),
+                                     json={"kind": "country", "countries": ["KR"]})
+        assert response.status_code == 202, response.text
+        assert response.json()["status"] == "queued" and response.json()["progress"] == 0.0
+        status = response.json()
+        while status["status"] in ("queued", "running"):
+            status = (await client.get(response.headers["location"] + "/status", headers=identity_headers())).json()
+        assert status["status"] == "done" and status["progress"] == 1.0
+        report = (await client.get(response.headers["location"], headers=identity_headers())).json()
+    assert figures(report)["ecosystem.actors.total"]["value"] == 4

@@ -1,0 +1,26 @@
+"""`sihub-reports build`: a report from the read model into a file, stored as a build."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sihub_reports.cli import app
+from sihub_shared.testing import TEST_IDENTITY_SECRET
+from typer.testing import CliRunner
+
+
+async def test_build_writes_the_file_and_stores_the_build(reports, tmp_path, monkeypatch):
+    await reports.feed(*reports.events.korea())
+    monkeypatch.setenv("SIHUB_DATABASE_URL", reports.database_url)
+    monkeypatch.setenv("SIHUB_IDENTITY_SECRET", TEST_IDENTITY_SECRET)
+    output = tmp_path / "kr.md"
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "KR", "--format", "md",
+                                                              "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert output.read_text().startswith("# Country report: ")
+    build_id = result.output.split("(build ")[1].rstrip(")\n")
+    stored = await reports.get(f"/builds/{build_id}?format=md")
+    assert stored.text == output.read_text()
+
+    refused = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "XX"])
+    assert refused.exit_code == 1 and "countries[0]" in refused.output

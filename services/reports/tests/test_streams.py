@@ -1,0 +1,129 @@
+"""The read model fed by real streams: events published into a real nats-server's JetStream are
+consumed by the reports' subscriptions (sihub_shared's ConsumerRunner), kept at their stream
+sequences; a redelivery changes nothing, and a fresh read model that replays the streams rebuilds
+a stored build byte for byte from its recorded positions, though the streams have moved on."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sihub_reports.builds.schemas import Format
+from sihub_reports.builds.service import compute, render
+from sihub_reports.ecosystem.models import StreamEvent
+from sihub_reports.ecosystem.service import EcosystemService
+from sihub_reports.events.handlers import subscriptions
+from sihub_shared.db import Database
+from sihub_shared.events.bus import EventBus
+from sihub_shared.events.consumer import ConsumerRunner
+from sihub_shared.events.envelope import CloudEvent
+from sihub_shared.events.streams import ensure_stream
+from sihub_shared.migrations import upgrade
+from sihub_shared.settings import async_database_url
+from sihub_shared.testing import (
+    create_postgres_database,
+    drop_postgres_database,
+    reachable_postgres_or_skip,
+)
+from sihub_shared.testing.ledger import wait_until
+from sqlmodel import select
+
+MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_reports" / "migrations"
+
+
+async def publish(bus: EventBus, events: list[CloudEvent]) -> None:
+    for event in events:
+        service = event.source.removeprefix("/sihub/")
+        await ensure_stream(bus.jetstream, service, duplicate_window_s=600, replicas=1)
+        subject = "sihub." + ".".join(event.type.split(".")[2:5])
+        await bus.jetstream.publish(subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+
+
+@asynccontextmanager
+async def consuming(database_url: str, bus: EventBus, *, from_the_start: bool = False):
+    """The reports' consumers running; `from_the_start` forgets their durables first (`rebuild`),
+    as a new read model does, so that they replay every stream from its first event."""
+    database = Database(async_database_url(database_url))
+    runners = [ConsumerRunner(database, bus, s, fetch_timeout_s=0.2) for s in subscriptions]
+    if from_the_start:
+        for runner in runners:
+            await runner.rebuild()
+    tasks = [asyncio.create_task(r.run()) for r in runners]
+    try:
+        yield database, runners
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await database.dispose()
+
+
+async def second_database(database_url: str) -> tuple[str, str | None]:
+    """A fresh database of the same kind, and its PostgreSQL admin URL (to drop it) if any."""
+    if database_url.startswith("sqlite"):
+        return database_url.replace("test.db", "fresh.db"), None
+    admin = await reachable_postgres_or_skip()
+    return await create_postgres_database(admin), admin
+
+
+async def test_replayed_streams_rebuild_a_build_byte_for_byte(database_url, fresh_nats_server, reports):
+    # An event reports does not read sits at registry sequence 6: positions are the streams'
+    # own sequences, not counts of what reports kept.
+    link = CloudEvent(source="/sihub/registry", type="org.sihub.registry.link.confirmed.v1",
+                      data={"link": {"record_kind": "partnership", "record_id": "p2", "actor_id": "se1"}})
+    events = reports.events.korea()
+    events.insert(5, link)
+    bus = EventBus(fresh_nats_server.url, name="reports-streams-test")
+    bus.start()
+    await bus.wait_connected()
+    fresh_url, admin = await second_database(database_url)
+    try:
+        await publish(bus, events)
+        expected = {"SIHUB_REGISTRY": 12, "SIHUB_INDICATORS": 4, "SIHUB_MATCHING": 2}
+        async with consuming(database_url, bus) as (database, runners):
+            await wait_until(lambda: reached(database, expected))
+            # A redelivered event is applied once: the runner finds its id already processed.
+            assert await runners[0].apply(events[0]) is False
+        assert await stream_sequences(database_url) == [1, 2, 3, 4, 5, *range(7, 13)]
+        build = await reports.build("country", "KR")
+        assert build["positions"] == expected
+        stored = {f: (await reports.get(f"/builds/{build['id']}?format={f}")).content for f in (Format.JSON, Format.HTML, Format.MD)}
+        # The streams move on after the build.
+        await publish(bus, [reports.events.actor("late", region="KR-26"),
+                            reports.events.severity("KR-26", "food", 0.95)])
+
+        # A fresh read model replays the streams from the start, past the build's positions …
+        await upgrade(MIGRATIONS, fresh_url)
+        moved_on = {"SIHUB_REGISTRY": 13, "SIHUB_INDICATORS": 5, "SIHUB_MATCHING": 2}
+        async with consuming(fresh_url, bus, from_the_start=True) as (database, _):
+            await wait_until(lambda: reached(database, moved_on))
+            # … and what it builds at the recorded positions is the stored build, byte for byte.
+            async with database.session() as session:
+                rebuilt = await compute(session, "country", ["KR"], build["positions"])
+                now = await compute(session, "country", ["KR"], moved_on)
+        assert await stream_sequences(fresh_url) == [1, 2, 3, 4, 5, *range(7, 14)]
+        assert rebuilt == stored[Format.JSON]
+        assert render(rebuilt, Format.HTML) == stored[Format.HTML]
+        assert render(rebuilt, Format.MD) == stored[Format.MD]
+        assert now != rebuilt
+    finally:
+        await bus.close()
+        if admin is not None:
+            await drop_postgres_database(admin, fresh_url)
+
+
+async def reached(database: Database, expected: dict[str, int]) -> bool:
+    async with database.session() as session:
+        return await EcosystemService(session).positions() == expected
+
+
+async def stream_sequences(database_url: str) -> list[int]:
+    database = Database(async_database_url(database_url))
+    try:
+        async with database.session() as session:
+            rows = await session.exec(select(StreamEvent.sequence).where(StreamEvent.stream == "SIHUB_REGISTRY")
+                                      .order_by(StreamEvent.sequence))
+            return list(rows.all())
+    finally:
+        await database.dispose()
