@@ -81,12 +81,21 @@ async def until_delivered(receiver: Receiver, count: int) -> None:
     await wait_until(done)
 
 
+async def until_recorded(gateway, key: str, webhook_id: str, count: int) -> None:
+    """The receiver's 2xx is recorded a moment after it answered: wait for the gateway's record."""
+    async def done() -> bool:
+        items = (await gateway.call("GET", f"/api/v1/gateway/webhooks/{webhook_id}/deliveries", key)).json()["items"]
+        return sum(d["status"] == "delivered" for d in items) >= count
+    await wait_until(done)
+
+
 async def test_delivers_each_event_signed_as_published_in_order(gateway, ledger, receiver, fresh_nats_server):
     key = await gateway.key("integrator")
     webhook = await subscribe(gateway, key, receiver.url)
     assert webhook["secret"].startswith("whsec_") and webhook["status"] == "active"
     await ledger.write(5)
     await until_delivered(receiver, 5)
+    await until_recorded(gateway, key, webhook["id"], 5)
 
     published = await ledger_events(fresh_nats_server.url)
     verifier = Verifier(webhook["secret"])
@@ -113,6 +122,7 @@ async def test_a_failing_receiver_gets_retries_and_the_order_is_kept(gateway, le
     receiver.failures = 2
     await ledger.write(3)
     await until_delivered(receiver, 3)
+    await until_recorded(gateway, key, webhook["id"], 3)
 
     published = [e["id"] for e in await ledger_events(fresh_nats_server.url)]
     sent = [json.loads(body)["id"] for _, body, _ in receiver.received]
