@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST_ARGS ?=
 
-.PHONY: run test env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators clean
+.PHONY: run test env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-load clean
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -37,6 +37,11 @@ bench-registry: env
 
 bench-indicators: env
 	$(UV) run python bench/bench_indicators.py
+
+## The stack as `make run` starts it under 8 mixed clients (MINUTES=10): no 5xx, bounded WAL, flat throughput.
+MINUTES ?= 10
+bench-load: env
+	$(UV) run python bench/bench_load.py --minutes $(MINUTES)
 
 clean:
 	rm -rf var .pytest_cache

@@ -109,7 +109,7 @@ class WriteGate:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, write_wait_s: float = 5.0) -> None:
+    def __init__(self, url: str, *, echo: bool = False, write_wait_s: float = 10.0) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # JSON columns are read with orjson: json.loads was the largest cost of reading rows in bulk

@@ -121,7 +121,7 @@ class ActorRepository:
         query = keyset(filtered(select(Actor), filters), Actor, mode, position).limit(limit)
         return list((await self.session.exec(query)).all())
 
-    async def stream(self, filters: ActorFilters, batch: int = 2000) -> AsyncIterator[Sequence[sa.Row[Any]]]:
+    async def stream(self, filters: ActorFilters, batch: int = 1000) -> AsyncIterator[Sequence[sa.Row[Any]]]:
         """Every matching actor, in id order, a batch at a time (keyset, so memory stays flat), as
         plain rows with the actor's attributes: no ORM instances, which cost more than the export.
         Each batch is a query of its own, so that on SQLite no read snapshot spans the export (one
