@@ -24,11 +24,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlmodel import select
 
 from sihub_registry.actors.formats import CsvWriter, csv_header, csv_row
 from sihub_registry.actors.models import Actor
-from sihub_registry.actors.repository import ActorFilters, ActorRepository, filtered
+from sihub_registry.actors.repository import ActorFilters, ActorRepository
 from sihub_registry.actors.schemas import ActorState
 from sihub_registry.geography import regions_of
 from sihub_registry.taxonomy.terms import (
@@ -70,12 +69,9 @@ async def export_csv(database: Database, filters: ActorFilters) -> AsyncIterator
 
 async def _languages(session: Any, filters: ActorFilters) -> tuple[list[str], list[str]]:
     """Every language the selected actors have a name or a description in: the CSV's columns."""
-    names: set[str] = set()
-    descriptions: set[str] = set()
-    query = filtered(select(Actor.names, Actor.descriptions), filters)
-    for actor_names, actor_descriptions in (await session.exec(query)).all():
-        names.update(n["lang"] for n in actor_names)
-        descriptions.update(d["lang"] for d in actor_descriptions)
+    repository = ActorRepository(session)
+    names = await repository.languages(filters, Actor.names)
+    descriptions = await repository.languages(filters, Actor.descriptions)
 
     def ordered(langs: set[str]) -> list[str]:
         return [lang for lang in PLATFORM_LANGS if lang in langs] + sorted(langs - set(PLATFORM_LANGS))
