@@ -185,3 +185,37 @@ async def test_a_writer_cancelled_mid_transaction_gives_up_its_turn(database):
     holder.cancel()
     await asyncio.gather(holder, return_exceptions=True)
     assert await write_or_busy(database) == "written"
+
+
+async def test_relay_empties_a_large_wal_while_readers_keep_reading(tmp_path: Path, fresh_nats_server):
+    """Steady reads keep SQLite from restarting the WAL, so PASSIVE checkpoints alone let it grow:
+    over `wal_truncate_bytes` the relay truncates it, between the readers' queries."""
+    db_path = tmp_path / "big-wal.db"
+    database = Database(async_database_url(f"sqlite:///{db_path}"))
+    await create_tables(database)
+    for _ in range(10):
+        await write_notes(database, 50)
+    assert database.wal_bytes() > 64 * 1024
+    bus = EventBus(fresh_nats_server.url, name="ledger-test")
+    bus.start()
+    await asyncio.wait_for(bus.wait_connected(), 10)
+    await ensure_stream(bus.jetstream, "ledger", duplicate_window_s=120)
+    relay = OutboxRelay(database, bus, service="ledger", checkpoint_interval_s=0.1, wal_truncate_bytes=64 * 1024)
+
+    async def keep_reading() -> None:
+        while True:
+            await unpublished_count(database)
+
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(keep_reading())]
+    try:
+        async def emptied() -> bool:
+            return database.wal_bytes() == 0
+
+        await wait_until(emptied)
+        assert await unpublished_count(database) == 0
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bus.close()
+        await database.dispose()

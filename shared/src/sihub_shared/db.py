@@ -18,6 +18,7 @@ import asyncio
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -34,6 +35,8 @@ from sihub_shared.errors import ProblemError
 # The WAL file is cut back to this size whenever a checkpoint lets it restart (it is otherwise
 # reused at the size it once reached: 336 MB after a soak with long exports).
 WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+# How long a TRUNCATE checkpoint waits for readers to leave the WAL, holding up writers meanwhile.
+_TRUNCATE_WAIT_MS = 200
 # The statements Python's sqlite3 opens a write transaction for (its implicit BEGIN).
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -80,6 +83,15 @@ class WriteGate:
         # SQLAlchemy runs this hook in a greenlet of the calling task: await_ suspends that task.
         await_(self._acquire())
         self._holder = dbapi_connection
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """The lock for work that is not a transaction's write (a TRUNCATE checkpoint)."""
+        await self._acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     async def _acquire(self) -> None:
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for can time out after the lock was
@@ -153,16 +165,34 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    def wal_bytes(self) -> int:
+        """The size of the SQLite WAL file (0 when there is none, and on PostgreSQL)."""
+        database = self.engine.url.database
+        if not self.is_sqlite or not database:
+            return 0
+        wal = Path(database + "-wal")
+        return wal.stat().st_size if wal.exists() else 0
+
     async def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int] | None:
-        """Copy the SQLite WAL into the database file: PASSIVE waits for no one (what it cannot copy
-        yet stays for the next one); TRUNCATE also empties the WAL file. Returns SQLite's
-        (busy, WAL frames, frames copied); None on PostgreSQL."""
-        if not self.is_sqlite:
+        """Copy the SQLite WAL into the database file. PASSIVE waits for no one (what it cannot
+        copy yet stays for the next one). TRUNCATE also empties the WAL file: it takes this
+        process's write turn and waits at most 200 ms for readers to leave the WAL (under steady
+        reads the WAL never restarts by itself, and grows). Returns SQLite's (busy, WAL frames,
+        frames copied); None on PostgreSQL."""
+        if not self.is_sqlite or self.write_gate is None:
             return None
-        if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
+        if mode not in ("PASSIVE", "TRUNCATE"):
             raise ValueError(f"unknown checkpoint mode {mode!r}")
-        async with self.engine.connect() as connection:
-            row = (await connection.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")).one()
+        if mode == "PASSIVE":
+            async with self.engine.connect() as connection:
+                row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")).one()
+            return (row[0], row[1], row[2])
+        async with self.write_gate.turn(), self.engine.connect() as connection:
+            await connection.exec_driver_sql(f"PRAGMA busy_timeout={_TRUNCATE_WAIT_MS}")
+            try:
+                row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+            finally:
+                await connection.exec_driver_sql(f"PRAGMA busy_timeout={int(self.write_gate.wait_s * 1000)}")
         return (row[0], row[1], row[2])
 
     async def dispose(self) -> None:

@@ -42,6 +42,7 @@ class OutboxRelay:
         idle_wait_s: float = 0.1,
         ack_timeout_s: float = 10.0,
         checkpoint_interval_s: float = 1.0,
+        wal_truncate_bytes: int = 16 * 1024 * 1024,
     ) -> None:
         self.database = database
         self.bus = bus
@@ -50,6 +51,7 @@ class OutboxRelay:
         self.idle_wait_s = idle_wait_s
         self.ack_timeout_s = ack_timeout_s
         self.checkpoint_interval_s = checkpoint_interval_s
+        self.wal_truncate_bytes = wal_truncate_bytes
         self._next_checkpoint = 0.0
         self._wake = asyncio.Event()
         self._js: JetStreamContext | None = None
@@ -116,16 +118,16 @@ class OutboxRelay:
 
     async def _checkpoint_when_due(self) -> None:
         """In idle time, at most every `checkpoint_interval_s`: copy the SQLite WAL into the database
-        (PASSIVE, so no reader or writer waits), letting the next write restart the WAL at its
-        size limit. SQLite's own autocheckpoint runs only at a commit that finds 1000 pages, and
-        fails to finish whenever a reader is in, so a busy service kept growing its WAL."""
+        (PASSIVE: no reader or writer waits), and empty it (TRUNCATE) once it is over
+        `wal_truncate_bytes`. SQLite's own autocheckpoint cannot restart the WAL while readers keep
+        coming: under load the registry's grew to 336 MB (184 MB in 2.5 minutes with PASSIVE alone)."""
         now = asyncio.get_running_loop().time()
         if not self.database.is_sqlite or now < self._next_checkpoint:
             return
         self._next_checkpoint = now + self.checkpoint_interval_s
         try:
-            await self.database.checkpoint("PASSIVE")
-        except DBAPIError as exc:
+            await self.database.checkpoint("TRUNCATE" if self.database.wal_bytes() > self.wal_truncate_bytes else "PASSIVE")
+        except (DBAPIError, DatabaseBusy) as exc:
             log.warning("WAL checkpoint failed; the next one retries", error=repr(exc))
 
     async def publish_batch(self) -> int:
