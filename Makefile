@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2
 # pdftotext) and chromium. Installed when missing (CI runs as root); elsewhere those tests skip.
 TEST_TOOLS := pdffonts:poppler-utils chromium:chromium
 
-.PHONY: run test test-tools env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-matching bench-webhooks bench-reports clean
+.PHONY: run test test-tools env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-matching bench-webhooks bench-reports bench-load clean
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -57,6 +57,10 @@ bench-webhooks: env
 
 bench-reports: env
 	$(UV) run python bench/bench_reports.py
+## The stack as `make run` starts it under 8 mixed clients (MINUTES=10): no 5xx, bounded WAL, flat throughput.
+MINUTES ?= 10
+bench-load: env
+	$(UV) run python bench/bench_load.py --minutes $(MINUTES)
 
 clean:
 	rm -rf var .pytest_cache

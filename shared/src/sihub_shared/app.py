@@ -85,7 +85,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, write_wait_s=settings.sqlite_write_wait_s)
         bus = EventBus(
             settings.nats_url,
             name=settings.service_name,

@@ -2,41 +2,145 @@
 
 One commit point per request: `Database.request_session` is the FastAPI dependency; it commits
 after the route returns (before the response is sent, `scope="function"`) and rolls back on error.
+
+On SQLite one connection writes at a time. Writers of this process (requests, the outbox relay,
+the consumers, imports) take turns on one in-process lock from their first INSERT/UPDATE/DELETE
+to their commit or rollback, in arrival order, instead of racing for SQLite's lock with
+busy_timeout's sleeps and failing as `database is locked`. A writer that has waited
+`write_wait_s` gives up with `DatabaseBusy` (503 problem+json with `Retry-After`): a long import
+holds the lock for its whole transaction (all or nothing), so others wait up to the bound, then
+are told to come back, never kept waiting silently.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
 from sqlmodel import Session as SyncSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sihub_shared.errors import ProblemError
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers run beside the one writer; busy_timeout waits for the lock instead of failing.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+# The WAL file is cut back to this size whenever a checkpoint lets it restart (it is otherwise
+# reused at the size it once reached: 336 MB after a soak with long exports).
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+# How long a TRUNCATE checkpoint waits for readers to leave the WAL, holding up writers meanwhile.
+_TRUNCATE_WAIT_MS = 200
+# The statements Python's sqlite3 opens a write transaction for (its implicit BEGIN).
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class DatabaseBusy(ProblemError):
+    status, title = 503, "Service unavailable"
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers run beside the one writer; busy_timeout only matters for another
+        # process writing the same file (this one's writers queue on WriteGate).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
+        cursor.close()
+
+    return connect
+
+
+class WriteGate:
+    """The in-process write lock of one SQLite database, held by one DBAPI connection from its
+    first write statement to the end of its transaction."""
+
+    def __init__(self, wait_s: float) -> None:
+        self.wait_s = wait_s
+        self.retry_after = str(max(1, math.ceil(wait_s)))
+        self._lock = asyncio.Lock()
+        self._holder: Any = None
+
+    def busy(self) -> DatabaseBusy:
+        return DatabaseBusy(
+            f"the database is busy with other changes; send the request again in {self.retry_after} s",
+            headers={"Retry-After": self.retry_after},
+        )
+
+    def before_cursor_execute(self, conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        if self._holder is dbapi_connection or not statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
+            return
+        # SQLAlchemy runs this hook in a greenlet of the calling task: await_ suspends that task.
+        await_(self._acquire())
+        self._holder = dbapi_connection
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """The lock for work that is not a transaction's write (a TRUNCATE checkpoint)."""
+        await self._acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    async def _acquire(self) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can time out after the lock was
+        # granted to its inner task, and the lock would never be released.
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await self._lock.acquire()
+        except TimeoutError:
+            raise self.busy() from None
+
+    def release(self, dbapi_connection: Any) -> None:
+        if dbapi_connection is not None and self._holder is dbapi_connection:
+            self._holder = None
+            self._lock.release()
+
+    def end_of_transaction(self, conn: Connection) -> None:
+        self.release(conn.connection.dbapi_connection)
+
+    def returned_to_pool(self, dbapi_connection: Any, *_: Any) -> None:
+        # A connection dropped without commit or rollback (cancelled, invalidated) frees it too.
+        self.release(dbapi_connection)
+
+    def translate_locked(self, context: ExceptionContext) -> None:
+        # Another process (a CLI, a backup) held SQLite's own lock past busy_timeout.
+        if "database is locked" in str(context.original_exception):
+            raise self.busy() from context.original_exception
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, write_wait_s: float = 10.0) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {"echo": echo}
+        # JSON columns are read with orjson: json.loads was the largest cost of reading rows in bulk
+        # (exports decode several JSON columns per actor).
+        options: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads}
         if not self.is_sqlite:
             options |= {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
         self.engine: AsyncEngine = create_async_engine(url, **options)
+        self.write_gate: WriteGate | None = None
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            gate = self.write_gate = WriteGate(write_wait_s)
+            sync_engine = self.engine.sync_engine
+            event.listen(sync_engine, "connect", _sqlite_pragmas(int(write_wait_s * 1000)))
+            event.listen(sync_engine, "before_cursor_execute", gate.before_cursor_execute)
+            event.listen(sync_engine, "commit", gate.end_of_transaction)
+            event.listen(sync_engine, "rollback", gate.end_of_transaction)
+            event.listen(sync_engine, "handle_error", gate.translate_locked)
+            for pool_event in ("checkin", "invalidate", "close"):
+                event.listen(sync_engine.pool, pool_event, gate.returned_to_pool)
         # A session class of its own, so that session events (the relay's wake-up) stay per database.
         self.sync_session_class: type[SyncSession] = type("DatabaseSession", (SyncSession,), {})
         self.sessionmaker = async_sessionmaker(
@@ -61,7 +165,41 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    def wal_bytes(self) -> int:
+        """The size of the SQLite WAL file (0 when there is none, and on PostgreSQL)."""
+        database = self.engine.url.database
+        if not self.is_sqlite or not database:
+            return 0
+        wal = Path(database + "-wal")
+        return wal.stat().st_size if wal.exists() else 0
+
+    async def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int] | None:
+        """Copy the SQLite WAL into the database file. PASSIVE waits for no one (what it cannot
+        copy yet stays for the next one). TRUNCATE also empties the WAL file: it takes this
+        process's write turn and waits at most 200 ms for readers to leave the WAL (under steady
+        reads the WAL never restarts by itself, and grows). Returns SQLite's (busy, WAL frames,
+        frames copied); None on PostgreSQL."""
+        if not self.is_sqlite or self.write_gate is None:
+            return None
+        if mode not in ("PASSIVE", "TRUNCATE"):
+            raise ValueError(f"unknown checkpoint mode {mode!r}")
+        if mode == "PASSIVE":
+            async with self.engine.connect() as connection:
+                row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")).one()
+            return (row[0], row[1], row[2])
+        async with self.write_gate.turn(), self.engine.connect() as connection:
+            await connection.exec_driver_sql(f"PRAGMA busy_timeout={_TRUNCATE_WAIT_MS}")
+            try:
+                row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+            finally:
+                await connection.exec_driver_sql(f"PRAGMA busy_timeout={int(self.write_gate.wait_s * 1000)}")
+        return (row[0], row[1], row[2])
+
     async def dispose(self) -> None:
+        """Close every connection; on SQLite the WAL is checkpointed and emptied first, so a clean
+        stop leaves no WAL to replay (or to fill the disk)."""
+        if self.is_sqlite:
+            await self.checkpoint("TRUNCATE")
         await self.engine.dispose()
 
 

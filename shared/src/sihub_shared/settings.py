@@ -36,6 +36,8 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     run_workers: bool = True
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # SQLite: how long a write waits for its turn before the answer is 503 with Retry-After.
+    sqlite_write_wait_s: float = Field(default=10.0, gt=0, le=60)
     stream_duplicate_window_s: int = Field(default=600, ge=1)
     stream_replicas: int = Field(default=1, ge=1, le=5)
 

@@ -10,20 +10,24 @@ ISO 3166-2 region code (its ISO 3166-1 country code when no region is known) as 
 Ids of nested objects are UUIDv5 of the actor id, so that repeated exports agree. Absent optional
 values are left out (HSDS types each property; null is not a string): every organisation validates
 against the published compiled/organization.json (tests/test_hsds_export.py).
+
+A batch is read as plain rows and written in one go (one pydantic call per batch for JSON); the
+export then yields to the event loop, so that other requests are served between its batches.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlmodel import select
+from pydantic import TypeAdapter
 
 from sihub_registry.actors.formats import CsvWriter, csv_header, csv_row
 from sihub_registry.actors.models import Actor
-from sihub_registry.actors.repository import ActorFilters, ActorRepository, filtered
+from sihub_registry.actors.repository import ActorFilters, ActorRepository
 from sihub_registry.actors.schemas import ActorState
 from sihub_registry.geography import regions_of
 from sihub_registry.taxonomy.terms import (
@@ -38,6 +42,7 @@ from sihub_shared.db import Database
 
 PLATFORM_LANGS = ["en", "ko", "ja", "zh-Hans", "th"]
 HSDS_VERSION = "3.0"
+_STATES = TypeAdapter(list[ActorState])
 
 
 async def export_json(database: Database, filters: ActorFilters) -> AsyncIterator[bytes]:
@@ -45,10 +50,10 @@ async def export_json(database: Database, filters: ActorFilters) -> AsyncIterato
     first = True
     async with database.session() as session:
         async for batch in ActorRepository(session).stream(filters):
-            parts = [ActorState.model_validate(actor).model_dump_json() for actor in batch]
-            chunk = ",".join(parts)
-            yield ((b"" if first else b",") + chunk.encode())
+            chunk = _STATES.dump_json(_STATES.validate_python(batch, from_attributes=True))[1:-1]
+            yield chunk if first else b"," + chunk
             first = False
+            await asyncio.sleep(0)
     yield b"]"
 
 
@@ -59,16 +64,14 @@ async def export_csv(database: Database, filters: ActorFilters) -> AsyncIterator
         yield writer.rows([csv_header(name_langs, description_langs)]).encode()
         async for batch in ActorRepository(session).stream(filters):
             yield writer.rows(csv_row(a, name_langs, description_langs) for a in batch).encode()
+            await asyncio.sleep(0)
 
 
 async def _languages(session: Any, filters: ActorFilters) -> tuple[list[str], list[str]]:
     """Every language the selected actors have a name or a description in: the CSV's columns."""
-    names: set[str] = set()
-    descriptions: set[str] = set()
-    query = filtered(select(Actor.names, Actor.descriptions), filters)
-    for actor_names, actor_descriptions in (await session.exec(query)).all():
-        names.update(n["lang"] for n in actor_names)
-        descriptions.update(d["lang"] for d in actor_descriptions)
+    repository = ActorRepository(session)
+    names = await repository.languages(filters, Actor.names)
+    descriptions = await repository.languages(filters, Actor.descriptions)
 
     def ordered(langs: set[str]) -> list[str]:
         return [lang for lang in PLATFORM_LANGS if lang in langs] + sorted(langs - set(PLATFORM_LANGS))
@@ -171,6 +174,7 @@ async def export_hsds(database: Database, filters: ActorFilters, base_url: str) 
             chunk = ",".join(json.dumps(hsds_organization(a, base_url), ensure_ascii=False) for a in batch)
             yield ((b"" if first else b",") + chunk.encode())
             first = False
+            await asyncio.sleep(0)
     yield b"]}"
 
 

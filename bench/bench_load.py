@@ -1,0 +1,240 @@
+"""Load soak of the embedded stack: the stack as `make run` starts it (nats-server, every service
+on SQLite, the gateway, the demo data), fresh in a temporary folder on free ports, under 8 clients
+for `--minutes` (default 10):
+
+    uv run python bench/bench_load.py [--minutes 10] [--clients 8]
+
+Clients: 4 with partner keys and 4 with hub-operator keys, each sending one request after the
+other, drawn as 55% reads (a 20-row actor page, a text search, one actor), 30% writes (create an
+actor; change one of its own with If-Match), 9% bulk (a 200-row actor import, or an indicator
+ingest for the hub operators), 5% full CSV exports of every actor. Every request goes through the
+gateway with httpx (the mix has bodies and ETags; load is a few dozen requests a second, so the
+client's CPU is not the limit, unlike bench_gateway's).
+
+Sampled each second: the size of every `*.db-wal`, and each service's RSS (/proc). After the run the
+stack is stopped cleanly and the WAL files left are said on stderr.
+
+Last line of stdout, one JSON object:
+    requests, five_xx (goal 0), rps_first_minute, rps_last_minute, p99_ms per operation kind,
+    rss_growth_pct per process from minute 2 to the end (goal ≤ 10; from half-way on runs shorter
+    than 4 minutes), wal_max_mb, export_actors_per_s (actors in full exports / their seconds,
+    goal ≥ 20,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import random
+import time
+from collections import defaultdict
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import httpx
+from _support import emit, percentile, say
+from bench_registry import generate
+
+from sihub_devstack.stack import Ports, Stack
+from sihub_shared.natsserver import free_port
+
+READ, WRITE, BULK, EXPORT = "read", "write", "bulk", "export"
+MIX = [(READ, 55), (WRITE, 30), (BULK, 9), (EXPORT, 5)]
+ACTORS = "/api/v1/registry/actors"
+SEARCHES = ["나눔", "みらい", "公益", "ชุมชน", "care", "foundation", "mirai"]
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class Results:
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.done_at: list[float] = []
+        self.statuses: dict[int, int] = defaultdict(int)
+        self.exported = [0, 0.0]  # actors, seconds
+
+
+class Client:
+    def __init__(self, http: httpx.AsyncClient, key: str, role: str, number: int, results: Results,
+                 indicator: dict[str, Any] | None) -> None:
+        self.http, self.role, self.results, self.indicator = http, role, results, indicator
+        self.headers = {"Authorization": f"Bearer {key}"}
+        self.rng = random.Random(number)
+        self.mine: list[str] = []
+        self.number = number
+        self.serial = 0
+
+    async def call(self, kind: str, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
+        headers = self.headers | kwargs.pop("headers", {})
+        started = time.perf_counter()
+        try:
+            response = await self.http.request(method, path, headers=headers, timeout=120, **kwargs)
+            await response.aread()
+        except httpx.HTTPError as exc:
+            say(f"client {self.number}: {method} {path}: {exc!r}")
+            self.results.statuses[599] += 1
+            return None
+        self.results.latencies[kind].append((time.perf_counter() - started) * 1000)
+        self.results.done_at.append(time.monotonic())
+        self.results.statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            say(f"client {self.number}: {method} {path}: {response.status_code} {response.text[:200]}")
+        return response
+
+    def _actor(self) -> dict[str, Any]:
+        self.serial += 1
+        actor = generate(1, seed=self.number * 1_000_003 + self.serial)[0]
+        actor["ref"] = f"load-{self.number}-{self.serial}"
+        actor["names"][0]["value"] += f" {self.number}-{self.serial}"
+        return actor
+
+    async def read(self) -> None:
+        choice = self.rng.random()
+        if choice < 0.4:
+            await self.call(READ, "GET", ACTORS, params={"limit": 20, "country": self.rng.choice("KR JP CN TH".split())})
+        elif choice < 0.7:
+            await self.call(READ, "GET", ACTORS, params={"limit": 20, "q": self.rng.choice(SEARCHES)})
+        elif self.mine:
+            await self.call(READ, "GET", f"{ACTORS}/{self.rng.choice(self.mine)}")
+        else:
+            await self.call(READ, "GET", ACTORS, params={"limit": 20})
+
+    async def write(self) -> None:
+        if self.mine and self.rng.random() < 0.3:
+            actor_id = self.rng.choice(self.mine)
+            read = await self.call(READ, "GET", f"{ACTORS}/{actor_id}")
+            if read is not None and read.status_code == 200:
+                await self.call(WRITE, "PATCH", f"{ACTORS}/{actor_id}", json={"founded_year": self.rng.randint(1990, 2024)},
+                                headers={"If-Match": read.headers["ETag"]})
+            return
+        response = await self.call(WRITE, "POST", ACTORS, json=self._actor())
+        if response is not None and response.status_code == 201:
+            self.mine.append(response.json()["id"])
+
+    async def bulk(self) -> None:
+        if self.role == "hub_operator" and self.indicator is not None:
+            code, regions = self.indicator["code"], self.indicator["regions"]
+            year = self.rng.randint(1990, 2024)
+            rows = "".join(f"{code},{region},{year},{self.rng.uniform(1, 50):.2f}\n" for region in regions)
+            await self.call(BULK, "POST", "/api/v1/indicators/observations/ingest",
+                            content=("indicator,geography,period,value\n" + rows).encode(),
+                            headers={"Content-Type": "text/csv"})
+            return
+        actors = [self._actor() for _ in range(200)]
+        await self.call(BULK, "POST", f"{ACTORS}/import", content=json.dumps(actors, ensure_ascii=False).encode(),
+                        headers={"Content-Type": "application/json"})
+
+    async def export(self) -> None:
+        started = time.perf_counter()
+        response = await self.call(EXPORT, "GET", f"{ACTORS}/export", params={"format": "csv"})
+        if response is not None and response.status_code == 200:
+            rows = sum(1 for _ in csv.reader(io.StringIO(response.text))) - 1
+            self.results.exported[0] += rows
+            self.results.exported[1] += time.perf_counter() - started
+
+    async def run(self, until: float) -> None:
+        kinds, weights = [k for k, _ in MIX], [w for _, w in MIX]
+        actions = {READ: self.read, WRITE: self.write, BULK: self.bulk, EXPORT: self.export}
+        while time.monotonic() < until:
+            await actions[self.rng.choices(kinds, weights)[0]]()
+
+
+async def keys(http: httpx.AsyncClient, admin_key: str) -> list[tuple[str, str]]:
+    admin = {"Authorization": f"Bearer {admin_key}"}
+    made = []
+    for number in range(8):
+        role = "partner" if number < 4 else "hub_operator"
+        account = await http.post("/api/v1/gateway/accounts", headers=admin,
+                                  json={"name": f"Load client {number}", "roles": [role]})
+        account.raise_for_status()
+        key = await http.post(f"/api/v1/gateway/accounts/{account.json()['id']}/keys", headers=admin,
+                              json={"label": "bench-load"})
+        key.raise_for_status()
+        made.append((key.json()["key"], role))
+    return made
+
+
+async def an_indicator(http: httpx.AsyncClient, admin_key: str) -> dict[str, Any] | None:
+    listed = await http.get("/api/v1/indicators/indicators", params={"limit": 1},
+                            headers={"Authorization": f"Bearer {admin_key}"})
+    if listed.status_code != 200 or not listed.json()["items"]:
+        return None
+    return {"code": listed.json()["items"][0]["code"], "regions": ["KR-11", "KR-26", "KR-42"]}
+
+
+async def sample(stack: Stack, until: float, baseline_at: float) -> tuple[float, dict[str, float]]:
+    """(largest WAL seen in MB, RSS growth % per process from `baseline_at` to the end)."""
+    wal_max = 0
+    baseline: dict[str, int] = {}
+    last: dict[str, int] = {}
+    while time.monotonic() < until:
+        wal_max = max([wal_max] + [p.stat().st_size for p in stack.var.glob("*.db-wal") if p.exists()])
+        for name, process in stack.processes:
+            last[name] = rss_kb(process.pid)
+            if time.monotonic() >= baseline_at and name not in baseline:
+                baseline[name] = last[name]
+        await asyncio.sleep(1)
+    growth = {name: round(100 * (last[name] - kb) / kb, 1) for name, kb in baseline.items() if kb}
+    return wal_max / 1e6, growth
+
+
+async def soak(stack: Stack, minutes: float, clients: int) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, limits=httpx.Limits(max_connections=clients * 2)) as http:
+        admin_key = stack.admin_key_file.read_text().strip()
+        made = await keys(http, admin_key)
+        indicator = await an_indicator(http, admin_key)
+        results = Results()
+        started = time.monotonic()
+        until = started + minutes * 60
+        baseline_at = started + (120 if minutes >= 4 else minutes * 30)
+        runners = [Client(http, *made[n % len(made)], n, results, indicator) for n in range(clients)]
+        say(f"{clients} clients for {minutes} min")
+        sampled, *_ = await asyncio.gather(sample(stack, until, baseline_at), *(c.run(until) for c in runners))
+    wal_max_mb, rss_growth = sampled
+    elapsed = max(results.done_at) - started if results.done_at else 0.0
+    first = sum(1 for t in results.done_at if t - started < 60)
+    last = sum(1 for t in results.done_at if t >= started + elapsed - 60)
+    say(f"statuses: {dict(sorted(results.statuses.items()))}")
+    return {
+        "requests": sum(results.statuses.values()),
+        "five_xx": sum(count for status, count in results.statuses.items() if status >= 500),
+        "rps_first_minute": round(first / min(60.0, elapsed or 1), 2),
+        "rps_last_minute": round(last / min(60.0, elapsed or 1), 2),
+        "p99_ms": {kind: round(percentile(values, 99), 1) for kind, values in sorted(results.latencies.items())},
+        "rss_growth_pct": rss_growth,
+        "wal_max_mb": round(wal_max_mb, 1),
+        "export_actors_per_s": round(results.exported[0] / results.exported[1]) if results.exported[1] else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=8)
+    arguments = parser.parse_args()
+    with TemporaryDirectory(prefix="sihub-bench-load-") as tmp:
+        ports = Ports(gateway=free_port(), nats=free_port(),
+                      services={"registry": free_port(), "indicators": free_port()})
+        stack = Stack(Path(tmp) / "var", ports, echo=say)
+        try:
+            stack.start()
+            stack.load_demo()
+            result = asyncio.run(soak(stack, arguments.minutes, arguments.clients))
+        finally:
+            stack.stop()
+        left = {p.name: p.stat().st_size for p in stack.var.glob("*.db-wal")}
+        say(f"WAL files after a clean stop (bytes): {left or 'none'}")
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
