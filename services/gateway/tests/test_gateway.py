@@ -204,6 +204,15 @@ async def test_unknown_missing_and_revoked_keys_are_401(gateway, admin_key):
     assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer(key)), 401)
 
 
+async def test_an_admin_cannot_revoke_the_key_it_calls_with(gateway, admin_key):
+    # Schemathesis, running as admin, revoked its own key and locked itself out.
+    prefix = admin_key.split("_")[1]
+    refused = await gateway.delete(f"/api/v1/gateway/keys/{prefix}", headers=bearer(admin_key))
+    assert_problem(refused, 409)
+    assert refused.json()["errors"] == [{"field": "prefix", "message": "the calling key"}]
+    assert (await gateway.get("/api/v1/gateway/me", headers=bearer(admin_key))).status_code == 200
+
+
 async def test_wrong_role_is_403(gateway, admin_key):
     partner = await make_key(gateway, admin_key, "partner")
     integrator = await make_key(gateway, admin_key, "integrator")

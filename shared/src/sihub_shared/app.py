@@ -3,7 +3,8 @@
 It wires settings, the database, the NATS connection, the outbox relay and the consumers into
 the lifespan; problem+json errors, request ids, metrics and the body limit into the middleware;
 and `/healthz`, `/readyz`, `/metrics` and `/asyncapi.json` into the routes. Every API router is
-mounted under `/api/v1` behind the identity check.
+mounted under `/api/v1` behind the identity check; the OpenAPI document declares every status
+each route can answer (`sihub_shared.openapi`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sihub_shared.observability import (
     configure_logging,
     metrics_response,
 )
+from sihub_shared.openapi import install_openapi
 from sihub_shared.settings import ServiceSettings
 
 
@@ -116,6 +118,7 @@ def create_service_app(
     for router in public_routers:
         app.include_router(router)
     app.include_router(operations_router(settings))
+    install_openapi(app)
     return app
 
 

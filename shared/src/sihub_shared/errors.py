@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from structlog import get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -90,7 +93,8 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        # A URI reference (RFC 9457 §3.1.5): the path as sent, not decoded.
+        "instance": quote(request.url.path, safe="/:@!$&'()*+,;=-._~"),
     }
     request_id = getattr(request.state, "request_id", None)
     if request_id:
@@ -99,6 +103,18 @@ def problem_response(
         body["errors"] = errors
     body.update(extensions)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path answers. Starlette's 405 names only the first route that
+    matched the path, but FastAPI makes one route per method."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if isinstance(route.original_route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
@@ -143,12 +159,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return problem_response(
             request,
             status=exc.status_code,
             title=title,
             detail=str(exc.detail),
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -16,6 +16,7 @@ from sihub_gateway.accounts.service import AccountService, hash_key
 from sihub_shared.db import Database
 from sihub_shared.errors import Forbidden, Unauthorized
 from sihub_shared.identity import Identity, Role
+from sihub_shared.openapi import answers
 
 _BEARER = "bearer "
 
@@ -52,6 +53,7 @@ class KeyAuthenticator:
                 del self._cache[digest]
 
 
+@answers(401)
 async def _caller(request: Request) -> Identity:
     authenticator: KeyAuthenticator = request.app.state.authenticator
     return await authenticator.identify(request.headers.get("authorization"))
@@ -60,6 +62,7 @@ async def _caller(request: Request) -> Identity:
 Caller = Annotated[Identity, Depends(_caller)]
 
 
+@answers(403)
 def _admin(caller: Caller) -> Identity:
     if Role.admin not in caller.roles:
         raise Forbidden("this needs the admin role")

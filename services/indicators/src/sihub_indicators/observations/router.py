@@ -31,8 +31,12 @@ from sihub_shared.identity import CurrentIdentity, Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/indicators", tags=["observations"])
+# Any of these as the body (the `format` parameter says how to read it), or a multipart form.
 _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
+               "application/vnd.sdmx.data+csv": {"schema": {"type": "string"}},
                "application/xml": {"schema": {"type": "string"}},
+               "application/vnd.sdmx.genericdata+xml": {"schema": {"type": "string"}},
+               "application/vnd.sdmx.structurespecificdata+xml": {"schema": {"type": "string"}},
                "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
                    "file": {"type": "string", "format": "binary"},
                    "mapping": {"type": "string", "description": "SdmxMapping as JSON"}}}}}

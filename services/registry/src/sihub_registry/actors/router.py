@@ -28,6 +28,7 @@ from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sect
 from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.urls import public_base_url
 
@@ -71,7 +72,7 @@ def _with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-@router.post("/actors", status_code=status.HTTP_201_CREATED, response_model=ActorPublic, summary="Register an actor (you own it)")
+@router.post("/actors", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=ActorPublic, summary="Register an actor (you own it)")
 async def create_actor(data: ActorCreate, session: Session, identity: CurrentIdentity, response: Response):
     actor = await ActorService(session).create(identity, data)
     _with_etag(response, actor.version)
@@ -147,7 +148,7 @@ async def get_actor(actor_id: str, session: Session, identity: CurrentIdentity, 
     return actor_public(actor, identity)
 
 
-@router.patch("/actors/{actor_id}", response_model=ActorPublic, summary="Change an actor (owner or admin; If-Match)")
+@router.patch("/actors/{actor_id}", responses=problems(409), response_model=ActorPublic, summary="Change an actor (owner or admin; If-Match)")
 async def update_actor(actor_id: str, data: ActorUpdate, session: Session, identity: CurrentIdentity,
                        response: Response, if_match: IfMatch = None):
     actor = await ActorService(session).update(identity, actor_id, data, if_match)

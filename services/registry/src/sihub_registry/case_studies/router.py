@@ -16,12 +16,13 @@ from sihub_registry.common.search import parse_query
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/registry", tags=["case studies"])
 
 
-@router.post("/case-studies", status_code=status.HTTP_201_CREATED, response_model=CaseStudyState,
+@router.post("/case-studies", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=CaseStudyState,
              summary="Publish a case study (you own it)")
 async def create_case_study(data: CaseStudyCreate, session: Session, identity: CurrentIdentity, response: Response):
     case_study = await CaseStudyService(session).create(identity, data)
@@ -62,7 +63,7 @@ async def get_case_study(case_study_id: str, session: Session, _: CurrentIdentit
     return case_study
 
 
-@router.patch("/case-studies/{case_study_id}", response_model=CaseStudyState)
+@router.patch("/case-studies/{case_study_id}", responses=problems(409), response_model=CaseStudyState)
 async def update_case_study(case_study_id: str, data: CaseStudyUpdate, session: Session, identity: CurrentIdentity,
                             response: Response, if_match: IfMatch = None):
     case_study = await CaseStudyService(session).update(identity, case_study_id, data, if_match)

@@ -27,6 +27,7 @@ from sihub_registry.hubs.schemas import (
 from sihub_registry.hubs.service import HubService
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/registry", tags=["hubs"])
@@ -48,7 +49,7 @@ async def remove_hub_operator(hub_id: str, account_id: str, session: Session, id
     return await HubService(session).remove_operator(identity, hub_id, account_id)
 
 
-@router.post("/programmes", status_code=status.HTTP_201_CREATED, response_model=ProgrammePublic,
+@router.post("/programmes", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=ProgrammePublic,
              summary="Start a hub programme, optionally with its cohorts (hub operators)")
 async def create_programme(data: ProgrammeCreate, session: Session, identity: CurrentIdentity, response: Response):
     service = HubService(session)
@@ -83,7 +84,7 @@ async def get_programme(programme_id: str, session: Session, _: CurrentIdentity,
     return await service.programme_public(programme)
 
 
-@router.patch("/programmes/{programme_id}", response_model=ProgrammePublic)
+@router.patch("/programmes/{programme_id}", responses=problems(409), response_model=ProgrammePublic)
 async def update_programme(programme_id: str, data: ProgrammeUpdate, session: Session, identity: CurrentIdentity,
                            response: Response, if_match: IfMatch = None):
     service = HubService(session)
@@ -92,7 +93,7 @@ async def update_programme(programme_id: str, data: ProgrammeUpdate, session: Se
     return await service.programme_public(programme)
 
 
-@router.delete("/programmes/{programme_id}", response_model=ProgrammePublic)
+@router.delete("/programmes/{programme_id}", responses=problems(409), response_model=ProgrammePublic)
 async def delete_programme(programme_id: str, session: Session, identity: CurrentIdentity, response: Response,
                            if_match: IfMatch = None):
     service = HubService(session)
@@ -101,7 +102,7 @@ async def delete_programme(programme_id: str, session: Session, identity: Curren
     return await service.programme_public(programme)
 
 
-@router.post("/cohorts", status_code=status.HTTP_201_CREATED, response_model=CohortState)
+@router.post("/cohorts", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=CohortState)
 async def create_cohort(data: CohortCreate, session: Session, identity: CurrentIdentity, response: Response):
     cohort = await HubService(session).create_cohort(identity, data)
     with_etag(response, cohort.version, f"/api/v1/registry/cohorts/{cohort.id}")
@@ -115,7 +116,7 @@ async def get_cohort(cohort_id: str, session: Session, _: CurrentIdentity, respo
     return cohort
 
 
-@router.patch("/cohorts/{cohort_id}", response_model=CohortState)
+@router.patch("/cohorts/{cohort_id}", responses=problems(409), response_model=CohortState)
 async def update_cohort(cohort_id: str, data: CohortUpdate, session: Session, identity: CurrentIdentity,
                         response: Response, if_match: IfMatch = None):
     cohort = await HubService(session).update_cohort(identity, cohort_id, data, if_match)
@@ -123,7 +124,7 @@ async def update_cohort(cohort_id: str, data: CohortUpdate, session: Session, id
     return cohort
 
 
-@router.delete("/cohorts/{cohort_id}", response_model=CohortState)
+@router.delete("/cohorts/{cohort_id}", responses=problems(409), response_model=CohortState)
 async def delete_cohort(cohort_id: str, session: Session, identity: CurrentIdentity, response: Response,
                         if_match: IfMatch = None):
     cohort = await HubService(session).delete_cohort(identity, cohort_id, if_match)
@@ -131,7 +132,7 @@ async def delete_cohort(cohort_id: str, session: Session, identity: CurrentIdent
     return cohort
 
 
-@router.post("/memberships", status_code=status.HTTP_201_CREATED, response_model=MembershipState,
+@router.post("/memberships", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=MembershipState,
              summary="Put an actor in a hub's programme (and cohort) (hub operators)")
 async def create_membership(data: MembershipCreate, session: Session, identity: CurrentIdentity, response: Response):
     service = HubService(session)
@@ -170,7 +171,7 @@ async def get_membership(membership_id: str, session: Session, _: CurrentIdentit
     return await service.state(membership)
 
 
-@router.patch("/memberships/{membership_id}", response_model=MembershipState)
+@router.patch("/memberships/{membership_id}", responses=problems(409), response_model=MembershipState)
 async def update_membership(membership_id: str, data: MembershipUpdate, session: Session, identity: CurrentIdentity,
                             response: Response, if_match: IfMatch = None):
     service = HubService(session)

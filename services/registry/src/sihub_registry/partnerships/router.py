@@ -16,12 +16,13 @@ from sihub_registry.partnerships.service import PartnershipService
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/registry", tags=["partnerships"])
 
 
-@router.post("/partnerships", status_code=status.HTTP_201_CREATED, response_model=PartnershipState,
+@router.post("/partnerships", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=PartnershipState,
              summary="Register a partnership between two or more actors (you must own one of them)")
 async def create_partnership(data: PartnershipCreate, session: Session, identity: CurrentIdentity, response: Response):
     partnership = await PartnershipService(session).create(identity, data)
@@ -58,7 +59,7 @@ async def get_partnership(partnership_id: str, session: Session, _: CurrentIdent
     return partnership
 
 
-@router.patch("/partnerships/{partnership_id}", response_model=PartnershipState,
+@router.patch("/partnerships/{partnership_id}", responses=problems(409), response_model=PartnershipState,
               summary="Change a partnership, e.g. its status (owners of its actors or an admin; If-Match)")
 async def update_partnership(partnership_id: str, data: PartnershipUpdate, session: Session, identity: CurrentIdentity,
                              response: Response, if_match: IfMatch = None):

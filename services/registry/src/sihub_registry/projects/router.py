@@ -17,12 +17,13 @@ from sihub_registry.projects.service import ProjectService
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 router = APIRouter(prefix="/registry", tags=["projects"])
 
 
-@router.post("/projects", status_code=status.HTTP_201_CREATED, response_model=ProjectState,
+@router.post("/projects", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=ProjectState,
              summary="Register a project of an actor you own")
 async def create_project(data: ProjectCreate, session: Session, identity: CurrentIdentity, response: Response):
     project = await ProjectService(session).create(identity, data)
@@ -62,7 +63,7 @@ async def get_project(project_id: str, session: Session, _: CurrentIdentity, res
     return project
 
 
-@router.patch("/projects/{project_id}", response_model=ProjectState, summary="Change a project (its lead actor's owner or an admin; If-Match)")
+@router.patch("/projects/{project_id}", responses=problems(409), response_model=ProjectState, summary="Change a project (its lead actor's owner or an admin; If-Match)")
 async def update_project(project_id: str, data: ProjectUpdate, session: Session, identity: CurrentIdentity,
                          response: Response, if_match: IfMatch = None):
     project = await ProjectService(session).update(identity, project_id, data, if_match)
