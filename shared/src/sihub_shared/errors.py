@@ -107,11 +107,13 @@ def problem_response(
 
 def allowed_methods(request: Request) -> list[str]:
     """Every method the request's path answers. Starlette's 405 names only the first route that
-    matched the path, but FastAPI makes one route per method."""
-    methods: set[str] = set()
+    matched the path, but FastAPI makes one route per method. As in OpenAPI, a concrete path
+    (`/actors/import`) is that path, not also a value of a templated one (`/actors/{actor_id}`)."""
+    by_params: dict[int, set[str]] = {}
     for route in iter_route_contexts(request.app.routes):
         if isinstance(route.original_route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= route.methods or set()
+            by_params.setdefault(len(route.param_convertors), set()).update(route.methods or ())
+    methods = by_params[min(by_params)] if by_params else set()
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

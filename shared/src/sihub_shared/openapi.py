@@ -24,14 +24,13 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from sihub_shared.concurrency import IF_MATCH_PATTERN
 from sihub_shared.errors import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/Problem"
 _METHODS = ("get", "put", "post", "patch", "delete", "options", "head", "trace")
 _ANSWERS_ATTRIBUTE = "__sihub_answers__"
-# RFC 9110 §13.1.1: `*` or a list of entity tags; nothing else can ever match a version.
-IF_MATCH_SCHEMA = {"type": "string", "pattern": r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$',
-                   "description": "the ETag you read (or `*`)"}
+IF_MATCH_SCHEMA = {"type": "string", "pattern": IF_MATCH_PATTERN, "description": "the ETag you read (or `*`)"}
 
 PROBLEM_SCHEMAS: dict[str, Any] = {
     "Problem": {
