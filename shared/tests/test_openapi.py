@@ -81,6 +81,13 @@ def test_if_match_is_a_required_entity_tag_header(tmp_path):
                   if p["name"] == "If-Match"]
     assert if_match["in"] == "header" and if_match["required"] is True
     assert if_match["schema"]["type"] == "string" and if_match["schema"]["pattern"]
+    # From reading or creating a record to changing it, with the ETag it was sent.
+    change = {"operationId": document["paths"]["/api/v1/things/{thing_id}"]["patch"]["operationId"],
+              "parameters": {"path.thing_id": "$request.path.thing_id", "header.If-Match": "$response.header.ETag"}}
+    read = document["paths"]["/api/v1/things/{thing_id}"]["get"]["responses"]["200"]
+    assert read["links"] == {"patch_thing_id": change}
+    created = document["paths"]["/api/v1/things"]["post"]["responses"]["201"]["links"]["patch_thing_id"]
+    assert created["parameters"]["path.thing_id"] == "$response.body#/id"
 
 
 @pytest.mark.parametrize("sent", ["1", "null", '"1', "W/1"])

@@ -144,6 +144,42 @@ def statuses_from_dependencies(dependant: Dependant) -> set[int]:
     return found
 
 
+def _requires_if_match(operation: dict[str, Any]) -> bool:
+    return any(p["in"] == "header" and p["name"].lower() == "if-match" for p in operation.get("parameters", []))
+
+
+def add_etag_links(document: dict[str, Any]) -> None:
+    """OpenAPI links from every answer that carries a record's ETag (its read, its creation, its
+    change) to the changes of that record, with the ETag as If-Match: how a client (and the
+    stateful fuzzer) goes from reading a record to changing it."""
+    paths = document.get("paths", {})
+    for path, item in paths.items():
+        name = path.rsplit("/", 1)[-1]
+        if not (name.startswith("{") and name.endswith("}")):
+            continue
+        parameter = name[1:-1]
+        changes = {method: item[method] for method in ("patch", "delete")
+                   if method in item and _requires_if_match(item[method]) and "operationId" in item[method]}
+        if not changes:
+            continue
+        sources = [(item[method], "200", f"$request.path.{parameter}") for method in ("get", "patch") if method in item]
+        collection = paths.get(path.rsplit("/", 1)[0], {})
+        if "post" in collection:
+            # The new record's key in its answer: `id` for `{thing_id}`, else the parameter's name (`code`).
+            key = "id" if parameter.endswith("_id") else parameter
+            sources.append((collection["post"], "201", f"$response.body#/{key}"))
+        for source, status, record_id in sources:
+            answer = source.get("responses", {}).get(status)
+            if answer is None:
+                continue
+            links = answer.setdefault("links", {})
+            for method, target in changes.items():
+                links[f"{method}_{parameter}"] = {
+                    "operationId": target["operationId"],
+                    "parameters": {f"path.{parameter}": record_id, "header.If-Match": "$response.header.ETag"},
+                }
+
+
 def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     by_operation: dict[tuple[str, str], set[int]] = {}
     # Each route as included (prefix and router dependencies applied), as FastAPI's get_openapi sees it.
@@ -155,6 +191,7 @@ def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
         statuses = statuses_from_operation(operation) | by_operation.get((path, method), set())
         statuses |= {int(code) for code in operation.get("responses", {}) if code.isdigit() and int(code) >= 400}
         declare_problems(operation, statuses)
+    add_etag_links(document)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     # FastAPI's own 422 shapes are no longer referenced: every error is a Problem.
     schemas.pop("HTTPValidationError", None)
