@@ -8,9 +8,12 @@ Schemathesis' own report: each finding with its operation, check and a curl line
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx
 
 SEED = 20261202
 MAX_EXAMPLES = 25
@@ -34,9 +37,34 @@ checks.positive_data_acceptance.enabled = false
 """
 
 
+def cursor_dictionaries(gateway_url: str, key: str) -> str:
+    """Real cursors for every listing, as Schemathesis dictionaries bound to its `cursor`.
+
+    A cursor is an opaque token the API gave out: a generated string is (rightly) refused, and
+    no schema can say which strings the server issued. Bound to real ones, positive cases use
+    them; a malformed cursor's refusal is tested in shared/tests and the services' tests."""
+    config = ""
+    with httpx.Client(base_url=gateway_url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        document = client.get("/openapi.json").json()
+        for path, item in document["paths"].items():
+            names = {p["name"] for p in item.get("get", {}).get("parameters", []) if p["in"] == "query"}
+            if "cursor" not in names:
+                continue
+            # A listing that also syncs gives out cursors in both orders (by id, by modification).
+            orders = [{}] + ([{"modified_after": "2000-01-01T00:00:00Z"}] if "modified_after" in names else [])
+            cursors = [client.get(path, params={"limit": 1, **order}).json().get("next_cursor") for order in orders]
+            cursors = [cursor for cursor in cursors if cursor]
+            assert cursors, f"the demo data gives {path} no second page"
+            name = path.strip("/").replace("/", "_").replace("-", "_")
+            config += (f"\n[dictionaries.{name}]\nvalues = {json.dumps(cursors)}\n\n[[operations]]\n"
+                       f"include-path = {json.dumps(path)}\ninclude-method = \"GET\"\n"
+                       f"parameters = {{ \"query.cursor\" = {{ dictionary = \"{name}\" }} }}\n")
+    return config
+
+
 def run_schemathesis(gateway_url: str, key: str, workdir: Path) -> subprocess.CompletedProcess[str]:
     config = workdir / "schemathesis.toml"
-    config.write_text(CONFIG)
+    config.write_text(CONFIG + cursor_dictionaries(gateway_url, key))
     command = [
         str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(config), "--no-color",
         "run", f"{gateway_url}/openapi.json",

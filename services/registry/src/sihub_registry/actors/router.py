@@ -82,8 +82,8 @@ async def create_actor(data: ActorCreate, session: Session, identity: CurrentIde
 
 @router.get("/actors", response_model=ActorPage, summary="List and search actors")
 async def list_actors(session: Session, identity: CurrentIdentity, filters: Filters, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
-    mode = "modified" if filters.modified_after is not None else "id"
-    rows = await ActorService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    mode, after = read_cursor(cursor, filters.modified_after)
+    rows = await ActorService(session).list(filters, mode, after, limit)
     return ActorPage(items=[actor_public(a, identity) for a in rows[:limit]], next_cursor=next_cursor(rows, limit, mode))
 
 

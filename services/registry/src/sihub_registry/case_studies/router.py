@@ -51,8 +51,8 @@ async def list_case_studies(
     filters = CaseStudyFilters(actor_id=actor_id, country=country, region=region, issue_area=[a.value for a in issue_area],
                                year=year, illustrative=illustrative, terms=parse_query(q), ref_prefix=ref_prefix,
                                modified_after=modified_after, include_deleted=include_deleted)
-    mode = "modified" if modified_after is not None else "id"
-    rows = await CaseStudyService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    mode, after = read_cursor(cursor, modified_after)
+    rows = await CaseStudyService(session).list(filters, mode, after, limit)
     return CaseStudyPage(items=rows[:limit], next_cursor=next_cursor(rows, limit, mode))
 
 

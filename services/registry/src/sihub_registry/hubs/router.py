@@ -69,10 +69,9 @@ async def list_programmes(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
-    mode = "modified" if modified_after is not None else "id"
+    mode, after = read_cursor(cursor, modified_after)
     service = HubService(session)
-    rows = await service.list_programmes(hub, ref_prefix, modified_after, include_deleted, mode,
-                                         read_cursor(cursor, mode), limit)
+    rows = await service.list_programmes(hub, ref_prefix, modified_after, include_deleted, mode, after, limit)
     return ProgrammePage(items=await service.programmes_public(rows[:limit]), next_cursor=next_cursor(rows, limit, mode))
 
 
@@ -155,11 +154,11 @@ async def list_memberships(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
-    mode = "modified" if modified_after is not None else "id"
+    mode, after = read_cursor(cursor, modified_after)
     filters = MembershipFilters(hub=hub, programme_id=programme_id, cohort_id=cohort_id, actor_id=actor_id,
                                 ref_prefix=ref_prefix, modified_after=modified_after, include_deleted=include_deleted)
     service = HubService(session)
-    rows = await service.memberships(filters, mode, read_cursor(cursor, mode), limit)
+    rows = await service.memberships(filters, mode, after, limit)
     return MembershipPage(items=await service.states(rows[:limit]), next_cursor=next_cursor(rows, limit, mode))
 
 

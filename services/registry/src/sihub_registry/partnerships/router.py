@@ -47,8 +47,8 @@ async def list_partnerships(
     filters = PartnershipFilters(actor_id=actor_id, type=[t.value for t in type], status=[s.value for s in status],
                                  origin=[o.value for o in origin], ref_prefix=ref_prefix, modified_after=modified_after,
                                  include_deleted=include_deleted)
-    mode = "modified" if modified_after is not None else "id"
-    rows = await PartnershipService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    mode, after = read_cursor(cursor, modified_after)
+    rows = await PartnershipService(session).list(filters, mode, after, limit)
     return PartnershipPage(items=rows[:limit], next_cursor=next_cursor(rows, limit, mode))
 
 

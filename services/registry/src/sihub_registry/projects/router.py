@@ -51,8 +51,8 @@ async def list_projects(
     filters = ProjectFilters(actor_id=actor_id, country=country, region=region, issue_area=[a.value for a in issue_area],
                              status=[s.value for s in status], terms=parse_query(q), ref_prefix=ref_prefix,
                              modified_after=modified_after, include_deleted=include_deleted)
-    mode = "modified" if modified_after is not None else "id"
-    rows = await ProjectService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    mode, after = read_cursor(cursor, modified_after)
+    rows = await ProjectService(session).list(filters, mode, after, limit)
     return ProjectPage(items=rows[:limit], next_cursor=next_cursor(rows, limit, mode))
 
 
