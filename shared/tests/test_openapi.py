@@ -13,7 +13,9 @@ from sihub_shared.app import create_service_app
 from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import PROBLEM_JSON, UnprocessableContent
 from sihub_shared.openapi import problems
+from sihub_shared.pagination import Cursor
 from sihub_shared.settings import ServiceSettings
+from sihub_shared.testing import TEST_IDENTITY_SECRET, identity_headers
 from sihub_shared.testing.servers import app_client
 
 class Thing(BaseModel):
@@ -24,7 +26,7 @@ def thing_app(tmp_path):
     router = APIRouter(prefix="/things")
 
     @router.get("")
-    async def list_things(limit: int = 10) -> list[Thing]:
+    async def list_things(limit: int = 10, cursor: Cursor = None) -> list[Thing]:
         return []
 
     @router.post("", status_code=201, responses=problems(409))
@@ -47,7 +49,7 @@ def thing_app(tmp_path):
         return data
 
     settings = ServiceSettings(service_name="things", database_url=f"sqlite:///{tmp_path / 'x.db'}",
-                               identity_secret="s" * 40, run_workers=False, log_json=False)
+                               identity_secret=TEST_IDENTITY_SECRET, run_workers=False, log_json=False)
     return create_service_app(settings, title="things", description="", routers=[router])
 
 
@@ -112,3 +114,10 @@ async def test_a_problem_instance_is_the_path_as_a_uri_reference(tmp_path):
         answer = await client.get("/api/v1/nothing/%C3%9F%20x")
     assert answer.status_code == 404
     assert answer.json()["instance"] == "/api/v1/nothing/%C3%9F%20x"
+
+
+async def test_an_empty_cursor_is_refused_by_the_schema(tmp_path):
+    async with app_client(thing_app(tmp_path)) as client:
+        answer = await client.get("/api/v1/things", params={"cursor": ""}, headers=identity_headers())
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "cursor"
