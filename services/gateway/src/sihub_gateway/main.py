@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from sihub_gateway.accounts.authentication import KeyAuthenticator
 from sihub_gateway.api import routers
 from sihub_gateway.proxy import aggregate
-from sihub_gateway.proxy.ratelimit import TokenBuckets
 from sihub_gateway.proxy.router import forward_route
 from sihub_gateway.proxy.service import Forwarder, IdentityTokens
+from sihub_gateway.ratelimit import RateLimits, limit_by_address
 from sihub_gateway.settings import GatewaySettings
 from sihub_shared.app import create_service_app
 
@@ -31,26 +31,28 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         app.state.forwarder = forwarder
         app.state.documents = aggregate.UpstreamDocuments(forwarder.client, forwarder.upstreams)
-        app.state.authenticator = KeyAuthenticator(app.state.database, settings.key_cache_ttl_s)
+        app.state.authenticator = KeyAuthenticator(app.state.database, settings.key_cache_ttl_s, app.state.rate_limits)
         try:
             yield
         finally:
             await forwarder.close()
 
+    # The documents answer without a key: limited per client address.
+    public = APIRouter(dependencies=[Depends(limit_by_address)])
+    public.include_router(aggregate.router)
     app = create_service_app(
         settings,
         title="sihub API",
         description="One REST API for the social innovation ecosystem: registry, indicators and "
         "more, behind API keys. Events: /asyncapi.json.",
         routers=routers,
-        public_routers=[aggregate.router],
+        public_routers=[public],
         authenticate=None,
         extra_lifespan=gateway_lifespan,
+        # Its /openapi.json is the merged one (aggregate.py), which /docs shows.
         openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
     )
-    app.state.rate_limits = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
+    app.state.rate_limits = RateLimits(settings)
     app.state.identity_tokens = IdentityTokens(
         settings.identity_secret.get_secret_value(), settings.identity_ttl_s
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import hashlib
+from contextlib import ExitStack
 from pathlib import Path
 
 import typer
@@ -46,7 +47,8 @@ async def _ingest(settings: IndicatorsSettings, identity: Identity, path: Path, 
     try:
         async with database.session() as session:
             service = IngestService(session, chunk_rows=settings.ingest_chunk_rows,
-                                    max_errors=settings.max_reported_errors)
+                                    max_errors=settings.max_reported_errors,
+                                    max_structure_bytes=settings.max_structure_bytes)
             return await service.ingest(identity, upload, lambda done: progress.update(task, completed=done))
     finally:
         await database.dispose()
@@ -57,6 +59,9 @@ def ingest(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="the observations file"),
     format: IngestFormat = typer.Option(IngestFormat.CSV, "--format", help="csv, sdmx-ml or sdmx-csv"),  # noqa: A002
     mapping: Path | None = typer.Option(None, exists=True, dir_okay=False, help="SDMX mapping (JSON)"),
+    structure: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, readable=True,
+        help="SDMX-ML structure message with the data structure (DSD) of an SDMX-ML file"),
     source: str | None = typer.Option(None, help="source for rows that name none"),
     illustrative: bool = typer.Option(False, help="mark every row as made-up demonstration data"),
     organisation: str = typer.Option("sihub-indicators command line", help="recorded as who ingested"),
@@ -68,7 +73,7 @@ def ingest(
     identity = Identity(account_id=f"cli:{getpass.getuser()}"[:36], organisation=organisation,
                         roles=frozenset({Role.admin}))
     try:
-        with file.open("rb") as handle, Progress(
+        with file.open("rb") as handle, ExitStack() as files, Progress(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
             console=console, transient=True,
         ) as progress:
@@ -76,6 +81,7 @@ def ingest(
                 file=handle, format=format, sha256=_sha256(file), filename=file.name,
                 mapping=parse_mapping(mapping.read_bytes()) if mapping is not None else None,
                 source=source, illustrative=illustrative,
+                structure=files.enter_context(structure.open("rb")) if structure is not None else None,
             )
             report = asyncio.run(_ingest(settings, identity, file, upload, progress))
     except ProblemError as exc:

@@ -1,4 +1,5 @@
-"""Who is calling, from `Authorization: Bearer <key>`, with a short in-memory cache.
+"""Who is calling, from `Authorization: Bearer <key>`, with a short in-memory cache, within the
+rate limits (ratelimit.py): per key once known, per client address while not.
 
 Every forwarded request needs this, so a key found good is trusted for `key_cache_ttl_s`
 without a database look-up; a revocation made through this process takes effect at once, one
@@ -13,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from sihub_gateway.accounts.service import AccountService, hash_key
+from sihub_gateway.ratelimit import RateLimits, client_address
 from sihub_shared.db import Database
 from sihub_shared.errors import Forbidden, Unauthorized
 from sihub_shared.identity import Identity, Role
@@ -22,13 +24,19 @@ _BEARER = "bearer "
 
 
 class KeyAuthenticator:
-    def __init__(self, database: Database, ttl_s: float) -> None:
+    def __init__(self, database: Database, ttl_s: float, limits: RateLimits) -> None:
         self.database = database
         self.ttl_s = ttl_s
+        self.limits = limits
         self._cache: dict[str, tuple[Identity, float]] = {}
+        # Keys (by digest) that have authenticated here: still looked up for an address over its
+        # limit, so that one caller's failures never lock out another's working key at that address.
+        self._proven: set[str] = set()
 
-    async def identify(self, authorization: str | None) -> Identity:
+    async def identify(self, authorization: str | None, address: str) -> Identity:
+        """The key's identity; a request without a valid key counts against its address's limit."""
         if not authorization or not authorization.lower().startswith(_BEARER):
+            self.limits.take_for_address(address)
             raise Unauthorized(
                 "send an API key as `Authorization: Bearer <key>`",
                 headers={"WWW-Authenticate": "Bearer"},
@@ -39,12 +47,17 @@ class KeyAuthenticator:
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
+        # An address that keeps failing gets no answer about a new key, and costs no look-up.
+        if digest not in self._proven:
+            self.limits.check_address(address)
         async with self.database.session() as session:
             identity = await AccountService(session).authenticate(key)
         if identity is None:
             self._cache.pop(digest, None)
+            self.limits.take_for_address(address)
             raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
         self._cache[digest] = (identity, now + self.ttl_s)
+        self._proven.add(digest)
         return identity
 
     def forget(self, prefix: str) -> None:
@@ -54,12 +67,15 @@ class KeyAuthenticator:
 
 
 @answers(401)
-async def _caller(request: Request) -> Identity:
-    authenticator: KeyAuthenticator = request.app.state.authenticator
-    return await authenticator.identify(request.headers.get("authorization"))
+async def authenticate(request: Request) -> Identity:
+    """The caller, within its key's rate limit: every route but the public documents starts here."""
+    state = request.app.state
+    identity = await state.authenticator.identify(request.headers.get("authorization"), client_address(request))
+    state.rate_limits.take_for_key(identity)
+    return identity
 
 
-Caller = Annotated[Identity, Depends(_caller)]
+Caller = Annotated[Identity, Depends(authenticate)]
 
 
 @answers(403)

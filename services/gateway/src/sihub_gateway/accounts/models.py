@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from sihub_shared.timestamps import UTCDateTime
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -18,7 +20,7 @@ class AccountBase(SQLModel):
 
 class Account(AccountBase, table=True):
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
-    created_at: datetime = Field(default_factory=_now, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
 
 
 class ApiKeyBase(SQLModel):
@@ -32,5 +34,5 @@ class ApiKey(ApiKeyBase, table=True):
     prefix: str = Field(primary_key=True, max_length=16)
     account_id: str = Field(foreign_key="account.id", index=True, max_length=36)
     secret_hash: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=_now, sa_type=sa.DateTime(timezone=True))
-    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

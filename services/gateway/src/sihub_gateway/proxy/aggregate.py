@@ -9,8 +9,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from sihub_gateway.events.contracts import AccountCreated  # noqa: F401 - registers the catalogue
 from sihub_shared.app import readiness_checks
@@ -132,11 +131,6 @@ async def openapi(request: Request) -> JSONResponse:
     app: FastAPI = request.app
     upstream = await app.state.documents.fetch_all("/openapi.json")
     return JSONResponse(merge_openapi(app.openapi(), upstream))
-
-
-@router.get("/docs")
-async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="sihub API")
 
 
 @router.get("/asyncapi.json")

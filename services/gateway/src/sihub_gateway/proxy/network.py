@@ -40,6 +40,11 @@ class PollingStream(httpcore.AsyncNetworkStream):
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
         self._socket: socket.socket | None = stream.get_extra_info("socket")
+        self._retired = False
+
+    def retire(self) -> None:
+        """Never reuse this connection: it reads as closed, so the pool drops it once it is idle."""
+        self._retired = True
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return await self._stream.read(max_bytes, timeout)
@@ -58,7 +63,7 @@ class PollingStream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":
-            return _readable(self._socket)
+            return self._retired or _readable(self._socket)
         return self._stream.get_extra_info(info)
 
 

@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sihub_shared.errors import Forbidden, NotFound, ProblemError, allowed_methods
+from sihub_gateway.accounts.authentication import authenticate
+from sihub_shared.errors import Forbidden, NotFound, allowed_methods
 from sihub_shared.identity import Role
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -22,18 +23,10 @@ async def forward(request: Request) -> Response:
         if allowed_methods(request):
             raise HTTPException(405)
         raise NotFound(f"no service {service!r}; known: {sorted(state.forwarder.upstreams)}")
-    identity = await state.authenticator.identify(request.headers.get("authorization"))
+    identity = await authenticate(request)
     # Integrators read only, whatever the service; the services check everything finer.
     if request.method not in _READ_METHODS and identity.roles == {Role.integrator}:
         raise Forbidden("integrator keys are read-only")
-    wait_s = state.rate_limits.take(identity.key_prefix or identity.account_id)
-    if wait_s:
-        raise ProblemError(
-            "rate limit exceeded for this API key",
-            status=429,
-            title="Too many requests",
-            headers={"Retry-After": state.rate_limits.retry_after_header(wait_s)},
-        )
     return await state.forwarder.forward(request, service, state.identity_tokens.token_for(identity))
 
 

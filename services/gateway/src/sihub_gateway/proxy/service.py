@@ -17,7 +17,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from sihub_gateway.proxy.network import PollingBackend
+from sihub_gateway.proxy.network import PollingBackend, PollingStream
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import IDENTITY_HEADER, Identity, sign_identity
 
@@ -37,6 +37,12 @@ _DROPPED_RESPONSE_HEADERS = frozenset(
 _NO_BODY_STATUSES = frozenset({204, 304})
 _DROPPED_WITHOUT_BODY = _DROPPED_RESPONSE_HEADERS | {b"content-length"}
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+# Sent a second time when the service closed the connection before answering (RFC 9110 §9.2.2: the
+# same effect however often they are sent). Never POST or PATCH, even with an Idempotency-Key: the
+# gateway cannot know which routes honour that header, and a second send may do the work twice.
+_RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# How a connection the service had closed fails: the read finds the end of the stream, or a reset.
+_CLOSED_BEFORE_ANSWERING = (httpcore.RemoteProtocolError, httpcore.ReadError)
 # Answers up to this size are read whole and sent in one piece: streaming one costs a task group and
 # a background task per request, more than copying a page of JSON. Larger answers (exports) stream.
 _WHOLE_BODY_BYTES = 256 * 1024
@@ -116,7 +122,7 @@ class Forwarder:
             extensions={"timeout": self.timeouts},
         )
         try:
-            response = await self.pool.handle_async_request(upstream_request)
+            response = await self._send(upstream_request, retry=request.method in _RETRIED_METHODS)
             whole_body = await _read_if_small(response)
         except httpcore.ConnectTimeout as exc:
             raise UpstreamUnavailable(f"the {service} service does not answer", service=service) from exc
@@ -137,6 +143,24 @@ class Forwarder:
             (name.lower(), value) for name, value in response.headers if name.lower() not in dropped
         ]
         return forwarded
+
+    async def _send(self, upstream_request: httpcore.Request, *, retry: bool) -> httpcore.Response:
+        """The service's answer (headers; the body follows). A service may close a kept-alive
+        connection just as the pool hands it to a request (HTTP/1.1's keep-alive race): a request
+        that may be repeated then goes once more, on another connection."""
+        try:
+            response = await self.pool.handle_async_request(upstream_request)
+        except _CLOSED_BEFORE_ANSWERING:
+            if not retry:
+                raise
+            response = await self.pool.handle_async_request(upstream_request)
+        if response.status >= 500:
+            # After an error a service may close the connection (uvicorn does, after an unhandled
+            # exception) a moment after its answer: the next caller must not be handed it.
+            stream = response.extensions.get("network_stream")
+            if isinstance(stream, PollingStream):
+                stream.retire()
+        return response
 
     async def close(self) -> None:
         await self.pool.aclose()

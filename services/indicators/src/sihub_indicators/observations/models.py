@@ -38,7 +38,7 @@ class Observation(ObservationBase, table=True):
     frequency: str = Field(max_length=10)
     recorded_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     superseded_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
-    ingest_id: str = Field(max_length=36)
+    ingest_id: str = Field(max_length=36, index=True)  # who wrote it: the ingest names the account
     superseded_by: str | None = Field(default=None, max_length=36)
 
 
@@ -71,7 +71,7 @@ class Ingest(SQLModel, table=True):
     """One successful ingest that changed something (a no-op re-ingest leaves no row)."""
 
     id: str = Field(primary_key=True, max_length=36)
-    account_id: str = Field(max_length=36)
+    account_id: str = Field(max_length=36, index=True)
     organisation: str = Field(max_length=200)
     format: str = Field(max_length=10)
     sha256: str = Field(max_length=64)

@@ -5,6 +5,9 @@
   column) are read with sdmx1. sdmx1 builds a whole message in memory, so the file is cut into
   small messages first — for SDMX-ML the header and a batch of series or observations per
   message, for SDMX-CSV the header line and a batch of lines — and each is read in turn.
+- A structure-specific SDMX-ML message cannot be read without its data structure (DSD), which
+  agencies publish as a separate structure message: that message is read whole (it is bounded
+  in size) and its DSD given to sdmx1 with every small data message.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import copy
 import csv
 import io
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -21,16 +25,21 @@ from typing import IO, Any
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
+from structlog import get_logger
 
 from sihub_indicators.geography import alpha_2
 from sihub_indicators.observations.errors import MalformedFile, row_error
 from sihub_indicators.periods import from_sdmx
+from sihub_shared.errors import PayloadTooLarge, ProblemError
+
+log = get_logger(__name__)
 
 # The canonical order of a row's fields, after its row number.
 FIELDS = (
     "indicator", "geography", "period", "value", "estimated", "provisional", "break_in_series",
     "source", "illustrative", "country",
 )
+_NOT_CSV = "not valid CSV (an unclosed quote, a stray quote or a field over 128 KiB)"
 CSV_REQUIRED = ("indicator", "geography", "period", "value")
 CSV_COLUMNS = {
     "indicator": "indicator code from the catalogue, e.g. relative_poverty_rate",
@@ -104,9 +113,9 @@ class CsvReader:
                     chunk = Chunk()
             yield chunk
         except UnicodeDecodeError as exc:
-            raise MalformedFile(f"not UTF-8 text ({exc.reason} at byte {exc.start} of a block)") from None
-        except csv.Error as exc:
-            raise MalformedFile(f"not valid CSV: {exc}", row=row + 1, line=reader.line_num) from None
+            raise MalformedFile(f"not UTF-8 text (at byte {exc.start} of a block)") from None
+        except csv.Error:
+            raise MalformedFile(_NOT_CSV, row=row + 1, line=reader.line_num) from None
         finally:
             text.detach()
 
@@ -238,21 +247,91 @@ def _quiet(convert: Any, *args: Any, **kwargs: Any) -> Any:
         return convert(*args, **kwargs)
 
 
+def _xml_reader() -> Any:
+    from sdmx.reader.xml import Reader
+
+    # Both versions' parsers are loaded before any message is read: sdmx1 (2.28) adds the
+    # namespace of each structure-specific 2.1 message it reads to the 2.1 format, and loading
+    # the 3.0 parser after that fails (ValueError) for the rest of the process.
+    import sdmx.reader.xml.v21
+    import sdmx.reader.xml.v30  # noqa: F401
+
+    return Reader()
+
+
+STRUCTURE = "structure"  # the multipart part (and CLI option) holding the structure message
+_SAFE_XML = {"resolve_entities": False, "no_network": True, "huge_tree": False, "remove_comments": True,
+             "remove_pis": True}
+# The id in an SDMX URN or namespace naming a data structure or dataflow, e.g.
+# urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0)
+_URN_ID = re.compile(r"\.(?:DataStructure|Dataflow)=[^:]+:([^(]+)\(")
+
+
+def read_structures(file: IO[bytes], max_bytes: int) -> dict[str, Any]:
+    """The data structures (DSDs) of an SDMX-ML structure message, by their id and by the id of
+    each dataflow that uses one. sdmx1 needs a structure message whole, so its size is bounded."""
+    data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PayloadTooLarge.for_field(STRUCTURE, f"the structure message is over {max_bytes} bytes")
+    try:
+        root = etree.fromstring(data, parser=etree.XMLParser(**_SAFE_XML))
+    except etree.XMLSyntaxError as exc:
+        raise MalformedFile("not well-formed XML", field=STRUCTURE, line=exc.lineno) from None
+    name = etree.QName(root).localname
+    if name != "Structure":
+        raise MalformedFile(f"<{name}> is not an SDMX structure message", field=STRUCTURE)
+    try:
+        # Serialised again without any DOCTYPE: nothing the caller declared reaches sdmx1's parser.
+        message = _quiet(_xml_reader().convert, io.BytesIO(etree.tostring(root)))
+    except Exception:  # noqa: BLE001 - sdmx1 raises many kinds; all mean "malformed"
+        log.info("sdmx structure message unreadable", exc_info=True)
+        raise MalformedFile("not a valid SDMX-ML structure message", field=STRUCTURE) from None
+    structures = {dsd.id: dsd for dsd in getattr(message, "structure", {}).values()}
+    if not structures:
+        raise MalformedFile("the structure message holds no data structure (DSD)", field=STRUCTURE)
+    for flow in getattr(message, "dataflow", {}).values():
+        if flow.structure is not None and flow.structure.id in structures:
+            structures.setdefault(flow.id, structures[flow.structure.id])
+    return structures
+
+
+def _structure_for(header: Any, structures: dict[str, Any]) -> Any:
+    """The DSD a data message's header names (by a DSD or dataflow reference), or the only one."""
+    distinct = list({id(dsd): dsd for dsd in structures.values()}.values())
+    if len(distinct) == 1:
+        return distinct[0]
+    named: list[str] = []
+    for element in header.iter() if header is not None else ():
+        if not isinstance(element.tag, str):
+            continue
+        if etree.QName(element).localname == "Ref" and element.get("id"):
+            named.append(element.get("id"))
+        for text in (element.get("namespace"), element.text):
+            named += _URN_ID.findall(text or "")
+    for name in named:
+        if name in structures:
+            return structures[name]
+    raise MalformedFile(
+        f"the structure message holds {len(distinct)} data structures "
+        f"({', '.join(sorted(dsd.id for dsd in distinct))}) and the data names none of them"
+        + (f" (it names {', '.join(dict.fromkeys(named))})" if named else ""), field=STRUCTURE)
+
+
 class SdmxMlReader:
     def __init__(self, file: IO[bytes], chunk_rows: int, mapping: SdmxMapping, *, source: str | None,
-                 illustrative: bool) -> None:
+                 illustrative: bool, structure: IO[bytes] | None = None,
+                 max_structure_bytes: int = 0) -> None:
         self.file = file
         self.chunk_rows = chunk_rows
         self.rows = _SdmxRows(mapping, source=source, illustrative=illustrative)
         self.field_names = self.rows.field_names
+        self.structure = structure
+        self.max_structure_bytes = max_structure_bytes
 
-    def _documents(self) -> Iterator[tuple[bytes, int]]:
+    def _documents(self) -> Iterator[tuple[bytes, int, Any]]:
         """Small SDMX-ML messages (root, header, one data set, a batch of its children), with
-        the number of observations that came before each."""
-        events = etree.iterparse(
-            self.file, events=("start", "end"), resolve_entities=False, no_network=True,
-            remove_comments=True, remove_pis=True, huge_tree=False,
-        )
+        the number of observations that came before each, and the header."""
+        events = etree.iterparse(self.file, events=("start", "end"), **_SAFE_XML)
         depth, seen, batched = 0, 0, 0
         root: Any = None
         header: Any = None
@@ -272,10 +351,15 @@ class SdmxMlReader:
                 depth += 1
                 if depth == 1:
                     root = element
-                    if not etree.QName(element).localname.endswith("Data"):
+                    name = etree.QName(element).localname
+                    if not name.endswith("Data"):
                         raise MalformedFile(
-                            f"<{etree.QName(element).localname}> is not an SDMX data message "
-                            "(GenericData or StructureSpecificData)")
+                            f"<{name}> is not an SDMX data message (GenericData or StructureSpecificData)")
+                    if name.startswith("StructureSpecific") and self.structure is None:
+                        raise ProblemError.for_field(STRUCTURE, (
+                            f"<{name}> is read with its data structure (DSD): send the agency's structure "
+                            f"message as the multipart part '{STRUCTURE}' (command line: --structure FILE); "
+                            "nothing was written"))
                 elif depth == 2 and etree.QName(element).localname == "DataSet":
                     dataset, children, batched = element, [], 0
                 continue
@@ -285,7 +369,7 @@ class SdmxMlReader:
                     header = copy.deepcopy(element)
                 elif name == "DataSet":
                     if children:
-                        yield document(), seen - batched
+                        yield document(), seen - batched, header
                     dataset, children, batched = None, [], 0
                 element.clear()
                 root.remove(element)
@@ -299,30 +383,33 @@ class SdmxMlReader:
                 element.clear()
                 dataset.remove(element)
                 if batched >= self.chunk_rows:
-                    yield document(), seen - batched
+                    yield document(), seen - batched, header
                     children, batched = [], 0
             depth -= 1
         if root is None:
             raise MalformedFile("the file is empty")
 
     def chunks(self) -> Iterator[Chunk]:
-        from sdmx.reader.xml import Reader as XmlReader
-
+        structures = read_structures(self.structure, self.max_structure_bytes) if self.structure else None
         documents = self._documents()
+        dsd = None
         while True:
             try:
                 item = next(documents, None)
             except etree.XMLSyntaxError as exc:
-                raise MalformedFile(f"not well-formed XML: {exc.msg}", line=exc.lineno) from None
+                raise MalformedFile("not well-formed XML", line=exc.lineno) from None
             if item is None:
                 return
-            document, before = item
+            document, before, header = item
+            if structures is not None and dsd is None:
+                dsd = _structure_for(header, structures)
             try:
-                message = _quiet(XmlReader().convert, io.BytesIO(document))
-            except Exception as exc:  # noqa: BLE001 - sdmx1 raises many kinds; all mean "malformed"
-                cause = exc.__cause__ or exc
+                message = _quiet(_xml_reader().convert, io.BytesIO(document), structure=dsd)
+            except Exception:  # noqa: BLE001 - sdmx1 raises many kinds; all mean "malformed"
+                log.info("sdmx data message unreadable", observation=before + 1, exc_info=True)
                 raise MalformedFile(
-                    f"not a valid SDMX-ML data message near observation {before + 1}: {cause!r}"
+                    f"not a valid SDMX-ML data message near observation {before + 1}"
+                    + (f" for the data structure {dsd.id} of the structure message" if dsd is not None else "")
                 ) from None
             chunk = Chunk()
             row = before
@@ -397,8 +484,9 @@ class SdmxCsvReader:
                 try:
                     message = _quiet(CsvSdmxReader().convert, io.BytesIO(buffer.getvalue().encode()),
                                      structure=structure)
-                except Exception as exc:  # noqa: BLE001 - sdmx1's failures all mean "malformed"
-                    raise MalformedFile(f"not valid SDMX-CSV between rows {rows[0]} and {rows[-1]}: {exc!r}") from None
+                except Exception:  # noqa: BLE001 - sdmx1's failures all mean "malformed"
+                    log.info("sdmx-csv unreadable", rows=(rows[0], rows[-1]), exc_info=True)
+                    raise MalformedFile(f"not valid SDMX-CSV between rows {rows[0]} and {rows[-1]}") from None
                 chunk = Chunk()
                 for dataset in message.data:
                     action = _action(dataset)
@@ -429,8 +517,8 @@ class SdmxCsvReader:
             chunk.errors[:0] = errors
             yield chunk
         except UnicodeDecodeError as exc:
-            raise MalformedFile(f"not UTF-8 text ({exc.reason})") from None
-        except csv.Error as exc:
-            raise MalformedFile(f"not valid CSV: {exc}", row=row + 1, line=reader.line_num) from None
+            raise MalformedFile("not UTF-8 text") from None
+        except csv.Error:
+            raise MalformedFile(_NOT_CSV, row=row + 1, line=reader.line_num) from None
         finally:
             text.detach()

@@ -181,14 +181,24 @@ class ObservationRepository:
         query = query.order_by(*key).limit(limit)
         return list((await self.session.exec(query)).all())
 
-    async def revisions(self, indicator: str, geography: str, period: str) -> list[Observation]:
+    async def revisions(self, indicator: str, geography: str, period: str) -> list[tuple[Observation, Ingest]]:
+        """Every revision of a key with the ingest that wrote it (each is logged with its rows)."""
         query = (
-            select(Observation)
+            select(Observation, Ingest)
+            .join(Ingest, col(Ingest.id) == col(Observation.ingest_id))
             .where(Observation.indicator_code == indicator, Observation.geography == geography,
                    Observation.period == period)
             .order_by(col(Observation.revision))
         )
         return list((await self.session.exec(query)).all())
+
+    async def revisions_of_ingest(self, ingest_id: str, after: tuple[str, str, str] | None,
+                                  limit: int) -> list[Observation]:
+        query = select(Observation).where(Observation.ingest_id == ingest_id)
+        key = (col(Observation.indicator_code), col(Observation.geography), col(Observation.period))
+        if after is not None:
+            query = query.where(tuple_(*key) > tuple_(*after))
+        return list((await self.session.exec(query.order_by(*key).limit(limit))).all())
 
     async def current_of_set(self, comparison_set: str, frequency: str) -> list[Any]:
         """(indicator, geography, period, value, illustrative) of every current observation."""
@@ -252,8 +262,11 @@ class ObservationRepository:
     async def get_ingest(self, ingest_id: str) -> Ingest | None:
         return await self.session.get(Ingest, ingest_id)
 
-    async def list_ingests(self, before: tuple[datetime, str] | None, limit: int) -> list[Ingest]:
+    async def list_ingests(self, before: tuple[datetime, str] | None, limit: int,
+                           account_id: str | None = None) -> list[Ingest]:
         query = select(Ingest)
+        if account_id is not None:
+            query = query.where(Ingest.account_id == account_id)
         if before is not None:
             query = query.where(tuple_(col(Ingest.created_at), col(Ingest.id)) < tuple_(*before))
         query = query.order_by(col(Ingest.created_at).desc(), col(Ingest.id).desc()).limit(limit)

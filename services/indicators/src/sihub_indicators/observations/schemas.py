@@ -28,6 +28,13 @@ class ObservationPublic(ObservationBase):
     ingest_id: str
 
 
+class RevisionPublic(ObservationPublic):
+    """A revision with who wrote it: any hub operator may revise any geography, so each is attributed."""
+
+    account_id: str = Field(description="The account whose ingest wrote this revision")
+    organisation: str = Field(description="That account's organisation, as it was named at the ingest")
+
+
 class IngestReport(BaseModel):
     """What an ingest did. A re-ingest of data already held changes nothing: no ingest id, no event."""
 

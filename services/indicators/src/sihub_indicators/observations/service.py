@@ -26,11 +26,25 @@ from sihub_indicators.events.contracts import ComparisonSetCounts, ObservationsI
 from sihub_indicators.indices.service import IndexService
 from sihub_indicators.observations.errors import InvalidRows, row_error
 from sihub_indicators.observations.models import Ingest, Observation
-from sihub_indicators.observations.readers import Chunk, CsvReader, SdmxCsvReader, SdmxMapping, SdmxMlReader
+from sihub_indicators.observations.readers import (
+    STRUCTURE,
+    Chunk,
+    CsvReader,
+    SdmxCsvReader,
+    SdmxMapping,
+    SdmxMlReader,
+)
 from sihub_indicators.observations.repository import ObservationRepository
-from sihub_indicators.observations.schemas import IngestFormat, IngestPublic, IngestReport, ObservationPublic
+from sihub_indicators.observations.schemas import (
+    IngestFormat,
+    IngestPublic,
+    IngestReport,
+    ObservationPublic,
+    RevisionPublic,
+)
 from sihub_indicators.observations.validation import RowValidator, Validated
 from sihub_indicators.periods import Frequency, PeriodError, frequency_of
+from sihub_indicators.settings import MAX_STRUCTURE_BYTES
 from sihub_shared.errors import NotFound, ProblemError, UnprocessableContent
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
@@ -45,6 +59,7 @@ class IngestFile:
     mapping: SdmxMapping | None = None
     source: str | None = None
     illustrative: bool = False
+    structure: IO[bytes] | None = None  # the SDMX-ML structure message holding the data's DSD
 
 
 def parse_mapping(text: str | bytes) -> SdmxMapping:
@@ -58,30 +73,36 @@ def parse_mapping(text: str | bytes) -> SdmxMapping:
             f"{e['field']}: {e['message']}" for e in errors), errors=errors) from None
 
 
-def _reader(upload: IngestFile, chunk_rows: int) -> CsvReader | SdmxMlReader | SdmxCsvReader:
+def _reader(upload: IngestFile, chunk_rows: int, max_structure_bytes: int) -> CsvReader | SdmxMlReader | SdmxCsvReader:
+    if upload.structure is not None and upload.format is not IngestFormat.SDMX_ML:
+        raise ProblemError.for_field(STRUCTURE, "a structure message is read with SDMX-ML data (format=sdmx-ml) only")
     if upload.format is IngestFormat.CSV:
         if upload.mapping is not None:
             raise ProblemError.for_field("mapping", "a mapping is for SDMX files; a CSV file names its columns itself")
         return CsvReader(upload.file, chunk_rows)
-    reader = SdmxMlReader if upload.format is IngestFormat.SDMX_ML else SdmxCsvReader
-    return reader(upload.file, chunk_rows, upload.mapping or SdmxMapping(), source=upload.source,
-                  illustrative=upload.illustrative)
+    mapping = upload.mapping or SdmxMapping()
+    if upload.format is IngestFormat.SDMX_CSV:
+        return SdmxCsvReader(upload.file, chunk_rows, mapping, source=upload.source, illustrative=upload.illustrative)
+    return SdmxMlReader(upload.file, chunk_rows, mapping, source=upload.source, illustrative=upload.illustrative,
+                        structure=upload.structure, max_structure_bytes=max_structure_bytes)
 
 
 class IngestService:
-    def __init__(self, session: AsyncSession, *, chunk_rows: int, max_errors: int) -> None:
+    def __init__(self, session: AsyncSession, *, chunk_rows: int, max_errors: int,
+                 max_structure_bytes: int = MAX_STRUCTURE_BYTES) -> None:
         self.session = session
         self.repository = ObservationRepository(session)
         self.catalogue = CatalogueRepository(session)
         self.chunk_rows = chunk_rows
         self.max_errors = max_errors
+        self.max_structure_bytes = max_structure_bytes
 
     async def ingest(self, identity: Identity, upload: IngestFile,
                      progress: Callable[[int], None] | None = None) -> IngestReport:
         """Validate and merge a file; `progress` is told the bytes read after each chunk."""
         await self.repository.lock_ingest()
         await self.repository.empty_staging()
-        reader = _reader(upload, self.chunk_rows)
+        reader = _reader(upload, self.chunk_rows, self.max_structure_bytes)
         validator = RowValidator(await self.catalogue.all_by_code(), reader.field_names,
                                  default_source=upload.source, default_illustrative=upload.illustrative,
                                  max_errors=self.max_errors)
@@ -188,6 +209,11 @@ def observation_public(row: Observation) -> ObservationPublic:
     )
 
 
+def revision_public(row: Observation, ingest: Ingest) -> RevisionPublic:
+    return RevisionPublic(**observation_public(row).model_dump(), account_id=ingest.account_id,
+                          organisation=ingest.organisation)
+
+
 def ingest_public(row: Ingest) -> IngestPublic:
     return IngestPublic.model_validate({**row.summary, **row.model_dump(exclude={"summary"}), "ingest_id": row.id})
 
@@ -235,20 +261,27 @@ class ObservationQueries:
             as_of=as_of, after=after, limit=limit,
         )
 
-    async def revisions(self, indicator: str, geography: str, period: str) -> list[Observation]:
+    async def revisions(self, indicator: str, geography: str, period: str) -> list[RevisionPublic]:
         rows = await self.repository.revisions(indicator, geography, period)
         if not rows:
             raise NotFound(f"no observation of {indicator} for {geography} in {period}",
                            errors=[{"field": "period", "message": "no observation with this key"}])
-        return rows
+        return [revision_public(row, ingest) for row, ingest in rows]
 
-    async def ingests(self, before: tuple[str, str] | None, limit: int) -> list[Ingest]:
+    async def revisions_of_ingest(self, ingest_id: str, after: tuple[str, str, str] | None,
+                                  limit: int) -> list[RevisionPublic]:
+        """The observations one ingest wrote (new keys and revisions), by key."""
+        ingest = await self.ingest(ingest_id)
+        rows = await self.repository.revisions_of_ingest(ingest.id, after, limit)
+        return [revision_public(row, ingest) for row in rows]
+
+    async def ingests(self, before: tuple[str, str] | None, limit: int, account_id: str | None = None) -> list[Ingest]:
         """Newest first; `before` the (created_at, id) of the last one already seen."""
         try:
             position = (datetime.fromisoformat(before[0]), before[1]) if before else None
         except ValueError:
             raise ProblemError.for_field("cursor", "not a cursor this API gave out") from None
-        return await self.repository.list_ingests(position, limit)
+        return await self.repository.list_ingests(position, limit, account_id)
 
     async def ingest(self, ingest_id: str) -> Ingest:
         found = await self.repository.get_ingest(ingest_id)

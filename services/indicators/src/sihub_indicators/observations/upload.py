@@ -1,5 +1,5 @@
-"""Receiving an upload: the body (raw, or the `file` part of a multipart form) is spooled to a
-temporary file while its SHA-256 is taken, so that it can be parsed in chunks from disk."""
+"""Receiving an upload: the body (raw, or the `file` part of a multipart form, with an optional
+`structure` part) is hashed (SHA-256) and left on disk or in a small spool, to be parsed in chunks."""
 
 from __future__ import annotations
 
@@ -23,16 +23,24 @@ class Upload:
     sha256: str
     size: int
     filename: str | None
-    mapping: str | None  # a multipart `mapping` part (JSON), if any
+    structure: IO[bytes] | None = None  # a multipart `structure` part (SDMX-ML structure message)
 
     def close(self) -> None:
         self.file.close()
+        if self.structure is not None:
+            self.structure.close()
 
 
-async def receive_upload(request: Request) -> Upload:
+async def receive_upload(request: Request, file: UploadFile | None, structure: UploadFile | None) -> Upload:
+    """The file: the parts FastAPI parsed from a multipart form, or else the raw body, streamed."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        return await _from_form(request)
+        return _from_form(file, structure)
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        # The form parser has consumed such a body already (curl -d sends this type by default).
+        raise ProblemError.for_field("content-type", "send the file as text/csv, application/xml or "
+                                     "multipart/form-data (curl: --data-binary with -H 'content-type: text/csv')",
+                                     status=415, title="Unsupported media type")
     digest = hashlib.sha256()
     size = 0
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by the caller
@@ -45,19 +53,12 @@ async def receive_upload(request: Request) -> Upload:
         spool.close()
         raise
     spool.seek(0)
-    return Upload(spool, digest.hexdigest(), size, None, None)
+    return Upload(spool, digest.hexdigest(), size, None)
 
 
-async def _from_form(request: Request) -> Upload:
-    form = await request.form(max_files=1, max_fields=4)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        await form.close()
+def _from_form(upload: UploadFile | None, structure: UploadFile | None) -> Upload:
+    if upload is None:
         raise ProblemError.for_field("file", "send the observations as the multipart part named 'file'")
-    mapping = form.get("mapping")
-    if mapping is not None and not isinstance(mapping, str):
-        await form.close()
-        raise ProblemError.for_field("mapping", "the mapping part must be JSON text, not a file")
     digest = hashlib.sha256()
     size = 0
     upload.file.seek(0)
@@ -65,4 +66,7 @@ async def _from_form(request: Request) -> Upload:
         digest.update(block)
         size += len(block)
     upload.file.seek(0)
-    return Upload(upload.file, digest.hexdigest(), size, upload.filename, mapping)
+    if structure is not None:
+        structure.file.seek(0)
+    return Upload(upload.file, digest.hexdigest(), size, upload.filename,
+                  structure.file if structure is not None else None)

@@ -7,7 +7,9 @@ kind's label, year_incorporated = founded_year); organization_identifiers ← id
 (identifier_scheme is the org-id.guide code); one service per offered capability (or one
 service named after the actor when it offers nothing) whose service_areas carry the actor's
 ISO 3166-2 region code (its ISO 3166-1 country code when no region is known) as a text extent.
-Ids of nested objects are UUIDv5 of the actor id, so that repeated exports agree.
+Ids of nested objects are UUIDv5 of the actor id, so that repeated exports agree. Absent optional
+values are left out (HSDS types each property; null is not a string): every organisation validates
+against the published compiled/organization.json (tests/test_hsds_export.py).
 """
 
 from __future__ import annotations
@@ -91,13 +93,14 @@ def hsds_organization(actor: Actor, base_url: str) -> dict[str, Any]:
         (claim["capability"], CAPABILITY_LABELS[Capability(claim["capability"])], claim.get("detail") or "")
         for claim in actor.offers
     ] or [("activities", names[0], description)]
+    # HSDS types every property it defines (a string is never null): absent values are left out.
+    optional = {"alternate_name": " / ".join(names[1:]) or None, "website": actor.website,
+                "year_incorporated": actor.founded_year}
     return {
         "id": actor.id,
         "name": names[0],
-        "alternate_name": " / ".join(names[1:]) or None,
         "description": description,
-        "website": actor.website,
-        "year_incorporated": actor.founded_year,
+        **{key: value for key, value in optional.items() if value is not None},
         "legal_status": ACTOR_KIND_LABELS[ActorKind(actor.kind)],
         "uri": f"{base_url}/api/v1/registry/actors/{actor.id}",
         "organization_identifiers": [

@@ -13,8 +13,14 @@ CSV columns (header row required, names case-insensitive, any order, unknown col
     contact_name, contact_role, contact_email, contact_phone   one contact
 
 Empty cells are absent values; a detail cannot contain ";". The read-only columns an export adds
-(id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere. Rows are numbered from 1 (the first
-row after the header); `line` in an error is the file line where that row ends.
+(id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere.
+Rows are numbered from 1 (the first row after the header); `line` in an error is the file line where that row ends.
+
+Spreadsheet formulas are never written (OWASP CSV injection): a cell that would start with =, +,
+-, @, tab or carriage return is written with a single quote in front, in every column, text or
+number alike (the registry's numeric columns, founded_year and version, are never negative, so
+no number changes). An import drops that quote again ("'=x" reads as "=x"), so that an export
+imports as it was.
 """
 
 from __future__ import annotations
@@ -165,6 +171,20 @@ def parse_csv(text: str) -> list[ImportRecord]:
     return records
 
 
+# OWASP "CSV Injection": a spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: Any) -> str:
+    """The cell as a spreadsheet shows it without running it: a quote in front of a formula start."""
+    text = "" if cell is None else str(cell)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _unneutralised(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
@@ -174,7 +194,7 @@ def _csv_record(row: int, line: int, columns: list[tuple[str, str | None]], cell
     contact: dict[str, str] = {}
     errors: list[dict[str, Any]] = []
     for (column, lang), raw in zip(columns, cells, strict=True):
-        value = raw.strip()
+        value = _unneutralised(raw).strip()
         if not value:
             continue
         if column == "ignored":
@@ -268,14 +288,14 @@ def csv_row(actor: Any, name_langs: list[str], description_langs: list[str]) -> 
 
 
 class CsvWriter:
-    """Rows to CSV text, one chunk at a time (for streaming)."""
+    """Rows to CSV text, one chunk at a time (for streaming), every cell `neutralised`."""
 
     def __init__(self) -> None:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
 
     def rows(self, rows: Iterable[list[Any]]) -> str:
-        self.writer.writerows(rows)
+        self.writer.writerows([neutralised(cell) for cell in row] for row in rows)
         text = self.buffer.getvalue()
         self.buffer.seek(0)
         self.buffer.truncate()

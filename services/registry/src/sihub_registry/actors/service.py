@@ -73,6 +73,11 @@ class ActorService:
         problems.raise_if_any("unknown actors")
         return actors
 
+    async def owner_of(self, actor_id: str) -> str | None:
+        """The account that owns the actor (deleted or not); None for an unknown or malformed id."""
+        actor = await self.repository.get(actor_id) if is_uuid(actor_id) else None
+        return actor.owner_account_id if actor is not None else None
+
     async def live_actor(self, actor_id: str, field: str) -> Actor:
         """The actor named in `field`: it must exist and not be deleted (422 naming the field)."""
         actor = await self.repository.get(actor_id) if is_uuid(actor_id) else None

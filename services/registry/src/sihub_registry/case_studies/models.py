@@ -28,6 +28,7 @@ class CaseStudy(CaseStudyBase, Lifecycle, table=True):
     summary: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     issue_areas: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     actor_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    confirmations: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     country: str = Field(sa_type=sa.String(2), index=True)
     region: str | None = Field(default=None, sa_type=sa.String(6), index=True)
     source_url: str | None = Field(default=None, sa_type=sa.String(500))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from sihub_registry.case_studies.repository import CaseStudyFilters
 from sihub_registry.case_studies.schemas import CaseStudyCreate, CaseStudyPage, CaseStudyState, CaseStudyUpdate
 from sihub_registry.case_studies.service import CaseStudyService
+from sihub_registry.common.consent import DECISION_DOCS, ConfirmationDecision
 from sihub_registry.common.pages import next_cursor, read_cursor
 from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
 from sihub_registry.common.responses import with_etag
@@ -75,5 +76,13 @@ async def update_case_study(case_study_id: str, data: CaseStudyUpdate, session: 
 async def delete_case_study(case_study_id: str, session: Session, identity: CurrentIdentity, response: Response,
                             if_match: IfMatch = None):
     case_study = await CaseStudyService(session).delete(identity, case_study_id, if_match)
+    with_etag(response, case_study.version)
+    return case_study
+
+
+@router.put("/case-studies/{case_study_id}/confirmations/{actor_id}", response_model=CaseStudyState, **DECISION_DOCS)
+async def decide_case_study(case_study_id: str, actor_id: str, data: ConfirmationDecision, session: Session,
+                            identity: CurrentIdentity, response: Response):
+    case_study = await CaseStudyService(session).decide(identity, case_study_id, actor_id, data)
     with_etag(response, case_study.version)
     return case_study

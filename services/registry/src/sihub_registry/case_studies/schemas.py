@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.case_studies.models import CaseStudyBase
+from sihub_registry.common.consent import Confirmed
 from sihub_registry.common.values import LocalizedText, Ref
 from sihub_registry.taxonomy.terms import IssueArea
 
@@ -30,7 +31,7 @@ class CaseStudyUpdate(SQLModel):
     illustrative: bool | None = None
 
 
-class CaseStudyState(CaseStudyBase):
+class CaseStudyState(CaseStudyBase, Confirmed):
     id: str
     ref: str | None = None
     owner_account_id: str

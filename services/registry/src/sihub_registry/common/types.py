@@ -6,34 +6,14 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 
-from sihub_shared.timestamps import as_utc
+from sihub_shared.timestamps import UTCDateTime  # noqa: F401 - the registry's tables import it from here
 
 # PostgreSQL stores a native 16-byte uuid, SQLite 32 hex characters; Python always sees the
 # canonical string form.
 UUID = sa.Uuid(as_uuid=False)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that comes back time-zone aware (UTC) on SQLite as it does on PostgreSQL."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        if value is not None and dialect.name == "sqlite":
-            # SQLite compares the stored text: store every value in UTC so that order holds.
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else as_utc(value)
 
 
 def utcnow() -> datetime:

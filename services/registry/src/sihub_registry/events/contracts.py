@@ -1,7 +1,11 @@
 """Events the registry publishes (stream SIHUB_REGISTRY, subjects `sihub.registry.<entity>.<verb>`).
 
 Each carries the record's full new state (a deletion carries the last state with `deleted_at`
-set), so that consumers build their views without calling back. Actor contacts are personal
+set), so that consumers build their views without calling back. Projects, case studies,
+memberships and partnerships carry `confirmations` (one per named actor, `pending`, `confirmed` or
+`declined`) and `confirmed`: count a link (or a partnership) as evidence only when confirmed.
+An owner's answer about one link is also its own event (`link.confirmed`, `link.declined`),
+together with the record's `updated` event. Actor contacts are personal
 data and never leave the registry: events carry `ActorState`, which has no contacts.
 """
 
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 from sihub_registry.actors.schemas import ActorState
 from sihub_registry.case_studies.schemas import CaseStudyState
+from sihub_registry.common.consent import ConfirmationState, LinkDecision
 from sihub_registry.hubs.schemas import CohortState, MembershipState, ProgrammeState
 from sihub_registry.partnerships.schemas import PartnershipState
 from sihub_registry.projects.schemas import ProjectState
@@ -139,3 +144,23 @@ class PartnershipDeleted(EventContract, service="registry", entity="partnership"
     """A partnership was deleted (a record made in error; an ended one is `updated` to ended)."""
 
     partnership: PartnershipState
+
+
+class LinkConfirmed(EventContract, service="registry", entity="link", verb="confirmed", version=1):
+    """An actor's owner confirmed that its actor takes part in a record another account wrote
+    (a project, case study, membership or partnership)."""
+
+    link: LinkDecision
+
+
+class LinkDeclined(EventContract, service="registry", entity="link", verb="declined", version=1):
+    """An actor's owner declined (or withdrew from) a record that names its actor: the link does
+    not count as evidence."""
+
+    link: LinkDecision
+
+
+def link_decided(decision: LinkDecision) -> LinkConfirmed | LinkDeclined:
+    if decision.state is ConfirmationState.CONFIRMED:
+        return LinkConfirmed(link=decision)
+    return LinkDeclined(link=decision)

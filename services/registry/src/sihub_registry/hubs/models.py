@@ -82,4 +82,5 @@ class Membership(MembershipBase, Lifecycle, table=True):
     programme_id: str = Field(sa_type=UUID)
     cohort_id: str | None = Field(default=None, sa_type=UUID)
     actor_id: str = Field(sa_type=UUID)
+    confirmations: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     role: str = Field(default="member", sa_type=sa.String(40))

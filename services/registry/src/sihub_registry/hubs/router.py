@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from sihub_registry.common.consent import DECISION_DOCS, ConfirmationDecision
 from sihub_registry.common.pages import next_cursor, read_cursor
 from sihub_registry.common.params import IfMatch, ModifiedAfter, RecordId
 from sihub_registry.common.responses import with_etag
@@ -184,5 +185,14 @@ async def delete_membership(membership_id: str, session: Session, identity: Curr
                             if_match: IfMatch = None):
     service = HubService(session)
     membership = await service.delete_membership(identity, membership_id, if_match)
+    with_etag(response, membership.version)
+    return await service.state(membership)
+
+
+@router.put("/memberships/{membership_id}/confirmations/{actor_id}", response_model=MembershipState, **DECISION_DOCS)
+async def decide_membership(membership_id: str, actor_id: str, data: ConfirmationDecision, session: Session,
+                            identity: CurrentIdentity, response: Response):
+    service = HubService(session)
+    membership = await service.decide_membership(identity, membership_id, actor_id, data)
     with_etag(response, membership.version)
     return await service.state(membership)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
+from sihub_registry.common.consent import Confirmed
 from sihub_registry.common.values import LocalizedText, Name, Ref
 from sihub_registry.hubs.models import CohortBase, MembershipBase, ProgrammeBase
 from sihub_registry.taxonomy.terms import IssueArea
@@ -113,7 +114,7 @@ class MembershipUpdate(SQLModel):
     illustrative: bool | None = None
 
 
-class MembershipState(MembershipBase, Stamps):
+class MembershipState(MembershipBase, Stamps, Confirmed):
     """A membership with its programme's and cohort's names, so that consumers never call back."""
 
     id: str

@@ -1,6 +1,7 @@
 """Hub rules. A hub is an actor of kind hub_intermediary. Its operators are the account that owns
 the hub actor, the accounts that owner (or an admin) adds as operators, and admins: they manage
-the hub's programmes, cohorts and memberships. Everyone else reads."""
+the hub's programmes, cohorts and memberships. Everyone else reads. A membership lists an actor in
+the hub's programme: a link that the actor's owner confirms (`common.consent`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.service import ActorService
 from sihub_registry.common.access import ensure_owner, ensure_writer
+from sihub_registry.common.consent import ConfirmationDecision, apply_decision, links
 from sihub_registry.common.lifecycle import (
     changed,
     ensure_ref_free,
@@ -39,6 +41,7 @@ from sihub_registry.events.contracts import (
     ProgrammeCreated,
     ProgrammeDeleted,
     ProgrammeUpdated,
+    link_decided,
 )
 from sihub_registry.hubs.models import Cohort, HubOperator, Membership, Programme
 from sihub_registry.hubs.repository import HubRepository, MembershipFilters
@@ -335,6 +338,7 @@ class HubService:
             id=new_id(), ref=data.ref, hub_id=programme.hub_id, programme_id=programme.id,
             cohort_id=cohort.id if cohort else None, actor_id=actor.id, role=data.role,
             starts_on=data.starts_on, ends_on=data.ends_on, illustrative=data.illustrative,
+            confirmations=links([actor.id], [], {actor.id: actor.owner_account_id}, identity.account_id),
             version=1, created_at=now, updated_at=now,
         )
         self.repository.add(membership)
@@ -378,6 +382,17 @@ class HubService:
         soft_delete(membership)
         self.repository.add(membership)
         record(self.session, MembershipDeleted(membership=await self.state(membership)), subject=membership.id)
+        return membership
+
+    async def decide_membership(self, identity: Identity, membership_id: str, actor_id: str,
+                                decision: ConfirmationDecision) -> Membership:
+        """The member actor's owner confirms or declines being listed in the programme."""
+        membership = await self.membership(membership_id, for_update=True)
+        answer = apply_decision(membership, "membership", actor_id, await self.actors.owner_of(actor_id), decision, identity)
+        if answer is not None:
+            self.repository.add(membership)
+            record(self.session, MembershipUpdated(membership=await self.state(membership)), subject=membership.id)
+            record(self.session, link_decided(answer), subject=membership.id)
         return membership
 
     async def memberships(self, filters: MembershipFilters, mode: str, position: dict[str, Any] | None, limit: int) -> list[Membership]:

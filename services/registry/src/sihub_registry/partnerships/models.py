@@ -35,6 +35,7 @@ class Partnership(PartnershipBase, Lifecycle, table=True):
     ref: str | None = Field(default=None, sa_type=sa.String(200), unique=True)
     created_by: str = Field(sa_type=sa.String(64))
     actor_ids: list[str] = Field(sa_type=sa.JSON)
+    confirmations: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     description: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     type: str = Field(sa_type=sa.String(20))  # type: ignore[assignment]
     status: str = Field(sa_type=sa.String(20), index=True)  # type: ignore[assignment]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from sihub_registry.common.consent import DECISION_DOCS, ConfirmationDecision
 from sihub_registry.common.pages import next_cursor, read_cursor
 from sihub_registry.common.params import IfMatch, ModifiedAfter, RecordId
 from sihub_registry.common.responses import with_etag
@@ -72,5 +73,13 @@ async def update_partnership(partnership_id: str, data: PartnershipUpdate, sessi
 async def delete_partnership(partnership_id: str, session: Session, identity: CurrentIdentity, response: Response,
                              if_match: IfMatch = None):
     partnership = await PartnershipService(session).delete(identity, partnership_id, if_match)
+    with_etag(response, partnership.version)
+    return partnership
+
+
+@router.put("/partnerships/{partnership_id}/confirmations/{actor_id}", response_model=PartnershipState, **DECISION_DOCS)
+async def decide_partnership(partnership_id: str, actor_id: str, data: ConfirmationDecision, session: Session,
+                             identity: CurrentIdentity, response: Response):
+    partnership = await PartnershipService(session).decide(identity, partnership_id, actor_id, data)
     with_etag(response, partnership.version)
     return partnership

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
+from sihub_registry.common.consent import Confirmed
 from sihub_registry.common.values import LocalizedText, Ref
 from sihub_registry.partnerships.models import PartnershipBase
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
@@ -28,7 +29,7 @@ class PartnershipUpdate(SQLModel):
     illustrative: bool | None = None
 
 
-class PartnershipState(PartnershipBase):
+class PartnershipState(PartnershipBase, Confirmed):
     id: str
     ref: str | None = None
     created_by: str = Field(description="the account that registered it")

@@ -3,7 +3,13 @@ of them (or be an admin); the owners of the participating actors (and admins) ch
 moves proposed → active → ended, or proposed → ended; a partnership may be registered in any
 status (to record one that is already running or over). Moving to active sets `starts_on` and
 moving to ended sets `ends_on` to today unless given. Participants never change: a different
-set of actors is a different partnership."""
+set of actors is a different partnership.
+
+Consent (`common.consent`): each named actor is a link its owner confirms; links to the
+registering account's own actors are confirmed at once. A partnership becomes active only when
+every link is confirmed (registering it as active, or moving it to active, before that is a 409
+naming the actors still unconfirmed). An owner who declines (withdraws) while the partnership is
+active ends it: an active partnership is one every party stands behind."""
 
 from __future__ import annotations
 
@@ -15,10 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_registry.actors.repository import ActorRepository
 from sihub_registry.actors.service import ActorService
 from sihub_registry.common.access import ensure_writer
+from sihub_registry.common.consent import ConfirmationDecision, ConfirmationState, apply_decision, ensure_all_confirmed, links
 from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete, touch
 from sihub_registry.common.rules import Problems, check_dates, check_texts, check_unique
 from sihub_registry.common.types import new_id, utcnow
-from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated
+from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated, link_decided
 from sihub_registry.partnerships.models import Partnership, PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters, PartnershipRepository
 from sihub_registry.partnerships.schemas import PartnershipCreate, PartnershipState, PartnershipUpdate
@@ -73,15 +80,18 @@ class PartnershipService:
         check_dates(problems, data.starts_on, data.ends_on)
         _check_match_ref(problems, data.origin, data.match_ref)
         problems.raise_if_any("the partnership is not valid")
-        await self.actors.live_actors(data.actor_ids, "actor_ids")
+        actors = await self.actors.live_actors(data.actor_ids, "actor_ids")
         await self._ensure_party(identity, data.actor_ids)
+        confirmations = links(data.actor_ids, [], {a.id: a.owner_account_id for a in actors.values()}, identity.account_id)
+        if data.status is PartnershipStatus.ACTIVE:
+            ensure_all_confirmed(confirmations, "an active partnership")
         await ensure_ref_free(self.session, Partnership, data.ref, "partnership")
         now = utcnow()
         partnership = Partnership(
             id=new_id(), ref=data.ref, created_by=identity.account_id, actor_ids=list(data.actor_ids),
             description=[d.model_dump() for d in data.description], type=data.type.value, status=data.status.value,
             origin=data.origin.value, match_ref=data.match_ref, starts_on=data.starts_on, ends_on=data.ends_on,
-            illustrative=data.illustrative, version=1, created_at=now, updated_at=now,
+            illustrative=data.illustrative, confirmations=confirmations, version=1, created_at=now, updated_at=now,
         )
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
@@ -107,8 +117,10 @@ class PartnershipService:
                     errors=[{"field": "status", "message": f"{current} → {new} is not allowed; from {current}: "
                              + (", ".join(sorted(s.value for s in PartnershipStatus if can_transition(current, s))) or "nothing")}],
                 )
-            if new != current and new is PartnershipStatus.ACTIVE and changes.get("starts_on", partnership.starts_on) is None:
-                changes["starts_on"] = today
+            if new != current and new is PartnershipStatus.ACTIVE:
+                ensure_all_confirmed(partnership.confirmations, "an active partnership")
+                if changes.get("starts_on", partnership.starts_on) is None:
+                    changes["starts_on"] = today
             if new != current and new is PartnershipStatus.ENDED and changes.get("ends_on", partnership.ends_on) is None:
                 changes["ends_on"] = today
             changes["status"] = new.value
@@ -136,6 +148,20 @@ class PartnershipService:
         soft_delete(partnership)
         self.repository.add(partnership)
         record(self.session, PartnershipDeleted(partnership=partnership_state(partnership)), subject=partnership.id)
+        return partnership
+
+    async def decide(self, identity: Identity, partnership_id: str, actor_id: str, decision: ConfirmationDecision) -> Partnership:
+        """The owner of a named actor confirms or declines its link; declining ends an active partnership."""
+        partnership = await self.get(partnership_id, for_update=True)
+        answer = apply_decision(partnership, "partnership", actor_id, await self.actors.owner_of(actor_id), decision, identity)
+        if answer is None:
+            return partnership
+        if answer.state is ConfirmationState.DECLINED and partnership.status == PartnershipStatus.ACTIVE:
+            partnership.status = PartnershipStatus.ENDED.value
+            partnership.ends_on = partnership.ends_on or datetime.now(UTC).date()
+        self.repository.add(partnership)
+        record(self.session, PartnershipUpdated(partnership=partnership_state(partnership)), subject=partnership.id)
+        record(self.session, link_decided(answer), subject=partnership.id)
         return partnership
 
     async def list(self, filters: PartnershipFilters, mode: str, position: dict[str, Any] | None, limit: int) -> list[Partnership]:

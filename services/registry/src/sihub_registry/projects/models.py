@@ -38,6 +38,7 @@ class Project(ProjectBase, Lifecycle, table=True):
     ref: str | None = Field(default=None, sa_type=sa.String(200), unique=True)
     actor_id: str = Field(sa_type=UUID)
     partner_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    confirmations: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     title: list[dict[str, Any]] = Field(sa_type=sa.JSON)
     description: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     issue_areas: list[str] = Field(default_factory=list, sa_type=sa.JSON)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from sihub_registry.common.consent import DECISION_DOCS, ConfirmationDecision
 from sihub_registry.common.pages import next_cursor, read_cursor
 from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
 from sihub_registry.common.responses import with_etag
@@ -75,5 +76,13 @@ async def update_project(project_id: str, data: ProjectUpdate, session: Session,
 async def delete_project(project_id: str, session: Session, identity: CurrentIdentity, response: Response,
                          if_match: IfMatch = None):
     project = await ProjectService(session).delete(identity, project_id, if_match)
+    with_etag(response, project.version)
+    return project
+
+
+@router.put("/projects/{project_id}/confirmations/{actor_id}", response_model=ProjectState, **DECISION_DOCS)
+async def decide_project(project_id: str, actor_id: str, data: ConfirmationDecision, session: Session,
+                         identity: CurrentIdentity, response: Response):
+    project = await ProjectService(session).decide(identity, project_id, actor_id, data)
     with_etag(response, project.version)
     return project

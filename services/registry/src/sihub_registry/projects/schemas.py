@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
+from sihub_registry.common.consent import Confirmed
 from sihub_registry.common.values import LocalizedText, Ref
 from sihub_registry.projects.models import ProjectBase, ProjectStatus
 from sihub_registry.taxonomy.terms import IssueArea
@@ -33,7 +34,7 @@ class ProjectUpdate(SQLModel):
     illustrative: bool | None = None
 
 
-class ProjectState(ProjectBase):
+class ProjectState(ProjectBase, Confirmed):
     id: str
     ref: str | None = None
     actor_id: str

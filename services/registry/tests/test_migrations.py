@@ -1,0 +1,89 @@
+"""The registry's migrations on data written before them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from sihub_registry.common.types import UUID, UTCDateTime
+from sihub_shared.db import Database
+from sihub_shared.migrations import upgrade
+from sihub_shared.settings import async_database_url
+
+MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_registry" / "migrations"
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def _table(name: str, *columns: sa.ColumnClause) -> sa.TableClause:
+    lifecycle = (sa.column("version", sa.Integer()), sa.column("created_at", UTCDateTime()),
+                 sa.column("updated_at", UTCDateTime()))
+    return sa.table(name, sa.column("id", UUID), *lifecycle, *columns)
+
+
+async def test_links_written_before_consent_are_confirmed_only_where_the_record_owner_owns_the_actor(database_url):
+    await upgrade(MIGRATIONS, database_url, "0001")
+    ids = {name: str(uuid.uuid4()) for name in ("a", "b", "hub", "project", "case", "programme", "membership", "partnership")}
+    stamps = {"version": 1, "created_at": NOW, "updated_at": NOW}
+    json_list = sa.JSON()
+    actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
+                   sa.column("illustrative", sa.Boolean()),
+                   *(sa.column(c, json_list) for c in ("names", "descriptions", "issue_areas", "offers", "needs",
+                                                       "certifications", "identifiers", "contacts")))
+    project = _table("project", sa.column("actor_id", UUID), sa.column("partner_ids", json_list), sa.column("title", json_list),
+                     sa.column("description", json_list), sa.column("issue_areas", json_list), sa.column("country", sa.String()),
+                     sa.column("status", sa.String()), sa.column("illustrative", sa.Boolean()))
+    case_study = _table("case_study", sa.column("owner_account_id", sa.String()), sa.column("title", json_list),
+                        sa.column("summary", json_list), sa.column("issue_areas", json_list), sa.column("actor_ids", json_list),
+                        sa.column("country", sa.String()), sa.column("illustrative", sa.Boolean()))
+    programme = _table("programme", sa.column("hub_id", UUID), sa.column("names", json_list), sa.column("descriptions", json_list),
+                       sa.column("issue_areas", json_list), sa.column("illustrative", sa.Boolean()))
+    membership = _table("membership", sa.column("hub_id", UUID), sa.column("programme_id", UUID), sa.column("actor_id", UUID),
+                        sa.column("role", sa.String()), sa.column("illustrative", sa.Boolean()))
+    partnership = _table("partnership", sa.column("created_by", sa.String()), sa.column("actor_ids", json_list),
+                         sa.column("description", json_list), sa.column("type", sa.String()), sa.column("status", sa.String()),
+                         sa.column("origin", sa.String()), sa.column("illustrative", sa.Boolean()))
+    lists = dict.fromkeys(("names", "descriptions", "issue_areas", "offers", "needs", "certifications", "identifiers", "contacts"), [])
+    database = Database(async_database_url(database_url))
+    try:
+        async with database.session() as session:
+            for key, owner, kind in (("a", "account-a", "cooperative"), ("b", "account-b", "foundation"),
+                                     ("hub", "account-b", "hub_intermediary")):
+                await session.exec(sa.insert(actor).values(id=ids[key], owner_account_id=owner, kind=kind, sector="social",
+                                                           country="KR", illustrative=False, **lists, **stamps))
+            await session.exec(sa.insert(project).values(
+                id=ids["project"], actor_id=ids["b"], partner_ids=[ids["a"]], title=[], description=[], issue_areas=[],
+                country="KR", status="active", illustrative=False, **stamps))
+            await session.exec(sa.insert(case_study).values(
+                id=ids["case"], owner_account_id="account-a", title=[], summary=[], issue_areas=[],
+                actor_ids=[ids["a"], ids["b"]], country="KR", illustrative=False, **stamps))
+            await session.exec(sa.insert(programme).values(id=ids["programme"], hub_id=ids["hub"], names=[], descriptions=[],
+                                                           issue_areas=[], illustrative=False, **stamps))
+            await session.exec(sa.insert(membership).values(
+                id=ids["membership"], hub_id=ids["hub"], programme_id=ids["programme"], actor_id=ids["a"], role="member",
+                illustrative=False, **stamps))
+            await session.exec(sa.insert(partnership).values(
+                id=ids["partnership"], created_by="account-b", actor_ids=[ids["a"], ids["b"]], description=[], type="funding",
+                status="active", origin="manual", illustrative=False, **stamps))
+            await session.commit()
+
+        await upgrade(MIGRATIONS, database_url)
+
+        async with database.session() as session:
+            found = {}
+            letter = {ids["a"]: "a", ids["b"]: "b"}
+            for name in ("project", "case_study", "membership", "partnership"):
+                links = sa.table(name, sa.column("confirmations", json_list))
+                [confirmations] = (await session.exec(sa.select(links.c.confirmations))).one()
+                found[name] = [(letter[c["actor_id"]], c["state"], c["decided_by"]) for c in confirmations]
+    finally:
+        await database.dispose()
+
+    assert found == {
+        "project": [("b", "confirmed", "account-b"), ("a", "pending", None)],
+        "case_study": [("a", "confirmed", "account-a"), ("b", "pending", None)],
+        "membership": [("a", "pending", None)],
+        "partnership": [("a", "pending", None), ("b", "confirmed", "account-b")],
+    }
