@@ -36,14 +36,15 @@ class LiveStack:
     def admin_key(self) -> str:
         return self.admin_key_file.read_text().strip()
 
-    def start(self) -> None:
+    def start(self, **environment: str) -> None:
+        """`environment` adds variables to the stack's (the services read `SIHUB_*` settings)."""
         command = [
             str(Path(sys.executable).parent / "sihub-dev"), "run", "--var", str(self.var),
             "--gateway-port", str(self.ports["gateway"]), "--nats-port", str(self.ports["nats"]),
             "--registry-port", str(self.ports["registry"]), "--indicators-port", str(self.ports["indicators"]),
         ]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, "COLUMNS": "200"})
+                                        env={**os.environ, "COLUMNS": "200", **environment})
         output = []
         deadline = time.monotonic() + _START_TIMEOUT_S
         assert self.process.stdout is not None
