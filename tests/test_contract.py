@@ -66,7 +66,7 @@ def cursor_dictionaries(gateway_url: str, key: str) -> str:
             assert cursors, f"the demo data gives {path} no second page"
             name = re.sub(r"\W+", "_", path).strip("_")
             config += (f"\n[dictionaries.{name}]\nvalues = {json.dumps(cursors)}\n\n[[operations]]\n"
-                       f"include-path = {json.dumps(path)}\ninclude-method = \"GET\"\n"
+                       f"include-path = {json.dumps(path)}\n"
                        f"parameters = {{ \"query.cursor\" = {{ dictionary = \"{name}\" }} }}\n"
                        "phases.coverage.checks.positive_data_acceptance.enabled = false\n")
     return config
