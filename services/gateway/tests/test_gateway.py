@@ -332,7 +332,7 @@ async def test_keys_are_stored_hashed_and_listed_by_prefix(gateway, admin_key):
 
 async def test_account_validation_names_the_field(gateway, admin_key):
     body = assert_problem(await gateway.post("/api/v1/gateway/accounts", json={"name": "x", "roles": ["wizard"]}, headers=bearer(admin_key)), 422)
-    assert body["errors"][0]["field"] == "roles"
+    assert body["errors"][0]["field"] == "roles[0]"
     assert_problem(await gateway.post("/api/v1/gateway/accounts/nope/keys", json={}, headers=bearer(admin_key)), 404)
 
 

@@ -71,7 +71,7 @@ async def test_bad_indicators_are_refused_naming_the_field(indicators):
     cases = {
         "theme": indicators.indicator_body("a", theme="weather"),
         "names": indicators.indicator_body("a", names={"ko": "지표"}),
-        "sdg_targets": indicators.indicator_body("a", sdg_targets=["18.1"]),
+        "sdg_targets[0]": indicators.indicator_body("a", sdg_targets=["18.1"]),
         "code": indicators.indicator_body("1a"),
         "source.publisher": indicators.indicator_body("a", source={"publisher": ""}),
     }
@@ -95,7 +95,7 @@ async def test_the_catalogue_lists_by_theme_a_page_at_a_time(indicators):
     everything = await indicators.get("/indicators")
     assert [i["code"] for i in everything.json()["items"]] == ["income_0", "income_1", "income_2", "pm25"]
     indicators.problem(await indicators.get("/indicators", params={"theme": "weather"}), 422)
-    indicators.problem(await indicators.get("/indicators", params={"cursor": "!!"}), 400)
+    indicators.problem(await indicators.get("/indicators", params={"cursor": "!!"}), 422)  # not base64url
     forged = encode_cursor({"code": 5})  # well-formed, but not one this API gave out
     indicators.problem(await indicators.get("/indicators", params={"cursor": forged}), 400)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +13,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from structlog import get_logger
+
+from sihub_shared.strict import PATTERN_MESSAGES
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger(__name__)
@@ -119,19 +122,42 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-def _field_path(location: tuple[Any, ...]) -> str:
-    # ("body", "names", 0, "value") -> "names[0].value"; the "body"/"query" part is said separately.
+def field_path(location: Sequence[Any]) -> str:
+    """("names", 0, "value") -> "names[0].value"."""
     path = ""
-    for part in location[1:]:
+    for part in location:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or str(location[0])
+    return path
+
+
+def error_message(error: Mapping[str, Any]) -> str:
+    """A pydantic error's message, in the words of the rule when a shared pattern failed (the
+    regular expression itself says little to a caller)."""
+    if error["type"] == "string_pattern_mismatch":
+        return PATTERN_MESSAGES.get(error.get("ctx", {}).get("pattern"), error["msg"])
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _json_position(document: Any, offset: int) -> tuple[int, int]:
+    text = document.decode("utf-8", "replace") if isinstance(document, bytes) else str(document)
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {"field": _field_path(tuple(e["loc"])), "in": e["loc"][0], "message": e["msg"]}
-        for e in exc.errors()
-    ]
+    errors = []
+    for e in exc.errors():
+        location = tuple(e["loc"])
+        if e["type"] == "json_invalid":
+            # FastAPI puts the parser's character offset where a field's name goes.
+            line, column = _json_position(exc.body, location[1] if len(location) > 1 else 0)
+            errors.append({"field": "body", "in": "body", "line": line, "column": column,
+                           "message": f"not valid JSON: line {line}, column {column}"})
+            continue
+        # ("body", "names", 0, "value") -> "names[0].value"; the "body"/"query" part is said separately.
+        errors.append({"field": field_path(location[1:]) or str(location[0]), "in": location[0],
+                       "message": error_message(e)})
+    return errors
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -161,6 +187,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        errors = None
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for a JSON body that is not UTF-8
+            errors = [{"field": "body", "in": "body", "message": f"not UTF-8 at byte offset {exc.__cause__.start}"}]
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
@@ -169,6 +198,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             status=exc.status_code,
             title=title,
             detail=str(exc.detail),
+            errors=errors,
             headers=headers,
         )
 

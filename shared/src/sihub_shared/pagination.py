@@ -20,8 +20,9 @@ MAX_LIMIT = 1000
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"items on a page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})")
 ]
-# An empty cursor is not one this API gave out: the schema says so (422) rather than the decoder (400).
-Cursor = Annotated[str | None, Query(min_length=1, max_length=2000, description="`next_cursor` of the previous page")]
+# base64url without padding, as encode_cursor writes it (so not empty either)
+Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]+$", max_length=2000,
+                                     description="`next_cursor` of the previous page")]
 
 
 class Page(BaseModel, Generic[T]):

@@ -34,20 +34,9 @@ from anyascii import anyascii
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from sihub_registry.geography import FieldError
+from sihub_shared.strict import LANGUAGE_TAG_PATTERN, STRICT, FilledLine, FilledText, LanguageTag
 
-# RFC 5646 language tag: language (ISO 639, with extlangs), script, region, variants,
-# extensions, private use. Irregular grandfathered tags are not accepted.
-_LANG_TAG = re.compile(
-    r"""
-    [a-z]{2,3}(?:-[a-z]{3}){0,3}
-    (?:-[a-z]{4})?
-    (?:-(?:[a-z]{2}|\d{3}))?
-    (?:-(?:[a-z0-9]{5,8}|\d[a-z0-9]{3}))*
-    (?:-[a-wyz0-9](?:-[a-z0-9]{2,8})+)*
-    (?:-x(?:-[a-z0-9]{1,8})+)?
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
+_LANG_TAG = re.compile(LANGUAGE_TAG_PATTERN)
 
 
 def normalise_lang(tag: str, field: str = "lang") -> str:
@@ -75,10 +64,10 @@ def _canonical_tag(tag: str) -> str:
 class LocalizedText(BaseModel):
     """A text in one language: descriptions, titles, summaries."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(**STRICT, frozen=True)
 
-    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-    lang: str
+    value: Annotated[FilledText, StringConstraints(max_length=4000)]
+    lang: LanguageTag
 
     @field_validator("lang")
     @classmethod
@@ -87,7 +76,7 @@ class LocalizedText(BaseModel):
 
 
 class Name(LocalizedText):
-    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    value: Annotated[FilledLine, StringConstraints(max_length=300)]
 
 
 def validate_names(names: Iterable[Name | Mapping[str, str]], field: str = "names") -> list[Name]:

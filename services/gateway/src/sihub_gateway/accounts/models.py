@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from sihub_shared.strict import Line
 from sihub_shared.timestamps import UTCDateTime
 
 
@@ -14,7 +15,7 @@ def _now() -> datetime:
 
 
 class AccountBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200, description="The organisation this account is for")
+    name: Line = Field(min_length=1, max_length=200, description="The organisation this account is for")
     roles: list[str] = Field(sa_type=sa.JSON, description="partner, hub_operator, integrator, admin")
 
 
@@ -24,7 +25,7 @@ class Account(AccountBase, table=True):
 
 
 class ApiKeyBase(SQLModel):
-    label: str = Field(default="", max_length=200)
+    label: Line = Field(default="", max_length=200)
 
 
 class ApiKey(ApiKeyBase, table=True):

@@ -8,6 +8,7 @@ from sihub_gateway.accounts.service import AccountService
 from sihub_shared.db import Session
 from sihub_shared.identity import Identity
 from sihub_shared.openapi import problems
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/gateway", tags=["accounts"])
 
@@ -28,7 +29,7 @@ async def list_accounts(session: Session, _: Admin):
 
 
 @router.get("/accounts/{account_id}", response_model=AccountPublic)
-async def get_account(account_id: str, session: Session, _: Admin):
+async def get_account(account_id: Line, session: Session, _: Admin):
     return await AccountService(session).get_account(account_id)
 
 
@@ -37,17 +38,17 @@ async def get_account(account_id: str, session: Session, _: Admin):
     status_code=status.HTTP_201_CREATED,
     summary="Issue an API key: the whole key is in this answer only",
 )
-async def issue_key(account_id: str, data: ApiKeyCreate, session: Session, _: Admin) -> ApiKeyIssued:
+async def issue_key(account_id: Line, data: ApiKeyCreate, session: Session, _: Admin) -> ApiKeyIssued:
     return await AccountService(session).issue_key(account_id, data)
 
 
 @router.get("/accounts/{account_id}/keys", response_model=list[ApiKeyPublic])
-async def list_keys(account_id: str, session: Session, _: Admin):
+async def list_keys(account_id: Line, session: Session, _: Admin):
     return await AccountService(session).list_keys(account_id)
 
 
 @router.delete("/keys/{prefix}", responses=problems(409), response_model=ApiKeyPublic)
-async def revoke_key(prefix: str, request: Request, session: Session, caller: Admin):
+async def revoke_key(prefix: Line, request: Request, session: Session, caller: Admin):
     revoked = await AccountService(session).revoke_key(prefix, caller)
     request.app.state.authenticator.forget(prefix)
     return revoked

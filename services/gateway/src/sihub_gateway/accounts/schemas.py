@@ -3,22 +3,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import field_validator
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from sihub_gateway.accounts.models import AccountBase, ApiKeyBase
 from sihub_shared.identity import Role
+from sihub_shared.strict import StrictBody
 
 
-class AccountCreate(AccountBase):
+class AccountCreate(AccountBase, StrictBody):
+    roles: list[Role] = Field(min_length=1, max_length=len(Role), description="at least one")  # type: ignore[assignment]
+
     @field_validator("roles")
     @classmethod
-    def _known_roles(cls, roles: list[str]) -> list[str]:
-        if not roles:
-            raise ValueError("an account needs at least one role")
-        unknown = sorted(set(roles) - {r.value for r in Role})
-        if unknown:
-            raise ValueError(f"unknown roles {unknown}; known: {[r.value for r in Role]}")
-        return sorted(set(roles))
+    def _each_once(cls, roles: list[Role]) -> list[str]:
+        return sorted({role.value for role in roles})
 
 
 class AccountPublic(AccountBase):
@@ -26,7 +24,7 @@ class AccountPublic(AccountBase):
     created_at: datetime
 
 
-class ApiKeyCreate(ApiKeyBase):
+class ApiKeyCreate(ApiKeyBase, StrictBody):
     pass
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 from sihub_indicators.indices.method import Direction
 from sihub_indicators.themes import Theme
 from sihub_indicators.units import Unit
+from sihub_shared.strict import Text
 
 
 def now() -> datetime:
@@ -21,7 +22,7 @@ class IndicatorBase(SQLModel):
     direction: Direction = Field(sa_type=sa.String(20), description="Is a higher value better or worse?")
     min_value: float | None = Field(default=None, description="Narrows the unit's lower bound")
     max_value: float | None = Field(default=None, description="Narrows the unit's upper bound")
-    notes: str | None = Field(default=None, max_length=4000)
+    notes: Text | None = Field(default=None, max_length=4000)
 
 
 class Indicator(IndicatorBase, table=True):

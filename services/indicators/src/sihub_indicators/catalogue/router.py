@@ -20,6 +20,7 @@ from sihub_shared.db import Session
 from sihub_shared.identity import Role, require_roles
 from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/indicators", tags=["catalogue"])
 CatalogueEditor = [require_roles(Role.admin)]
@@ -55,7 +56,7 @@ async def list_indicators(session: Session, theme: Theme | None = None, cursor: 
 
 
 @router.get("/indicators/{code}", response_model=IndicatorPublic)
-async def get_indicator(code: str, session: Session, response: Response):
+async def get_indicator(code: Line, session: Session, response: Response):
     indicator = await CatalogueService(session).get(code)
     response.headers["ETag"] = etag(indicator.version)
     return indicator_public(indicator)
@@ -63,7 +64,7 @@ async def get_indicator(code: str, session: Session, response: Response):
 
 @router.patch("/indicators/{code}", responses=problems(409), response_model=IndicatorPublic, dependencies=CatalogueEditor,
               summary="Change an indicator (admin; send If-Match)")
-async def update_indicator(code: str, data: IndicatorUpdate, session: Session, response: Response,
+async def update_indicator(code: Line, data: IndicatorUpdate, session: Session, response: Response,
                            if_match: IfMatch = None):
     indicator = await CatalogueService(session).update(code, data, if_match)
     response.headers["ETag"] = etag(indicator.version)
@@ -72,5 +73,5 @@ async def update_indicator(code: str, data: IndicatorUpdate, session: Session, r
 
 @router.delete("/indicators/{code}", responses=problems(409), status_code=status.HTTP_204_NO_CONTENT, dependencies=CatalogueEditor,
                summary="Remove an indicator without observations (admin; send If-Match)")
-async def delete_indicator(code: str, session: Session, if_match: IfMatch = None) -> None:
+async def delete_indicator(code: Line, session: Session, if_match: IfMatch = None) -> None:
     await CatalogueService(session).delete(code, if_match)

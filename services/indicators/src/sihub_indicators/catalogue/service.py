@@ -25,8 +25,6 @@ from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import Conflict, NotFound, UnprocessableContent
 from sihub_shared.events.outbox import record
 
-# IndicatorUpdate leaves every field optional; of these, an explicit null is not a value.
-_REQUIRED = ("names", "theme", "unit", "direction", "sdg_targets", "source")
 # The fields an observation's bounds follow from.
 _BOUNDED_BY = ("unit", "min_value", "max_value")
 # The fields the theme indices are computed from: changing one recomputes the indicator's sets.
@@ -70,10 +68,6 @@ class CatalogueService:
         indicator = await self.get(code, for_update=True)
         check_if_match(if_match, indicator.version)
         sent = data.model_dump(mode="json", exclude_unset=True)
-        nulls = [name for name in _REQUIRED if name in sent and sent[name] is None]
-        if nulls:
-            raise UnprocessableContent(f"{nulls[0]}: may be changed but not removed",
-                                       errors=[{"field": name, "message": "may not be null"} for name in nulls])
         changed = sorted(name for name, value in sent.items() if getattr(indicator, name) != value)
         if not changed:
             return indicator

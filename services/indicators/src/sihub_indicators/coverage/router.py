@@ -11,6 +11,7 @@ from sihub_indicators.coverage.service import CoverageService
 from sihub_indicators.indices.service import checked_places, checked_set
 from sihub_indicators.periods import Frequency
 from sihub_shared.db import Session
+from sihub_shared.strict import CountryCode, Line
 
 router = APIRouter(prefix="/indicators", tags=["coverage"])
 
@@ -19,9 +20,9 @@ router = APIRouter(prefix="/indicators", tags=["coverage"])
             summary="Which geographies lack which indicators for which periods, per comparison set")
 async def coverage(
     session: Session,
-    country: Annotated[str | None, Query(description="ISO 3166-1 alpha-2: the country and its regions")] = None,
-    indicator: Annotated[str | None, Query(description="only this indicator code")] = None,
-    comparison_set: Annotated[str | None, Query(description="`countries` or `regions:<country>`")] = None,
+    country: Annotated[CountryCode | None, Query(description="ISO 3166-1 alpha-2: the country and its regions")] = None,
+    indicator: Annotated[Line | None, Query(description="only this indicator code")] = None,
+    comparison_set: Annotated[Line | None, Query(description="`countries` or `regions:<country>`")] = None,
     frequency: Frequency | None = None,
 ):
     checked_places(country, None)

@@ -27,13 +27,14 @@ from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from sihub_shared.strict import CountryCode, Line
 
 router = APIRouter(prefix="/indicators", tags=["indices"])
 
 Band = StrEnum("Band", [(name, name) for name, _ in SEVERITY_BANDS])  # type: ignore[misc]
-Country = Annotated[str | None, Query(description="ISO 3166-1 alpha-2: the country and its regions")]
-GeographyCode = Annotated[str | None, Query(description="ISO 3166-1 country or ISO 3166-2 region")]
-ComparisonSet = Annotated[str | None, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")]
+Country = Annotated[CountryCode | None, Query(description="ISO 3166-1 alpha-2: the country and its regions")]
+GeographyCode = Annotated[Line | None, Query(description="ISO 3166-1 country or ISO 3166-2 region")]
+ComparisonSet = Annotated[Line | None, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")]
 
 
 def _key_after(cursor: str | None) -> tuple[str, str, str] | None:
@@ -67,7 +68,7 @@ async def list_indices(
     country: Country = None,
     geography: GeographyCode = None,
     theme: Theme | None = None,
-    period: Annotated[str | None, Query(description="only this period (2023, 2023-Q2, 2023-05)")] = None,
+    period: Annotated[Line | None, Query(description="only this period (2023, 2023-Q2, 2023-05)")] = None,
     history: Annotated[bool, Query(description="every period, not only the latest")] = False,
     comparison_set: ComparisonSet = None,
     frequency: Frequency | None = None,
@@ -113,10 +114,10 @@ async def list_severities(
             summary="Each rank with the interval it moves in when the method's options vary")
 async def rank_robustness(
     session: Session,
-    comparison_set: Annotated[str, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")],
+    comparison_set: Annotated[Line, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")],
     frequency: Frequency = Frequency.ANNUAL,
     theme: Theme | None = None,
-    period: Annotated[str | None, Query(description="the set's latest period if absent")] = None,
+    period: Annotated[Line | None, Query(description="the set's latest period if absent")] = None,
 ):
     checked_set(comparison_set, None)
     return await IndexService(session).robustness(comparison_set, frequency, theme, period)

@@ -4,6 +4,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sihub_indicators.periods import Frequency
+from sihub_shared.strict import StrictBody
 from sihub_shared.timestamps import UtcDatetime
 
 
@@ -80,9 +82,10 @@ class ComparisonSetPublic(BaseModel):
     computed_at: UtcDatetime
 
 
-class RecomputeRequest(BaseModel):
-    comparison_set: str | None = Field(default=None, description="Only this set (e.g. regions:KR); all sets if absent")
-    frequency: str | None = Field(default=None, description="Only this frequency; all if absent")
+class RecomputeRequest(StrictBody):
+    comparison_set: str | None = Field(default=None, pattern=r"^(countries|regions:[A-Z]{2}(-[A-Z0-9]{1,3})?)$",
+                                       description="Only this set (e.g. regions:KR); all sets if absent")
+    frequency: Frequency | None = Field(default=None, description="Only this frequency; all if absent")
 
 
 class RecomputeSummary(BaseModel):

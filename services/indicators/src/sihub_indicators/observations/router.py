@@ -9,7 +9,6 @@ organisation, and the revisions of a key or of an ingest are listed.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
@@ -33,11 +32,12 @@ from sihub_indicators.observations.service import (
 from sihub_indicators.observations.upload import receive_upload
 from sihub_indicators.periods import Frequency
 from sihub_indicators.settings import IndicatorsSettings
-from sihub_shared.timestamps import as_utc
+from sihub_shared.timestamps import UtcDatetime, as_utc
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity, Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from sihub_shared.strict import CountryCode, Line, Text
 
 router = APIRouter(prefix="/indicators", tags=["observations"])
 # The raw-body forms of an upload (the `format` parameter says how to read it). FastAPI declares
@@ -74,8 +74,8 @@ async def ingest(
     session: Session,
     identity: CurrentIdentity,
     format: IngestFormat = IngestFormat.CSV,  # noqa: A002 - the word the API uses
-    mapping: Annotated[str | None, Query(description="SDMX mapping as JSON (or the multipart part `mapping`)")] = None,
-    source: Annotated[str | None, Query(max_length=500, description="Source for rows that name none")] = None,
+    mapping: Annotated[Text | None, Query(description="SDMX mapping as JSON (or the multipart part `mapping`)")] = None,
+    source: Annotated[Line | None, Query(max_length=500, description="Source for rows that name none")] = None,
     illustrative: Annotated[bool, Query(description="Mark every row as made-up demonstration data")] = False,
     file: Annotated[UploadFile | None, File(description="The observations (multipart form)")] = None,
     structure: Annotated[UploadFile | None, File(
@@ -109,20 +109,20 @@ async def ingest(
 @router.get("/observations", response_model=Page[ObservationPublic], summary="Observations, current or as of a time")
 async def list_observations(
     session: Session,
-    indicator: str | None = None,
-    geography: Annotated[str | None, Query(description="KR or KR-26")] = None,
-    country: Annotated[str | None, Query(description="A country and all its regions")] = None,
+    indicator: Annotated[Line | None, Query(description="An indicator code")] = None,
+    geography: Annotated[Line | None, Query(description="KR or KR-26")] = None,
+    country: Annotated[CountryCode | None, Query(description="A country and all its regions")] = None,
     frequency: Frequency | None = None,
-    period_from: Annotated[str | None, Query(description="From this period (2019, 2019-Q1, 2019-01)")] = None,
-    period_to: Annotated[str | None, Query(description="To this period, inclusive")] = None,
-    as_of: Annotated[datetime | None, Query(description="The values that were current at this time")] = None,
+    period_from: Annotated[Line | None, Query(description="From this period (2019, 2019-Q1, 2019-01)")] = None,
+    period_to: Annotated[Line | None, Query(description="To this period, inclusive")] = None,
+    as_of: Annotated[UtcDatetime | None, Query(description="The values that were current at this time")] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
     after = cursor_position(decode_cursor(cursor), "indicator", "geography", "period") if cursor else None
     rows = await ObservationQueries(session).find(
         indicator=indicator, geography=geography, country=country, frequency=frequency, period_from=period_from,
-        period_to=period_to, as_of=as_utc(as_of) if as_of else None, after=after, limit=limit + 1,
+        period_to=period_to, as_of=as_of, after=after, limit=limit + 1,
     )
     items = [observation_public(row) for row in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
@@ -132,14 +132,14 @@ async def list_observations(
 
 @router.get("/observations/{indicator}/{geography}/{period}/revisions", response_model=list[RevisionPublic],
             summary="Every revision of one observation, oldest first, each with the account that wrote it")
-async def list_revisions(indicator: str, geography: str, period: str, session: Session):
+async def list_revisions(indicator: Line, geography: Line, period: Line, session: Session):
     return await ObservationQueries(session).revisions(indicator, geography, period)
 
 
 @router.get("/ingests", response_model=Page[IngestPublic], summary="Ingests that changed something, newest first")
 async def list_ingests(
     session: Session,
-    account_id: Annotated[str | None, Query(max_length=36, description="Only this account's ingests")] = None,
+    account_id: Annotated[Line | None, Query(max_length=36, description="Only this account's ingests")] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
@@ -151,13 +151,13 @@ async def list_ingests(
 
 
 @router.get("/ingests/{ingest_id}", response_model=IngestPublic)
-async def get_ingest(ingest_id: str, session: Session):
+async def get_ingest(ingest_id: Line, session: Session):
     return ingest_public(await ObservationQueries(session).ingest(ingest_id))
 
 
 @router.get("/ingests/{ingest_id}/revisions", response_model=Page[RevisionPublic],
             summary="The observations an ingest wrote (new keys and revisions), by key")
-async def list_ingest_revisions(ingest_id: str, session: Session, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
+async def list_ingest_revisions(ingest_id: Line, session: Session, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
     after = cursor_position(decode_cursor(cursor), "indicator", "geography", "period") if cursor else None
     rows = await ObservationQueries(session).revisions_of_ingest(ingest_id, after, limit + 1)
     last = rows[limit - 1] if len(rows) > limit else None

@@ -6,6 +6,7 @@ per-code caches, and produces staging records in `STAGING_COLUMNS` order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,12 +15,14 @@ from sihub_indicators.catalogue.models import Indicator
 from sihub_indicators.observations.errors import row_error
 from sihub_indicators.periods import PeriodError, frequency_of
 from sihub_indicators.units import effective_bounds
+from sihub_shared.strict import LINE_PATTERN, PATTERN_MESSAGES
 
 _FLAGS = {
     "": False, "0": False, "false": False, "no": False, "n": False, "f": False,
     "1": True, "true": True, "yes": True, "y": True, "t": True,
 }
 MAX_SOURCE = 500
+_LINE = re.compile(LINE_PATTERN)
 
 
 @dataclass
@@ -117,6 +120,8 @@ class RowValidator:
                 source = source.strip()
                 if len(source) > MAX_SOURCE:
                     errors.append((row, names["source"], f"the source is longer than {MAX_SOURCE} characters"))
+                elif not _LINE.fullmatch(source):  # a NUL would fail in PostgreSQL, after everything was checked
+                    errors.append((row, names["source"], PATTERN_MESSAGES[LINE_PATTERN]))
             if len(errors) > failed:
                 clean = False
                 continue

@@ -87,8 +87,8 @@ def parse_json(text: str) -> list[ImportRecord]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProblemError(
-            f"the body is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-            errors=[{"field": "body", "message": exc.msg, "line": exc.lineno}],
+            f"the body is not JSON: line {exc.lineno}, column {exc.colno}",
+            errors=[{"field": "body", "message": "not valid JSON", "line": exc.lineno, "column": exc.colno}],
         ) from exc
     if isinstance(document, dict) and isinstance(document.get("actors"), list):
         document = document["actors"]
@@ -163,10 +163,12 @@ def parse_csv(text: str) -> list[ImportRecord]:
                 continue
             records.append(_csv_record(row, reader.line_num, columns, cells))
     except csv.Error as exc:
-        error: dict[str, Any] = {"field": "body", "line": reader.line_num, "message": f"malformed CSV: {exc}"}
+        # The csv module's own words stay on the server; in strict mode it fails on quoting.
+        message = "malformed CSV: a quoted field is not closed, or text follows its closing quote"
+        error: dict[str, Any] = {"field": "body", "line": reader.line_num, "message": message}
         if header is not None:  # in a data row: number it as the rows of the answer are (cells may span lines)
             error["row"] = len(records) + 1
-        raise ProblemError(f"malformed CSV at line {reader.line_num}: {exc}", errors=[error]) from exc
+        raise ProblemError(f"{message} (line {reader.line_num})", errors=[error]) from exc
     _check_count(len(records))
     return records
 

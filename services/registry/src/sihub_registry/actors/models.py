@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.types import UUID, UTCDateTime
 from sihub_registry.taxonomy.terms import ActorKind
+from sihub_shared.strict import CountryCode, Line, RegionCode, WebAddress
 
 TERM_MAX = 100
 FACET_VALUE_MAX = 120
@@ -25,13 +26,13 @@ class ActorBase(SQLModel):
     """The scalar part of an actor, shared by what clients send and what they read."""
 
     kind: ActorKind = Field(description="what kind of organisation; implies its sector")
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. KR")
-    region: str | None = Field(
+    country: CountryCode = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. KR")
+    region: RegionCode | None = Field(
         default=None, min_length=4, max_length=6, description="ISO 3166-2 code under `country`, e.g. KR-26"
     )
-    locality: str | None = Field(default=None, min_length=1, max_length=200, description="city, district, ...")
+    locality: Line | None = Field(default=None, min_length=1, max_length=200, description="city, district, ...")
     founded_year: int | None = Field(default=None, ge=1800, le=2100)
-    website: str | None = Field(default=None, min_length=4, max_length=500)
+    website: WebAddress | None = Field(default=None, min_length=4, max_length=500)
     illustrative: bool = Field(default=False, description="true for invented (demo) records")
 
 

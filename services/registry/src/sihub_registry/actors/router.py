@@ -22,7 +22,7 @@ from sihub_registry.actors.schemas import (
 )
 from sihub_registry.actors.service import ActorService, actor_public
 from sihub_registry.common.pages import next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
+from sihub_registry.common.params import Countries, IdempotencyKey, IfMatch, ModifiedAfter, PathId, RecordId, Regions, checked_places
 from sihub_registry.common.search import parse_query
 from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sector
 from sihub_shared.concurrency import etag
@@ -31,6 +31,7 @@ from sihub_shared.identity import CurrentIdentity
 from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.urls import public_base_url
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["actors"])
 
@@ -43,13 +44,13 @@ def actor_filters(
     issue_area: Annotated[list[IssueArea], Query()] = [],  # noqa: B006
     offers: Annotated[list[Capability], Query(description="actors offering any of these")] = [],  # noqa: B006
     needs: Annotated[list[Capability], Query(description="actors needing any of these")] = [],  # noqa: B006
-    certification: Annotated[list[str], Query(description="a scheme code, or scheme:level")] = [],  # noqa: B006
+    certification: Annotated[list[Line], Query(description="a scheme code, or scheme:level")] = [],  # noqa: B006
     hub: Annotated[list[RecordId], Query(description="members of this hub (actor id)")] = [],  # noqa: B006
-    ref: Annotated[list[str], Query()] = [],  # noqa: B006
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    owner: Annotated[str | None, Query(description="an account id, or `me`")] = None,
+    ref: Annotated[list[Line], Query()] = [],  # noqa: B006
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
+    owner: Annotated[Line | None, Query(description="an account id, or `me`")] = None,
     illustrative: bool | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="words or parts of words of any name, in any script")] = None,
+    q: Annotated[Line | None, Query(min_length=1, max_length=200, description="words or parts of words of any name, in any script")] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: Annotated[bool, Query(description="also deleted actors (tombstones), for a sync")] = False,
     *,
@@ -145,7 +146,7 @@ async def duplicate_pairs(session: Session, filters: Filters):
 
 
 @router.get("/actors/{actor_id}", response_model=ActorPublic)
-async def get_actor(actor_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def get_actor(actor_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                     include_deleted: bool = False):
     actor = await ActorService(session).get(actor_id, deleted_ok=include_deleted)
     _with_etag(response, actor.version)
@@ -153,7 +154,7 @@ async def get_actor(actor_id: str, session: Session, identity: CurrentIdentity, 
 
 
 @router.patch("/actors/{actor_id}", responses=problems(409), response_model=ActorPublic, summary="Change an actor (owner or admin; If-Match)")
-async def update_actor(actor_id: str, data: ActorUpdate, session: Session, identity: CurrentIdentity,
+async def update_actor(actor_id: PathId, data: ActorUpdate, session: Session, identity: CurrentIdentity,
                        response: Response, if_match: IfMatch = None):
     actor = await ActorService(session).update(identity, actor_id, data, if_match)
     _with_etag(response, actor.version)
@@ -161,7 +162,7 @@ async def update_actor(actor_id: str, data: ActorUpdate, session: Session, ident
 
 
 @router.delete("/actors/{actor_id}", response_model=ActorPublic, summary="Delete an actor (soft; owner or admin; If-Match)")
-async def delete_actor(actor_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_actor(actor_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                        if_match: IfMatch = None):
     actor = await ActorService(session).delete(identity, actor_id, if_match)
     _with_etag(response, actor.version)
@@ -170,5 +171,5 @@ async def delete_actor(actor_id: str, session: Session, identity: CurrentIdentit
 
 @router.get("/actors/{actor_id}/duplicates", response_model=list[DuplicateMatch],
             summary="Actors that may be the same organisation (shared identifier, or names alike across scripts)")
-async def actor_duplicates(actor_id: str, session: Session):
+async def actor_duplicates(actor_id: PathId, session: Session):
     return await ActorService(session).duplicates_of(actor_id)

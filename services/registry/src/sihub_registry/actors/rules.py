@@ -3,7 +3,6 @@ with every rule that needs reference data checked on the way (field by field).""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,9 +21,6 @@ from sihub_registry.common.rules import (
 )
 from sihub_registry.common.search import index_terms
 from sihub_registry.taxonomy.terms import SECTOR_BY_KIND
-
-_WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
 
 @dataclass
 class PreparedActor:
@@ -49,8 +45,6 @@ def prepare_actor(data: ActorCreate, problems: Problems) -> PreparedActor | None
     identifiers = normalise_identifiers(problems, data.identifiers)
     check_certifications(problems, data.certifications, data.country)
     check_contacts(problems, data.contacts)
-    if data.website is not None and not _WEBSITE.match(data.website):
-        problems.add("website", "not an http(s) URL")
     if data.founded_year is not None and data.founded_year > datetime.now(UTC).year:
         problems.add("founded_year", "is in the future")
     if problems:

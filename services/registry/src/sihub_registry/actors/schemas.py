@@ -19,11 +19,12 @@ from sihub_registry.common.values import (
     Ref,
 )
 from sihub_registry.taxonomy.terms import ActorKind, IssueArea, Sector
+from sihub_shared.strict import CountryCode, Line, Omittable, RegionCode, StrictBody, WebAddress
 
 
 class ActorLists(SQLModel):
     names: list[Name] = Field(
-        default_factory=list, max_length=20,
+        min_length=1, max_length=20,
         description="at least one; each {value, lang} with a BCP 47 tag (en, ko, ja, zh-Hans, th, ko-Latn, ...)",
     )
     descriptions: list[LocalizedText] = Field(default_factory=list, max_length=20, description="one per language")
@@ -34,31 +35,31 @@ class ActorLists(SQLModel):
     identifiers: list[IdentifierValue] = Field(default_factory=list, max_length=20)
 
 
-class ActorCreate(ActorBase, ActorLists):
+class ActorCreate(ActorBase, ActorLists, StrictBody):
     ref: Ref | None = Field(default=None, description="your stable reference for this record, unique in the registry")
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
 
 
-class ActorUpdate(SQLModel):
+class ActorUpdate(SQLModel, StrictBody):
     """Only the fields sent change; `null` clears an optional field."""
 
-    kind: ActorKind | None = None
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    region: str | None = Field(default=None, min_length=4, max_length=6)
-    locality: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: Omittable[ActorKind] = None
+    country: Omittable[CountryCode] = Field(default=None, min_length=2, max_length=2)
+    region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
+    locality: Line | None = Field(default=None, min_length=1, max_length=200)
     founded_year: int | None = Field(default=None, ge=1800, le=2100)
-    website: str | None = Field(default=None, min_length=4, max_length=500)
-    illustrative: bool | None = None
+    website: WebAddress | None = Field(default=None, min_length=4, max_length=500)
+    illustrative: Omittable[bool] = None
     ref: Ref | None = None
-    names: list[Name] | None = Field(default=None, max_length=20)
-    descriptions: list[LocalizedText] | None = Field(default=None, max_length=20)
-    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
-    offers: list[CapabilityClaim] | None = Field(default=None, max_length=12)
-    needs: list[CapabilityClaim] | None = Field(default=None, max_length=12)
-    certifications: list[Certification] | None = Field(default=None, max_length=20)
-    identifiers: list[IdentifierValue] | None = Field(default=None, max_length=20)
-    contacts: list[Contact] | None = Field(default=None, max_length=20)
-    owner_account_id: str | None = Field(default=None, min_length=1, max_length=64, description="admins only: hand the actor to another account")
+    names: Omittable[list[Name]] = Field(default=None, min_length=1, max_length=20)
+    descriptions: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
+    offers: Omittable[list[CapabilityClaim]] = Field(default=None, max_length=12)
+    needs: Omittable[list[CapabilityClaim]] = Field(default=None, max_length=12)
+    certifications: Omittable[list[Certification]] = Field(default=None, max_length=20)
+    identifiers: Omittable[list[IdentifierValue]] = Field(default=None, max_length=20)
+    contacts: Omittable[list[Contact]] = Field(default=None, max_length=20)
+    owner_account_id: Omittable[Line] = Field(default=None, min_length=1, max_length=64, description="admins only: hand the actor to another account")
 
 
 class ActorState(ActorBase, ActorLists):

@@ -20,7 +20,7 @@ from sihub_registry.actors.schemas import (
     DuplicatePair,
 )
 from sihub_registry.common.access import ensure_owner, ensure_writer, sees_private
-from sihub_registry.common.lifecycle import flush_or_conflict, found, require_id, soft_delete, touch
+from sihub_registry.common.lifecycle import changed, flush_or_conflict, found, require_id, soft_delete
 from sihub_registry.common.rules import Problems, validation_problems
 from sihub_registry.common.types import is_uuid, new_id, utcnow
 from sihub_registry.duplicates import DuplicateRecord, find_possible_duplicates, possible_duplicates_of
@@ -113,9 +113,6 @@ class ActorService:
         if "owner_account_id" in data.model_fields_set and not identity.is_admin:
             raise Forbidden("only an admin may hand an actor to another account",
                             errors=[{"field": "owner_account_id", "message": "admins only"}])
-        if "owner_account_id" in data.model_fields_set and new_owner is None:
-            raise UnprocessableContent("owner_account_id: cannot be null",
-                                       errors=[{"field": "owner_account_id", "message": "cannot be null"}])
         try:
             merged = ActorCreate.model_validate(editable_state(actor) | changes)
         except ValidationError as exc:
@@ -129,11 +126,8 @@ class ActorService:
             taken = await self.repository.ids_for_refs([merged.ref])
             if merged.ref in taken:
                 raise ref_taken(merged.ref, taken[merged.ref])
-        touch(actor)
-        for name, value in prepared.values.items():
-            setattr(actor, name, value)
-        if new_owner is not None:
-            actor.owner_account_id = new_owner
+        if not changed(actor, prepared.values | ({"owner_account_id": new_owner} if new_owner is not None else {})):
+            return actor
         self.repository.add(actor)
         await flush_or_conflict(self.session)
         await self.repository.write_index(actor.id, prepared.terms, prepared.facets, replace=True)

@@ -7,13 +7,14 @@ from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.lifecycle import Lifecycle
 from sihub_registry.common.types import UUID
+from sihub_shared.strict import CountryCode, RegionCode, WebAddress
 
 
 class CaseStudyBase(SQLModel):
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    region: str | None = Field(default=None, min_length=4, max_length=6, description="ISO 3166-2 under `country`")
+    country: CountryCode = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    region: RegionCode | None = Field(default=None, min_length=4, max_length=6, description="ISO 3166-2 under `country`")
     year: int | None = Field(default=None, ge=1900, le=2100)
-    source_url: str | None = Field(default=None, min_length=4, max_length=500)
+    source_url: WebAddress | None = Field(default=None, min_length=4, max_length=500)
     illustrative: bool = False
 
 

@@ -6,29 +6,30 @@ from sqlmodel import Field, SQLModel
 
 from sihub_registry.case_studies.models import CaseStudyBase
 from sihub_registry.common.consent import Confirmed
-from sihub_registry.common.values import LocalizedText, Ref
+from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.taxonomy.terms import IssueArea
+from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody, WebAddress
 
 
-class CaseStudyCreate(CaseStudyBase):
+class CaseStudyCreate(CaseStudyBase, StrictBody):
     ref: Ref | None = None
-    title: list[LocalizedText] = Field(default_factory=list, max_length=20, description="at least one, one per language")
+    title: list[LocalizedText] = Field(min_length=1, max_length=20, description="at least one, one per language")
     summary: list[LocalizedText] = Field(default_factory=list, max_length=20)
     issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
-    actor_ids: list[str] = Field(default_factory=list, max_length=100, description="actors involved")
+    actor_ids: list[RecordRef] = Field(default_factory=list, max_length=100, description="actors involved")
 
 
-class CaseStudyUpdate(SQLModel):
+class CaseStudyUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    title: list[LocalizedText] | None = Field(default=None, max_length=20)
-    summary: list[LocalizedText] | None = Field(default=None, max_length=20)
-    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
-    actor_ids: list[str] | None = Field(default=None, max_length=100)
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    region: str | None = Field(default=None, min_length=4, max_length=6)
+    title: Omittable[list[LocalizedText]] = Field(default=None, min_length=1, max_length=20)
+    summary: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
+    actor_ids: Omittable[list[RecordRef]] = Field(default=None, max_length=100)
+    country: Omittable[CountryCode] = Field(default=None, min_length=2, max_length=2)
+    region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
     year: int | None = Field(default=None, ge=1900, le=2100)
-    source_url: str | None = Field(default=None, min_length=4, max_length=500)
-    illustrative: bool | None = None
+    source_url: WebAddress | None = Field(default=None, min_length=4, max_length=500)
+    illustrative: Omittable[bool] = None
 
 
 class CaseStudyState(CaseStudyBase, Confirmed):

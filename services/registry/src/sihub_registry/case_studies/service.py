@@ -4,7 +4,6 @@ links that their owners confirm (`common.consent`)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +21,6 @@ from sihub_registry.common.lifecycle import (
     found,
     require_id,
     soft_delete,
-    touch,
 )
 from sihub_registry.common.rules import Problems, check_names, check_place, check_texts, check_unique, revalidated
 from sihub_registry.common.search import index_terms
@@ -33,7 +31,6 @@ from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 
 EDITABLE = ("ref", "title", "summary", "issue_areas", "actor_ids", "country", "region", "year", "source_url", "illustrative")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 def case_study_state(case_study: CaseStudy) -> CaseStudyState:
@@ -65,8 +62,6 @@ class CaseStudyService:
         check_place(problems, data.country, data.region)
         check_unique(problems, (a.value for a in data.issue_areas), "issue_areas")
         check_unique(problems, data.actor_ids, "actor_ids")
-        if data.source_url is not None and not _URL.match(data.source_url):
-            problems.add("source_url", "not an http(s) URL")
         problems.raise_if_any("the case study is not valid")
         return {
             "ref": data.ref, "title": [t.model_dump() for t in data.title], "summary": [s.model_dump() for s in data.summary],
@@ -98,8 +93,8 @@ class CaseStudyService:
         values = await self._check(identity, merged, case_study.confirmations)
         if merged.ref != case_study.ref:
             await ensure_ref_free(self.session, CaseStudy, merged.ref, "case study", case_study.id)
-        touch(case_study)
-        changed(case_study, values)
+        if not changed(case_study, values):
+            return case_study
         self.repository.add(case_study)
         await flush_or_conflict(self.session)
         await self.repository.write_index(case_study, searchable(merged), replace=True)

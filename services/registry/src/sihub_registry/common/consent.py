@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.access import ensure_owner
@@ -24,6 +24,7 @@ from sihub_registry.common.lifecycle import touch
 from sihub_registry.common.types import utcnow
 from sihub_shared.errors import Conflict, NotFound
 from sihub_shared.identity import Identity
+from sihub_shared.strict import StrictBody
 
 
 class ConfirmationState(StrEnum):
@@ -56,9 +57,7 @@ class Confirmed(SQLModel):
         return self
 
 
-class ConfirmationDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConfirmationDecision(StrictBody):
     state: Literal["confirmed", "declined"] = Field(
         description="confirmed: your actor takes part; declined: it does not (also withdraws an earlier confirmation)")
 

@@ -80,6 +80,14 @@ async def flush_or_conflict(session: AsyncSession) -> None:
                        errors=[{"field": "ref", "message": "taken meanwhile"}]) from exc
 
 
-def changed(record: Any, changes: dict[str, Any]) -> None:
-    for name, value in changes.items():
+def changed(record: Any, changes: dict[str, Any]) -> bool:
+    """Apply the values that differ and move the record to its next version. A change that
+    changes nothing (`{}`, or only the values it has) is no change: False, and the version, and
+    so everyone's ETag, stays; callers then write and emit nothing."""
+    differing = {name: value for name, value in changes.items() if getattr(record, name) != value}
+    if not differing:
+        return False
+    touch(record)
+    for name, value in differing.items():
         setattr(record, name, value)
+    return True

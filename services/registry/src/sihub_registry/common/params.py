@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Header, Query
-from pydantic import AfterValidator
+from fastapi import Header, Path, Query
+from pydantic import AfterValidator, WithJsonSchema
 
 from sihub_registry.common.types import is_uuid
 from sihub_registry.geography import FieldError, validate_country, validate_region
 from sihub_shared.errors import UnprocessableContent
+from sihub_shared.strict import CountryCode, RegionCode
 from sihub_shared.timestamps import UtcDatetime
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
@@ -26,7 +27,9 @@ def _record_id(value: str) -> str:
 
 
 # An id in a filter: a malformed one is a 422 naming the parameter, not a database error.
-RecordId = Annotated[str, AfterValidator(_record_id)]
+RecordId = Annotated[str, AfterValidator(_record_id), WithJsonSchema({"type": "string", "format": "uuid"})]
+# An id in a path: anything but a UUID names nothing, a 404 before the database (`require_id`).
+PathId = Annotated[str, Path(json_schema_extra={"format": "uuid"})]
 
 
 # A change is stamped before its transaction commits, so one committing late can carry an earlier
@@ -37,8 +40,8 @@ ModifiedAfter = Annotated[
                       "a sync. Start the next sync a minute before the last `updated_at` you read: a change "
                       "committed late can carry an earlier time. Rows are keyed by id and version."),
 ]
-Countries = Annotated[list[str], Query(description="ISO 3166-1 alpha-2; repeat for any of several")]
-Regions = Annotated[list[str], Query(description="ISO 3166-2; repeat for any of several")]
+Countries = Annotated[list[CountryCode], Query(description="ISO 3166-1 alpha-2; repeat for any of several")]
+Regions = Annotated[list[RegionCode], Query(description="ISO 3166-2; repeat for any of several")]
 
 
 def checked_places(countries: list[str], regions: list[str]) -> None:

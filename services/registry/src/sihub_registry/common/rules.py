@@ -12,7 +12,7 @@ from sihub_registry.geography import FieldError, validate_country, validate_regi
 from sihub_registry.identifiers import validate_identifier
 from sihub_registry.names import LocalizedText, Name, fold
 from sihub_registry.taxonomy.terms import CERTIFICATION_SCHEMES
-from sihub_shared.errors import UnprocessableContent
+from sihub_shared.errors import UnprocessableContent, error_message, field_path
 
 from sihub_registry.common.values import CapabilityClaim, Certification, Contact, IdentifierValue
 
@@ -41,17 +41,10 @@ class Problems:
             )
 
 
-def field_path(location: Sequence[Any]) -> str:
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
 def validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
     """A pydantic ValidationError as problem+json `errors`."""
     return [
-        {"field": field_path(e["loc"]) or "body", "message": e["msg"].removeprefix("Value error, ")}
+        {"field": field_path(e["loc"]) or "body", "message": error_message(e)}
         for e in exc.errors(include_url=False)
     ]
 

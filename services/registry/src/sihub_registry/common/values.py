@@ -8,14 +8,14 @@ scheme's country) are checked by `common.rules`, which names the offending field
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sihub_registry.names import LocalizedText, Name
-from sihub_registry.taxonomy.terms import Capability
+from sihub_registry.taxonomy.terms import CERTIFICATION_SCHEMES, Capability
+from sihub_shared.strict import STRICT, FilledLine, FilledText, Line
 
 __all__ = [
     "CapabilityClaim",
@@ -24,21 +24,25 @@ __all__ = [
     "IdentifierValue",
     "LocalizedText",
     "Name",
+    "RecordRef",
     "Ref",
     "ShortText",
 ]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Detail = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+ShortText = Annotated[FilledLine, StringConstraints(max_length=200)]
+Detail = Annotated[FilledText, StringConstraints(max_length=1000)]
 # A stable reference chosen by the client that registers a record ("demo:toyota-foundation"),
 # unique per resource type: lets an import or a loader find what it created before.
 Ref = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^\S+$")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\s\x00-\x1f\x7f]+$")
 ]
+
+# An id a body names (an actor, a hub, a programme): whether it exists is the service's check.
+RecordRef = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(**STRICT, frozen=True)
 
 
 class CapabilityClaim(_Value):
@@ -51,8 +55,9 @@ class CapabilityClaim(_Value):
 class Certification(_Value):
     """A certification by a scheme of the taxonomy, at one of the scheme's levels."""
 
-    scheme: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    level: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    scheme: Annotated[Line, StringConstraints(min_length=1, max_length=60)] = Field(
+        json_schema_extra={"enum": sorted(CERTIFICATION_SCHEMES)}, description="a scheme of the taxonomy")
+    level: Annotated[Line, StringConstraints(min_length=1, max_length=60)]
     valid_from: date | None = None
     valid_to: date | None = None
     number: ShortText | None = Field(default=None, description="certificate number, if any")
@@ -61,17 +66,12 @@ class Certification(_Value):
 class IdentifierValue(_Value):
     """An organisation identifier in an org-id.guide scheme (KR-BRN, JP-JCN, CN-USCI, ...)."""
 
-    scheme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    scheme: Annotated[FilledLine, StringConstraints(max_length=40)]
+    value: Annotated[FilledLine, StringConstraints(max_length=80)]
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError("not an e-mail address")
-    return value
+# Checked in the schema (so the OpenAPI says it): something@domain.tld, no space or control character.
+_EMAIL = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 
 
 class Contact(_Value):
@@ -79,5 +79,5 @@ class Contact(_Value):
 
     name: ShortText | None = None
     role: ShortText | None = None
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)] | None = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=_EMAIL)] | None = None
+    phone: Annotated[FilledLine, StringConstraints(min_length=3, max_length=40)] | None = None

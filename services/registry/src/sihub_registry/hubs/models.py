@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.lifecycle import Lifecycle
 from sihub_registry.common.types import UUID, UTCDateTime
+from sihub_shared.strict import Line
 
 
 class HubOperator(SQLModel, table=True):
@@ -43,7 +44,7 @@ class Programme(ProgrammeBase, Lifecycle, table=True):
 
 
 class CohortBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200, description="e.g. '2026 spring'")
+    name: Line = Field(min_length=1, max_length=200, description="e.g. '2026 spring'")
     starts_on: date | None = None
     ends_on: date | None = None
     illustrative: bool = False
@@ -61,7 +62,7 @@ class Cohort(CohortBase, Lifecycle, table=True):
 
 
 class MembershipBase(SQLModel):
-    role: str = Field(default="member", min_length=1, max_length=40, description="member, resident, alumnus, mentor, ...")
+    role: Line = Field(default="member", min_length=1, max_length=40, description="member, resident, alumnus, mentor, ...")
     starts_on: date | None = None
     ends_on: date | None = None
     illustrative: bool = False

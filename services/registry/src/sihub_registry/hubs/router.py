@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from sihub_registry.common.consent import DECISION_DOCS, ConfirmationDecision
 from sihub_registry.common.pages import next_cursor, read_cursor
-from sihub_registry.common.params import IfMatch, ModifiedAfter, RecordId
+from sihub_registry.common.params import IfMatch, ModifiedAfter, PathId, RecordId
 from sihub_registry.common.responses import with_etag
 from sihub_registry.hubs.repository import MembershipFilters
 from sihub_registry.hubs.schemas import (
@@ -30,23 +30,24 @@ from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["hubs"])
 
 @router.get("/hubs/{hub_id}/operators", response_model=HubOperators, summary="Who operates a hub")
-async def hub_operators(hub_id: str, session: Session, _: CurrentIdentity):
+async def hub_operators(hub_id: PathId, session: Session, _: CurrentIdentity):
     return await HubService(session).operators(hub_id)
 
 
 @router.put("/hubs/{hub_id}/operators/{account_id}", response_model=HubOperators,
             summary="Make an account an operator of the hub (the hub's owner or an admin)")
-async def add_hub_operator(hub_id: str, account_id: str, session: Session, identity: CurrentIdentity):
+async def add_hub_operator(hub_id: PathId, account_id: Line, session: Session, identity: CurrentIdentity):
     return await HubService(session).add_operator(identity, hub_id, account_id)
 
 
 @router.delete("/hubs/{hub_id}/operators/{account_id}", response_model=HubOperators,
                summary="Stop an account operating the hub (the hub's owner or an admin)")
-async def remove_hub_operator(hub_id: str, account_id: str, session: Session, identity: CurrentIdentity):
+async def remove_hub_operator(hub_id: PathId, account_id: Line, session: Session, identity: CurrentIdentity):
     return await HubService(session).remove_operator(identity, hub_id, account_id)
 
 
@@ -64,7 +65,7 @@ async def list_programmes(
     session: Session,
     _: CurrentIdentity,
     hub: Annotated[list[RecordId], Query(description="programmes of these hubs")] = [],  # noqa: B006
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
@@ -77,7 +78,7 @@ async def list_programmes(
 
 
 @router.get("/programmes/{programme_id}", response_model=ProgrammePublic)
-async def get_programme(programme_id: str, session: Session, _: CurrentIdentity, response: Response):
+async def get_programme(programme_id: PathId, session: Session, _: CurrentIdentity, response: Response):
     service = HubService(session)
     programme = await service.programme(programme_id)
     with_etag(response, programme.version)
@@ -85,7 +86,7 @@ async def get_programme(programme_id: str, session: Session, _: CurrentIdentity,
 
 
 @router.patch("/programmes/{programme_id}", responses=problems(409), response_model=ProgrammePublic)
-async def update_programme(programme_id: str, data: ProgrammeUpdate, session: Session, identity: CurrentIdentity,
+async def update_programme(programme_id: PathId, data: ProgrammeUpdate, session: Session, identity: CurrentIdentity,
                            response: Response, if_match: IfMatch = None):
     service = HubService(session)
     programme = await service.update_programme(identity, programme_id, data, if_match)
@@ -94,7 +95,7 @@ async def update_programme(programme_id: str, data: ProgrammeUpdate, session: Se
 
 
 @router.delete("/programmes/{programme_id}", responses=problems(409), response_model=ProgrammePublic)
-async def delete_programme(programme_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_programme(programme_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                            if_match: IfMatch = None):
     service = HubService(session)
     programme = await service.delete_programme(identity, programme_id, if_match)
@@ -110,14 +111,14 @@ async def create_cohort(data: CohortCreate, session: Session, identity: CurrentI
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortState)
-async def get_cohort(cohort_id: str, session: Session, _: CurrentIdentity, response: Response):
+async def get_cohort(cohort_id: PathId, session: Session, _: CurrentIdentity, response: Response):
     cohort = await HubService(session).cohort(cohort_id)
     with_etag(response, cohort.version)
     return cohort
 
 
 @router.patch("/cohorts/{cohort_id}", responses=problems(409), response_model=CohortState)
-async def update_cohort(cohort_id: str, data: CohortUpdate, session: Session, identity: CurrentIdentity,
+async def update_cohort(cohort_id: PathId, data: CohortUpdate, session: Session, identity: CurrentIdentity,
                         response: Response, if_match: IfMatch = None):
     cohort = await HubService(session).update_cohort(identity, cohort_id, data, if_match)
     with_etag(response, cohort.version)
@@ -125,7 +126,7 @@ async def update_cohort(cohort_id: str, data: CohortUpdate, session: Session, id
 
 
 @router.delete("/cohorts/{cohort_id}", responses=problems(409), response_model=CohortState)
-async def delete_cohort(cohort_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_cohort(cohort_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                         if_match: IfMatch = None):
     cohort = await HubService(session).delete_cohort(identity, cohort_id, if_match)
     with_etag(response, cohort.version)
@@ -149,7 +150,7 @@ async def list_memberships(
     programme_id: Annotated[list[RecordId], Query()] = [],  # noqa: B006
     cohort_id: Annotated[list[RecordId], Query()] = [],  # noqa: B006
     actor_id: Annotated[list[RecordId], Query()] = [],  # noqa: B006
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
@@ -164,7 +165,7 @@ async def list_memberships(
 
 
 @router.get("/memberships/{membership_id}", response_model=MembershipState)
-async def get_membership(membership_id: str, session: Session, _: CurrentIdentity, response: Response):
+async def get_membership(membership_id: PathId, session: Session, _: CurrentIdentity, response: Response):
     service = HubService(session)
     membership = await service.membership(membership_id)
     with_etag(response, membership.version)
@@ -172,7 +173,7 @@ async def get_membership(membership_id: str, session: Session, _: CurrentIdentit
 
 
 @router.patch("/memberships/{membership_id}", responses=problems(409), response_model=MembershipState)
-async def update_membership(membership_id: str, data: MembershipUpdate, session: Session, identity: CurrentIdentity,
+async def update_membership(membership_id: PathId, data: MembershipUpdate, session: Session, identity: CurrentIdentity,
                             response: Response, if_match: IfMatch = None):
     service = HubService(session)
     membership = await service.update_membership(identity, membership_id, data, if_match)
@@ -181,7 +182,7 @@ async def update_membership(membership_id: str, data: MembershipUpdate, session:
 
 
 @router.delete("/memberships/{membership_id}", response_model=MembershipState)
-async def delete_membership(membership_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_membership(membership_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                             if_match: IfMatch = None):
     service = HubService(session)
     membership = await service.delete_membership(identity, membership_id, if_match)
@@ -190,8 +191,8 @@ async def delete_membership(membership_id: str, session: Session, identity: Curr
 
 
 @router.put("/memberships/{membership_id}/confirmations/{actor_id}", response_model=MembershipState, **DECISION_DOCS)
-async def decide_membership(membership_id: str, actor_id: str, data: ConfirmationDecision, session: Session,
-                            identity: CurrentIdentity, response: Response):
+async def decide_membership(membership_id: PathId, actor_id: PathId,
+                            data: ConfirmationDecision, session: Session, identity: CurrentIdentity, response: Response):
     service = HubService(session)
     membership = await service.decide_membership(identity, membership_id, actor_id, data)
     with_etag(response, membership.version)

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.consent import Confirmed
-from sihub_registry.common.values import LocalizedText, Name, Ref
+from sihub_registry.common.values import LocalizedText, Name, RecordRef, Ref
 from sihub_registry.hubs.models import CohortBase, MembershipBase, ProgrammeBase
 from sihub_registry.taxonomy.terms import IssueArea
+from sihub_shared.strict import Line, Omittable, StrictBody
 
 
 class Stamps(SQLModel):
@@ -32,21 +33,21 @@ class HubOperators(SQLModel):
     operators: list[HubOperatorPublic]
 
 
-class CohortInline(CohortBase):
+class CohortInline(CohortBase, StrictBody):
     ref: Ref | None = None
 
 
-class CohortCreate(CohortBase):
+class CohortCreate(CohortBase, StrictBody):
     ref: Ref | None = None
-    programme_id: str
+    programme_id: RecordRef
 
 
-class CohortUpdate(SQLModel):
+class CohortUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Omittable[Line] = Field(default=None, min_length=1, max_length=200)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class CohortState(CohortBase, Stamps):
@@ -56,23 +57,23 @@ class CohortState(CohortBase, Stamps):
     hub_id: str
 
 
-class ProgrammeCreate(ProgrammeBase):
+class ProgrammeCreate(ProgrammeBase, StrictBody):
     ref: Ref | None = None
-    hub_id: str = Field(description="the hub: an actor of kind hub_intermediary")
-    names: list[Name] = Field(default_factory=list, max_length=20)
+    hub_id: RecordRef = Field(description="the hub: an actor of kind hub_intermediary")
+    names: list[Name] = Field(min_length=1, max_length=20)
     descriptions: list[LocalizedText] = Field(default_factory=list, max_length=20)
     issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
     cohorts: list[CohortInline] = Field(default_factory=list, max_length=50, description="cohorts created with the programme")
 
 
-class ProgrammeUpdate(SQLModel):
+class ProgrammeUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    names: list[Name] | None = Field(default=None, max_length=20)
-    descriptions: list[LocalizedText] | None = Field(default=None, max_length=20)
-    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
+    names: Omittable[list[Name]] = Field(default=None, min_length=1, max_length=20)
+    descriptions: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class ProgrammeState(ProgrammeBase, Stamps):
@@ -98,20 +99,20 @@ class CohortSummary(SQLModel):
     name: str
 
 
-class MembershipCreate(MembershipBase):
+class MembershipCreate(MembershipBase, StrictBody):
     ref: Ref | None = None
-    programme_id: str
-    cohort_id: str | None = Field(default=None, description="a cohort of the programme")
-    actor_id: str
+    programme_id: RecordRef
+    cohort_id: RecordRef | None = Field(default=None, description="a cohort of the programme")
+    actor_id: RecordRef
 
 
-class MembershipUpdate(SQLModel):
+class MembershipUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    cohort_id: str | None = None
-    role: str | None = Field(default=None, min_length=1, max_length=40)
+    cohort_id: RecordRef | None = None
+    role: Omittable[Line] = Field(default=None, min_length=1, max_length=40)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class MembershipState(MembershipBase, Stamps, Confirmed):

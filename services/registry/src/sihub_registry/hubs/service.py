@@ -20,7 +20,6 @@ from sihub_registry.common.lifecycle import (
     found,
     require_id,
     soft_delete,
-    touch,
 )
 from sihub_registry.common.rules import (
     Problems,
@@ -205,13 +204,13 @@ class HubService:
         problems.raise_if_any("the changed programme is not valid")
         if merged.ref != programme.ref:
             await ensure_ref_free(self.session, Programme, merged.ref, "programme", programme.id)
-        touch(programme)
-        changed(programme, {
+        if not changed(programme, {
             "ref": merged.ref, "names": [n.model_dump() for n in merged.names],
             "descriptions": [d.model_dump() for d in merged.descriptions],
             "issue_areas": [a.value for a in merged.issue_areas], "starts_on": merged.starts_on,
             "ends_on": merged.ends_on, "illustrative": merged.illustrative,
-        })
+        }):
+            return programme
         self.repository.add(programme)
         await flush_or_conflict(self.session)
         record(self.session, ProgrammeUpdated(programme=ProgrammeState.model_validate(programme)), subject=programme.id)
@@ -266,16 +265,13 @@ class HubService:
         await self.ensure_operator(identity, await self.hub(cohort.hub_id))
         check_if_match(if_match, cohort.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("name", "illustrative"):
-            if name in changes and changes[name] is None:
-                raise _unprocessable(name, "cannot be null")
         problems = Problems()
         check_dates(problems, changes.get("starts_on", cohort.starts_on), changes.get("ends_on", cohort.ends_on))
         problems.raise_if_any("the changed cohort is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Cohort, changes["ref"], "cohort", cohort.id)
-        touch(cohort)
-        changed(cohort, changes)
+        if not changed(cohort, changes):
+            return cohort
         self.repository.add(cohort)
         await flush_or_conflict(self.session)
         record(self.session, CohortUpdated(cohort=CohortState.model_validate(cohort)), subject=cohort.id)
@@ -351,9 +347,6 @@ class HubService:
         await self.ensure_operator(identity, await self.hub(membership.hub_id))
         check_if_match(if_match, membership.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("role", "illustrative"):
-            if name in changes and changes[name] is None:
-                raise _unprocessable(name, "cannot be null")
         programme = await self.repository.programme(membership.programme_id)
         assert programme is not None
         cohort = await self._cohort_of(programme, changes.get("cohort_id", membership.cohort_id))
@@ -368,8 +361,8 @@ class HubService:
                                existing_id=same.id)
         if "ref" in changes:
             await ensure_ref_free(self.session, Membership, changes["ref"], "membership", membership.id)
-        touch(membership)
-        changed(membership, changes)
+        if not changed(membership, changes):
+            return membership
         self.repository.add(membership)
         await flush_or_conflict(self.session)
         record(self.session, MembershipUpdated(membership=membership_state(membership, programme, cohort)), subject=membership.id)

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from sihub_registry.common.lifecycle import Lifecycle
 from sihub_registry.common.types import UUID
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
+from sihub_shared.strict import Line
 
 
 class PartnershipOrigin(StrEnum):
@@ -21,7 +22,7 @@ class PartnershipBase(SQLModel):
     type: PartnershipType
     status: PartnershipStatus = PartnershipStatus.PROPOSED
     origin: PartnershipOrigin = PartnershipOrigin.MANUAL
-    match_ref: str | None = Field(default=None, min_length=1, max_length=200, description="the match (proposal id) it came from, for origin=match")
+    match_ref: Line | None = Field(default=None, min_length=1, max_length=200, description="the match (proposal id) it came from, for origin=match")
     starts_on: date | None = None
     ends_on: date | None = None
     illustrative: bool = False

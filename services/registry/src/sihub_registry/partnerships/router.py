@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from sihub_registry.common.consent import DECISION_DOCS, ConfirmationDecision
 from sihub_registry.common.pages import next_cursor, read_cursor
-from sihub_registry.common.params import IfMatch, ModifiedAfter, RecordId
+from sihub_registry.common.params import IfMatch, ModifiedAfter, PathId, RecordId
 from sihub_registry.common.responses import with_etag
 from sihub_registry.partnerships.models import PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters
@@ -19,6 +19,7 @@ from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["partnerships"])
 
@@ -39,7 +40,7 @@ async def list_partnerships(
     type: Annotated[list[PartnershipType], Query()] = [],  # noqa: A002, B006
     status: Annotated[list[PartnershipStatus], Query()] = [],  # noqa: B006
     origin: Annotated[list[PartnershipOrigin], Query()] = [],  # noqa: B006
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
@@ -54,7 +55,7 @@ async def list_partnerships(
 
 
 @router.get("/partnerships/{partnership_id}", response_model=PartnershipState)
-async def get_partnership(partnership_id: str, session: Session, _: CurrentIdentity, response: Response):
+async def get_partnership(partnership_id: PathId, session: Session, _: CurrentIdentity, response: Response):
     partnership = await PartnershipService(session).get(partnership_id)
     with_etag(response, partnership.version)
     return partnership
@@ -62,7 +63,7 @@ async def get_partnership(partnership_id: str, session: Session, _: CurrentIdent
 
 @router.patch("/partnerships/{partnership_id}", responses=problems(409), response_model=PartnershipState,
               summary="Change a partnership, e.g. its status (owners of its actors or an admin; If-Match)")
-async def update_partnership(partnership_id: str, data: PartnershipUpdate, session: Session, identity: CurrentIdentity,
+async def update_partnership(partnership_id: PathId, data: PartnershipUpdate, session: Session, identity: CurrentIdentity,
                              response: Response, if_match: IfMatch = None):
     partnership = await PartnershipService(session).update(identity, partnership_id, data, if_match)
     with_etag(response, partnership.version)
@@ -70,7 +71,7 @@ async def update_partnership(partnership_id: str, data: PartnershipUpdate, sessi
 
 
 @router.delete("/partnerships/{partnership_id}", response_model=PartnershipState)
-async def delete_partnership(partnership_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_partnership(partnership_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                              if_match: IfMatch = None):
     partnership = await PartnershipService(session).delete(identity, partnership_id, if_match)
     with_etag(response, partnership.version)
@@ -78,8 +79,8 @@ async def delete_partnership(partnership_id: str, session: Session, identity: Cu
 
 
 @router.put("/partnerships/{partnership_id}/confirmations/{actor_id}", response_model=PartnershipState, **DECISION_DOCS)
-async def decide_partnership(partnership_id: str, actor_id: str, data: ConfirmationDecision, session: Session,
-                             identity: CurrentIdentity, response: Response):
+async def decide_partnership(partnership_id: PathId, actor_id: PathId,
+                             data: ConfirmationDecision, session: Session, identity: CurrentIdentity, response: Response):
     partnership = await PartnershipService(session).decide(identity, partnership_id, actor_id, data)
     with_etag(response, partnership.version)
     return partnership

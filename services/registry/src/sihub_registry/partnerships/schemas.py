@@ -5,28 +5,29 @@ from datetime import date, datetime
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.consent import Confirmed
-from sihub_registry.common.values import LocalizedText, Ref
+from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.partnerships.models import PartnershipBase
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
+from sihub_shared.strict import Line, Omittable, StrictBody
 
 
-class PartnershipCreate(PartnershipBase):
+class PartnershipCreate(PartnershipBase, StrictBody):
     ref: Ref | None = None
-    actor_ids: list[str] = Field(default_factory=list, max_length=50, description="two or more actors")
+    actor_ids: list[RecordRef] = Field(min_length=2, max_length=50, description="two or more different actors")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
 
 
-class PartnershipUpdate(SQLModel):
+class PartnershipUpdate(SQLModel, StrictBody):
     """`status` moves proposed → active → ended (or proposed → ended); participants do not change."""
 
     ref: Ref | None = None
-    type: PartnershipType | None = None
-    status: PartnershipStatus | None = None
-    match_ref: str | None = Field(default=None, min_length=1, max_length=200)
-    description: list[LocalizedText] | None = Field(default=None, max_length=20)
+    type: Omittable[PartnershipType] = None
+    status: Omittable[PartnershipStatus] = None
+    match_ref: Line | None = Field(default=None, min_length=1, max_length=200)
+    description: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class PartnershipState(PartnershipBase, Confirmed):

@@ -22,7 +22,7 @@ from sihub_registry.actors.repository import ActorRepository
 from sihub_registry.actors.service import ActorService
 from sihub_registry.common.access import ensure_writer
 from sihub_registry.common.consent import ConfirmationDecision, ConfirmationState, apply_decision, ensure_all_confirmed, links
-from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete, touch
+from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete
 from sihub_registry.common.rules import Problems, check_dates, check_texts, check_unique
 from sihub_registry.common.types import new_id, utcnow
 from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated, link_decided
@@ -31,7 +31,7 @@ from sihub_registry.partnerships.repository import PartnershipFilters, Partnersh
 from sihub_registry.partnerships.schemas import PartnershipCreate, PartnershipState, PartnershipUpdate
 from sihub_registry.taxonomy.terms import PartnershipStatus, can_transition
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import Conflict, Forbidden, UnprocessableContent
+from sihub_shared.errors import Conflict, Forbidden
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 
@@ -104,9 +104,6 @@ class PartnershipService:
         await self._ensure_party(identity, partnership.actor_ids)
         check_if_match(if_match, partnership.version)
         changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
-        for name in ("type", "status", "illustrative", "description"):
-            if name in changes and changes[name] is None:
-                raise UnprocessableContent(f"{name}: cannot be null", errors=[{"field": name, "message": "cannot be null"}])
         problems = Problems()
         today = datetime.now(UTC).date()
         if "status" in changes:
@@ -134,8 +131,8 @@ class PartnershipService:
         problems.raise_if_any("the changed partnership is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Partnership, changes["ref"], "partnership", partnership.id)
-        touch(partnership)
-        changed(partnership, changes)
+        if not changed(partnership, changes):
+            return partnership
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
         record(self.session, PartnershipUpdated(partnership=partnership_state(partnership)), subject=partnership.id)

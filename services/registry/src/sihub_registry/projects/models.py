@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.lifecycle import Lifecycle
 from sihub_registry.common.types import UUID
+from sihub_shared.strict import CountryCode, RegionCode
 
 
 class ProjectStatus(StrEnum):
@@ -19,8 +20,8 @@ class ProjectStatus(StrEnum):
 
 
 class ProjectBase(SQLModel):
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    region: str | None = Field(default=None, min_length=4, max_length=6, description="ISO 3166-2 under `country`")
+    country: CountryCode = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    region: RegionCode | None = Field(default=None, min_length=4, max_length=6, description="ISO 3166-2 under `country`")
     status: ProjectStatus = ProjectStatus.PLANNED
     starts_on: date | None = None
     ends_on: date | None = None

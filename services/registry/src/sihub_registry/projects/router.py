@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from sihub_registry.common.consent import DECISION_DOCS, ConfirmationDecision
 from sihub_registry.common.pages import next_cursor, read_cursor
-from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, RecordId, Regions, checked_places
+from sihub_registry.common.params import Countries, IfMatch, ModifiedAfter, PathId, RecordId, Regions, checked_places
 from sihub_registry.common.responses import with_etag
 from sihub_registry.common.search import parse_query
 from sihub_registry.projects.models import ProjectStatus
@@ -20,6 +20,7 @@ from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
 from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
+from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["projects"])
 
@@ -41,8 +42,8 @@ async def list_projects(
     region: Regions = [],  # noqa: B006
     issue_area: Annotated[list[IssueArea], Query()] = [],  # noqa: B006
     status: Annotated[list[ProjectStatus], Query()] = [],  # noqa: B006
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="words of a title, in any script")] = None,
-    ref_prefix: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    q: Annotated[Line | None, Query(min_length=1, max_length=200, description="words of a title, in any script")] = None,
+    ref_prefix: Annotated[Line | None, Query(min_length=1, max_length=200)] = None,
     modified_after: ModifiedAfter = None,
     include_deleted: bool = False,
     cursor: Cursor = None,
@@ -58,14 +59,14 @@ async def list_projects(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectState)
-async def get_project(project_id: str, session: Session, _: CurrentIdentity, response: Response):
+async def get_project(project_id: PathId, session: Session, _: CurrentIdentity, response: Response):
     project = await ProjectService(session).get(project_id)
     with_etag(response, project.version)
     return project
 
 
 @router.patch("/projects/{project_id}", responses=problems(409), response_model=ProjectState, summary="Change a project (its lead actor's owner or an admin; If-Match)")
-async def update_project(project_id: str, data: ProjectUpdate, session: Session, identity: CurrentIdentity,
+async def update_project(project_id: PathId, data: ProjectUpdate, session: Session, identity: CurrentIdentity,
                          response: Response, if_match: IfMatch = None):
     project = await ProjectService(session).update(identity, project_id, data, if_match)
     with_etag(response, project.version)
@@ -73,7 +74,7 @@ async def update_project(project_id: str, data: ProjectUpdate, session: Session,
 
 
 @router.delete("/projects/{project_id}", response_model=ProjectState)
-async def delete_project(project_id: str, session: Session, identity: CurrentIdentity, response: Response,
+async def delete_project(project_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                          if_match: IfMatch = None):
     project = await ProjectService(session).delete(identity, project_id, if_match)
     with_etag(response, project.version)
@@ -81,8 +82,8 @@ async def delete_project(project_id: str, session: Session, identity: CurrentIde
 
 
 @router.put("/projects/{project_id}/confirmations/{actor_id}", response_model=ProjectState, **DECISION_DOCS)
-async def decide_project(project_id: str, actor_id: str, data: ConfirmationDecision, session: Session,
-                         identity: CurrentIdentity, response: Response):
+async def decide_project(project_id: PathId, actor_id: PathId,
+                         data: ConfirmationDecision, session: Session, identity: CurrentIdentity, response: Response):
     project = await ProjectService(session).decide(identity, project_id, actor_id, data)
     with_etag(response, project.version)
     return project

@@ -5,33 +5,34 @@ from datetime import date, datetime
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.consent import Confirmed
-from sihub_registry.common.values import LocalizedText, Ref
+from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.projects.models import ProjectBase, ProjectStatus
 from sihub_registry.taxonomy.terms import IssueArea
+from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody
 
 
-class ProjectCreate(ProjectBase):
+class ProjectCreate(ProjectBase, StrictBody):
     ref: Ref | None = None
-    actor_id: str = Field(description="the actor that leads the project; its owner (or an admin) edits it")
-    partner_ids: list[str] = Field(default_factory=list, max_length=50, description="other actors taking part")
-    title: list[LocalizedText] = Field(default_factory=list, max_length=20, description="at least one, one per language")
+    actor_id: RecordRef = Field(description="the actor that leads the project; its owner (or an admin) edits it")
+    partner_ids: list[RecordRef] = Field(default_factory=list, max_length=50, description="other actors taking part")
+    title: list[LocalizedText] = Field(min_length=1, max_length=20, description="at least one, one per language")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
     issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
 
 
-class ProjectUpdate(SQLModel):
+class ProjectUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
-    actor_id: str | None = None
-    partner_ids: list[str] | None = Field(default=None, max_length=50)
-    title: list[LocalizedText] | None = Field(default=None, max_length=20)
-    description: list[LocalizedText] | None = Field(default=None, max_length=20)
-    issue_areas: list[IssueArea] | None = Field(default=None, max_length=12)
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    region: str | None = Field(default=None, min_length=4, max_length=6)
-    status: ProjectStatus | None = None
+    actor_id: Omittable[RecordRef] = None
+    partner_ids: Omittable[list[RecordRef]] = Field(default=None, max_length=50)
+    title: Omittable[list[LocalizedText]] = Field(default=None, min_length=1, max_length=20)
+    description: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
+    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
+    country: Omittable[CountryCode] = Field(default=None, min_length=2, max_length=2)
+    region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
+    status: Omittable[ProjectStatus] = None
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: bool | None = None
+    illustrative: Omittable[bool] = None
 
 
 class ProjectState(ProjectBase, Confirmed):

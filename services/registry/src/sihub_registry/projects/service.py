@@ -18,7 +18,6 @@ from sihub_registry.common.lifecycle import (
     found,
     require_id,
     soft_delete,
-    touch,
 )
 from sihub_registry.common.rules import Problems, check_dates, check_names, check_place, check_texts, check_unique, revalidated
 from sihub_registry.common.search import index_terms
@@ -101,8 +100,8 @@ class ProjectService:
         values = await self._check(identity, merged, project.confirmations)
         if merged.ref != project.ref:
             await ensure_ref_free(self.session, Project, merged.ref, "project", project.id)
-        touch(project)
-        changed(project, values)
+        if not changed(project, values):
+            return project
         self.repository.add(project)
         await flush_or_conflict(self.session)
         await self.repository.write_index(project, index_terms(t.value for t in merged.title), replace=True)

@@ -1,0 +1,78 @@
+"""Every service's published contract is strict as a class, so that a new endpoint (or service)
+cannot slip back: request bodies refuse unknown fields, every text a caller sends (body, query or
+path) carries a pattern, enum or format that keeps control characters out, and every query
+integer is bounded. The rules themselves are tested in shared/tests/test_strict_input.py."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sihub_devstack.stack import DEFAULT_SERVICES
+from sihub_shared.testing import TEST_IDENTITY_SECRET
+
+SERVICES = ["gateway", *(spec.name for spec in DEFAULT_SERVICES)]
+# Formats whose values cannot hold a control character once they parse.
+SAFE_FORMATS = {"date", "date-time", "uri", "uuid", "binary"}
+
+
+def openapi(service: str) -> dict[str, Any]:
+    main = importlib.import_module(f"sihub_{service}.main")
+    settings = importlib.import_module(f"sihub_{service}.settings")
+    settings_class = next(v for k, v in vars(settings).items() if k.endswith("Settings") and k != "ServiceSettings")
+    app = main.create_app(settings_class(database_url="sqlite:///unused.db", identity_secret=TEST_IDENTITY_SECRET))
+    return app.openapi()
+
+
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def leaks(document: dict[str, Any], schema: dict[str, Any], where: str, seen: set[str]) -> Iterator[str]:
+    """Where a schema lets unknown fields or unchecked text through."""
+    if "$ref" in schema:
+        name = schema["$ref"]
+        if name in seen:
+            return
+        seen.add(name)
+        yield from leaks(document, resolve(document, schema), where, seen)
+        return
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+        yield from leaks(document, option, where, seen)
+    kind = schema.get("type")
+    if kind == "object":
+        if "properties" in schema and schema.get("additionalProperties") is not False:
+            yield f"{where}: unknown fields are not refused"
+        for name, child in schema.get("properties", {}).items():
+            yield from leaks(document, child, f"{where}.{name}", seen)
+        for child in schema.get("patternProperties", {}).values():
+            yield from leaks(document, child, f"{where}.*", seen)
+        if isinstance(schema.get("additionalProperties"), dict):
+            yield from leaks(document, schema["additionalProperties"], f"{where}.*", seen)
+    elif kind == "array":
+        yield from leaks(document, schema.get("items", {}), f"{where}[]", seen)
+    elif kind == "string" and not ({"enum", "const", "pattern"} & schema.keys() or schema.get("format") in SAFE_FORMATS):
+        yield f"{where}: text without a pattern"
+    elif kind == "integer" and where.startswith("query") and not {"minimum", "maximum"} <= schema.keys():
+        yield f"{where}: an unbounded integer"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_input_of_every_operation_is_strict(service):
+    document = openapi(service)
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            inputs = [(f"{p['in']} {p['name']}", p["schema"]) for p in operation.get("parameters", [])
+                      if p["in"] in ("query", "path")]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                inputs.append(("body", body["schema"]))
+            found += [f"{method.upper()} {path} {leak}" for where, schema in inputs
+                      for leak in leaks(document, schema, where, set())]
+    assert found == []
