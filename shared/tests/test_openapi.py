@@ -109,6 +109,16 @@ async def test_405_names_every_method_of_the_path_and_a_concrete_path_is_itself(
     assert concrete.status_code == 405 and concrete.headers["allow"] == "POST"
 
 
+async def test_a_concrete_path_is_not_a_value_of_a_templated_one(tmp_path):
+    # PATCH /things/import was routed to PATCH /things/{thing_id} with thing_id "import".
+    async with app_client(thing_app(tmp_path)) as client:
+        answer = await client.patch("/api/v1/things/import", json={"name": "x"},
+                                    headers=identity_headers() | {"If-Match": "*"})
+    assert answer.status_code == 405 and answer.headers["content-type"] == PROBLEM_JSON
+    assert answer.headers["allow"] == "POST"
+    assert answer.json()["request_id"]
+
+
 async def test_a_problem_instance_is_the_path_as_a_uri_reference(tmp_path):
     async with app_client(thing_app(tmp_path)) as client:
         answer = await client.get("/api/v1/nothing/%C3%9F%20x")

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 
 from sihub_shared.db import Database
 from sihub_shared.docs import serve_docs
-from sihub_shared.errors import install_problem_handlers, problem_response
+from sihub_shared.errors import ConcretePathsMiddleware, install_problem_handlers, problem_response
 from sihub_shared.events.asyncapi import asyncapi_document
 from sihub_shared.events.bus import EventBus
 from sihub_shared.events.consumer import ConsumerRunner, Subscription
@@ -112,6 +112,7 @@ def create_service_app(
     serve_docs(app, openapi_url="/openapi.json", title=title)
     app.state.settings = settings
     install_problem_handlers(app)
+    app.add_middleware(ConcretePathsMiddleware, service=app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 from structlog import get_logger
 
 from sihub_shared.strict import PATTERN_MESSAGES
@@ -120,6 +121,37 @@ def allowed_methods(request: Request) -> list[str]:
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
+
+
+class ConcretePathsMiddleware:
+    """As in OpenAPI, a path without parameters is that path: `PATCH /actors/import` is a 405 (the
+    path answers POST), not a change of an actor called "import" that `/actors/{actor_id}` would
+    otherwise be routed."""
+
+    def __init__(self, app: ASGIApp, service: FastAPI) -> None:
+        self.app = app
+        self.service = service
+        self._methods: dict[str, set[str]] | None = None
+
+    def _concrete_paths(self) -> dict[str, set[str]]:
+        if self._methods is None:
+            methods: dict[str, set[str]] = {}
+            for route in iter_route_contexts(self.service.routes):
+                if isinstance(route.original_route, APIRoute) and not route.param_convertors:
+                    methods.setdefault(route.path_format, set()).update(route.methods or ())
+            self._methods = methods
+        return self._methods
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = self._concrete_paths().get(scope["path"]) if scope["type"] == "http" else None
+        if allowed is not None and "GET" in allowed:
+            allowed = allowed | {"HEAD"}
+        if allowed is None or scope["method"] in allowed:
+            await self.app(scope, receive, send)
+            return
+        response = problem_response(Request(scope, receive), status=405, title="Method not allowed",
+                                    detail="Method Not Allowed", headers={"Allow": ", ".join(sorted(allowed))})
+        await response(scope, receive, send)
 
 
 def field_path(location: Sequence[Any]) -> str:
