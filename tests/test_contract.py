@@ -72,6 +72,43 @@ def cursor_dictionaries(gateway_url: str, key: str) -> str:
     return config
 
 
+def domain_dictionaries(gateway_url: str, key: str) -> str:
+    """Real values for what a schema cannot tie together, bound where Schemathesis generates
+    "valid" data: records a body refers to (they must exist: the programme a cohort joins, the
+    actors of a partnership), cohorts within their programme, a region within its country, dates
+    in order, a value range whose minimum is below its maximum, and search words with a letter.
+    Negative cases still come from the schema, and every check runs on every operation."""
+    with httpx.Client(base_url=gateway_url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        def ids(path: str, **params: str) -> list[str]:
+            return [item["id"] for item in client.get(path, params={"limit": 20, **params}).json()["items"]]
+
+        programme = client.get("/api/v1/registry/programmes", params={"limit": 1}).json()["items"][0]
+        values: dict[str, list[str | int]] = {
+            "actors": ids("/api/v1/registry/actors", country="KR"),
+            "hubs": [programme["hub_id"]],
+            "programmes": [programme["id"]],
+            "cohorts": [cohort["id"] for cohort in programme["cohorts"]],
+            "countries": ["KR"],
+            "regions": ["KR-11", "KR-26", "KR-42"],
+            "starts": ["2020-01-01"],
+            "ends": ["2030-12-31"],
+            "minimums": [0],
+            "maximums": [100],
+            "words": ["campus", "캠퍼스", "social"],
+        }
+    bindings = {
+        "body.actor_id": "actors", "body.actor_ids[*]": "actors", "body.partner_ids[*]": "actors",
+        "body.hub_id": "hubs", "body.programme_id": "programmes", "body.cohort_id": "cohorts",
+        "body.country": "countries", "body.region": "regions", "body.starts_on": "starts",
+        "body.ends_on": "ends", "body.min_value": "minimums", "body.max_value": "maximums", "query.q": "words",
+    }
+    config = "".join(f"\n[dictionaries.{name}]\nvalues = {json.dumps(entries, ensure_ascii=False)}\n"
+                     for name, entries in values.items())
+    config += "\n[parameters]\n" + "".join(f"{json.dumps(key)} = {{ dictionary = \"{name}\" }}\n"
+                                           for key, name in bindings.items())
+    return config
+
+
 def _with_a_real_id(client: httpx.Client, path: str) -> str:
     """`/ingests/{ingest_id}/revisions` → the listing of the first record of `/ingests`."""
     parent, parameter, _ = path.rsplit("/", 2) if "{" in path else (path, "", "")
@@ -84,7 +121,7 @@ def _with_a_real_id(client: httpx.Client, path: str) -> str:
 
 def run_schemathesis(gateway_url: str, key: str, workdir: Path) -> subprocess.CompletedProcess[str]:
     config = workdir / "schemathesis.toml"
-    config.write_text(CONFIG + cursor_dictionaries(gateway_url, key))
+    config.write_text(CONFIG + cursor_dictionaries(gateway_url, key) + domain_dictionaries(gateway_url, key))
     command = [
         str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(config), "--no-color",
         "run", f"{gateway_url}/openapi.json",
