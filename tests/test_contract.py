@@ -4,6 +4,8 @@ check and the coverage, fuzzing and stateful phases, and finds nothing.
 
 Seeded and bounded, so a run is repeatable and fits in `make test`. A failure prints
 Schemathesis' own report: each finding with its operation, check and a curl line to reproduce it.
+Findings not yet fixed are listed in schemathesis-baseline.json, each with its reason and an
+expiry date; any other finding fails the test.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from pathlib import Path
 import httpx
 
 SEED = 20261202
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 20
+# The findings accepted for now, each one a debt with an expiry date (Schemathesis' baseline: a
+# finding not listed fails the test; a listed one must be fixed, then pruned from the file).
+BASELINE = Path(__file__).with_name("schemathesis-baseline.json")
 # Under the gateway's per-key limit (50/s, burst 200), so that answers are the API's, not 429s.
 RATE_LIMIT = "40/s"
 
@@ -119,7 +124,7 @@ def _with_a_real_id(client: httpx.Client, path: str) -> str:
     return path.replace(parameter, first[name] if name in first else first["id"])
 
 
-def run_schemathesis(gateway_url: str, key: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+def run_schemathesis(gateway_url: str, key: str, workdir: Path, *options: str) -> subprocess.CompletedProcess[str]:
     config = workdir / "schemathesis.toml"
     config.write_text(CONFIG + cursor_dictionaries(gateway_url, key) + domain_dictionaries(gateway_url, key))
     command = [
@@ -134,6 +139,8 @@ def run_schemathesis(gateway_url: str, key: str, workdir: Path) -> subprocess.Co
         "--workers", "2",
         "--rate-limit", RATE_LIMIT,
         "--generation-database", "none",
+        "--baseline", str(BASELINE),
+        *options,
     ]
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=900)
 
