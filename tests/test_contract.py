@@ -138,6 +138,8 @@ def run_schemathesis(gateway_url: str, key: str, workdir: Path, *options: str) -
         "--max-examples", str(MAX_EXAMPLES),
         "--workers", "2",
         "--rate-limit", RATE_LIMIT,
+        # The machine running the suite may be busy: a slow answer is not a finding here.
+        "--request-timeout", "60",
         "--generation-database", "none",
         "--baseline", str(BASELINE),
         *options,
@@ -157,9 +159,9 @@ def test_schemathesis_finds_nothing_over_the_merged_openapi(live_stack, tmp_path
     report = result.stdout
     summary = report[report.find("SUMMARY"):] if "SUMMARY" in report else report[-3000:]
     print(summary)
+    findings = min((report.find(h) for h in ("ERRORS", "FAILURES") if h in report), default=0)
     assert result.returncode == 0, (
-        "Schemathesis found failures (reproduce each with its curl line):\n"
-        + report[report.find("FAILURES"):] + result.stderr[-2000:]
+        "Schemathesis found failures (reproduce each with its curl line):\n" + report[findings:] + result.stderr[-2000:]
     )
     assert "Tested: " in summary and "Selected: " in summary
     live_stack.stop()
