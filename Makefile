@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST_ARGS ?=
 
-.PHONY: run test env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators clean
+.PHONY: run test env lint-imports bench-events bench-gateway chaos-broker bench-registry bench-indicators bench-matching bench-webhooks clean
 
 $(UV):
 	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -37,6 +37,12 @@ bench-registry: env
 
 bench-indicators: env
 	$(UV) run python bench/bench_indicators.py
+
+bench-matching: env
+	$(UV) run python bench/bench_matching.py
+
+bench-webhooks: env
+	$(UV) run python bench/bench_webhooks.py
 
 clean:
 	rm -rf var .pytest_cache

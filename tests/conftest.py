@@ -21,7 +21,7 @@ _START_TIMEOUT_S = 300
 class LiveStack:
     def __init__(self, var: Path) -> None:
         self.var = var
-        self.ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators")}
+        self.ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators", "matching")}
         self.process: subprocess.Popen[str] | None = None
 
     @property
@@ -42,6 +42,7 @@ class LiveStack:
             str(Path(sys.executable).parent / "sihub-dev"), "run", "--var", str(self.var),
             "--gateway-port", str(self.ports["gateway"]), "--nats-port", str(self.ports["nats"]),
             "--registry-port", str(self.ports["registry"]), "--indicators-port", str(self.ports["indicators"]),
+            "--matching-port", str(self.ports["matching"]),
         ]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         env={**os.environ, "COLUMNS": "200", **environment})

@@ -379,6 +379,23 @@ def test_compose_nats_has_jetstream_on_its_volume_and_a_monitoring_healthcheck()
     assert any("8222/healthz" in part for part in nats["healthcheck"]["test"])
 
 
+def test_compose_nats_requires_a_user_per_service_from_env() -> None:
+    services = compose_services()
+    nats = services["nats"]
+    command = nats["command"]
+    config = command[command.index("--config") + 1]
+    mounted = {str(v).split(":")[1]: str(v).split(":")[0] for v in nats["volumes"]}
+    assert mounted[config] == "./deploy/k8s/nats-accounts.conf", "compose NATS without the accounts file"
+    nats_env = environment(nats)
+    for service in SERVICES:
+        env = environment(services[service])
+        assert env["SIHUB_NATS_USER"] == service
+        # The service's password is the very variable the NATS container gives its user.
+        variable = INTERPOLATION.fullmatch(env["SIHUB_NATS_PASSWORD"]).group("name")
+        assert variable == f"SIHUB_NATS_{service.upper()}_PASSWORD"
+        assert INTERPOLATION.fullmatch(nats_env[variable]).group("name") == variable
+
+
 def test_compose_gateway_upstreams_are_the_other_services() -> None:
     services = compose_services()
     upstreams = json.loads(environment(services[PUBLIC_SERVICE])["SIHUB_UPSTREAMS"])
@@ -692,9 +709,16 @@ def test_k8s_nats_conf_is_accepted_by_nats_server(tmp_path: Path) -> None:
     )
     if binary is None:
         pytest.skip("nats-server binary not installed")
-    _, conf = nats_conf()
+    mount, _ = nats_conf()
+    # Every file of the mounted ConfigMap (nats.conf includes nats-accounts.conf beside it).
+    pod = nats_statefulset()["spec"]["template"]["spec"]
+    volume = next(
+        v for v in pod["volumes"]
+        if v["name"] == next(m["name"] for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == mount)
+    )
+    for name, text in config_map_data(volume["configMap"]["name"]).items():
+        (tmp_path / name).write_text(text)
     config = tmp_path / "nats.conf"
-    config.write_text(conf)
     # Every variable the pod sets (SERVER_NAME, ...), as the pod would have it.
     pod_vars = nats_statefulset()["spec"]["template"]["spec"]["containers"][0]["env"]
     env = {**os.environ, **{e["name"]: "nats-0" for e in pod_vars}}
@@ -702,6 +726,16 @@ def test_k8s_nats_conf_is_accepted_by_nats_server(tmp_path: Path) -> None:
         [binary, "-t", "-c", str(config)], env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr or result.stdout
+
+
+def test_k8s_services_authenticate_to_nats_as_their_own_user() -> None:
+    nats_env = pod_env(nats_statefulset()["spec"]["template"]["spec"]["containers"][0])
+    for service in SERVICES:
+        env = pod_env(main_container(service))
+        assert env["SIHUB_NATS_USER"]["value"] == service
+        key = env["SIHUB_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"]
+        served = nats_env[f"SIHUB_NATS_{service.upper()}_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert served["key"] == key, f"{service}: NATS and the service read different passwords"
 
 
 def test_k8s_services_reach_nats_through_its_client_service() -> None:

@@ -5,6 +5,7 @@ Ctrl-C, and a second start reuses the data without loading the demo twice."""
 from __future__ import annotations
 
 import stat
+import time
 
 import httpx
 import pytest
@@ -27,6 +28,15 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(live_stack)
             severities = client.get("/api/v1/indicators/severities", params={"country": "KR"}).json()
             assert severities["items"], severities
             first_count = _actor_count(client)
+            # Matching holds the registry's actors from events, and the demo round's accepted
+            # matches came back from the registry as partnerships of origin match.
+            assert client.get("/api/v1/matching/ecosystem").json()["actors"] > 0
+            demo_hub = client.get("/api/v1/registry/actors", params={
+                "q": "Social Campus", "kind": "hub_intermediary", "country": "KR", "limit": 100}).json()["items"]
+            rounds = [r for hub in demo_hub for r in client.get(
+                "/api/v1/matching/rounds", params={"hub_id": hub["id"]}).json()["items"]]
+            assert [r["publications"] for r in rounds] == [1] and rounds[0]["illustrative"]
+            _wait_for(lambda: len(client.get("/api/v1/registry/partnerships", params={"origin": "match"}).json()["items"]) == 3)
             openapi = client.get("/openapi.json").json()
             assert any(p.startswith("/api/v1/registry/") for p in openapi["paths"])
             assert any(p.startswith("/api/v1/indicators/") for p in openapi["paths"])
@@ -48,6 +58,13 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(live_stack)
             assert _actor_count(client) == first_count
     finally:
         live_stack.stop()
+
+
+def _wait_for(condition, timeout_s: float = 60) -> None:  # noqa: ANN001 - a callable returning bool
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.5)
 
 
 def _actor_count(client: httpx.Client) -> int:

@@ -7,3 +7,4 @@
 CREATE DATABASE sihub_gateway;
 CREATE DATABASE sihub_registry;
 CREATE DATABASE sihub_indicators;
+CREATE DATABASE sihub_matching;

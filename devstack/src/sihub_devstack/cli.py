@@ -27,6 +27,7 @@ def run(
     nats_port: int = typer.Option(14222, help="not 4222: the machine may run its own NATS there"),
     registry_port: int = typer.Option(8101),
     indicators_port: int = typer.Option(8102),
+    matching_port: int = typer.Option(8103),
     demo: bool = typer.Option(True, help="load the demo data through the public API"),
     fresh: bool = typer.Option(False, help="delete the data folder first"),
 ) -> None:
@@ -34,7 +35,8 @@ def run(
     stack = Stack(
         var,
         Ports(gateway=gateway_port, nats=nats_port,
-              services={"registry": registry_port, "indicators": indicators_port}),
+              services={"registry": registry_port, "indicators": indicators_port,
+                        "matching": matching_port}),
         echo=console.print,
     )
     if fresh:

@@ -31,6 +31,7 @@ class ServiceSpec:
 DEFAULT_SERVICES = (
     ServiceSpec("registry", 8101),
     ServiceSpec("indicators", 8102),
+    ServiceSpec("matching", 8103),
 )
 
 
@@ -104,7 +105,9 @@ class Stack:
             self._run(spec.name, "migrate", env=env)
             self._spawn(spec.name, self.ports.of(spec), env)
             upstreams[spec.name] = f"http://127.0.0.1:{self.ports.of(spec)}"
-        gateway_env = self._env("gateway", SIHUB_UPSTREAMS=json.dumps(upstreams))
+        # A developer's webhook receiver runs on this machine: http and localhost targets allowed here only.
+        gateway_env = self._env("gateway", SIHUB_UPSTREAMS=json.dumps(upstreams),
+                                SIHUB_WEBHOOK_ALLOW_LOCAL_TARGETS="true")
         self._run("gateway", "migrate", env=gateway_env)
         self._run("gateway", "bootstrap-admin", "--key-file", str(self.admin_key_file), env=gateway_env)
         self._spawn("gateway", self.ports.gateway, gateway_env)

@@ -88,7 +88,12 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.database_url)
-        bus = EventBus(settings.nats_url, name=settings.service_name)
+        bus = EventBus(
+            settings.nats_url,
+            name=settings.service_name,
+            user=settings.nats_user,
+            password=settings.nats_password.get_secret_value() if settings.nats_password else None,
+        )
         app.state.database, app.state.bus = database, bus
         bus.start()
         workers = Workers(settings, database, bus, subscriptions)

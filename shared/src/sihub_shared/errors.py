@@ -240,3 +240,25 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             request, status=500, title="Internal server error", detail="unexpected error"
         )
+
+
+class Problems:
+    """Field errors gathered while checking a request, refused together as one 422 naming each field
+    (so a caller fixes everything at once, and nothing is written)."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.errors: list[dict[str, Any]] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.append({"field": self.prefix + field, "message": message})
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self, what: str) -> None:
+        if self.errors:
+            raise UnprocessableContent(
+                f"{what}: " + "; ".join(f"{e['field']}: {e['message']}" for e in self.errors),
+                errors=self.errors,
+            )

@@ -26,6 +26,9 @@ class ServiceSettings(BaseSettings):
     service_name: str
     database_url: str
     nats_url: str = "nats://127.0.0.1:4222"
+    # The service's NATS user (deploy/k8s/nats-accounts.conf): unset for the open embedded server.
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
     identity_secret: SecretStr = Field(min_length=32)
     identity_ttl_s: int = Field(default=60, ge=5, le=3600)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

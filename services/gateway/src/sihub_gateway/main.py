@@ -3,6 +3,7 @@ the forwarding route for `/api/v1/<service>/...`."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from sihub_gateway.proxy.router import forward_route
 from sihub_gateway.proxy.service import Forwarder, IdentityTokens
 from sihub_gateway.ratelimit import RateLimits, limit_by_address
 from sihub_gateway.settings import GatewaySettings
+from sihub_gateway.webhooks.worker import DeliveryWorker, queue_subscriptions
 from sihub_shared.app import create_service_app
 
 
@@ -32,9 +34,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.forwarder = forwarder
         app.state.documents = aggregate.UpstreamDocuments(forwarder.client, forwarder.upstreams)
         app.state.authenticator = KeyAuthenticator(app.state.database, settings.key_cache_ttl_s, app.state.rate_limits)
+        deliveries = None
+        if settings.run_workers:
+            deliveries = asyncio.create_task(DeliveryWorker(app.state.database, settings).run(), name="webhooks")
         try:
             yield
         finally:
+            if deliveries is not None:
+                deliveries.cancel()
+                await asyncio.gather(deliveries, return_exceptions=True)
             await forwarder.close()
 
     # The documents answer without a key: limited per client address.
@@ -46,6 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         description="One REST API for the social innovation ecosystem: registry, indicators and "
         "more, behind API keys. Events: /asyncapi.json.",
         routers=routers,
+        subscriptions=queue_subscriptions(settings),
         public_routers=[public],
         authenticate=None,
         extra_lifespan=gateway_lifespan,

@@ -23,3 +23,19 @@ class GatewaySettings(ServiceSettings):
     # The address callers use (https://api.sihub.example): services build the links they hand out
     # (an HSDS `uri`) from it. Unset, the Host and scheme the gateway was called with are passed on.
     public_url: AnyHttpUrl | None = None
+    # Webhooks (webhooks/). Production refuses plain http and every non-public address; the embedded
+    # devstack sets this so a developer can point a webhook at a receiver on localhost.
+    webhook_allow_local_targets: bool = False
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=30)
+    webhook_max_response_bytes: int = Field(default=16_384, ge=0, le=1_048_576)
+    # Retry n waits base·2^(n-1) (capped), scaled by a random 50-100 %: 5 s … 1 h, about 9 h in all.
+    webhook_retry_base_s: float = Field(default=5.0, gt=0)
+    webhook_retry_max_s: float = Field(default=3600.0, gt=0)
+    webhook_max_attempts: int = Field(default=15, ge=1, le=50)
+    # After a rotation the previous secret still signs (a second signature) for this long.
+    webhook_secret_grace_s: int = Field(default=86_400, ge=0)
+    # Lanes (subscription × stream) sent to at once, and deliveries taken from each lane per round
+    # (sent one after the other: the lane's order).
+    webhook_concurrency: int = Field(default=50, ge=1, le=1000)
+    webhook_lane_batch: int = Field(default=20, ge=1, le=500)
+    webhook_poll_s: float = Field(default=0.2, gt=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from sihub_registry.api import routers
+from sihub_registry.events.handlers import subscriptions
 from sihub_registry.settings import RegistrySettings
 from sihub_shared.app import create_service_app
 
@@ -19,4 +20,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "what, and working with whom: actors, hubs (programmes, cohorts, memberships), projects, "
         "case studies and partnerships. Events: /asyncapi.json.",
         routers=routers,
+        subscriptions=subscriptions,
     )

@@ -47,7 +47,8 @@ def asyncapi_document(
         channel_id = contract.subject.replace(".", "_")
         channels[channel_id] = {
             "address": contract.subject,
-            "description": f"JetStream stream {stream_name(contract.service)}",
+            "description": f"JetStream stream {stream_name(contract.service)}. Published only by the NATS user "
+            f"`{contract.service}`; read through durable pull consumers by the services and by integrator users.",
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
         }
         operations[f"publish_{channel_id}"] = {
@@ -63,8 +64,25 @@ def asyncapi_document(
             "description": "sihub events: CloudEvents 1.0 (structured JSON) on NATS JetStream. "
             "Each message carries Nats-Msg-Id = the event id; consumers deduplicate by it.",
         },
-        "servers": {"nats": {"host": nats_url.split("://", 1)[-1], "protocol": "nats"}},
+        "servers": {
+            "nats": {
+                "host": nats_url.split("://", 1)[-1],
+                "protocol": "nats",
+                "security": [{"$ref": "#/components/securitySchemes/natsUser"}],
+            }
+        },
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages, "schemas": schemas},
+        "components": {"messages": messages, "schemas": schemas, "securitySchemes": NATS_SECURITY},
     }
+
+
+# The production shape (deploy/k8s/nats-accounts.conf); the embedded `make run` server is open.
+NATS_SECURITY = {
+    "natsUser": {
+        "type": "userPassword",
+        "description": "One NATS user per party. A service's user publishes only `sihub.<service>.>` and "
+        "manages its own stream; an integrator's user only reads: stream info, single messages and its own "
+        "durable consumer (named after the user), replies on `_INBOX.<user>.>`; it can publish no event.",
+    }
+}

@@ -13,9 +13,11 @@ log = get_logger(__name__)
 
 
 class EventBus:
-    def __init__(self, url: str, *, name: str) -> None:
+    def __init__(self, url: str, *, name: str, user: str | None = None, password: str | None = None) -> None:
         self.url = url
         self.name = name
+        self.user = user
+        self.password = password
         self.client: Client | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -45,6 +47,11 @@ class EventBus:
                 self.client = await nats.connect(
                     self.url,
                     name=self.name,
+                    user=self.user,
+                    password=self.password,
+                    # Replies (acks, fetched messages) come to `_INBOX.<user>.…`: the only inbox the
+                    # server lets this user subscribe to (deploy/k8s/nats-accounts.conf).
+                    inbox_prefix=f"_INBOX.{self.user or self.name}",
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
                     connect_timeout=2,

@@ -62,6 +62,12 @@ class Subscription:
     batch_size: int = field(default=100)
 
 
+def _read(message) -> CloudEvent:  # noqa: ANN001 - nats-py Msg
+    event = CloudEvent.model_validate_json(message.data)
+    event._sequence = message.metadata.sequence.stream
+    return event
+
+
 class ConsumerRunner:
     def __init__(
         self, database: Database, bus: EventBus, subscription: Subscription, *, fetch_timeout_s: float = 1.0
@@ -121,7 +127,7 @@ class ConsumerRunner:
         cap a consumer at a few hundred events a second on SQLite (see bench/bench_events.py)."""
         if len(messages) > 1:
             try:
-                events = [CloudEvent.model_validate_json(message.data) for message in messages]
+                events = [_read(message) for message in messages]
             except ValueError:
                 events = None  # a malformed message: handled one by one, as before
             if events is not None:
@@ -135,7 +141,7 @@ class ConsumerRunner:
             await self._handle(message)
 
     async def _handle(self, message) -> None:  # noqa: ANN001 - nats-py Msg
-        event = CloudEvent.model_validate_json(message.data)
+        event = _read(message)
         try:
             applied = await self.apply(event)
         except Exception:

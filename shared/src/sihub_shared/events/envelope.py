@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from sihub_shared.events.contracts import EventContract
 
@@ -22,6 +22,13 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any]
+    # Where a consumer read it: the stream sequence (per-stream order for those who keep it, such as
+    # the gateway's webhook queue). Not part of the envelope.
+    _sequence: int | None = PrivateAttr(default=None)
+
+    @property
+    def sequence(self) -> int | None:
+        return self._sequence
 
     @classmethod
     def wrap(cls, contract: EventContract, *, subject: str | None = None) -> CloudEvent:

@@ -86,3 +86,12 @@ def _admin(caller: Caller) -> Identity:
 
 
 Admin = Annotated[Identity, Depends(_admin)]
+
+
+def _integrator_or_admin(caller: Caller) -> Identity:
+    if not caller.has_any(Role.integrator, Role.admin):
+        raise Forbidden("this needs the integrator or admin role")
+    return caller
+
+
+IntegratorOrAdmin = Annotated[Identity, Depends(_integrator_or_admin)]

@@ -22,3 +22,14 @@ class ApiKeyRevoked(EventContract, service="gateway", entity="api_key", verb="re
     """An API key was revoked and no longer authenticates."""
 
     api_key: ApiKeyPublic
+
+
+class WebhookDisabled(EventContract, service="gateway", entity="webhook", verb="disabled", version=1):
+    """A webhook subscription was disabled: one of its deliveries failed every retry. Its owner
+    resumes it (and may redeliver what failed) once the receiver works again."""
+
+    webhook_id: str
+    account_id: str
+    reason: str
+    failed_delivery_id: str
+    event_id: str

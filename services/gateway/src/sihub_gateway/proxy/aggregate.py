@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from sihub_gateway.events.contracts import AccountCreated  # noqa: F401 - registers the catalogue
+from sihub_gateway.webhooks.asyncapi import with_webhook_delivery
 from sihub_shared.app import readiness_checks
 from sihub_shared.errors import problem_response
 from sihub_shared.events.asyncapi import asyncapi_document
@@ -122,7 +123,7 @@ def merge_asyncapi(own: dict[str, Any], upstream: dict[str, dict[str, Any] | Non
         merged["operations"].update(document.get("operations", {}))
         messages.update(document.get("components", {}).get("messages", {}))
         schemas.update(document.get("components", {}).get("schemas", {}))
-    merged["components"] = {"messages": messages, "schemas": schemas}
+    merged["components"] = {**own["components"], "messages": messages, "schemas": schemas}
     return merged
 
 
@@ -138,7 +139,7 @@ async def asyncapi(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     own = asyncapi_document(contracts_of("gateway"), title="sihub events", version="1.0.0", nats_url=settings.nats_url)
     upstream = await request.app.state.documents.fetch_all("/asyncapi.json")
-    return JSONResponse(merge_asyncapi(own, upstream))
+    return JSONResponse(with_webhook_delivery(merge_asyncapi(own, upstream), settings))
 
 
 @router.get("/readyz")

@@ -106,6 +106,13 @@ def links(named: Sequence[str], previous: Sequence[Mapping[str, Any]], owners: M
     return result
 
 
+def agreed_links(named: Sequence[str], decided_by: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The links of a record every named actor's owner has already agreed to elsewhere (a match
+    both owners accepted in matching): confirmed, each by the account that agreed for it."""
+    now = utcnow()
+    return [_entry(a, ConfirmationState.CONFIRMED, decided_by.get(a) or None, now) for a in dict.fromkeys(named)]
+
+
 def unconfirmed(confirmations: Sequence[Mapping[str, Any]]) -> list[str]:
     return [link["actor_id"] for link in confirmations if link["state"] != ConfirmationState.CONFIRMED]
 

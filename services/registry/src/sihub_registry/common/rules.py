@@ -12,33 +12,17 @@ from sihub_registry.geography import FieldError, validate_country, validate_regi
 from sihub_registry.identifiers import validate_identifier
 from sihub_registry.names import LocalizedText, Name, fold
 from sihub_registry.taxonomy.terms import CERTIFICATION_SCHEMES
+from sihub_shared.errors import Problems as SharedProblems
 from sihub_shared.errors import UnprocessableContent, error_message, field_path
 
 from sihub_registry.common.values import CapabilityClaim, Certification, Contact, IdentifierValue
 
 
-class Problems:
-    """Field errors gathered while checking one record."""
-
-    def __init__(self, prefix: str = "") -> None:
-        self.prefix = prefix
-        self.errors: list[dict[str, Any]] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.append({"field": self.prefix + field, "message": message})
+class Problems(SharedProblems):
+    """Field errors gathered while checking one record (also from the importer's FieldErrors)."""
 
     def add_field_error(self, error: FieldError) -> None:
         self.add(error.field, error.message)
-
-    def __bool__(self) -> bool:
-        return bool(self.errors)
-
-    def raise_if_any(self, what: str) -> None:
-        if self.errors:
-            raise UnprocessableContent(
-                f"{what}: " + "; ".join(f"{e['field']}: {e['message']}" for e in self.errors),
-                errors=self.errors,
-            )
 
 
 def validation_problems(exc: ValidationError) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from sihub_registry.actors.schemas import ActorState
 from sihub_registry.case_studies.schemas import CaseStudyState
 from sihub_registry.common.consent import ConfirmationState, LinkDecision
-from sihub_registry.hubs.schemas import CohortState, MembershipState, ProgrammeState
+from sihub_registry.hubs.schemas import CohortState, HubOperators, MembershipState, ProgrammeState
 from sihub_registry.partnerships.schemas import PartnershipState
 from sihub_registry.projects.schemas import ProjectState
 from sihub_shared.events.contracts import EventContract
@@ -36,6 +36,13 @@ class ActorDeleted(EventContract, service="registry", entity="actor", verb="dele
     """An actor was (softly) deleted; `actor.deleted_at` says when."""
 
     actor: ActorState
+
+
+class HubOperatorsChanged(EventContract, service="registry", entity="hub_operators", verb="changed", version=1):
+    """An account was added to or removed from a hub's operators; `hub` is the whole new list
+    (the hub actor's owner is always an operator too)."""
+
+    hub: HubOperators
 
 
 class ProgrammeCreated(EventContract, service="registry", entity="programme", verb="created", version=1):

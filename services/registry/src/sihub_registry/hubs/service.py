@@ -34,6 +34,7 @@ from sihub_registry.events.contracts import (
     CohortCreated,
     CohortDeleted,
     CohortUpdated,
+    HubOperatorsChanged,
     MembershipCreated,
     MembershipDeleted,
     MembershipUpdated,
@@ -122,12 +123,16 @@ class HubService:
         if await self.repository.operator(hub.id, account_id) is None:
             self.repository.add(HubOperator(hub_id=hub.id, account_id=account_id, added_by=identity.account_id, added_at=utcnow()))
             await self.session.flush()
+            record(self.session, HubOperatorsChanged(hub=await self.operators(hub_id)), subject=hub.id)
         return await self.operators(hub_id)
 
     async def remove_operator(self, identity: Identity, hub_id: str, account_id: str) -> HubOperators:
         hub = await self.hub(hub_id)
         ensure_owner(identity, hub.owner_account_id, "this hub")
-        await self.repository.remove_operator(hub.id, account_id)
+        if await self.repository.operator(hub.id, account_id) is not None:
+            await self.repository.remove_operator(hub.id, account_id)
+            await self.session.flush()
+            record(self.session, HubOperatorsChanged(hub=await self.operators(hub_id)), subject=hub.id)
         return await self.operators(hub_id)
 
     # --- programmes ---------------------------------------------------------------------------

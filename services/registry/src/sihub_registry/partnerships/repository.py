@@ -39,6 +39,9 @@ class PartnershipRepository:
             return (await self.session.exec(select(Partnership).where(Partnership.id == partnership_id).with_for_update())).first()
         return await self.session.get(Partnership, partnership_id)
 
+    async def by_match_ref(self, match_ref: str) -> Partnership | None:
+        return (await self.session.exec(select(Partnership).where(Partnership.match_ref == match_ref))).first()
+
     async def write_index(self, partnership: Partnership) -> None:
         await write_record_index(self.session, KIND, partnership.id, {("actor", a) for a in partnership.actor_ids}, replace=False)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.consent import Confirmed
@@ -40,6 +41,20 @@ class PartnershipState(PartnershipBase, Confirmed):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+
+
+class AcceptedMatch(BaseModel):
+    """What the registry reads of matching's `match.accepted` event (its own view: services never
+    import each other; fields matching adds later are ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    match_ref: str = Field(min_length=1, max_length=200)
+    hub_id: str
+    actor_ids: list[str] = Field(min_length=2, max_length=50)
+    accepted_by: dict[str, str] = Field(description="actor id → the account that accepted the match for it")
+    partnership_type: str
+    illustrative: bool = False
 
 
 class PartnershipPage(SQLModel):

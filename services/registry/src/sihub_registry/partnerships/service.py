@@ -21,15 +21,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_registry.actors.repository import ActorRepository
 from sihub_registry.actors.service import ActorService
 from sihub_registry.common.access import ensure_writer
-from sihub_registry.common.consent import ConfirmationDecision, ConfirmationState, apply_decision, ensure_all_confirmed, links
+from sihub_registry.common.consent import (
+    ConfirmationDecision,
+    ConfirmationState,
+    agreed_links,
+    apply_decision,
+    ensure_all_confirmed,
+    links,
+)
 from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete
 from sihub_registry.common.rules import Problems, check_dates, check_texts, check_unique
 from sihub_registry.common.types import new_id, utcnow
 from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated, link_decided
 from sihub_registry.partnerships.models import Partnership, PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters, PartnershipRepository
-from sihub_registry.partnerships.schemas import PartnershipCreate, PartnershipState, PartnershipUpdate
-from sihub_registry.taxonomy.terms import PartnershipStatus, can_transition
+from sihub_registry.partnerships.schemas import AcceptedMatch, PartnershipCreate, PartnershipState, PartnershipUpdate
+from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType, can_transition
 from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import Conflict, Forbidden
 from sihub_shared.events.outbox import record
@@ -92,6 +99,30 @@ class PartnershipService:
             description=[d.model_dump() for d in data.description], type=data.type.value, status=data.status.value,
             origin=data.origin.value, match_ref=data.match_ref, starts_on=data.starts_on, ends_on=data.ends_on,
             illustrative=data.illustrative, confirmations=confirmations, version=1, created_at=now, updated_at=now,
+        )
+        self.repository.add(partnership)
+        await flush_or_conflict(self.session)
+        await self.repository.write_index(partnership)
+        record(self.session, PartnershipCreated(partnership=partnership_state(partnership)), subject=partnership.id)
+        return partnership
+
+    async def create_from_match(self, match: AcceptedMatch) -> Partnership | None:
+        """The partnership of a match both owners accepted (matching's `match.accepted`): proposed,
+        origin match, `match_ref` set, every link confirmed by the account that accepted for it.
+        Once per match; none when an actor was deleted meanwhile."""
+        if await self.repository.by_match_ref(match.match_ref) is not None:
+            return None
+        actors = await ActorRepository(self.session).get_many(match.actor_ids)
+        if len(set(match.actor_ids)) < 2 or any(
+                actors.get(a) is None or actors[a].deleted_at is not None for a in match.actor_ids):
+            return None
+        kind = match.partnership_type if match.partnership_type in set(PartnershipType) else PartnershipType.CO_DELIVERY
+        now = utcnow()
+        partnership = Partnership(
+            id=new_id(), created_by=f"matching:{match.hub_id}"[:64], actor_ids=list(dict.fromkeys(match.actor_ids)),
+            description=[], type=str(kind), status=PartnershipStatus.PROPOSED.value, origin=PartnershipOrigin.MATCH.value,
+            match_ref=match.match_ref, illustrative=match.illustrative,
+            confirmations=agreed_links(match.actor_ids, match.accepted_by), version=1, created_at=now, updated_at=now,
         )
         self.repository.add(partnership)
         await flush_or_conflict(self.session)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+from sqlmodel import SQLModel
+
+from sihub_gateway.event_types import TYPE_PATTERN
+from sihub_gateway.webhooks.models import DeliveryStatus, WebhookBase, WebhookStatus
+from sihub_shared.strict import StrictBody, WebAddress
+
+EventTypePattern = Annotated[str, StringConstraints(pattern=TYPE_PATTERN, max_length=200)]
+
+
+class WebhookCreate(WebhookBase, StrictBody):
+    url: WebAddress = Field(min_length=8, max_length=2000,
+                            description="https://… in production; checked against private and local addresses")
+    types: list[EventTypePattern] = Field(min_length=1, max_length=50,
+                                          description="e.g. org.sihub.registry.actor.created.v1 or org.sihub.registry.*")
+
+
+class WebhookPublic(WebhookBase):
+    id: str
+    status: WebhookStatus
+    created_at: datetime
+    updated_at: datetime
+    disabled_reason: str | None
+
+
+class WebhookWithSecret(WebhookPublic):
+    secret: str = Field(description="Standard Webhooks signing secret (whsec_…): shown in this answer only")
+    previous_secret_until: datetime | None = Field(
+        default=None, description="after a rotation: the old secret still signs until then")
+
+
+class DeliveryPublic(SQLModel):
+    id: str
+    event_id: str
+    event_type: str
+    stream: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+
+
+class DeliveryPage(SQLModel):
+    items: list[DeliveryPublic]
+    next_cursor: str | None = None
+
+
+class AttemptPublic(SQLModel):
+    attempted_at: datetime
+    status_code: int | None
+    latency_ms: float
+    error: str | None

@@ -1,0 +1,202 @@
+"""Webhook subscriptions and their deliveries.
+
+Owners manage their own subscriptions (another account's is 404: its existence is not theirs to
+know). The queue side: every event read from a stream becomes one delivery per subscription whose
+types match, written in the consumer's transaction (with the processed-event record), so an event
+is queued exactly once and never lost. The delivery side: see worker.py; its outcome rules are here.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_gateway.event_types import EventTypes, matches
+from sihub_gateway.events.contracts import WebhookDisabled
+from sihub_gateway.settings import GatewaySettings
+from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
+from sihub_gateway.webhooks.repository import WebhookRepository
+from sihub_gateway.webhooks.schemas import WebhookCreate, WebhookWithSecret
+from sihub_gateway.webhooks.sender import Outcome
+from sihub_gateway.webhooks.targets import TargetRefused, resolve
+from sihub_shared.errors import NotFound, ProblemError, UnprocessableContent
+from sihub_shared.events.envelope import CloudEvent
+from sihub_shared.events.outbox import record
+from sihub_shared.identity import Identity
+from sihub_shared.pagination import decode_cursor, encode_cursor
+
+# Longer than any attempt can take: a claim not settled by then was lost with its worker, and the
+# delivery is attempted again (at least once).
+_LEASE = timedelta(seconds=60)
+_SUBSCRIPTIONS = "webhook_subscriptions"
+
+
+def new_secret() -> str:
+    """Standard Webhooks' form: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def signing_secrets(webhook: Webhook, now: datetime) -> list[str]:
+    if webhook.previous_secret and webhook.previous_secret_until and webhook.previous_secret_until > now:
+        return [webhook.secret, webhook.previous_secret]
+    return [webhook.secret]
+
+
+def retry_delay(attempts: int, settings: GatewaySettings) -> timedelta:
+    """Exponential, capped, with jitter (50-100 % of the step) so that receivers coming back are not
+    hit by every retry at the same instant."""
+    step = min(settings.webhook_retry_base_s * 2 ** (attempts - 1), settings.webhook_retry_max_s)
+    return timedelta(seconds=step * random.uniform(0.5, 1.0))
+
+
+class WebhookService:
+    def __init__(self, session: AsyncSession, settings: GatewaySettings) -> None:
+        self.session = session
+        self.settings = settings
+        self.repository = WebhookRepository(session)
+
+    # --- owners ---------------------------------------------------------------------------
+
+    async def create(self, owner: Identity, data: WebhookCreate, types: EventTypes) -> WebhookWithSecret:
+        checked = types.validate(data.types)
+        await self._check_target(data.url)
+        webhook = Webhook(url=data.url, types=checked, description=data.description,
+                          account_id=owner.account_id, secret=new_secret())
+        self.repository.add(webhook)
+        return WebhookWithSecret.model_validate(webhook, from_attributes=True)
+
+    async def _check_target(self, url: str) -> None:
+        try:
+            await resolve(url, allow_local=self.settings.webhook_allow_local_targets)
+        except TargetRefused as exc:
+            raise UnprocessableContent.for_field("url", str(exc)) from exc
+
+    async def list_owned(self, owner: Identity) -> list[Webhook]:
+        return await self.repository.list_owned(owner.account_id)
+
+    async def get(self, owner: Identity, webhook_id: str) -> Webhook:
+        webhook = await self.repository.get_owned(webhook_id, owner.account_id)
+        if webhook is None:
+            raise NotFound(f"no webhook {webhook_id}", errors=[{"field": "webhook_id", "message": "unknown"}])
+        return webhook
+
+    async def set_status(self, owner: Identity, webhook_id: str, status: WebhookStatus) -> Webhook:
+        webhook = await self.get(owner, webhook_id)
+        webhook.status, webhook.disabled_reason = status, None
+        webhook.updated_at = datetime.now(UTC)
+        self.repository.add(webhook)
+        return webhook
+
+    async def rotate_secret(self, owner: Identity, webhook_id: str) -> WebhookWithSecret:
+        webhook = await self.get(owner, webhook_id)
+        now = datetime.now(UTC)
+        webhook.previous_secret = webhook.secret
+        webhook.previous_secret_until = now + timedelta(seconds=self.settings.webhook_secret_grace_s)
+        webhook.secret, webhook.updated_at = new_secret(), now
+        self.repository.add(webhook)
+        return WebhookWithSecret.model_validate(webhook, from_attributes=True)
+
+    async def delete(self, owner: Identity, webhook_id: str) -> None:
+        await self.repository.delete(await self.get(owner, webhook_id))
+
+    async def deliveries(
+        self, owner: Identity, webhook_id: str, status: DeliveryStatus | None, cursor: str | None, limit: int
+    ) -> tuple[list[WebhookDelivery], str | None]:
+        await self.get(owner, webhook_id)
+        after = None
+        if cursor is not None:
+            after = decode_cursor(cursor).get("position")
+            if not isinstance(after, int):
+                raise ProblemError.for_field("cursor", "not a cursor this API gave out")
+        rows = await self.repository.deliveries(webhook_id, status, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (encode_cursor({"position": rows[-1].position}) if more else None)
+
+    async def _delivery(self, owner: Identity, webhook_id: str, delivery_id: str) -> WebhookDelivery:
+        await self.get(owner, webhook_id)
+        delivery = await self.repository.get_delivery(webhook_id, delivery_id)
+        if delivery is None:
+            raise NotFound(f"no delivery {delivery_id}", errors=[{"field": "delivery_id", "message": "unknown"}])
+        return delivery
+
+    async def redeliver(self, owner: Identity, webhook_id: str, delivery_id: str) -> WebhookDelivery:
+        """Queue it again now, with a fresh set of retries (a delivered one too: the owner asks)."""
+        delivery = await self._delivery(owner, webhook_id, delivery_id)
+        delivery.status, delivery.attempts = DeliveryStatus.pending, 0
+        delivery.next_attempt_at, delivery.delivered_at = datetime.now(UTC), None
+        self.repository.add(delivery)
+        return delivery
+
+    async def attempts(self, owner: Identity, webhook_id: str, delivery_id: str) -> list[WebhookAttempt]:
+        return await self.repository.attempts((await self._delivery(owner, webhook_id, delivery_id)).id)
+
+    # --- the queue and its workers --------------------------------------------------------------------------
+
+    async def enqueue(self, event: CloudEvent, service: str) -> int:
+        """One delivery per matching subscription, paused and disabled ones included (they keep
+        their queue); a subscription gets the events published from its creation on."""
+        queued = 0
+        body = event.to_bytes()
+        # Read once per consumer batch (one transaction), not once per event.
+        if _SUBSCRIPTIONS not in self.session.info:
+            self.session.info[_SUBSCRIPTIONS] = await self.repository.all_subscriptions()
+        for webhook in self.session.info[_SUBSCRIPTIONS]:
+            if event.time >= webhook.created_at and matches(event.type, webhook.types):
+                self.repository.add(WebhookDelivery(
+                    subscription_id=webhook.id, event_id=event.id, event_type=event.type, stream=service,
+                    sequence=event.sequence or 0, body=body,
+                ))
+                queued += 1
+        return queued
+
+    async def claim_due(self, now: datetime) -> list[tuple[WebhookDelivery, Webhook]]:
+        return await self.repository.claim_due(now, now + _LEASE, self.settings.webhook_concurrency,
+                                               self.settings.webhook_lane_batch)
+
+    async def release(self, delivery_ids: list[str]) -> None:
+        """Claimed but not attempted (an earlier one in the lane failed): due again at once, behind it."""
+        if delivery_ids:
+            await self.repository.lease(delivery_ids, datetime.now(UTC))
+
+    async def record_outcomes(self, outcomes: list[tuple[str, Outcome]]) -> None:
+        """Successes in two statements (the common case, thousands a second); each failure on its own."""
+        now = datetime.now(UTC)
+        delivered = [(delivery_id, o) for delivery_id, o in outcomes if o.ok]
+        if delivered:
+            await self.repository.mark_delivered([delivery_id for delivery_id, _ in delivered], now, [
+                {"delivery_id": delivery_id, "attempted_at": now, "status_code": o.status_code,
+                 "latency_ms": o.latency_ms, "error": None} for delivery_id, o in delivered])
+        for delivery_id, outcome in outcomes:
+            if not outcome.ok:
+                await self._record_failure(delivery_id, outcome, now)
+
+    async def _record_failure(self, delivery_id: str, outcome: Outcome, now: datetime) -> None:
+        delivery = await self.repository.delivery_for_update(delivery_id)
+        if delivery is None:
+            return  # its subscription was deleted meanwhile
+        self.repository.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=now, status_code=outcome.status_code,
+                                           latency_ms=outcome.latency_ms, error=outcome.error))
+        delivery.attempts += 1
+        if delivery.attempts >= self.settings.webhook_max_attempts:
+            delivery.status, delivery.last_error = DeliveryStatus.failed, outcome.error
+            await self._disable(delivery, f"delivery {delivery.id} failed {delivery.attempts} times: {outcome.error}")
+        else:
+            delivery.last_error = outcome.error
+            delivery.next_attempt_at = now + retry_delay(delivery.attempts, self.settings)
+        self.repository.add(delivery)
+
+    async def _disable(self, delivery: WebhookDelivery, reason: str) -> None:
+        webhook = await self.session.get(Webhook, delivery.subscription_id)
+        if webhook is None or webhook.status == WebhookStatus.disabled:
+            return
+        webhook.status, webhook.disabled_reason = WebhookStatus.disabled, reason[:300]
+        webhook.updated_at = datetime.now(UTC)
+        self.repository.add(webhook)
+        record(self.session, WebhookDisabled(webhook_id=webhook.id, account_id=webhook.account_id, reason=reason,
+                                             failed_delivery_id=delivery.id, event_id=delivery.event_id),
+               subject=webhook.id)

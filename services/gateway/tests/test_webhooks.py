@@ -1,0 +1,191 @@
+"""Webhooks at the gateway: real receivers over TCP verify Standard Webhooks signatures with the
+standardwebhooks package; events come from a real upstream's outbox through real NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from standardwebhooks import Webhook as Verifier
+
+from sihub_gateway.settings import GatewaySettings
+from sihub_shared.testing import read_stream
+from sihub_shared.testing.ledger import wait_until
+from sihub_shared.testing.servers import serving
+
+LEDGER_TYPES = ["org.sihub.ledger.*"]
+
+
+@dataclass
+class Receiver:
+    """Answers `failures` 500s first (or forever with -1), then 204; keeps what it was sent."""
+
+    url: str = ""
+    failures: int = 0
+    received: list[tuple[dict[str, str], bytes, int]] = field(default_factory=list)
+
+    async def endpoint(self, request: Request) -> Response:
+        body = await request.body()
+        status = 500 if self.failures != 0 else 204
+        if self.failures > 0:
+            self.failures -= 1
+        self.received.append((dict(request.headers), body, status))
+        return Response(status_code=status)
+
+    def delivered(self) -> list[tuple[dict[str, str], bytes]]:
+        return [(h, b) for h, b, status in self.received if status == 204]
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    receiver = Receiver()
+    async with serving(Starlette(routes=[Route("/hook", receiver.endpoint, methods=["POST"])])) as base:
+        receiver.url = base + "/hook"
+        yield receiver
+
+
+@pytest.fixture
+def gateway_settings(gateway_settings: GatewaySettings, database_url: str) -> GatewaySettings:
+    return GatewaySettings.model_validate(gateway_settings.model_dump() | {
+        "database_url": database_url, "webhook_allow_local_targets": True, "webhook_retry_base_s": 0.05,
+        "webhook_retry_max_s": 0.2, "webhook_max_attempts": 3, "webhook_poll_s": 0.05,
+    })
+
+
+async def subscribe(gateway, key: str, url: str, types: list[str] = LEDGER_TYPES) -> dict:
+    response = await gateway.call("POST", "/api/v1/gateway/webhooks", key,
+                                  json={"url": url, "types": types, "description": "CRM sync"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def ledger_events(nats_url: str) -> list[dict]:
+    import nats
+    client = await nats.connect(nats_url)
+    try:
+        return [e.model_dump(mode="json") for e in await read_stream(client.jetstream(), "SIHUB_LEDGER", "sihub.ledger.>")]
+    finally:
+        await client.close()
+
+
+async def until_delivered(receiver: Receiver, count: int) -> None:
+    async def done() -> bool:
+        return len(receiver.delivered()) >= count
+    await wait_until(done)
+
+
+async def test_delivers_each_event_signed_as_published_in_order(gateway, ledger, receiver, fresh_nats_server):
+    key = await gateway.key("integrator")
+    webhook = await subscribe(gateway, key, receiver.url)
+    assert webhook["secret"].startswith("whsec_") and webhook["status"] == "active"
+    await ledger.write(5)
+    await until_delivered(receiver, 5)
+
+    published = await ledger_events(fresh_nats_server.url)
+    verifier = Verifier(webhook["secret"])
+    bodies = []
+    for headers, body in receiver.delivered():
+        assert verifier.verify(body, headers) == json.loads(body)  # raises on a bad signature
+        assert headers["webhook-id"] == json.loads(body)["id"]
+        bodies.append(json.loads(body))
+    assert bodies == published  # every event once, as published, in stream order
+    # The key's own gateway events (account, key) are not ledger types: not sent.
+    assert all(b["type"] == "org.sihub.ledger.note.written.v1" for b in bodies)
+
+    deliveries = (await gateway.call("GET", f"/api/v1/gateway/webhooks/{webhook['id']}/deliveries", key)).json()
+    assert [d["status"] for d in deliveries["items"]] == ["delivered"] * 5
+    attempts = await gateway.call(
+        "GET", f"/api/v1/gateway/webhooks/{webhook['id']}/deliveries/{deliveries['items'][0]['id']}/attempts", key)
+    [attempt] = attempts.json()
+    assert attempt["status_code"] == 204 and attempt["error"] is None and attempt["latency_ms"] > 0
+
+
+async def test_a_failing_receiver_gets_retries_and_the_order_is_kept(gateway, ledger, receiver, fresh_nats_server):
+    key = await gateway.key("integrator")
+    webhook = await subscribe(gateway, key, receiver.url)
+    receiver.failures = 2
+    await ledger.write(3)
+    await until_delivered(receiver, 3)
+
+    published = [e["id"] for e in await ledger_events(fresh_nats_server.url)]
+    sent = [json.loads(body)["id"] for _, body, _ in receiver.received]
+    # The first event twice refused, then accepted; the later ones waited behind it.
+    assert sent == [published[0]] * 3 + published[1:]
+    deliveries = (await gateway.call("GET", f"/api/v1/gateway/webhooks/{webhook['id']}/deliveries", key)).json()
+    first = deliveries["items"][0]
+    attempts = (await gateway.call(
+        "GET", f"/api/v1/gateway/webhooks/{webhook['id']}/deliveries/{first['id']}/attempts", key)).json()
+    assert [(a["status_code"], a["error"]) for a in attempts] == [(500, "answered 500")] * 2 + [(204, None)]
+
+
+async def test_failing_every_retry_disables_with_an_event_and_can_be_redelivered(gateway, ledger, receiver):
+    key = await gateway.key("integrator")
+    webhook = await subscribe(gateway, key, receiver.url)
+    path = f"/api/v1/gateway/webhooks/{webhook['id']}"
+    receiver.failures = -1
+    [note] = await ledger.write(1)
+
+    async def disabled() -> bool:
+        return (await gateway.call("GET", path, key)).json()["status"] == "disabled"
+    await wait_until(disabled)
+    assert len(receiver.received) == 3  # webhook_max_attempts
+    [failed] = (await gateway.call("GET", f"{path}/deliveries", key, params={"status": "failed"})).json()["items"]
+    assert failed["attempts"] == 3 and failed["last_error"] == "answered 500"
+
+    events = await gateway.call("GET", "/api/v1/events", key, params={"types": "org.sihub.gateway.webhook.disabled.v1"})
+    [event] = events.json()["items"]
+    assert event["data"]["webhook_id"] == webhook["id"] and event["data"]["failed_delivery_id"] == failed["id"]
+
+    receiver.failures = 0
+    assert (await gateway.call("POST", f"{path}/deliveries/{failed['id']}/redeliver", key)).status_code == 202
+    assert (await gateway.call("POST", f"{path}/resume", key)).json()["status"] == "active"
+    await until_delivered(receiver, 1)
+    assert json.loads(receiver.delivered()[0][1])["subject"] == note
+
+
+async def test_paused_holds_and_rotation_keeps_the_old_secret_valid(gateway, ledger, receiver):
+    key = await gateway.key("integrator")
+    webhook = await subscribe(gateway, key, receiver.url)
+    path = f"/api/v1/gateway/webhooks/{webhook['id']}"
+    assert (await gateway.call("POST", f"{path}/pause", key)).json()["status"] == "paused"
+    await ledger.write(1)
+
+    async def queued() -> bool:
+        return len((await gateway.call("GET", f"{path}/deliveries", key)).json()["items"]) == 1
+    await wait_until(queued)
+    assert receiver.received == []
+
+    rotated = (await gateway.call("POST", f"{path}/rotate-secret", key)).json()
+    assert rotated["secret"] != webhook["secret"] and rotated["previous_secret_until"]
+    assert "secret" not in (await gateway.call("GET", path, key)).json()  # shown once
+    await gateway.call("POST", f"{path}/resume", key)
+    await until_delivered(receiver, 1)
+    [(headers, body)] = receiver.delivered()
+    for secret in (rotated["secret"], webhook["secret"]):
+        Verifier(secret).verify(body, headers)
+
+
+async def test_only_the_owner_sees_a_webhook(gateway, receiver):
+    owner = await gateway.key("integrator", name="Owner Org")
+    other = await gateway.key("integrator", name="Other Org")
+    partner = await gateway.key("partner", name="Partner Org")
+    webhook = await subscribe(gateway, owner, receiver.url)
+    path = f"/api/v1/gateway/webhooks/{webhook['id']}"
+    for method, suffix in (("GET", ""), ("POST", "/pause"), ("POST", "/rotate-secret"), ("DELETE", ""),
+                           ("GET", "/deliveries")):
+        response = await gateway.call(method, path + suffix, other)
+        assert response.status_code == 404, (method, suffix, response.text)
+        assert response.json()["errors"][0]["field"] == "webhook_id"
+    assert (await gateway.call("GET", "/api/v1/gateway/webhooks", other)).json() == []
+    assert (await gateway.call("GET", "/api/v1/gateway/webhooks", partner)).status_code == 403
+    unknown = await gateway.call("POST", f"{path}/deliveries/00000000-0000-0000-0000-000000000000/redeliver", owner)
+    assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "delivery_id"
+    assert (await gateway.call("DELETE", path, owner)).status_code == 204
+    assert (await gateway.call("GET", path, owner)).status_code == 404

@@ -1,0 +1,1 @@
+"""sihub matching: explained partner suggestions and auditable matching rounds."""

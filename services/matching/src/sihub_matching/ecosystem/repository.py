@@ -1,0 +1,127 @@
+"""SQL of the read model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel, col, delete, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_matching.ecosystem.models import (
+    EcoActor,
+    EcoCohort,
+    EcoHubOperator,
+    EcoMembership,
+    EcoPartnerPair,
+    EcoRevision,
+    EcoSeverity,
+)
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+class EcosystemRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, table: type[Row], key: Any) -> Row | None:
+        return await self.session.get(table, key)
+
+    def put(self, row: SQLModel) -> None:
+        self.session.add(row)
+
+    async def bump_revision(self) -> int:
+        """The next revision. The row stays locked until the transaction ends, so revisions
+        become visible in order: rows of revision ≤ R are committed once R can be read."""
+        updated = await self.session.exec(  # type: ignore[call-overload]
+            sa.update(EcoRevision)
+            .where(col(EcoRevision.id) == 1)
+            .values(revision=EcoRevision.revision + 1)
+        )
+        if updated.rowcount == 0:
+            self.session.add(EcoRevision(id=1, revision=1))
+            await self.session.flush()
+        return await self.revision()
+
+    async def revision(self) -> int:
+        return (
+            await self.session.exec(select(EcoRevision.revision).where(EcoRevision.id == 1))
+        ).first() or 0
+
+    async def replace_partner_pairs(self, partnership_id: str, actor_ids: Sequence[str]) -> None:
+        await self.session.exec(
+            delete(EcoPartnerPair).where(col(EcoPartnerPair.partnership_id) == partnership_id)
+        )
+        pairs = {(a, b) for a in actor_ids for b in actor_ids if a != b}
+        self.session.add_all(
+            EcoPartnerPair(actor_id=a, partner_id=b, partnership_id=partnership_id)
+            for a, b in pairs
+        )
+
+    async def replace_operators(self, hub_id: str, account_ids: Iterable[str]) -> None:
+        await self.session.exec(delete(EcoHubOperator).where(col(EcoHubOperator.hub_id) == hub_id))
+        self.session.add_all(EcoHubOperator(hub_id=hub_id, account_id=a) for a in set(account_ids))
+
+    async def is_operator(self, hub_id: str, account_id: str) -> bool:
+        return await self.session.get(EcoHubOperator, (hub_id, account_id)) is not None
+
+    async def clear(self, tables: Iterable[type[SQLModel]]) -> None:
+        for table in tables:
+            await self.session.exec(delete(table))
+
+    async def actors_changed_since(self, revision: int, limit: int) -> Sequence[EcoActor]:
+        query = select(EcoActor).where(col(EcoActor.revision) > revision).limit(limit)
+        return (await self.session.exec(query)).all()
+
+    async def live_actors(self) -> Sequence[EcoActor]:
+        return (
+            await self.session.exec(select(EcoActor).where(col(EcoActor.deleted).is_(False)))
+        ).all()
+
+    async def actors(self, ids: Iterable[str]) -> dict[str, EcoActor]:
+        ids = set(ids)
+        if not ids:
+            return {}
+        rows = (await self.session.exec(select(EcoActor).where(col(EcoActor.id).in_(ids)))).all()
+        return {row.id: row for row in rows}
+
+    async def all_partner_pairs(self) -> Sequence[tuple[str, str]]:
+        return (
+            await self.session.exec(select(EcoPartnerPair.actor_id, EcoPartnerPair.partner_id))
+        ).all()
+
+    async def partner_pairs(self, actor_ids: Iterable[str]) -> set[tuple[str, str]]:
+        ids = set(actor_ids)
+        if not ids:
+            return set()
+        rows = await self.session.exec(
+            select(EcoPartnerPair.actor_id, EcoPartnerPair.partner_id).where(
+                col(EcoPartnerPair.actor_id).in_(ids)
+            )
+        )
+        return {(a, b) for a, b in rows.all()}
+
+    async def severities(self) -> Sequence[EcoSeverity]:
+        return (
+            await self.session.exec(
+                select(EcoSeverity).where(col(EcoSeverity.severity).is_not(None))
+            )
+        ).all()
+
+    async def cohort(self, cohort_id: str) -> EcoCohort | None:
+        return await self.session.get(EcoCohort, cohort_id)
+
+    async def cohort_members(self, cohort_id: str) -> list[str]:
+        rows = await self.session.exec(
+            select(EcoMembership.actor_id)
+            .where(EcoMembership.cohort_id == cohort_id, col(EcoMembership.deleted).is_(False))
+            .order_by(col(EcoMembership.actor_id))
+        )
+        return list(dict.fromkeys(rows.all()))
+
+    async def count(self, table: type[SQLModel], *where: Any) -> int:
+        return (
+            await self.session.exec(select(func.count()).select_from(table).where(*where))
+        ).one()

@@ -1,0 +1,3 @@
+from sihub_shared.migrations import run_env
+
+run_env()

@@ -1,0 +1,677 @@
+"""Round rules. A round belongs to a hub; its operators (the account owning the hub actor and the
+accounts the registry lists as operators, both from its events) and admins create, change, run and publish it. Running it resolves the
+seekers (a cohort or listed actors) and providers (listed or filtered), scores every pair from the
+read model, solves, and keeps the draft with its exact inputs (the audit export). Publishing turns
+the draft's pairs into proposals; the owners of both actors accept or decline; both accepting emits
+`match.accepted`, which the registry turns into a partnership. A re-run after a publication keeps
+open and accepted proposals as must pairs and never proposes a declined pair again.
+
+Every refusal names the field, and nothing is written unless everything is valid."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sihub_matching.ecosystem.models import EcoActor
+from sihub_matching.ecosystem.repository import EcosystemRepository
+from sihub_matching.events.contracts import (
+    MatchAccepted,
+    MatchDeclined,
+    ProposedPair,
+    RoundPublished,
+)
+from sihub_matching.rounds.diagnostics import diagnose
+from sihub_matching.rounds.models import MatchDraft, MatchProposal, MatchRound
+from sihub_matching.rounds.repository import RoundRepository
+from sihub_matching.rounds.schemas import RoundCreate, RoundExport, RoundSettings, RoundUpdate
+from sihub_matching.scoring.compute import (
+    ISSUE_AREAS,
+    ActorFacts,
+    ActorTable,
+    Severities,
+    score_pairs,
+)
+from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography, PartName
+from sihub_matching.rounds.solvers import Instance, Objective, Proposer, as_pairs, solve
+from sihub_matching.scoring.service import snapshot
+from sihub_shared.concurrency import check_if_match
+from sihub_shared.errors import Conflict, Forbidden, NotFound, Problems, UnprocessableContent
+from sihub_shared.events.outbox import record
+from sihub_shared.identity import Identity
+
+HUB_KIND = "hub_intermediary"
+# What a match is about, from the first of the seeker's needs the provider offers (else co-delivery).
+PARTNERSHIP_TYPE_OF_NEED = (
+    ("funding", "funding"),
+    ("investment_readiness", "investment"),
+    ("mentoring", "mentoring"),
+    ("space", "space"),
+    ("market_access_procurement", "procurement"),
+    ("research", "research"),
+    ("data", "research"),
+    ("policy_support", "policy"),
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def partnership_type(seeker: ActorFacts, provider: ActorFacts) -> str:
+    met = set(seeker.needs) & set(provider.offers)
+    return next((kind for need, kind in PARTNERSHIP_TYPE_OF_NEED if need in met), "co_delivery")
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Everything a run computes on, read from the database in one go."""
+
+    objective: Objective
+    proposer: Proposer
+    seekers: list[ActorFacts]
+    providers: list[ActorFacts]
+    max_matches: int
+    capacities: list[int]
+    min_score: float
+    weights: dict[str, float]
+    prefer: Geography | None
+    must: set[tuple[str, str]]
+    forbidden: set[tuple[str, str]]
+    partners: set[tuple[str, str]]
+    severities: Severities
+    seeker_rows: list[int]
+    provider_rows: list[int]
+    actors: ActorTable
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    inputs: dict[str, Any]
+    result: dict[str, Any]
+
+
+def build_instance(run: RunInputs) -> Instance:
+    profile = DEFAULT_PROFILE.with_weights(
+        {PartName(k): v for k, v in run.weights.items()}
+    ).preferring(run.prefer)
+    scores = score_pairs(
+        run.actors.take(run.seeker_rows),
+        run.actors.take(run.provider_rows),
+        run.severities,
+        profile,
+    )
+    seeker_at = {f.id: i for i, f in enumerate(run.seekers)}
+    provider_at = {f.id: j for j, f in enumerate(run.providers)}
+    shape = (len(run.seekers), len(run.providers))
+
+    def matrix(pairs: set[tuple[str, str]]) -> np.ndarray:
+        result = np.zeros(shape, dtype=bool)
+        cells = [
+            (seeker_at[s], provider_at[p]) for s, p in pairs if s in seeker_at and p in provider_at
+        ]
+        if cells:
+            rows, cols = zip(*cells, strict=True)
+            result[list(rows), list(cols)] = True
+        return result
+
+    must = matrix(run.must)
+    # The solver works on the scores as the audit export shows them (6 decimals), so that an
+    # offline re-check of the export finds exactly the same optimum.
+    score, seeker_score, provider_score = (
+        np.round(s, 6) for s in (scores.score, scores.seeker_score, scores.provider_score)
+    )
+    eligible = (score >= run.min_score) & ~matrix(run.forbidden) & ~matrix(run.partners)
+    return Instance(
+        score=score,
+        seeker_score=seeker_score,
+        provider_score=provider_score,
+        eligible=eligible | must,
+        must=must,
+        max_matches=np.full(shape[0], run.max_matches),
+        capacity=np.array(run.capacities, dtype=np.int64),
+    )
+
+
+def solve_and_record(run: RunInputs, instance: Instance) -> RunOutput:
+    assignment = solve(instance, run.objective, run.proposer)
+    seeker_ids = [f.id for f in run.seekers]
+    provider_ids = [f.id for f in run.providers]
+    options = instance.eligible | instance.must
+    pairs = [
+        {
+            "seeker": seeker_ids[i],
+            "provider": provider_ids[j],
+            "score": float(instance.score[i, j]),
+            "seeker_score": float(instance.seeker_score[i, j]),
+            "provider_score": float(instance.provider_score[i, j]),
+            "must": bool(instance.must[i, j]),
+        }
+        for i, j in as_pairs(options)
+    ]
+    chosen = [
+        {"seeker": seeker_ids[i], "provider": provider_ids[j]} for i, j in as_pairs(assignment)
+    ]
+    inputs = {
+        "objective": run.objective.value,
+        "seekers": [{"actor_id": a, "max_matches": run.max_matches} for a in seeker_ids],
+        "providers": [
+            {"actor_id": a, "capacity": c}
+            for a, c in zip(provider_ids, run.capacities, strict=True)
+        ],
+        "pairs": pairs,
+        "assignment": chosen,
+    }
+    scored = {(p["seeker"], p["provider"]): p for p in pairs}
+    result = {
+        "profile_version": DEFAULT_PROFILE.version,
+        "weights": run.weights,
+        "prefer": (run.prefer or DEFAULT_PROFILE.prefer).value,
+        **diagnose(instance, assignment, run.objective, run.proposer, seeker_ids, provider_ids),
+        "assignment": [scored[(c["seeker"], c["provider"])] for c in chosen],
+    }
+    return RunOutput(inputs=inputs, result=result)
+
+
+class RoundService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repository = RoundRepository(session)
+        self.ecosystem = EcosystemRepository(session)
+
+    # --- access --------------------------------------------------------------------------------
+
+    async def _hub(self, hub_id: str) -> EcoActor:
+        hub = (await self.ecosystem.actors([hub_id])).get(hub_id)
+        if hub is None or hub.deleted or hub.kind != HUB_KIND:
+            raise UnprocessableContent(
+                "hub_id: not a live hub",
+                errors=[
+                    {
+                        "field": "hub_id",
+                        "message": "no live hub (an actor of kind hub_intermediary) with this id",
+                    }
+                ],
+            )
+        return hub
+
+    async def _ensure_operator(self, identity: Identity, hub: EcoActor | None, hub_id: str) -> None:
+        """Admins, the hub actor's owner and the accounts the registry lists as its operators."""
+        if identity.is_admin or (hub is not None and hub.owner_account_id == identity.account_id):
+            return
+        if not await self.ecosystem.is_operator(hub_id, identity.account_id):
+            raise Forbidden(
+                "only the hub's operators (and admins) manage its rounds",
+                errors=[{"field": "hub_id", "message": "you do not operate this hub"}],
+            )
+
+    async def get(self, round_id: str, *, for_update: bool = False) -> MatchRound:
+        row = await self.repository.get(round_id, for_update=for_update)
+        if row is None:
+            raise NotFound(
+                f"no round {round_id}", errors=[{"field": "round_id", "message": "no such round"}]
+            )
+        return row
+
+    async def _operated(self, identity: Identity, round_id: str) -> MatchRound:
+        row = await self.get(round_id, for_update=True)
+        await self._ensure_operator(
+            identity, (await self.ecosystem.actors([row.hub_id])).get(row.hub_id), row.hub_id
+        )
+        return row
+
+    # --- participants and settings -------------------------------------------------------------
+
+    async def _live(
+        self, problems: Problems, field: str, ids: Sequence[str]
+    ) -> dict[str, EcoActor]:
+        for actor_id, count in Counter(ids).items():
+            if count > 1:
+                problems.add(field, f"{actor_id} is listed {count} times")
+        actors = await self.ecosystem.actors(ids)
+        for actor_id in dict.fromkeys(ids):
+            if actor_id not in actors:
+                problems.add(field, f"{actor_id}: no such actor")
+            elif actors[actor_id].deleted:
+                problems.add(field, f"{actor_id}: the actor is deleted")
+        return actors
+
+    async def participants(
+        self,
+        hub_id: str,
+        seekers: dict[str, Any],
+        providers: dict[str, Any],
+        filtered: Sequence[str],
+    ) -> tuple[list[str], list[str]]:
+        """(seekers, providers), sorted; `filtered` are the live actors the provider filter admits."""
+        problems = Problems()
+        if seekers.get("cohort_id") is not None:
+            cohort = await self.ecosystem.cohort(seekers["cohort_id"])
+            if cohort is None or cohort.deleted or cohort.hub_id != hub_id:
+                problems.add("seekers.cohort_id", "no live cohort of this hub with this id")
+                seeker_ids: list[str] = []
+            else:
+                members = await self.ecosystem.cohort_members(cohort.id)
+                live = await self.ecosystem.actors(members)
+                seeker_ids = [a for a in members if a in live and not live[a].deleted]
+                if not seeker_ids:
+                    problems.add("seekers.cohort_id", "the cohort has no live members")
+        else:
+            seeker_ids = list(seekers["actor_ids"])
+            await self._live(problems, "seekers.actor_ids", seeker_ids)
+        if providers.get("actor_ids") is not None:
+            provider_ids = list(providers["actor_ids"])
+            await self._live(problems, "providers.actor_ids", provider_ids)
+            for actor_id in sorted(set(provider_ids) & set(seeker_ids)):
+                problems.add("providers.actor_ids", f"{actor_id} is also a seeker")
+        else:
+            if providers["filter"].get("issue_area") not in (None, *ISSUE_AREAS):
+                problems.add("providers.filter.issue_area", "not an issue area of the taxonomy")
+            excluded = set(seeker_ids) | {hub_id}
+            provider_ids = [a for a in filtered if a not in excluded]
+        problems.raise_if_any("the round's participants are not valid")
+        if not provider_ids:
+            raise UnprocessableContent(
+                "providers: none",
+                errors=[{"field": "providers", "message": "no live actor matches"}],
+            )
+        return sorted(set(seeker_ids)), sorted(set(provider_ids))
+
+    def check_settings(
+        self, settings: RoundSettings, seeker_ids: Sequence[str], provider_ids: Sequence[str]
+    ) -> None:
+        problems = Problems()
+        seekers, providers = set(seeker_ids), set(provider_ids)
+        capacity = {p: settings.capacity for p in providers}
+        for n, item in enumerate(settings.capacities):
+            if item.actor_id not in providers:
+                problems.add(f"capacities[{n}].actor_id", "not a provider of this round")
+            capacity[item.actor_id] = item.capacity
+        seen: dict[tuple[str, str], str] = {}
+        for field in ("must_pairs", "forbidden_pairs"):
+            for n, pair in enumerate(getattr(settings, field)):
+                if pair.seeker not in seekers:
+                    problems.add(f"{field}[{n}].seeker", "not a seeker of this round")
+                if pair.provider not in providers:
+                    problems.add(f"{field}[{n}].provider", "not a provider of this round")
+                key = (pair.seeker, pair.provider)
+                if key in seen:
+                    problems.add(
+                        f"{field}[{n}]",
+                        "both must and forbidden" if seen[key] != field else "listed twice",
+                    )
+                seen[key] = field
+        musts = [(p.seeker, p.provider) for p in settings.must_pairs]
+        for provider, count in Counter(p for _, p in musts).items():
+            if provider in capacity and count > capacity[provider]:
+                problems.add(
+                    "must_pairs",
+                    f"provider {provider} has {count} must pairs, beyond its capacity {capacity[provider]}",
+                )
+        for seeker, count in Counter(s for s, _ in musts).items():
+            if count > settings.max_matches:
+                problems.add(
+                    "must_pairs",
+                    f"seeker {seeker} has {count} must pairs, beyond max_matches {settings.max_matches}",
+                )
+        for name, message in DEFAULT_PROFILE.out_of_bounds(dict(settings.weights)):
+            problems.add(f"weights.{name}", message)
+        problems.raise_if_any("the round's settings are not valid")
+
+    async def _resolve(
+        self, hub_id: str, seekers: dict[str, Any], providers: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
+        filtered: list[str] = []
+        if providers.get("filter") is not None:
+            held = await snapshot(self.session)
+            spec, table = providers["filter"], held.actors
+            keep = np.ones(len(table), dtype=bool)
+            for column in ("country", "sector", "kind"):
+                if spec.get(column) is not None:
+                    keep &= getattr(table, column) == table.code(column, spec[column])
+            if spec.get("issue_area") in ISSUE_AREAS:
+                keep &= (table.issues & np.uint16(1 << ISSUE_AREAS.index(spec["issue_area"]))) > 0
+            filtered = [str(i) for i in table.ids[keep]]
+        return await self.participants(hub_id, seekers, providers, filtered)
+
+    # --- rounds --------------------------------------------------------------------------------
+
+    async def create(self, identity: Identity, data: RoundCreate) -> MatchRound:
+        hub = await self._hub(data.hub_id)
+        await self._ensure_operator(identity, hub, hub.id)
+        seekers, providers = data.seekers.model_dump(), data.providers.model_dump()
+        seeker_ids, provider_ids = await self._resolve(hub.id, seekers, providers)
+        self.check_settings(data, seeker_ids, provider_ids)
+        moment = now()
+        row = MatchRound(
+            id=_new_id(),
+            hub_id=hub.id,
+            name=data.name,
+            seekers=seekers,
+            providers=providers,
+            created_by=identity.account_id,
+            created_at=moment,
+            updated_at=moment,
+            illustrative=data.illustrative,
+            **_settings_columns(data),
+        )
+        self.repository.add(row)
+        return row
+
+    async def update(
+        self, identity: Identity, round_id: str, data: RoundUpdate, if_match: str | None
+    ) -> MatchRound:
+        row = await self._operated(identity, round_id)
+        check_if_match(if_match, row.version)
+        changes = {name: getattr(data, name) for name in data.model_fields_set}
+        if row.run_state == "running":
+            raise Conflict(
+                "the round is running",
+                errors=[{"field": "run_state", "message": "wait for the run to end"}],
+            )
+        merged = RoundSettings.model_validate(
+            _settings_of(row) | {k: v for k, v in changes.items() if k != "name"}
+        )
+        seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
+        self.check_settings(merged, seeker_ids, provider_ids)
+        row.sqlmodel_update(_settings_columns(merged))
+        if "name" in changes:
+            row.name = changes["name"]
+        row.version += 1
+        row.updated_at = now()
+        self.repository.add(row)
+        return row
+
+    async def start_run(
+        self, identity: Identity, round_id: str, background_cells: int
+    ) -> tuple[MatchRound, bool]:
+        """Checks and either runs now (False) or marks the round running for the background (True)."""
+        row = await self._operated(identity, round_id)
+        if row.run_state == "running":
+            raise Conflict(
+                "the round is already running",
+                errors=[{"field": "run_state", "message": "running"}],
+            )
+        seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
+        self.check_settings(
+            RoundSettings.model_validate(_settings_of(row)), seeker_ids, provider_ids
+        )
+        if len(seeker_ids) * len(provider_ids) > background_cells:
+            row.run_state, row.progress, row.updated_at = "running", 0.0, now()
+            self.repository.add(row)
+            return row, True
+        run = await self.prepare(row)
+        await self.store(row, solve_and_record(run, build_instance(run)))
+        return row, False
+
+    async def prepare(self, row: MatchRound) -> RunInputs:
+        seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
+        held = await snapshot(self.session)
+        proposals = await self.repository.proposals_of_round(row.id)
+        return RunInputs(
+            objective=Objective(row.objective),
+            proposer=Proposer(row.proposer),
+            seekers=[held.actors.facts[held.actors.row_of[a]] for a in seeker_ids],
+            providers=[held.actors.facts[held.actors.row_of[a]] for a in provider_ids],
+            max_matches=row.max_matches,
+            capacities=[row.capacities.get(p, row.capacity) for p in provider_ids],
+            min_score=row.min_score,
+            weights=dict(row.weights),
+            prefer=Geography(row.prefer) if row.prefer else None,
+            must={(s, p) for s, p in row.must_pairs}
+            | {(x.seeker_id, x.provider_id) for x in proposals if x.status != "declined"},
+            forbidden={(s, p) for s, p in row.forbidden_pairs}
+            | {(x.seeker_id, x.provider_id) for x in proposals if x.status == "declined"},
+            partners=await self.ecosystem.partner_pairs(seeker_ids),
+            severities=held.severities,
+            actors=held.actors,
+            seeker_rows=[held.actors.row_of[a] for a in seeker_ids],
+            provider_rows=[held.actors.row_of[a] for a in provider_ids],
+        )
+
+    async def store(self, row: MatchRound, output: RunOutput) -> None:
+        """The run's draft replaces the previous one; the round counts it."""
+        row.drafts += 1
+        row.run_state, row.progress, row.updated_at = "done", 1.0, now()
+        row.version += 1
+        self.repository.add(row)
+        draft = await self.repository.draft(row.id) or MatchDraft(
+            round_id=row.id, number=0, inputs={}, result={}, created_at=now()
+        )
+        draft.sqlmodel_update(
+            {
+                "number": row.drafts,
+                "inputs": output.inputs,
+                "result": output.result,
+                "created_at": now(),
+            }
+        )
+        self.repository.add(draft)
+
+    async def set_progress(self, round_id: str, progress: float, state: str = "running") -> None:
+        row = await self.get(round_id)
+        row.progress, row.run_state = progress, state
+        self.repository.add(row)
+
+    async def of_hub(self, hub_id: str, after: str | None, limit: int) -> Sequence[MatchRound]:
+        return await self.repository.of_hub(hub_id, after, limit)
+
+    async def draft(self, round_id: str) -> MatchDraft | None:
+        return await self.repository.draft(round_id)
+
+    async def export(self, round_id: str) -> RoundExport:
+        await self.get(round_id)
+        draft = await self.repository.draft(round_id)
+        if draft is None:
+            raise Conflict(
+                "the round has not run yet",
+                errors=[{"field": "drafts", "message": "run the round first"}],
+            )
+        return RoundExport.model_validate(draft.inputs)
+
+    async def publish(self, identity: Identity, round_id: str) -> MatchRound:
+        row = await self._operated(identity, round_id)
+        draft = await self.repository.draft(round_id)
+        if draft is None or row.run_state == "running":
+            raise Conflict(
+                "nothing to publish", errors=[{"field": "drafts", "message": "run the round first"}]
+            )
+        if row.published_draft == row.drafts:
+            raise Conflict(
+                "this draft is already published",
+                errors=[
+                    {
+                        "field": "published_draft",
+                        "message": f"draft {row.drafts} is already published; re-run first",
+                    }
+                ],
+            )
+        existing = {
+            (p.seeker_id, p.provider_id) for p in await self.repository.proposals_of_round(round_id)
+        }
+        held = await snapshot(self.session)
+        row.publications += 1
+        row.published_draft = row.drafts
+        moment = now()
+        created = []
+        for pair in draft.result["assignment"]:
+            if (pair["seeker"], pair["provider"]) in existing:
+                continue
+            facts = [
+                held.actors.facts[held.actors.row_of[a]] if a in held.actors.row_of else None
+                for a in (pair["seeker"], pair["provider"])
+            ]
+            kind = partnership_type(facts[0], facts[1]) if None not in facts else "co_delivery"  # type: ignore[arg-type]
+            proposal = MatchProposal(
+                id=_new_id(),
+                round_id=row.id,
+                hub_id=row.hub_id,
+                publication=row.publications,
+                seeker_id=pair["seeker"],
+                provider_id=pair["provider"],
+                score=pair["score"],
+                seeker_score=pair["seeker_score"],
+                provider_score=pair["provider_score"],
+                partnership_type=kind,
+                illustrative=row.illustrative,
+                created_at=moment,
+                updated_at=moment,
+            )
+            self.repository.add(proposal)
+            created.append(proposal)
+        row.version += 1
+        row.updated_at = moment
+        self.repository.add(row)
+        record(
+            self.session,
+            RoundPublished(
+                round_id=row.id,
+                hub_id=row.hub_id,
+                objective=row.objective,
+                profile_version=DEFAULT_PROFILE.version,
+                publication=row.publications,
+                illustrative=row.illustrative,
+                published_at=moment,
+                proposals=[
+                    ProposedPair(
+                        proposal_id=p.id,
+                        seeker_id=p.seeker_id,
+                        provider_id=p.provider_id,
+                        score=p.score,
+                    )
+                    for p in created
+                ],
+            ),
+            subject=row.id,
+        )
+        return row
+
+    # --- proposals -----------------------------------------------------------------------------
+
+    async def proposals(self, round_id: str) -> Sequence[MatchProposal]:
+        await self.get(round_id)
+        return await self.repository.proposals_of_round(round_id)
+
+    async def proposals_of_actor(
+        self, identity: Identity, actor_id: str
+    ) -> Sequence[MatchProposal]:
+        await self._ensure_owner(identity, actor_id)
+        return await self.repository.proposals_of_actor(actor_id)
+
+    async def _ensure_owner(self, identity: Identity, actor_id: str) -> None:
+        actor = (await self.ecosystem.actors([actor_id])).get(actor_id)
+        if actor is None:
+            raise NotFound(
+                f"no actor {actor_id}", errors=[{"field": "actor_id", "message": "no such actor"}]
+            )
+        if not (identity.is_admin or actor.owner_account_id == identity.account_id):
+            raise Forbidden(
+                "only the actor's owner (or an admin) decides for it",
+                errors=[{"field": "actor_id", "message": "you do not own this actor"}],
+            )
+
+    async def decide(
+        self, identity: Identity, proposal_id: str, actor_id: str, decision: str
+    ) -> MatchProposal:
+        proposal = await self.repository.proposal(proposal_id, for_update=True)
+        if proposal is None:
+            raise NotFound(
+                f"no proposal {proposal_id}",
+                errors=[{"field": "proposal_id", "message": "no such proposal"}],
+            )
+        if actor_id not in (proposal.seeker_id, proposal.provider_id):
+            raise UnprocessableContent(
+                "actor_id: not a party",
+                errors=[{"field": "actor_id", "message": "not one of the proposal's two actors"}],
+            )
+        await self._ensure_owner(identity, actor_id)
+        if proposal.status != "open":
+            raise Conflict(
+                f"the proposal is already {proposal.status}",
+                errors=[{"field": "status", "message": f"already {proposal.status}"}],
+            )
+        side = "seeker" if actor_id == proposal.seeker_id else "provider"
+        setattr(proposal, f"{side}_decision", decision)
+        setattr(proposal, f"{side}_decided_by", identity.account_id)
+        moment = now()
+        proposal.updated_at, proposal.version = moment, proposal.version + 1
+        if decision == "declined":
+            proposal.status = "declined"
+            record(
+                self.session,
+                MatchDeclined(
+                    match_ref=proposal.id,
+                    round_id=proposal.round_id,
+                    hub_id=proposal.hub_id,
+                    seeker_id=proposal.seeker_id,
+                    provider_id=proposal.provider_id,
+                    declined_for=actor_id,
+                    declined_at=moment,
+                ),
+                subject=proposal.id,
+            )
+        elif proposal.seeker_decision == proposal.provider_decision == "accepted":
+            proposal.status = "accepted"
+            record(
+                self.session,
+                MatchAccepted(
+                    match_ref=proposal.id,
+                    round_id=proposal.round_id,
+                    hub_id=proposal.hub_id,
+                    seeker_id=proposal.seeker_id,
+                    provider_id=proposal.provider_id,
+                    actor_ids=[proposal.seeker_id, proposal.provider_id],
+                    accepted_by={
+                        proposal.seeker_id: proposal.seeker_decided_by or "",
+                        proposal.provider_id: proposal.provider_decided_by or "",
+                    },
+                    partnership_type=proposal.partnership_type,
+                    score=proposal.score,
+                    illustrative=proposal.illustrative,
+                    accepted_at=moment,
+                ),
+                subject=proposal.id,
+            )
+        self.repository.add(proposal)
+        return proposal
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _settings_columns(settings: RoundSettings) -> dict[str, Any]:
+    return {
+        "objective": settings.objective.value,
+        "proposer": settings.proposer.value,
+        "capacity": settings.capacity,
+        "capacities": {c.actor_id: c.capacity for c in settings.capacities},
+        "max_matches": settings.max_matches,
+        "must_pairs": [[p.seeker, p.provider] for p in settings.must_pairs],
+        "forbidden_pairs": [[p.seeker, p.provider] for p in settings.forbidden_pairs],
+        "min_score": settings.min_score,
+        "weights": {k.value: v for k, v in settings.weights.items()},
+        "prefer": settings.prefer.value if settings.prefer is not None else None,
+    }
+
+
+def _settings_of(row: MatchRound) -> dict[str, Any]:
+    return {
+        "objective": row.objective,
+        "proposer": row.proposer,
+        "capacity": row.capacity,
+        "capacities": [{"actor_id": a, "capacity": c} for a, c in row.capacities.items()],
+        "max_matches": row.max_matches,
+        "min_score": row.min_score,
+        "weights": row.weights,
+        "prefer": row.prefer,
+        "must_pairs": [{"seeker": s, "provider": p} for s, p in row.must_pairs],
+        "forbidden_pairs": [{"seeker": s, "provider": p} for s, p in row.forbidden_pairs],
+    }

@@ -1,0 +1,434 @@
+"""Rounds through the API: create, run (diagnostics), pin and forbid, re-run, publish, accept and
+decline, the audit export, and every refusal as a problem naming the field."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+HUB = "h0000000-0000-4000-8000-000000000001"
+OTHER_HUB = "h0000000-0000-4000-8000-000000000002"
+SEEKERS = [f"s0000000-0000-4000-8000-00000000000{i}" for i in range(1, 5)]
+PROVIDERS = [f"p0000000-0000-4000-8000-00000000000{i}" for i in range(1, 4)]
+GONE = "g0000000-0000-4000-8000-000000000001"
+CAPS = ["funding", "mentoring", "data", "space", "networks", "technology"]
+
+
+def owner(actor_id: str) -> str:
+    return "owner-" + actor_id[:1] + actor_id[-1]
+
+
+async def seed(matching) -> None:
+    e = matching.events
+    events = [
+        e.actor(HUB, kind="hub_intermediary", owner="hub-owner"),
+        e.actor(OTHER_HUB, kind="hub_intermediary", owner="other-owner"),
+        e.programme("prog-1", HUB),
+        e.cohort("cohort-1", "prog-1", HUB),
+        e.actor(GONE, owner="x"),
+        e.actor(GONE, "deleted", version=2, owner="x", deleted=True),
+    ]
+    for n, seeker in enumerate(SEEKERS):
+        events.append(
+            e.actor(
+                seeker,
+                owner=owner(seeker),
+                needs=[CAPS[n % 6], CAPS[(n + 1) % 6]],
+                offers=[CAPS[(n + 3) % 6]],
+                issue_areas=["ageing_care"],
+            )
+        )
+        events.append(e.membership(f"m-{n}", HUB, "prog-1", "cohort-1", seeker))
+    for n, provider in enumerate(PROVIDERS):
+        events.append(
+            e.actor(
+                provider,
+                owner=owner(provider),
+                kind="corporation",
+                sector="private",
+                offers=[CAPS[n], CAPS[(n + 2) % 6]],
+                needs=[CAPS[(n + 3) % 6]],
+                issue_areas=["ageing_care"] if n else ["housing"],
+            )
+        )
+    events.append(e.severity("KR-42", "ageing_care", 0.8))
+    await matching.feed(*events)
+
+
+def body(**overrides):
+    return {
+        "hub_id": HUB,
+        "name": "Spring cohort mentoring",
+        "seekers": {"cohort_id": "cohort-1"},
+        "providers": {"actor_ids": PROVIDERS},
+        "capacity": 2,
+        "illustrative": True,
+        **overrides,
+    }
+
+
+async def create(matching, **overrides) -> dict:
+    response = await matching.post(
+        "/rounds", json=body(**overrides), role="hub_operator", account="hub-owner"
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def run(matching, round_id: str) -> dict:
+    response = await matching.post(
+        f"/rounds/{round_id}/run", role="hub_operator", account="hub-owner"
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["draft"]
+
+
+def best_total(export: dict) -> float:
+    """Brute force over the export alone: the best total within capacities and max_matches."""
+    pairs = export["pairs"]
+    capacity = {p["actor_id"]: p["capacity"] for p in export["providers"]}
+    quota = {s["actor_id"]: s["max_matches"] for s in export["seekers"]}
+    best = 0.0
+    for size in range(len(pairs) + 1):
+        for chosen in itertools.combinations(pairs, size):
+            if not all(p in chosen for p in pairs if p["must"]):
+                continue
+            used_p, used_s = {}, {}
+            for p in chosen:
+                used_p[p["provider"]] = used_p.get(p["provider"], 0) + 1
+                used_s[p["seeker"]] = used_s.get(p["seeker"], 0) + 1
+            if all(v <= capacity[k] for k, v in used_p.items()) and all(
+                v <= quota[k] for k, v in used_s.items()
+            ):
+                best = max(best, sum(p["score"] for p in chosen))
+    return best
+
+
+async def test_a_round_runs_with_diagnostics_and_exports_what_it_solved(matching):
+    await seed(matching)
+    created = await create(matching)
+    draft = await run(matching, created["id"])
+    for key in (
+        "total_score",
+        "matched_count",
+        "seeker_ranks",
+        "lowest_score",
+        "median_score",
+        "unmatched",
+        "blocking_pairs",
+        "other_objective",
+        "assignment",
+        "profile_version",
+    ):
+        assert key in draft, key
+    assert (
+        draft["matched_count"] == len(draft["assignment"]) == 4
+    )  # 4 seekers, 3 providers × 2 places
+    assert draft["other_objective"]["objective"] == "stable"
+    assert draft["other_objective"]["blocking_pairs"] == 0
+    assert draft["total_score"] >= draft["other_objective"]["total_score"] - 1e-9
+    assert all(1 <= r["rank"] <= r["options"] for r in draft["seeker_ranks"])
+
+    export = (await matching.get(f"/rounds/{created['id']}/export", role="partner")).json()
+    assert list(export) == ["objective", "seekers", "providers", "pairs", "assignment"]
+    assert export["seekers"][0].keys() == {"actor_id", "max_matches"}
+    assert export["providers"][0].keys() == {"actor_id", "capacity"}
+    assert export["pairs"][0].keys() == {
+        "seeker",
+        "provider",
+        "score",
+        "seeker_score",
+        "provider_score",
+        "must",
+    }
+    assert export["assignment"][0].keys() == {"seeker", "provider"}
+    scores = {(p["seeker"], p["provider"]): p["score"] for p in export["pairs"]}
+    total = sum(scores[(a["seeker"], a["provider"])] for a in export["assignment"])
+    assert total == pytest.approx(draft["total_score"], abs=1e-5)
+    # The export alone is enough to re-check the optimum, exactly: the solver saw these scores.
+    assert total == pytest.approx(best_total(export), rel=1e-12)
+
+
+async def test_a_stable_round_has_no_blocking_pairs(matching):
+    await seed(matching)
+    created = await create(matching, objective="stable", capacity=1)
+    draft = await run(matching, created["id"])
+    assert draft["blocking_pairs"] == 0
+    assert draft["other_objective"]["objective"] == "optimal"
+    assert draft["other_objective"]["total_score"] >= draft["total_score"] - 1e-9
+    unmatched = [u for u in draft["unmatched"] if u["side"] == "seeker"]
+    assert len(unmatched) == 1 and "filled by other seekers" in unmatched[0]["reason"]
+
+
+async def test_pin_forbid_rerun_publish_accept_decline(matching):
+    await seed(matching)
+    created = await create(matching)
+    round_id = created["id"]
+    created_etag = (await matching.get(f"/rounds/{round_id}")).headers["ETag"]
+    first = await run(matching, round_id)
+    chosen = {(a["seeker"], a["provider"]) for a in first["assignment"]}
+    pinned = next((s, p) for s in SEEKERS for p in PROVIDERS if (s, p) not in chosen)
+    forbidden = sorted(chosen - {pinned})[0]
+    changes = {
+        "must_pairs": [{"seeker": pinned[0], "provider": pinned[1]}],
+        "forbidden_pairs": [{"seeker": forbidden[0], "provider": forbidden[1]}],
+    }
+    unconditional = await matching.patch(
+        f"/rounds/{round_id}", role="hub_operator", account="hub-owner", json=changes
+    )
+    assert matching.problem(unconditional, 428)["errors"][0]["field"] == "If-Match"
+    nulled = await matching.patch(
+        f"/rounds/{round_id}",
+        role="hub_operator",
+        account="hub-owner",
+        json={"capacity": None},
+        headers={"If-Match": created_etag},
+    )
+    assert matching.problem(nulled, 422)["errors"][0]["field"] == "capacity"
+    stale = await matching.patch(
+        f"/rounds/{round_id}",
+        role="hub_operator",
+        account="hub-owner",
+        json=changes,
+        headers={"If-Match": created_etag},
+    )
+    assert matching.problem(stale, 412)["errors"][0]["field"] == "If-Match"  # the run changed it
+    etag = (await matching.get(f"/rounds/{round_id}")).headers["ETag"]
+    response = await matching.patch(
+        f"/rounds/{round_id}",
+        headers={"If-Match": etag},
+        role="hub_operator",
+        account="hub-owner",
+        json=changes,
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["ETag"] != etag
+    second = await run(matching, round_id)
+    pairs = {(a["seeker"], a["provider"]) for a in second["assignment"]}
+    assert pinned in pairs and forbidden not in pairs
+
+    published = await matching.post(
+        f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner"
+    )
+    assert published.status_code == 200, published.text
+    again = await matching.post(
+        f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner"
+    )
+    assert matching.problem(again, 409)["errors"][0]["field"] == "published_draft"
+    proposals = (await matching.get(f"/rounds/{round_id}/proposals")).json()
+    assert {(p["seeker_id"], p["provider_id"]) for p in proposals} == pairs
+    [published_event] = await matching.outbox("sihub.matching.round.published")
+    assert len(published_event["data"]["proposals"]) == len(pairs)
+
+    accepted, declined = proposals[0], proposals[1]
+    stranger = await matching.post(
+        f"/proposals/{accepted['id']}/accept",
+        role="partner",
+        account="someone-else",
+        json={"actor_id": accepted["seeker_id"]},
+    )
+    assert matching.problem(stranger, 403)["errors"][0]["field"] == "actor_id"
+    for actor in (accepted["seeker_id"], accepted["provider_id"]):
+        response = await matching.post(
+            f"/proposals/{accepted['id']}/accept",
+            role="partner",
+            account=owner(actor),
+            json={"actor_id": actor},
+        )
+        assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
+    [event] = await matching.outbox("sihub.matching.match.accepted")
+    assert event["data"]["match_ref"] == accepted["id"]
+    assert event["data"]["accepted_by"] == {
+        accepted["seeker_id"]: owner(accepted["seeker_id"]),
+        accepted["provider_id"]: owner(accepted["provider_id"]),
+    }
+    assert sorted(event["data"]["actor_ids"]) == sorted(
+        [accepted["seeker_id"], accepted["provider_id"]]
+    )
+    assert event["data"]["illustrative"] is True
+    twice = await matching.post(
+        f"/proposals/{accepted['id']}/decline",
+        role="partner",
+        account=owner(accepted["seeker_id"]),
+        json={"actor_id": accepted["seeker_id"]},
+    )
+    assert matching.problem(twice, 409)["errors"][0]["field"] == "status"
+
+    response = await matching.post(
+        f"/proposals/{declined['id']}/decline",
+        role="partner",
+        account=owner(declined["provider_id"]),
+        json={"actor_id": declined["provider_id"]},
+    )
+    assert response.json()["status"] == "declined"
+    mine = (
+        await matching.get(
+            "/proposals",
+            params={"actor_id": declined["provider_id"]},
+            role="partner",
+            account=owner(declined["provider_id"]),
+        )
+    ).json()
+    assert declined["id"] in {p["id"] for p in mine}
+
+    # A re-run keeps the accepted pair, never proposes the declined one again, and may be published.
+    third = await run(matching, round_id)
+    pairs = {(a["seeker"], a["provider"]) for a in third["assignment"]}
+    assert (accepted["seeker_id"], accepted["provider_id"]) in pairs
+    assert (declined["seeker_id"], declined["provider_id"]) not in pairs
+    assert (
+        await matching.post(f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner")
+    ).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "status"),
+    [
+        ({"hub_id": OTHER_HUB}, "hub_id", 403),
+        ({"hub_id": SEEKERS[0]}, "hub_id", 422),
+        (
+            {"seekers": {"actor_ids": [SEEKERS[0], "u0000000-0000-4000-8000-000000000001"]}},
+            "seekers.actor_ids",
+            422,
+        ),
+        ({"seekers": {"actor_ids": [SEEKERS[0], GONE]}}, "seekers.actor_ids", 422),
+        ({"seekers": {"actor_ids": [SEEKERS[0], PROVIDERS[0]]}}, "providers.actor_ids", 422),
+        ({"seekers": {"cohort_id": "nope"}}, "seekers.cohort_id", 422),
+        ({"capacity": 0}, "capacity", 422),
+        (
+            {"capacities": [{"actor_id": PROVIDERS[0], "capacity": 10_001}]},
+            "capacities[0].capacity",
+            422,
+        ),
+        (
+            {
+                "must_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}],
+                "forbidden_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}],
+            },
+            "forbidden_pairs[0]",
+            422,
+        ),
+        (
+            {
+                "capacity": 1,
+                "must_pairs": [
+                    {"seeker": SEEKERS[0], "provider": PROVIDERS[0]},
+                    {"seeker": SEEKERS[1], "provider": PROVIDERS[0]},
+                ],
+            },
+            "must_pairs",
+            422,
+        ),
+        (
+            {"must_pairs": [{"seeker": PROVIDERS[0], "provider": SEEKERS[0]}]},
+            "must_pairs[0].seeker",
+            422,
+        ),
+        ({"weights": {"needs_met": 1.5}}, "weights.needs_met", 422),
+        ({"prefer": "moon"}, "prefer", 422),
+        ({"surprise": 1}, "surprise", 422),
+        ({"name": "tab\there"}, "name", 422),
+        ({"providers": {"filter": {"issue_area": "magic"}}}, "providers.filter.issue_area", 422),
+    ],
+)
+async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
+    matching, overrides, field, status
+):
+    await seed(matching)
+    response = await matching.post(
+        "/rounds", json=body(**overrides), role="hub_operator", account="hub-owner"
+    )
+    problem = matching.problem(response, status)
+    assert field in [e["field"] for e in problem["errors"]], problem
+    assert await matching.scalar("SELECT count(*) FROM match_round") == 0
+
+
+async def test_non_finite_numbers_are_refused(matching):
+    await seed(matching)
+    response = await matching.post(
+        "/rounds",
+        role="hub_operator",
+        account="hub-owner",
+        content=b'{"hub_id": "%s", "name": "x", "seekers": {"cohort_id": "cohort-1"}, '
+        b'"providers": {"actor_ids": ["%s"]}, "min_score": NaN}'
+        % (HUB.encode(), PROVIDERS[0].encode()),
+        headers={"content-type": "application/json"},
+    )
+    assert "min_score" in [e["field"] for e in matching.problem(response, 422)["errors"]]
+
+
+async def test_only_the_hubs_operators_run_and_publish(matching):
+    await seed(matching)
+    created = await create(matching)
+    for action in ("run", "publish"):
+        response = await matching.post(
+            f"/rounds/{created['id']}/{action}", role="hub_operator", account="other-owner"
+        )
+        assert matching.problem(response, 403)["errors"][0]["field"] == "hub_id"
+    assert (await matching.post(f"/rounds/{created['id']}/run", role="admin")).status_code == 200
+
+    # An account the registry adds to the hub's operators runs it too, until it is removed again.
+    await matching.feed(matching.events.hub_operators(HUB, "hub-owner", ["deputy"]))
+    assert (
+        await matching.post(f"/rounds/{created['id']}/run", role="hub_operator", account="deputy")
+    ).status_code == 200
+    await matching.feed(matching.events.hub_operators(HUB, "hub-owner", []))
+    response = await matching.post(
+        f"/rounds/{created['id']}/run", role="hub_operator", account="deputy"
+    )
+    assert matching.problem(response, 403)["errors"][0]["field"] == "hub_id"
+
+
+async def test_a_hubs_rounds_are_listed_page_by_page(matching):
+    await seed(matching)
+    made = sorted([(await create(matching, name=f"round {n}"))["id"] for n in range(3)])
+    first = (await matching.get("/rounds", params={"hub_id": HUB, "limit": 2})).json()
+    assert [r["id"] for r in first["items"]] == made[:2] and first["next_cursor"]
+    rest = (
+        await matching.get(
+            "/rounds", params={"hub_id": HUB, "limit": 2, "cursor": first["next_cursor"]}
+        )
+    ).json()
+    assert [r["id"] for r in rest["items"]] == made[2:] and rest["next_cursor"] is None
+    assert (await matching.get("/rounds", params={"hub_id": OTHER_HUB})).json()["items"] == []
+    bad = await matching.get("/rounds", params={"hub_id": HUB, "cursor": "!!"})
+    assert matching.problem(bad, 422)["errors"][0]["field"] == "cursor"
+    foreign = await matching.get("/rounds", params={"hub_id": HUB, "cursor": "e30"})  # "{}"
+    assert matching.problem(foreign, 400)["errors"][0]["field"] == "cursor"
+
+
+async def test_a_provider_filter_picks_live_actors_other_than_the_seekers(matching):
+    await seed(matching)
+    created = await create(
+        matching, providers={"filter": {"sector": "private"}}, prefer="same_country"
+    )
+    draft = await run(matching, created["id"])
+    assert created["prefer"] == "same_country" and draft["prefer"] == "same_country"
+    export = (await matching.get(f"/rounds/{created['id']}/export")).json()
+    assert {p["actor_id"] for p in export["providers"]} == set(PROVIDERS)
+    assert draft["matched_count"] > 0
+
+
+class TestBackground:
+    @pytest.fixture
+    def matching_settings(self):
+        return {"background_round_cells": 1}
+
+    async def test_a_large_round_runs_in_the_background_with_progress(self, matching):
+        await seed(matching)
+        created = await create(matching)
+        response = await matching.post(
+            f"/rounds/{created['id']}/run", role="hub_operator", account="hub-owner"
+        )
+        assert response.status_code == 202, response.text
+        assert response.json()["run_state"] == "running"
+        for _ in range(200):
+            progress = (await matching.get(f"/rounds/{created['id']}/progress")).json()
+            if progress["run_state"] != "running":
+                break
+        assert progress == {"id": created["id"], "run_state": "done", "progress": 1.0, "drafts": 1}
+        assert (await matching.get(f"/rounds/{created['id']}")).json()["draft"][
+            "matched_count"
+        ] == 4
