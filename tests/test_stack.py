@@ -4,58 +4,19 @@ Ctrl-C, and a second start reuses the data without loading the demo twice."""
 
 from __future__ import annotations
 
-import os
-import signal
 import stat
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from sihub_shared.natsserver import free_port
 
+def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(live_stack):
+    gateway = live_stack.gateway_url
 
-
-def start_stack(var: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
-    command = [
-        str(Path(sys.executable).parent / "sihub-dev"), "run", "--var", str(var),
-        "--gateway-port", str(ports["gateway"]), "--nats-port", str(ports["nats"]),
-        "--registry-port", str(ports["registry"]), "--indicators-port", str(ports["indicators"]),
-        "--matching-port", str(ports["matching"]),
-        "--reports-port", str(ports["reports"]),
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "COLUMNS": "200"})
-    output = []
-    deadline = time.monotonic() + 300
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        if line.strip() == "READY":
-            return process
-    process.kill()
-    raise AssertionError("the stack did not come up:\n" + "".join(output))
-
-
-def stop_stack(process: subprocess.Popen[str]) -> None:
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 0
-
-
-def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
-    ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators", "matching", "reports")}
-    var = tmp_path / "var"
-    gateway = f"http://127.0.0.1:{ports['gateway']}"
-
-    process = start_stack(var, ports)
+    live_stack.start()
     try:
-        key_file = var / "admin.key"
+        key_file = live_stack.admin_key_file
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         auth = {"Authorization": f"Bearer {key_file.read_text().strip()}"}
         with httpx.Client(base_url=gateway, headers=auth, timeout=30) as client:
@@ -94,20 +55,20 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(tmp_path):
             }
             assert page_sizes == {(100, 1000)}, page_sizes
     finally:
-        stop_stack(process)
+        live_stack.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(gateway + "/healthz", timeout=2)
     # A clean stop leaves no WAL behind: every service truncates its own as it stops.
-    assert {wal.name: wal.stat().st_size for wal in var.glob("*.db-wal") if wal.stat().st_size} == {}
+    assert {wal.name: wal.stat().st_size for wal in live_stack.var.glob("*.db-wal") if wal.stat().st_size} == {}
 
-    process = start_stack(var, ports)
+    live_stack.start()
     try:
         with httpx.Client(base_url=gateway, headers=auth, timeout=30) as client:
             assert _actor_count(client) == first_count
             builds = client.get("/api/v1/reports/builds").json()["items"]
             assert {b["id"] for b in builds} == first_builds  # the same positions: nothing built twice
     finally:
-        stop_stack(process)
+        live_stack.stop()
 
 
 def _wait_for(condition, timeout_s: float = 60) -> None:  # noqa: ANN001 - a callable returning bool

@@ -57,3 +57,15 @@ async def test_concurrent_migrations_on_postgres_take_turns(tmp_path):
         assert [row["version_num"] for row in versions] == ["0002"]
     finally:
         await drop_postgres_database(admin, url)
+
+
+@pytest.mark.parametrize("sent", ["0.5", "1700000000", 1700000000, "2026-12-02", "yesterday"])
+def test_a_utc_datetime_is_written_as_a_date_time_not_seconds(sent):
+    from pydantic import TypeAdapter, ValidationError
+
+    from sihub_shared.timestamps import UtcDatetime
+
+    with pytest.raises(ValidationError):
+        TypeAdapter(UtcDatetime).validate_python(sent)
+    read = TypeAdapter(UtcDatetime).validate_python("2026-12-02T09:30:00+09:00")
+    assert read.isoformat() == "2026-12-02T00:30:00+00:00"

@@ -214,6 +214,15 @@ async def test_unknown_missing_and_revoked_keys_are_401(gateway, admin_key):
     assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer(key)), 401)
 
 
+async def test_an_admin_cannot_revoke_the_key_it_calls_with(gateway, admin_key):
+    # Schemathesis, running as admin, revoked its own key and locked itself out.
+    prefix = admin_key.split("_")[1]
+    refused = await gateway.delete(f"/api/v1/gateway/keys/{prefix}", headers=bearer(admin_key))
+    assert_problem(refused, 409)
+    assert refused.json()["errors"] == [{"field": "prefix", "message": "the calling key"}]
+    assert (await gateway.get("/api/v1/gateway/me", headers=bearer(admin_key))).status_code == 200
+
+
 async def test_wrong_role_is_403(gateway, admin_key):
     partner = await make_key(gateway, admin_key, "partner")
     integrator = await make_key(gateway, admin_key, "integrator")
@@ -331,9 +340,24 @@ async def test_merged_openapi_and_asyncapi(gateway, admin_key):
     openapi = (await gateway.get("/openapi.json")).json()
     assert "/api/v1/echo/whoami" in openapi["paths"]
     assert "/api/v1/gateway/accounts" in openapi["paths"]
+    # What the gateway answers itself is declared on every operation it forwards, and its own.
+    forwarded = openapi["paths"]["/api/v1/echo/whoami"]
+    assert {"401", "429", "502", "503", "504"} <= set(forwarded["get"]["responses"])
+    assert "403" in forwarded["post"]["responses"]
+    assert forwarded["get"]["responses"]["429"]["headers"]["Retry-After"]["required"] is True
+    assert forwarded["get"]["responses"]["401"]["headers"]["WWW-Authenticate"]["required"] is True
+    own = openapi["paths"]["/api/v1/gateway/accounts"]["post"]["responses"]
+    assert {"401", "403", "422", "429"} <= set(own) and "502" not in own
+    assert own["403"]["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
     asyncapi = (await gateway.get("/asyncapi.json")).json()
     assert asyncapi["asyncapi"] == "3.0.0"
     assert "sihub_gateway_account_created" in asyncapi["channels"]
+
+
+async def test_a_gateway_path_with_another_method_is_405_not_a_missing_service(gateway, admin_key):
+    answer = await gateway.put("/api/v1/gateway/me", headers=bearer(admin_key))
+    assert_problem(answer, 405)
+    assert answer.headers["allow"] == "GET, HEAD"
 
 
 async def test_docs_load_only_the_gateways_own_files_and_show_the_merged_document(gateway):

@@ -215,6 +215,11 @@ async def test_filters_search_in_every_script_pagination_and_sync(registry, new_
         if cursor is None:
             break
     assert changed == [ids["thai"], ids["campus"], late["id"], ids["busan"]]
+    # A cursor continues the listing it came from: a sync's next page needs only the cursor.
+    sync = {"modified_after": since.isoformat(), "limit": 2, "include_deleted": "true"}
+    first = (await owner.get("/actors", params=sync)).json()
+    rest = (await owner.get("/actors", params={"cursor": first["next_cursor"], "include_deleted": "true"})).json()
+    assert [a["id"] for a in first["items"] + rest["items"]] == changed
     live = await owner.get("/actors", params={"modified_after": since.isoformat()})
     assert [a["id"] for a in live.json()["items"]] == [ids["thai"], ids["campus"], late["id"]]
     # A time without an offset is UTC; one with another offset is the same moment.

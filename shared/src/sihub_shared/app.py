@@ -3,7 +3,8 @@
 It wires settings, the database, the NATS connection, the outbox relay and the consumers into
 the lifespan; problem+json errors, request ids, metrics and the body limit into the middleware;
 and `/healthz`, `/readyz`, `/metrics` and `/asyncapi.json` into the routes. Every API router is
-mounted under `/api/v1` behind the identity check.
+mounted under `/api/v1` behind the identity check; the OpenAPI document declares every status
+each route can answer (`sihub_shared.openapi`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 
 from sihub_shared.db import Database
 from sihub_shared.docs import serve_docs
-from sihub_shared.errors import install_problem_handlers, problem_response
+from sihub_shared.errors import ConcretePathsMiddleware, install_problem_handlers, problem_response
 from sihub_shared.events.asyncapi import asyncapi_document
 from sihub_shared.events.bus import EventBus
 from sihub_shared.events.consumer import ConsumerRunner, Subscription
@@ -33,6 +34,7 @@ from sihub_shared.observability import (
     configure_logging,
     metrics_response,
 )
+from sihub_shared.openapi import install_openapi
 from sihub_shared.settings import ServiceSettings
 
 
@@ -115,6 +117,7 @@ def create_service_app(
     serve_docs(app, openapi_url="/openapi.json", title=title)
     app.state.settings = settings
     install_problem_handlers(app)
+    app.add_middleware(ConcretePathsMiddleware, service=app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
@@ -125,6 +128,7 @@ def create_service_app(
     for router in public_routers:
         app.include_router(router)
     app.include_router(operations_router(settings))
+    install_openapi(app)
     return app
 
 

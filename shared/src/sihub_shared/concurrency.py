@@ -5,7 +5,12 @@ A write must send `If-Match` with the ETag it read: none is 428, a stale one is 
 
 from __future__ import annotations
 
-from sihub_shared.errors import PreconditionFailed, PreconditionRequired
+import re
+
+from sihub_shared.errors import PreconditionFailed, PreconditionRequired, UnprocessableContent
+
+# RFC 9110 §13.1.1: `*` or a list of entity tags. The OpenAPI document declares the same pattern.
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$'
 
 
 def etag(version: int) -> str:
@@ -17,6 +22,11 @@ def check_if_match(if_match: str | None, version: int) -> None:
         raise PreconditionRequired(
             "send If-Match with the ETag you read, so that no one else's change is overwritten",
             errors=[{"field": "If-Match", "in": "header", "message": "required"}],
+        )
+    if not re.fullmatch(IF_MATCH_PATTERN, if_match):
+        raise UnprocessableContent(
+            "If-Match: send the ETag you read, in quotes as it was sent (or *)",
+            errors=[{"field": "If-Match", "in": "header", "message": "not an entity tag"}],
         )
     sent = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
     if "*" not in sent and etag(version) not in sent:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 from structlog import get_logger
 
 from sihub_shared.strict import PATTERN_MESSAGES
@@ -93,7 +97,8 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        # A URI reference (RFC 9457 §3.1.5): the path as sent, not decoded.
+        "instance": quote(request.url.path, safe="/:@!$&'()*+,;=-._~"),
     }
     request_id = getattr(request.state, "request_id", None)
     if request_id:
@@ -102,6 +107,51 @@ def problem_response(
         body["errors"] = errors
     body.update(extensions)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path answers. Starlette's 405 names only the first route that
+    matched the path, but FastAPI makes one route per method. As in OpenAPI, a concrete path
+    (`/actors/import`) is that path, not also a value of a templated one (`/actors/{actor_id}`)."""
+    by_params: dict[int, set[str]] = {}
+    for route in iter_route_contexts(request.app.routes):
+        if isinstance(route.original_route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            by_params.setdefault(len(route.param_convertors), set()).update(route.methods or ())
+    methods = by_params[min(by_params)] if by_params else set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+class ConcretePathsMiddleware:
+    """As in OpenAPI, a path without parameters is that path: `PATCH /actors/import` is a 405 (the
+    path answers POST), not a change of an actor called "import" that `/actors/{actor_id}` would
+    otherwise be routed."""
+
+    def __init__(self, app: ASGIApp, service: FastAPI) -> None:
+        self.app = app
+        self.service = service
+        self._methods: dict[str, set[str]] | None = None
+
+    def _concrete_paths(self) -> dict[str, set[str]]:
+        if self._methods is None:
+            methods: dict[str, set[str]] = {}
+            for route in iter_route_contexts(self.service.routes):
+                if isinstance(route.original_route, APIRoute) and not route.param_convertors:
+                    methods.setdefault(route.path_format, set()).update(route.methods or ())
+            self._methods = methods
+        return self._methods
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = self._concrete_paths().get(scope["path"]) if scope["type"] == "http" else None
+        if allowed is not None and "GET" in allowed:
+            allowed = allowed | {"HEAD"}
+        if allowed is None or scope["method"] in allowed:
+            await self.app(scope, receive, send)
+            return
+        response = problem_response(Request(scope, receive), status=405, title="Method not allowed",
+                                    detail="Method Not Allowed", headers={"Allow": ", ".join(sorted(allowed))})
+        await response(scope, receive, send)
 
 
 def field_path(location: Sequence[Any]) -> str:
@@ -172,13 +222,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = None
         if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for a JSON body that is not UTF-8
             errors = [{"field": "body", "in": "body", "message": f"not UTF-8 at byte offset {exc.__cause__.start}"}]
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return problem_response(
             request,
             status=exc.status_code,
             title=title,
             detail=str(exc.detail),
             errors=errors,
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

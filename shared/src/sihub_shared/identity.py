@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from sihub_shared.errors import Forbidden, Unauthorized
+from sihub_shared.openapi import answers
 
 IDENTITY_HEADER = "X-Sihub-Identity"
 AUDIENCE = "sihub"
@@ -71,6 +72,9 @@ def verify_identity(token: str, secret: str) -> Identity:
         raise Unauthorized("the identity token is missing, expired or not signed by the gateway") from exc
 
 
+# The guard of every service route: 401 without a valid token; the role and ownership rules
+# behind it answer 403.
+@answers(401, 403)
 def current_identity(request: Request) -> Identity:
     token = request.headers.get(IDENTITY_HEADER)
     if not token:

@@ -20,8 +20,9 @@ MAX_LIMIT = 1000
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"items on a page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})")
 ]
-# base64url without padding, as encode_cursor writes it
-Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the previous page")]
+# base64url without padding, as encode_cursor writes it (so not empty either)
+Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]+$", max_length=2000,
+                                     description="`next_cursor` of the previous page")]
 
 
 class Page(BaseModel, Generic[T]):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.types import TypeDecorator
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -25,7 +26,17 @@ def as_utc(value: datetime) -> datetime:
         return _EARLIEST if value.year == datetime.min.year else _LATEST
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?")
+
+
+def _written_date_time(value: Any) -> Any:
+    # pydantic would read `0.5` or `1700000000` as seconds since 1970: a caller writes a date-time.
+    if isinstance(value, (int, float)) or (isinstance(value, str) and not _DATE_TIME.fullmatch(value)):
+        raise ValueError("not a date-time such as 2026-12-02T09:30:00+09:00")
+    return value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(_written_date_time), AfterValidator(as_utc)]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -18,6 +18,7 @@ from sihub_gateway.ratelimit import RateLimits, client_address
 from sihub_shared.db import Database
 from sihub_shared.errors import Forbidden, Unauthorized
 from sihub_shared.identity import Identity, Role
+from sihub_shared.openapi import answers
 
 _BEARER = "bearer "
 
@@ -65,6 +66,7 @@ class KeyAuthenticator:
                 del self._cache[digest]
 
 
+@answers(401)
 async def authenticate(request: Request) -> Identity:
     """The caller, within its key's rate limit: every route but the public documents starts here."""
     state = request.app.state
@@ -76,6 +78,7 @@ async def authenticate(request: Request) -> Identity:
 Caller = Annotated[Identity, Depends(authenticate)]
 
 
+@answers(403)
 def _admin(caller: Caller) -> Identity:
     if Role.admin not in caller.roles:
         raise Forbidden("this needs the admin role")

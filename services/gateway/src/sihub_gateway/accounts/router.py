@@ -7,6 +7,7 @@ from sihub_gateway.accounts.schemas import AccountCreate, AccountPublic, ApiKeyC
 from sihub_gateway.accounts.service import AccountService
 from sihub_shared.db import Session
 from sihub_shared.identity import Identity
+from sihub_shared.openapi import problems
 from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/gateway", tags=["accounts"])
@@ -46,8 +47,8 @@ async def list_keys(account_id: Line, session: Session, _: Admin):
     return await AccountService(session).list_keys(account_id)
 
 
-@router.delete("/keys/{prefix}", response_model=ApiKeyPublic)
-async def revoke_key(prefix: Line, request: Request, session: Session, _: Admin):
-    revoked = await AccountService(session).revoke_key(prefix)
+@router.delete("/keys/{prefix}", responses=problems(409), response_model=ApiKeyPublic)
+async def revoke_key(prefix: Line, request: Request, session: Session, caller: Admin):
+    revoked = await AccountService(session).revoke_key(prefix, caller)
     request.app.state.authenticator.forget(prefix)
     return revoked

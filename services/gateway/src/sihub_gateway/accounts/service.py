@@ -71,10 +71,14 @@ class AccountService:
         await self.get_account(account_id)
         return await self.repository.list_keys(account_id)
 
-    async def revoke_key(self, prefix: str) -> ApiKey:
+    async def revoke_key(self, prefix: str, caller: Identity) -> ApiKey:
         row = await self.repository.get_key(prefix)
         if row is None:
             raise NotFound(f"no API key with prefix {prefix}", errors=[{"field": "prefix", "message": "unknown"}])
+        # An admin revoking the key it calls with could lock every admin out; rotate with another key.
+        if prefix == caller.key_prefix:
+            raise Conflict("this is the key you are calling with: revoke it with another admin key",
+                           errors=[{"field": "prefix", "message": "the calling key"}])
         if row.revoked_at is not None:
             raise Conflict(f"API key {prefix} is already revoked")
         row.revoked_at = datetime.now(UTC)

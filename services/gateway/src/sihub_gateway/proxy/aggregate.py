@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from typing import Any
 
@@ -16,6 +17,7 @@ from sihub_shared.app import readiness_checks
 from sihub_shared.errors import problem_response
 from sihub_shared.events.asyncapi import asyncapi_document
 from sihub_shared.events.contracts import contracts_of
+from sihub_shared.openapi import declare_problems, operations
 
 router = APIRouter(include_in_schema=False)
 _DOCUMENT_TTL_S = 10.0
@@ -48,21 +50,47 @@ class UpstreamDocuments:
         return document
 
 
+# What the gateway itself answers, before or instead of the service: the key check, integrators
+# refused writes, the rate limit, and an upstream that is unreachable, broken or slow.
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}}
+_WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "`Bearer`", "required": True, "schema": {"type": "string"}}}
+_GATEWAY_HEADERS = {401: _WWW_AUTHENTICATE, 429: _RETRY_AFTER}
+_READ_METHODS = frozenset({"get", "head", "options"})
+
+
+def _gateway_statuses(method: str, operation: dict[str, Any], *, forwarded: bool) -> set[int]:
+    statuses = {401, 429}
+    if forwarded:
+        statuses |= {502, 503, 504}
+        if method not in _READ_METHODS:
+            statuses.add(403)
+        if "requestBody" in operation:
+            statuses.add(413)
+    return statuses
+
+
 def merge_openapi(own: dict[str, Any], upstream: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
-    merged = {**own, "paths": dict(own.get("paths", {}))}
+    merged = copy.deepcopy(own)
+    for _, method, operation in operations(merged):
+        declare_problems(operation, _gateway_statuses(method, operation, forwarded=False), _GATEWAY_HEADERS)
     components = merged.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for service, document in upstream.items():
         if document is None:
             continue
+        document = copy.deepcopy(document)
         theirs = document.get("components", {}).get("schemas", {})
         # Same name, different shape in two services: that service's copy is renamed, refs too.
         clashes = {name for name, schema in theirs.items() if schemas.get(name, schema) != schema}
         if clashes:
             document = _rename_schemas(document, {name: f"{service}_{name}" for name in clashes})
             theirs = document["components"]["schemas"]
+        for _, method, operation in operations(document):
+            declare_problems(operation, _gateway_statuses(method, operation, forwarded=True), _GATEWAY_HEADERS)
         merged["paths"].update(document.get("paths", {}))
         schemas.update(theirs)
+    components["schemas"] = dict(sorted(schemas.items()))
     components["securitySchemes"] = {"apiKey": {"type": "http", "scheme": "bearer", "description": "sihub API key"}}
     merged["security"] = [{"apiKey": []}]
     return merged

@@ -3,12 +3,13 @@ path and needs no parameter parsing, only authentication, the rate limit and the
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from sihub_gateway.accounts.authentication import authenticate
-from sihub_shared.errors import Forbidden, NotFound
+from sihub_shared.errors import Forbidden, NotFound, allowed_methods
 from sihub_shared.identity import Role
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -18,6 +19,9 @@ async def forward(request: Request) -> Response:
     state = request.app.state
     service = request.path_params["service"]
     if service not in state.forwarder.upstreams:
+        # A path of the gateway's own (PUT /api/v1/gateway/me) with another method.
+        if allowed_methods(request):
+            raise HTTPException(405)
         raise NotFound(f"no service {service!r}; known: {sorted(state.forwarder.upstreams)}")
     identity = await authenticate(request)
     # Integrators read only, whatever the service; the services check everything finer.

@@ -18,6 +18,7 @@ from sihub_indicators.units import UNITS, finite_or_none
 from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.identity import Role, require_roles
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from sihub_shared.strict import Line
 
@@ -37,7 +38,7 @@ async def list_units():
             for unit, info in UNITS.items()]
 
 
-@router.post("/indicators", status_code=status.HTTP_201_CREATED, response_model=IndicatorPublic,
+@router.post("/indicators", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=IndicatorPublic,
              dependencies=CatalogueEditor, summary="Add an indicator to the catalogue (admin)")
 async def create_indicator(data: IndicatorCreate, session: Session, response: Response):
     indicator = await CatalogueService(session).create(data)
@@ -61,7 +62,7 @@ async def get_indicator(code: Line, session: Session, response: Response):
     return indicator_public(indicator)
 
 
-@router.patch("/indicators/{code}", response_model=IndicatorPublic, dependencies=CatalogueEditor,
+@router.patch("/indicators/{code}", responses=problems(409), response_model=IndicatorPublic, dependencies=CatalogueEditor,
               summary="Change an indicator (admin; send If-Match)")
 async def update_indicator(code: Line, data: IndicatorUpdate, session: Session, response: Response,
                            if_match: IfMatch = None):
@@ -70,7 +71,7 @@ async def update_indicator(code: Line, data: IndicatorUpdate, session: Session, 
     return indicator_public(indicator)
 
 
-@router.delete("/indicators/{code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=CatalogueEditor,
+@router.delete("/indicators/{code}", responses=problems(409), status_code=status.HTTP_204_NO_CONTENT, dependencies=CatalogueEditor,
                summary="Remove an indicator without observations (admin; send If-Match)")
 async def delete_indicator(code: Line, session: Session, if_match: IfMatch = None) -> None:
     await CatalogueService(session).delete(code, if_match)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, Strict, StringConstraints, ValidationInfo, field_validator, model_validator
 from sqlmodel import SQLModel
 
 from sihub_indicators.catalogue.models import IndicatorBase
@@ -53,8 +53,14 @@ def check_bounds(unit: Unit, minimum: float | None, maximum: float | None) -> No
         raise ValueError(f"the bounds are empty: min_value {low:g} is not below max_value {high:g}")
 
 
+# A number, not `false` or "1" read as one (JSON Schema says number; pydantic's lax mode took both).
+Bound = Annotated[float | None, Strict()]
+
+
 class IndicatorCreate(IndicatorBase, StrictBody):
     code: str = Field(pattern=CODE_PATTERN, description="Stable identifier, e.g. relative_poverty_rate")
+    min_value: Bound = Field(default=None, description="Narrows the unit's lower bound")
+    max_value: Bound = Field(default=None, description="Narrows the unit's upper bound")
     names: Names
     sdg_targets: SdgTargets = Field(default_factory=list)
     source: IndicatorSource
@@ -81,8 +87,8 @@ class IndicatorUpdate(SQLModel, StrictBody):
     theme: Omittable[Theme] = None
     unit: Omittable[Unit] = None
     direction: Omittable[Direction] = None
-    min_value: float | None = None
-    max_value: float | None = None
+    min_value: Bound = None
+    max_value: Bound = None
     sdg_targets: Omittable[SdgTargets] = None
     source: Omittable[IndicatorSource] = None
     notes: Text | None = Field(default=None, max_length=4000)

@@ -40,10 +40,14 @@ from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_c
 from sihub_shared.strict import CountryCode, Line, Text
 
 router = APIRouter(prefix="/indicators", tags=["observations"])
-# The raw-body forms of an upload. FastAPI declares the multipart form from the File/Form
-# parameters, all optional in Python because a raw body has none; in a form, `file` is required.
+# The raw-body forms of an upload (the `format` parameter says how to read it). FastAPI declares
+# the multipart form from the File/Form parameters, all optional in Python because a raw body has
+# none; in a form, `file` is required.
 _FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
+               "application/vnd.sdmx.data+csv": {"schema": {"type": "string"}},
                "application/xml": {"schema": {"type": "string"}},
+               "application/vnd.sdmx.genericdata+xml": {"schema": {"type": "string"}},
+               "application/vnd.sdmx.structurespecificdata+xml": {"schema": {"type": "string"}},
                "multipart/form-data": {"schema": {"required": ["file"]},
                                        "encoding": {"structure": {"contentType": "application/xml"}}}}
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-UTC_DATETIME = sa.DateTime(timezone=True)
+from sihub_shared.timestamps import UTCDateTime
 
 
 class MatchRound(SQLModel, table=True):
@@ -38,8 +38,8 @@ class MatchRound(SQLModel, table=True):
     publications: int = 0
     created_by: str = Field(sa_type=sa.String(64))
     version: int = 1
-    created_at: datetime = Field(sa_type=UTC_DATETIME)
-    updated_at: datetime = Field(sa_type=UTC_DATETIME)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class MatchDraft(SQLModel, table=True):
@@ -52,7 +52,7 @@ class MatchDraft(SQLModel, table=True):
     number: int
     inputs: dict[str, Any] = Field(sa_type=sa.JSON)
     result: dict[str, Any] = Field(sa_type=sa.JSON)
-    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class MatchProposal(SQLModel, table=True):
@@ -80,5 +80,5 @@ class MatchProposal(SQLModel, table=True):
     provider_decided_by: str | None = Field(default=None, sa_type=sa.String(64))
     illustrative: bool = False
     version: int = 1
-    created_at: datetime = Field(sa_type=UTC_DATETIME)
-    updated_at: datetime = Field(sa_type=UTC_DATETIME)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

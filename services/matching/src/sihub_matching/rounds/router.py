@@ -25,6 +25,7 @@ from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/matching", tags=["rounds"])
@@ -172,7 +173,8 @@ async def round_proposals(round_id: RoundId, session: Session):
 
 
 @router.get(
-    "/proposals", response_model=list[ProposalPublic], summary="The proposals of an actor you own"
+    "/proposals", response_model=list[ProposalPublic], summary="The proposals of an actor you own",
+    responses=problems(404),  # the actor named in the query is not known
 )
 async def actor_proposals(
     session: Session,

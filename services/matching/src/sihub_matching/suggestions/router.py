@@ -10,6 +10,7 @@ from sihub_matching.scoring.profile import Geography
 from sihub_matching.suggestions.schemas import SuggestionList
 from sihub_matching.suggestions.service import SuggestionFilters, SuggestionService
 from sihub_shared.db import Session
+from sihub_shared.openapi import problems
 
 router = APIRouter(prefix="/matching", tags=["suggestions"])
 
@@ -17,6 +18,7 @@ router = APIRouter(prefix="/matching", tags=["suggestions"])
 @router.get(
     "/suggestions",
     response_model=SuggestionList,
+    responses=problems(404),  # the actor named in the query is not known
     summary="The k best partners for an actor: never itself, a deleted actor or a current partner",
 )
 async def suggestions(

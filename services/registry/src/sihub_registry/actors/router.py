@@ -28,6 +28,7 @@ from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sect
 from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.urls import public_base_url
 from sihub_shared.strict import Line
@@ -72,7 +73,7 @@ def _with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-@router.post("/actors", status_code=status.HTTP_201_CREATED, response_model=ActorPublic, summary="Register an actor (you own it)")
+@router.post("/actors", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=ActorPublic, summary="Register an actor (you own it)")
 async def create_actor(data: ActorCreate, session: Session, identity: CurrentIdentity, response: Response):
     actor = await ActorService(session).create(identity, data)
     _with_etag(response, actor.version)
@@ -82,8 +83,8 @@ async def create_actor(data: ActorCreate, session: Session, identity: CurrentIde
 
 @router.get("/actors", response_model=ActorPage, summary="List and search actors")
 async def list_actors(session: Session, identity: CurrentIdentity, filters: Filters, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
-    mode = "modified" if filters.modified_after is not None else "id"
-    rows = await ActorService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    mode, after = read_cursor(cursor, filters.modified_after)
+    rows = await ActorService(session).list(filters, mode, after, limit)
     return ActorPage(items=[actor_public(a, identity) for a in rows[:limit]], next_cursor=next_cursor(rows, limit, mode))
 
 
@@ -152,7 +153,7 @@ async def get_actor(actor_id: PathId, session: Session, identity: CurrentIdentit
     return actor_public(actor, identity)
 
 
-@router.patch("/actors/{actor_id}", response_model=ActorPublic, summary="Change an actor (owner or admin; If-Match)")
+@router.patch("/actors/{actor_id}", responses=problems(409), response_model=ActorPublic, summary="Change an actor (owner or admin; If-Match)")
 async def update_actor(actor_id: PathId, data: ActorUpdate, session: Session, identity: CurrentIdentity,
                        response: Response, if_match: IfMatch = None):
     actor = await ActorService(session).update(identity, actor_id, data, if_match)

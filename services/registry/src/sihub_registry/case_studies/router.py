@@ -18,13 +18,14 @@ from sihub_registry.common.search import parse_query
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["case studies"])
 
 
-@router.post("/case-studies", status_code=status.HTTP_201_CREATED, response_model=CaseStudyState,
+@router.post("/case-studies", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=CaseStudyState,
              summary="Publish a case study (you own it)")
 async def create_case_study(data: CaseStudyCreate, session: Session, identity: CurrentIdentity, response: Response):
     case_study = await CaseStudyService(session).create(identity, data)
@@ -53,8 +54,8 @@ async def list_case_studies(
     filters = CaseStudyFilters(actor_id=actor_id, country=country, region=region, issue_area=[a.value for a in issue_area],
                                year=year, illustrative=illustrative, terms=parse_query(q), ref_prefix=ref_prefix,
                                modified_after=modified_after, include_deleted=include_deleted)
-    mode = "modified" if modified_after is not None else "id"
-    rows = await CaseStudyService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    mode, after = read_cursor(cursor, modified_after)
+    rows = await CaseStudyService(session).list(filters, mode, after, limit)
     return CaseStudyPage(items=rows[:limit], next_cursor=next_cursor(rows, limit, mode))
 
 
@@ -65,7 +66,7 @@ async def get_case_study(case_study_id: PathId, session: Session, _: CurrentIden
     return case_study
 
 
-@router.patch("/case-studies/{case_study_id}", response_model=CaseStudyState)
+@router.patch("/case-studies/{case_study_id}", responses=problems(409), response_model=CaseStudyState)
 async def update_case_study(case_study_id: PathId, data: CaseStudyUpdate, session: Session, identity: CurrentIdentity,
                             response: Response, if_match: IfMatch = None):
     case_study = await CaseStudyService(session).update(identity, case_study_id, data, if_match)

@@ -8,19 +8,21 @@ from typing import Any
 from sihub_shared.errors import ProblemError
 from sihub_shared.pagination import decode_cursor, encode_cursor
 
-def read_cursor(cursor: str | None, mode: str) -> dict[str, Any] | None:
-    """The position a cursor holds; a cursor from a listing in another order is refused."""
+def read_cursor(cursor: str | None, modified_after: datetime | None) -> tuple[str, dict[str, Any] | None]:
+    """The order of the listing and the position to continue after. A cursor carries the order it
+    was given out in (by id, or by modification for a sync), so it continues that listing."""
     if cursor is None:
-        return None
+        return ("modified" if modified_after is not None else "id"), None
     position = decode_cursor(cursor)
-    if position.get("m") != mode or not isinstance(position.get("id"), str):
-        raise ProblemError.for_field("cursor", "this cursor belongs to a listing in another order")
+    mode = position.get("m")
+    if mode not in ("id", "modified") or not isinstance(position.get("id"), str):
+        raise ProblemError.for_field("cursor", "not a cursor this API gave out")
     if mode == "modified":
         try:
             position["at"] = datetime.fromisoformat(position["at"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
-    return position
+    return mode, position
 
 
 def next_cursor(rows: list[Any], limit: int, mode: str) -> str | None:

@@ -28,6 +28,7 @@ from sihub_registry.hubs.schemas import (
 from sihub_registry.hubs.service import HubService
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.strict import Line
 
@@ -50,7 +51,7 @@ async def remove_hub_operator(hub_id: PathId, account_id: Line, session: Session
     return await HubService(session).remove_operator(identity, hub_id, account_id)
 
 
-@router.post("/programmes", status_code=status.HTTP_201_CREATED, response_model=ProgrammePublic,
+@router.post("/programmes", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=ProgrammePublic,
              summary="Start a hub programme, optionally with its cohorts (hub operators)")
 async def create_programme(data: ProgrammeCreate, session: Session, identity: CurrentIdentity, response: Response):
     service = HubService(session)
@@ -70,10 +71,9 @@ async def list_programmes(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
-    mode = "modified" if modified_after is not None else "id"
+    mode, after = read_cursor(cursor, modified_after)
     service = HubService(session)
-    rows = await service.list_programmes(hub, ref_prefix, modified_after, include_deleted, mode,
-                                         read_cursor(cursor, mode), limit)
+    rows = await service.list_programmes(hub, ref_prefix, modified_after, include_deleted, mode, after, limit)
     return ProgrammePage(items=await service.programmes_public(rows[:limit]), next_cursor=next_cursor(rows, limit, mode))
 
 
@@ -85,7 +85,7 @@ async def get_programme(programme_id: PathId, session: Session, _: CurrentIdenti
     return await service.programme_public(programme)
 
 
-@router.patch("/programmes/{programme_id}", response_model=ProgrammePublic)
+@router.patch("/programmes/{programme_id}", responses=problems(409), response_model=ProgrammePublic)
 async def update_programme(programme_id: PathId, data: ProgrammeUpdate, session: Session, identity: CurrentIdentity,
                            response: Response, if_match: IfMatch = None):
     service = HubService(session)
@@ -94,7 +94,7 @@ async def update_programme(programme_id: PathId, data: ProgrammeUpdate, session:
     return await service.programme_public(programme)
 
 
-@router.delete("/programmes/{programme_id}", response_model=ProgrammePublic)
+@router.delete("/programmes/{programme_id}", responses=problems(409), response_model=ProgrammePublic)
 async def delete_programme(programme_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                            if_match: IfMatch = None):
     service = HubService(session)
@@ -103,7 +103,7 @@ async def delete_programme(programme_id: PathId, session: Session, identity: Cur
     return await service.programme_public(programme)
 
 
-@router.post("/cohorts", status_code=status.HTTP_201_CREATED, response_model=CohortState)
+@router.post("/cohorts", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=CohortState)
 async def create_cohort(data: CohortCreate, session: Session, identity: CurrentIdentity, response: Response):
     cohort = await HubService(session).create_cohort(identity, data)
     with_etag(response, cohort.version, f"/api/v1/registry/cohorts/{cohort.id}")
@@ -117,7 +117,7 @@ async def get_cohort(cohort_id: PathId, session: Session, _: CurrentIdentity, re
     return cohort
 
 
-@router.patch("/cohorts/{cohort_id}", response_model=CohortState)
+@router.patch("/cohorts/{cohort_id}", responses=problems(409), response_model=CohortState)
 async def update_cohort(cohort_id: PathId, data: CohortUpdate, session: Session, identity: CurrentIdentity,
                         response: Response, if_match: IfMatch = None):
     cohort = await HubService(session).update_cohort(identity, cohort_id, data, if_match)
@@ -125,7 +125,7 @@ async def update_cohort(cohort_id: PathId, data: CohortUpdate, session: Session,
     return cohort
 
 
-@router.delete("/cohorts/{cohort_id}", response_model=CohortState)
+@router.delete("/cohorts/{cohort_id}", responses=problems(409), response_model=CohortState)
 async def delete_cohort(cohort_id: PathId, session: Session, identity: CurrentIdentity, response: Response,
                         if_match: IfMatch = None):
     cohort = await HubService(session).delete_cohort(identity, cohort_id, if_match)
@@ -133,7 +133,7 @@ async def delete_cohort(cohort_id: PathId, session: Session, identity: CurrentId
     return cohort
 
 
-@router.post("/memberships", status_code=status.HTTP_201_CREATED, response_model=MembershipState,
+@router.post("/memberships", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=MembershipState,
              summary="Put an actor in a hub's programme (and cohort) (hub operators)")
 async def create_membership(data: MembershipCreate, session: Session, identity: CurrentIdentity, response: Response):
     service = HubService(session)
@@ -156,11 +156,11 @@ async def list_memberships(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
-    mode = "modified" if modified_after is not None else "id"
+    mode, after = read_cursor(cursor, modified_after)
     filters = MembershipFilters(hub=hub, programme_id=programme_id, cohort_id=cohort_id, actor_id=actor_id,
                                 ref_prefix=ref_prefix, modified_after=modified_after, include_deleted=include_deleted)
     service = HubService(session)
-    rows = await service.memberships(filters, mode, read_cursor(cursor, mode), limit)
+    rows = await service.memberships(filters, mode, after, limit)
     return MembershipPage(items=await service.states(rows[:limit]), next_cursor=next_cursor(rows, limit, mode))
 
 
@@ -172,7 +172,7 @@ async def get_membership(membership_id: PathId, session: Session, _: CurrentIden
     return await service.state(membership)
 
 
-@router.patch("/memberships/{membership_id}", response_model=MembershipState)
+@router.patch("/memberships/{membership_id}", responses=problems(409), response_model=MembershipState)
 async def update_membership(membership_id: PathId, data: MembershipUpdate, session: Session, identity: CurrentIdentity,
                             response: Response, if_match: IfMatch = None):
     service = HubService(session)

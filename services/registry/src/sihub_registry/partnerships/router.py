@@ -17,13 +17,14 @@ from sihub_registry.partnerships.service import PartnershipService
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["partnerships"])
 
 
-@router.post("/partnerships", status_code=status.HTTP_201_CREATED, response_model=PartnershipState,
+@router.post("/partnerships", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=PartnershipState,
              summary="Register a partnership between two or more actors (you must own one of them)")
 async def create_partnership(data: PartnershipCreate, session: Session, identity: CurrentIdentity, response: Response):
     partnership = await PartnershipService(session).create(identity, data)
@@ -48,8 +49,8 @@ async def list_partnerships(
     filters = PartnershipFilters(actor_id=actor_id, type=[t.value for t in type], status=[s.value for s in status],
                                  origin=[o.value for o in origin], ref_prefix=ref_prefix, modified_after=modified_after,
                                  include_deleted=include_deleted)
-    mode = "modified" if modified_after is not None else "id"
-    rows = await PartnershipService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    mode, after = read_cursor(cursor, modified_after)
+    rows = await PartnershipService(session).list(filters, mode, after, limit)
     return PartnershipPage(items=rows[:limit], next_cursor=next_cursor(rows, limit, mode))
 
 
@@ -60,7 +61,7 @@ async def get_partnership(partnership_id: PathId, session: Session, _: CurrentId
     return partnership
 
 
-@router.patch("/partnerships/{partnership_id}", response_model=PartnershipState,
+@router.patch("/partnerships/{partnership_id}", responses=problems(409), response_model=PartnershipState,
               summary="Change a partnership, e.g. its status (owners of its actors or an admin; If-Match)")
 async def update_partnership(partnership_id: PathId, data: PartnershipUpdate, session: Session, identity: CurrentIdentity,
                              response: Response, if_match: IfMatch = None):

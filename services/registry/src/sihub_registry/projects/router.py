@@ -18,13 +18,14 @@ from sihub_registry.projects.service import ProjectService
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.strict import Line
 
 router = APIRouter(prefix="/registry", tags=["projects"])
 
 
-@router.post("/projects", status_code=status.HTTP_201_CREATED, response_model=ProjectState,
+@router.post("/projects", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=ProjectState,
              summary="Register a project of an actor you own")
 async def create_project(data: ProjectCreate, session: Session, identity: CurrentIdentity, response: Response):
     project = await ProjectService(session).create(identity, data)
@@ -52,8 +53,8 @@ async def list_projects(
     filters = ProjectFilters(actor_id=actor_id, country=country, region=region, issue_area=[a.value for a in issue_area],
                              status=[s.value for s in status], terms=parse_query(q), ref_prefix=ref_prefix,
                              modified_after=modified_after, include_deleted=include_deleted)
-    mode = "modified" if modified_after is not None else "id"
-    rows = await ProjectService(session).list(filters, mode, read_cursor(cursor, mode), limit)
+    mode, after = read_cursor(cursor, modified_after)
+    rows = await ProjectService(session).list(filters, mode, after, limit)
     return ProjectPage(items=rows[:limit], next_cursor=next_cursor(rows, limit, mode))
 
 
@@ -64,7 +65,7 @@ async def get_project(project_id: PathId, session: Session, _: CurrentIdentity, 
     return project
 
 
-@router.patch("/projects/{project_id}", response_model=ProjectState, summary="Change a project (its lead actor's owner or an admin; If-Match)")
+@router.patch("/projects/{project_id}", responses=problems(409), response_model=ProjectState, summary="Change a project (its lead actor's owner or an admin; If-Match)")
 async def update_project(project_id: PathId, data: ProjectUpdate, session: Session, identity: CurrentIdentity,
                          response: Response, if_match: IfMatch = None):
     project = await ProjectService(session).update(identity, project_id, data, if_match)

@@ -1,0 +1,85 @@
+"""The whole stack as `make run` starts it, for the cross-service tests: `sihub-dev run` as a child
+process on free ports, ready when it prints READY (demo data loaded, admin key written)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sihub_shared.natsserver import free_port
+
+_START_TIMEOUT_S = 300
+
+
+class LiveStack:
+    def __init__(self, var: Path) -> None:
+        self.var = var
+        self.ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators", "matching", "reports")}
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    @property
+    def admin_key_file(self) -> Path:
+        return self.var / "admin.key"
+
+    @property
+    def admin_key(self) -> str:
+        return self.admin_key_file.read_text().strip()
+
+    def start(self, **environment: str) -> None:
+        """`environment` adds variables to the stack's (the services read `SIHUB_*` settings)."""
+        command = [
+            str(Path(sys.executable).parent / "sihub-dev"), "run", "--var", str(self.var),
+            "--gateway-port", str(self.ports["gateway"]), "--nats-port", str(self.ports["nats"]),
+            "--registry-port", str(self.ports["registry"]), "--indicators-port", str(self.ports["indicators"]),
+            "--matching-port", str(self.ports["matching"]), "--reports-port", str(self.ports["reports"]),
+        ]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        env={**os.environ, "COLUMNS": "200", **environment})
+        output = []
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        assert self.process.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if line.strip() == "READY":
+                return
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+        raise AssertionError("the stack did not come up:\n" + "".join(output))
+
+    def stop(self) -> None:
+        """Ctrl-C, as a user stops `make run`; it must exit cleanly."""
+        assert self.process is not None, "the stack is not running"
+        process, self.process = self.process, None
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def live_stack(tmp_path: Path) -> Iterator[LiveStack]:
+    """A stack to start (and stop) in the test; killed afterwards if the test left it running."""
+    stack = LiveStack(tmp_path / "var")
+    try:
+        yield stack
+    finally:
+        stack.kill()
