@@ -84,7 +84,7 @@ class WebhookRepository:
     async def claim_due(
         self, now: datetime, lease_until: datetime, lanes: list[tuple[Webhook, str]], per_lane: int,
         *, max_lanes: int
-    ) -> list[tuple[WebhookDelivery, Webhook]]:
+    ) -> tuple[list[tuple[WebhookDelivery, Webhook]], datetime | None]:
         """Up to `per_lane` deliveries from the front of each lane (subscription × stream, by
         sequence) of the active subscriptions, and only those whose every predecessor in the lane
         is due too: a delivery waiting for its retry, or one in flight (leased), holds back the
@@ -100,7 +100,7 @@ class WebhookRepository:
             for webhook, stream in lanes
         ]
         if not heads:
-            return []
+            return [], None
         # One statement for every lane (each a range of the lane index), not one per lane.
         query = (
             select(WebhookDelivery)
@@ -124,7 +124,9 @@ class WebhookRepository:
             taken += bool(due)
         if claimed:
             await self.lease([d.id for d, _ in claimed], lease_until)
-        return claimed
+        # When the first lane not claimed now comes due (a retry's wait), so the worker can wake then.
+        waiting = [front[0].next_attempt_at for front in fronts.values() if front[0].next_attempt_at > now]
+        return claimed, min(waiting, default=None)
 
     async def lease(self, delivery_ids: list[str], until: datetime) -> None:
         await self.session.exec(

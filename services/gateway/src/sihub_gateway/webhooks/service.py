@@ -153,9 +153,11 @@ class WebhookService:
         await self.repository.add_deliveries(rows)
         return len(rows)
 
-    async def claim_due(self, now: datetime, busy: set[tuple[str, str]]) -> list[tuple[WebhookDelivery, Webhook]]:
+    async def claim_due(
+        self, now: datetime, busy: set[tuple[str, str]]
+    ) -> tuple[list[tuple[WebhookDelivery, Webhook]], datetime | None]:
         """The due front of every lane (subscription × stream) not `busy` (in flight), up to
-        `webhook_concurrency` lanes in flight in all."""
+        `webhook_concurrency` lanes in flight in all; and when the next waiting lane comes due."""
         streams = ["gateway", *self.settings.upstreams]  # the streams enqueue is fed from
         lanes = [(w, stream) for w in await self.repository.active_subscriptions() for stream in streams
                  if (w.id, stream) not in busy]

@@ -109,7 +109,7 @@ class DeliveryWorker:
             if finished:
                 await service.record_outcomes([item for _, outcomes, _ in finished for item in outcomes])
                 await service.release([delivery_id for _, _, unsent in finished for delivery_id in unsent])
-            claimed = await service.claim_due(now, set(self.in_flight))
+            claimed, next_due = await service.claim_due(now, set(self.in_flight))
             lanes: dict[_Lane, list[_Item]] = {}
             for d, w in claimed:
                 lanes.setdefault((w.id, d.stream), []).append(
@@ -117,8 +117,12 @@ class DeliveryWorker:
         for lane, items in lanes.items():
             self.in_flight[lane] = asyncio.create_task(self._send_lane(lane, items))
         if self.finished.empty():
+            # Until a lane finishes, a retry comes due, or the poll interval (for new deliveries) ends.
+            wait = self.settings.webhook_poll_s
+            if next_due is not None:
+                wait = min(wait, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.lane_done.wait(), self.settings.webhook_poll_s)
+                await asyncio.wait_for(self.lane_done.wait(), wait)
         self.lane_done.clear()
         return len(claimed)
 
