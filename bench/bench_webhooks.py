@@ -1,26 +1,33 @@
 """Webhook delivery benchmark: events published by a service reach every receiver, signed, in order.
 
     uv run python bench/bench_webhooks.py [--events 10000] [--rate 500] [--receivers 10]
-                                          [--down-seconds 30] [--drain-timeout 600]
+                                          [--down-seconds 30] [--drain-timeout 600] [--receiver-processes 2]
 
-One process (uvloop) plays every part over real TCP and a real nats-server: the publishing service
-(the test ledger: notes written through its outbox at `rate` a second, 10 a tick, published by its
-OutboxRelay), the gateway (`create_app`, SQLite, served by uvicorn: its durable consumer queues the
-deliveries, its DeliveryWorker sends them), and `receivers` local receivers, each subscribed to
-every ledger event by one webhook. Receiver 0 answers 500 to 30 % of requests; receiver 1 is down
-(its port closed) for `down-seconds` from a third of the publishing on. The others are healthy.
+Over real TCP and a real nats-server, in processes of their own so that the gateway's process is
+what is measured: the publishing service (the test ledger: notes written through its outbox at
+`rate` a second, 10 a tick, published by its OutboxRelay), the gateway (`create_app`, SQLite, served
+by uvicorn: its durable consumer queues the deliveries, its DeliveryWorker sends them; this process)
+and `receivers` local receivers (uvicorn + Starlette, spread over `receiver-processes` processes),
+each subscribed to every ledger event by one webhook. Receiver 0 answers 500 to 30 % of requests;
+receiver 1 is down (its port closed) for `down-seconds` from a third of the publishing on (by the
+clock: events/3 ÷ rate). The others are healthy.
 
 Retries: the production backoff starts at 5 s; a receiver failing 30 % of the time would then
-take hours to get 10,000 events in order, so this bench sets `webhook_retry_base_s` to 0.05 s and
-`webhook_retry_max_s` to 2 s (everything else at the production defaults).
+take hours to get 10,000 events in order, so this bench sets `webhook_retry_base_s` to 0.05 s,
+`webhook_retry_max_s` to 2 s and `webhook_max_attempts` to 50 (everything else at the production
+defaults): with the compressed backoff, production's 15 attempts span only ~15 s, and the 30 s
+outage would disable receiver 1's subscription; 50 span about a minute.
 
 Result (last line): `delivered` (subscription × event pairs answered 2xx), `lost` (pairs the
 gateway never queued durably: expected − queued; must be 0), `still_queued` (queued, not yet
 delivered when everything drained or `drain-timeout` passed), `duplicates_seen_by_receivers` (2xx
 receipts beyond the first per pair), `latency_p50_ms`/`latency_p99_ms` (event time — the outbox
 write — to the healthy receivers' 2xx; goal p99 ≤ 1,000 ms), `deliveries_per_s` (2xx deliveries
-over the span from the first to the last one: the system is saturated for most of it), and
-`out_of_order` (first receipts per receiver against stream order: must be 0).
+over the span from the first to the last one: the system is saturated for most of it),
+`gateway_cpu_ms_per_delivery` (CPU time of the gateway's process from the first publish to the end
+of the drain, over `delivered`: on a shared machine the figure that does not depend on the load),
+`out_of_order` (first receipts per receiver against stream order: must be 0) and `load_average_1m`
+at the end.
 """
 
 from __future__ import annotations
@@ -228,7 +235,7 @@ async def run(args: argparse.Namespace) -> dict:
             database_url=gateway_url, nats_url=nats.url, identity_secret=SECRET, log_json=False,
             log_level="WARNING", upstreams={"ledger": f"http://127.0.0.1:{free_port()}"},
             webhook_allow_local_targets=True, webhook_retry_base_s=0.05, webhook_retry_max_s=2.0,
-            rate_limit_per_s=10_000, rate_limit_burst=10_000,
+            webhook_max_attempts=50, rate_limit_per_s=10_000, rate_limit_burst=10_000,
         )
         app = create_app(settings)
         async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
@@ -317,7 +324,7 @@ async def run(args: argparse.Namespace) -> dict:
         "publish_s": round(publish_s, 1),
         "receiver_down_s": [went_down and round(went_down, 1), came_up and round(came_up, 1)],
         "load_average_1m": round(load[0], 2),
-        "settings": {"webhook_retry_base_s": 0.05, "webhook_retry_max_s": 2.0,
+        "settings": {"webhook_retry_base_s": 0.05, "webhook_retry_max_s": 2.0, "webhook_max_attempts": 50,
                      "webhook_lane_batch": settings.webhook_lane_batch,
                      "webhook_concurrency": settings.webhook_concurrency, "database": "sqlite",
                      "receiver_processes": len(receivers.procs)},
