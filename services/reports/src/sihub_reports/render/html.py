@@ -38,7 +38,7 @@ PRINT_CSS = """
 body{font-size:9.5pt;margin:0;max-width:none}
 table{table-layout:fixed}
 p.figure{margin:0;padding:.1rem 0 .1rem 1rem;text-indent:-1rem;border-bottom:.5pt solid #ccd;break-inside:avoid}
-table.grid{font-size:7pt}
+table.grid,table.grid td,table.grid th{font-size:7pt}
 /* A table runs on over pages row by row (kept whole, one longer than a page was laid out, pushed to
    the next page and laid out again, leaving a blank one); separate borders, a rule under each row:
    nothing to resolve between neighbouring cells. */
