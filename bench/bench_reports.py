@@ -8,9 +8,10 @@ size: 10,000 actors over 17 regions (20 of them hubs with programmes, cohorts an
 2,000 confirmed partnerships, ingests of 50 indicators, 10 yearly index recomputes of every
 region × theme (10 themes) and their severities. Illustrative data throughout. Then, each timed
 from the stored read model (fold the events, build, store, render):
-  country_html_s       KR's report from a read model of KR alone, built and rendered as HTML
+  country_html_s       (median of 3 rounds, interleaved with the PDF's) KR's report from a read model of KR alone, built and rendered as HTML
                        (goal ≤ 2 s)
-  country_pdf_s        the same, rendered as PDF instead (goal ≤ 5 s)
+  country_pdf_s        the same, rendered as PDF instead (goal ≤ 5 s); WeasyPrint is loaded before,
+                       as the service loads it at start (its cffi bindings, a second or more, once)
   comparative_html_s   the comparative report from a read model of five such countries (KR, JP,
                        CN, SG, TH), built and rendered as HTML
   rebuild_identical    the KR build rebuilt from its recorded positions into a fresh read model
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +40,7 @@ from sihub_shared.events.envelope import CloudEvent
 from sihub_shared.migrations import upgrade
 
 COUNTRIES = ("KR", "JP", "CN", "SG", "TH")
+ROUNDS = 3
 ACTORS, REGIONS, PARTNERSHIPS, INDICATORS, YEARS = 10_000, 17, 2_000, 50, tuple(range(2014, 2024))
 THEMES = ("ageing_care", "education", "employment", "environment_climate", "food", "health", "housing",
           "income_disparity", "local_economy_regeneration", "digital_inclusion")
@@ -126,7 +129,7 @@ async def timed_build(url: str, request: BuildRequest, format_: Format) -> tuple
         started = time.perf_counter()
         async with database.session() as session:
             build, _ = await BuildService(session).request(request, "bench", background_events=2**62)
-            rendered = render(build.document, format_)
+            rendered = render(build.document, format_, f"/api/v1/reports/builds/{build.id}?format=json")
         return round(time.perf_counter() - started, 3), build, rendered
     finally:
         await database.dispose()
@@ -144,8 +147,14 @@ async def main() -> None:
         say(f"feeding {len(by_country['KR']):,} events (KR), then {len(everything):,} (five countries)")
         await feed(one, by_country["KR"])
         await feed(five, everything)
-        result["country_html_s"], build, html = await timed_build(one, kr, Format.HTML)
-        result["country_pdf_s"], _, pdf = await timed_build(one, kr, Format.PDF)
+        rounds: dict[str, list[float]] = {"country_html_s": [], "country_pdf_s": []}
+        for _ in range(ROUNDS):  # interleaved, medians: a shared machine's load comes and goes
+            seconds, build, html = await timed_build(one, kr, Format.HTML)
+            rounds["country_html_s"].append(seconds)
+            seconds, _, pdf = await timed_build(one, kr, Format.PDF)
+            rounds["country_pdf_s"].append(seconds)
+        result |= {name: statistics.median(values) for name, values in rounds.items()}
+        result["rounds"] = rounds
         result["country_json_bytes"], result["country_pdf_bytes"] = len(build.document), len(pdf)
         result["comparative_html_s"], _, _ = await timed_build(
             five, BuildRequest(kind="comparative", countries=list(COUNTRIES)), Format.HTML)

@@ -27,6 +27,7 @@ from sihub_reports.ecosystem.service import Ecosystem, EcosystemService, Progres
 from sihub_reports.events.contracts import ReportPublished
 from sihub_reports.render.html import render_html
 from sihub_reports.render.markdown import render_markdown
+from sihub_reports.render.pdf import render_pdf  # WeasyPrint loads with the service, not on the first PDF
 
 log = get_logger(__name__)
 API = "/api/v1/reports/builds"
@@ -47,7 +48,8 @@ def build_document(ecosystem: Ecosystem, kind: str, countries: list[str]) -> dic
     return build_comparative(ecosystem, countries)
 
 
-def render(document_bytes: bytes, format_: Format) -> bytes:
+def render(document_bytes: bytes, format_: Format, json_link: str | None = None) -> bytes:
+    """`json_link`: where the PDF sends its reader for every record of every figure."""
     if format_ is Format.JSON:
         return document_bytes
     document = _loads(document_bytes)
@@ -55,9 +57,7 @@ def render(document_bytes: bytes, format_: Format) -> bytes:
         return render_html(document).encode()
     if format_ is Format.MD:
         return render_markdown(document).encode()
-    from sihub_reports.render.pdf import render_pdf  # WeasyPrint is loaded only for PDFs
-
-    return render_pdf(document)
+    return render_pdf(document, json_link)
 
 
 def _loads(data: bytes) -> dict[str, Any]:
@@ -140,7 +140,7 @@ class BuildService:
         if build.status != "done" or build.document is None:
             raise Conflict(f"build {build_id} is {build.status} ({build.progress:.0%}); ask again when it is done",
                            status_of_build=build.status, progress=build.progress)
-        return await asyncio.to_thread(render, build.document, format_)
+        return await asyncio.to_thread(render, build.document, format_, f"{API}/{build.id}?format=json")
 
     async def rebuild(self, build_id: str) -> RebuildResult:
         """Fold the read model afresh up to the build's positions, build and render again, compare bytes."""

@@ -3,12 +3,14 @@ request to anything outside it), readable offline and printable. A pure function
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from sihub_reports.render.charts import bar_chart, line_chart
 from sihub_reports.render.text import (
     BANNER,
+    EVIDENCE_SHOWN,
     attributes_text,
     number,
     positions_text,
@@ -31,21 +33,65 @@ td.num{text-align:right;white-space:nowrap}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}
 a{color:inherit;text-decoration:none}.banner{border-width:2px}}
 """.replace("FONTS", FONTS)
+# The printed edition's rules, after the screen's (cheap to lay out: WeasyPrint's time goes to tables).
+PRINT_CSS = """
+body{font-size:9.5pt;margin:0;max-width:none}
+table{table-layout:fixed}
+p.figure{margin:0;padding:.1rem 0 .1rem 1rem;text-indent:-1rem;border-bottom:.5pt solid #ccd;break-inside:avoid}
+table.grid,table.grid td,table.grid th{font-size:7pt}
+/* A table runs on over pages row by row (kept whole, one longer than a page was laid out, pushed to
+   the next page and laid out again, leaving a blank one); separate borders, a rule under each row:
+   nothing to resolve between neighbouring cells. */
+table{break-inside:auto;border-collapse:separate;border-spacing:0}
+th,td{border:none;border-bottom:.5pt solid #ccd}
+tr{break-inside:avoid}
+"""
 
 
-def _figures_table(figures: list[dict[str, Any]]) -> str:
+@dataclass(frozen=True)
+class Medium:
+    """Screen HTML, or the HTML a PDF is laid out from: the same content in markup that is cheap to
+    lay out (one anchor where the screen has many, no hover titles, evidence lists summarised with
+    a link to the JSON build, which has every record)."""
+
+    fonts: str = FONTS
+    printed: bool = False
+    json_link: str | None = None
+
+    def json_build(self, text: str = "the JSON build") -> str:
+        return f'<a href="{escape(self.json_link)}">{text}</a>' if self.json_link else text
+
+
+SCREEN = Medium()
+
+
+def _evidence(f: dict[str, Any], medium: Medium) -> str:
+    shown, more = shown_evidence(f)
+    if medium.printed and more:
+        return f'<a href="{escape(shown[0])}">[1]</a> of {len(f["evidence"]):,}'
+    evidence = "".join(f'<a href="{escape(link)}">[{i + 1}]</a>' for i, link in enumerate(shown))
+    return evidence + (f"<span> +{more} in the JSON build</span>" if more else "")
+
+
+def _figures_table(figures: list[dict[str, Any]], medium: Medium = SCREEN) -> str:
     if not figures:
         return "<p><em>No figures.</em></p>"
+    if medium.printed:  # a paragraph a figure: a table's layout costs WeasyPrint several times as much
+        return (f'<p class="meta">Each figure: label, value (* illustrative), detail, evidence (the records it is '
+                f"computed from: up to {EVIDENCE_SHOWN} linked, else the first, every one in "
+                f"{medium.json_build()}), figure id.</p>" + "".join(
+                    f'<p class="figure" id="{escape(f["id"])}">{escape(f["label"])}: '
+                    f'{escape(number(f["value"], f["unit"]))}{"*" if f["illustrative"] else ""} {escape(f["unit"])}'
+                    + (f"; {escape(text)}" if (text := attributes_text(f)) else "")
+                    + (f"; evidence {_evidence(f, medium)}" if f["evidence"] else "; no records")
+                    + f'; {escape(f["id"])}</p>' for f in figures))
     rows = []
     for f in figures:
-        shown, more = shown_evidence(f)
-        evidence = "".join(f'<a href="{escape(link)}">[{i + 1}]</a>' for i, link in enumerate(shown))
-        if more:
-            evidence += f"<span> +{more} in the JSON build</span>"
         tag = '<span class="tag">illustrative</span>' if f["illustrative"] else ""
         rows.append(f'<tr id="{escape(f["id"])}"><td>{escape(f["label"])}<br><code>{escape(f["id"])}</code></td>'
                     f'<td class="num">{escape(number(f["value"], f["unit"]))}</td><td>{escape(f["unit"])}</td>'
-                    f'<td>{escape(attributes_text(f))}</td><td class="evidence">{evidence}</td><td>{tag}</td></tr>')
+                    f'<td>{escape(attributes_text(f))}</td><td class="evidence">{_evidence(f, medium)}</td>'
+                    f"<td>{tag}</td></tr>")
     return ("<table><thead><tr><th>figure</th><th>value</th><th>unit</th><th>detail</th><th>evidence</th>"
             "<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
@@ -54,7 +100,7 @@ def _figures_table(figures: list[dict[str, Any]]) -> str:
 GRIDS = ("issues.region.", "data_gaps.coverage.")
 
 
-def _grid(figures: list[dict[str, Any]]) -> str:
+def _grid(figures: list[dict[str, Any]], medium: Medium = SCREEN) -> str:
     cells = {(f["attributes"]["geography"], f["attributes"]["theme"]): f for f in figures}
     geographies, themes = sorted({g for g, _ in cells}), sorted({t for _, t in cells})
     rows = []
@@ -70,19 +116,26 @@ def _grid(figures: list[dict[str, Any]]) -> str:
                     if attributes.get("rank_best") is not None else "")
             trend = f'{attributes["trend_per_year"]:+.2f}/yr' if attributes.get("trend_per_year") is not None else ""
             small = " · ".join(x for x in (rank, trend, attributes.get("band") or "") if x)
+            value = f'{escape(number(f["value"], f["unit"]))}{"*" if f["illustrative"] else ""}'
+            if medium.printed:  # one text per cell; the evidence by figure id in the JSON build
+                out.append(f'<td id="{escape(f["id"])}">{value}' + (f"<br>{escape(small)}" if small else "") + "</td>")
+                continue
             out.append(f'<td class="num" id="{escape(f["id"])}" title="{escape(f["label"])}: '
                        f'{escape(attributes_text(f))}"><a href="{escape(f["evidence"][0])}">'
                        f'{escape(number(f["value"], f["unit"]))}</a>{"*" if f["illustrative"] else ""}'
                        + (f"<br><small>{escape(small)}</small>" if small else "") + "</td>")
         rows.append("<tr>" + "".join(out) + "</tr>")
-    unit = figures[0]["unit"]
+    unit, prefix = figures[0]["unit"], figures[0]["id"].rsplit(".", 2)[0]
+    evidence = (f"the evidence of each cell is figure <code>{escape(prefix)}.&lt;region&gt;.&lt;theme&gt;</code> "
+                f"in {medium.json_build()}" if medium.printed
+                else "each cell links its evidence (all of it in the JSON build)")
     return (f"<table class=\"grid\"><caption>{escape(unit)} by region (rows) and theme (columns); r: rank "
-            "interval; * illustrative; each cell links its evidence (all of it in the JSON build)</caption>"
+            f"interval; * illustrative; {evidence}</caption>"
             "<thead><tr><th></th>" + "".join(f"<th>{escape(t)}</th>" for t in themes) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
 
-def _figures(figures: list[dict[str, Any]]) -> str:
+def _figures(figures: list[dict[str, Any]], medium: Medium) -> str:
     """The region × theme grids, then every other figure in the one table."""
     def in_grid(f: dict[str, Any]) -> bool:
         return f["id"].startswith(GRIDS) and {"geography", "theme"} <= f.get("attributes", {}).keys()
@@ -91,10 +144,10 @@ def _figures(figures: list[dict[str, Any]]) -> str:
     for prefix in GRIDS:
         grid = [f for f in figures if f["id"].startswith(prefix) and in_grid(f)]
         if grid:
-            out.append(_grid(grid))
+            out.append(_grid(grid, medium))
     rest = [f for f in figures if not in_grid(f)]
     if rest or not out:
-        out.append(_figures_table(rest))
+        out.append(_figures_table(rest, medium))
     return "".join(out)
 
 
@@ -110,12 +163,12 @@ def _charts(section: dict[str, Any], fonts: str) -> str:
     return "".join(out)
 
 
-def _country_body(document: dict[str, Any], level: int, fonts: str, prefix: str = "") -> str:
+def _country_body(document: dict[str, Any], level: int, medium: Medium, prefix: str = "") -> str:
     out = []
     for section in document["sections"]:
         out.append(f'<section id="{prefix}{escape(section["id"])}"><h{level}>{escape(section["title"])}</h{level}>')
-        out.append(_charts(section, fonts))
-        out.append(_figures(section["figures"]))
+        out.append(_charts(section, medium.fonts))
+        out.append(_figures(section["figures"], medium))
         if section.get("items"):
             out.append("<ul>" + "".join(
                 f'<li><a href="{escape(i["link"])}">{escape(i["title"])}</a> ({escape(str(i["year"] or "n.d."))}): '
@@ -134,7 +187,7 @@ def _country_body(document: dict[str, Any], level: int, fonts: str, prefix: str 
     return "".join(out)
 
 
-def _comparative_body(document: dict[str, Any], fonts: str) -> str:
+def _comparative_body(document: dict[str, Any], medium: Medium) -> str:
     codes = [c["code"] for c in document["countries"]]
     out = []
     for section in document["comparison"]:
@@ -148,25 +201,33 @@ def _comparative_body(document: dict[str, Any], fonts: str) -> str:
     out.append("<h2>Recommendations across countries</h2><ul>" + "".join(
         f'<li><strong>{escape(r["rule"])}</strong> ({escape(", ".join(r["countries"]))}): {escape(r["text"])}</li>'
         for r in document["recommendations"]) + "</ul>")
-    out.append("<h2>Cross-border collaboration suggestions</h2>" + _figures_table(document["cross_border"]))
+    out.append("<h2>Cross-border collaboration suggestions</h2>" + _figures_table(document["cross_border"], medium))
     for code in codes:
         report = document["country_reports"][code]
         out.append(f'<h2 id="country-{escape(code)}">{escape(title_of(report))}</h2>')
-        out.append(_country_body(report, 3, fonts, prefix=f"{code}-"))
+        out.append(_country_body(report, 3, medium, prefix=f"{code}-"))
     return "".join(out)
 
 
-def render_html(document: dict[str, Any], fonts: str = FONTS) -> str:
-    """`fonts`: the font families of the charts (the PDF names the project's own)."""
+def render_html(document: dict[str, Any], medium: Medium = SCREEN) -> str:
+    """`medium`: the screen's, or the PDF's (its fonts for the charts, its cheaper markup)."""
     title = title_of(document)
     banner = f'<p class="banner" role="note">{escape(BANNER)}</p>' if document["illustrative"] else ""
     notes = "".join(f"<li>{escape(n)}</li>" for n in document["notes"])
-    body = _country_body(document, 2, fonts) if document["kind"] == "country" else _comparative_body(document, fonts)
+    body = _country_body(document, 2, medium) if document["kind"] == "country" else _comparative_body(document, medium)
     lang = "en"
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+            f"<title>{escape(title)}</title><style>{CSS}{PRINT_CSS if medium.printed else ''}</style></head><body>"
             f"<h1>{escape(title)}</h1>{banner}<ul>{notes}</ul>"
             f'<p class="meta">Built from {escape(positions_text(document))}; policy rules '
             f'{escape(document["methods"]["policy_rules"])}, white-space method '
-            f'{escape(document["methods"]["white_space"])}.</p>{body}</body></html>')
+            f'{escape(document["methods"]["white_space"])}.</p>{_printed_note(medium)}{body}</body></html>')
+
+
+def _printed_note(medium: Medium) -> str:
+    if not medium.printed:
+        return ""
+    return (f'<p class="meta">In this printed edition a figure resting on more than {EVIDENCE_SHOWN} records links '
+            f"the first and gives their number, and region × theme grids name each cell's figure instead of "
+            f"linking it: every record of every figure is listed in {medium.json_build()} of this report.</p>")

@@ -15,7 +15,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from sihub_reports.render.html import render_html
+from sihub_reports.render.html import Medium, render_html
 
 FONT_FAMILIES = '"sihub Noto Sans CJK", "sihub Noto Sans Thai"'
 CJK_FONT = Path(__file__).parent / "fonts" / "NotoSansCJK-sihub.otf"
@@ -25,9 +25,6 @@ PDF_CSS = f"""
 @font-face {{ font-family: "sihub Noto Sans CJK"; src: url("{CJK_FONT.resolve().as_uri()}"); }}
 @font-face {{ font-family: "sihub Noto Sans Thai"; src: url("{THAI_FONT.resolve().as_uri()}"); }}
 @page {{ size: A4; margin: 16mm 14mm; }}
-body {{ font-size: 9.5pt; margin: 0; max-width: none; }}
-/* Fixed table layout: column widths from the first row, not from measuring every cell (much faster). */
-table {{ table-layout: fixed; }}
 /* Only the project's fonts, never whatever the machine has (names of their own, for that). */
 * {{ font-family: {FONT_FAMILIES} !important; }}
 """
@@ -43,8 +40,10 @@ class OurFontsOnly(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": "font/otf"})
 
 
-def render_pdf(report: dict[str, Any]) -> bytes:
+def render_pdf(report: dict[str, Any], json_link: str | None = None) -> bytes:
+    """`json_link`: where the reader finds this build's JSON (every record of every figure)."""
     fonts, fetcher = FontConfiguration(), OurFontsOnly(allowed_protocols={"file"})
-    document = HTML(string=render_html(report, FONT_FAMILIES), url_fetcher=fetcher, base_url=None)
+    medium = Medium(fonts=FONT_FAMILIES, printed=True, json_link=json_link)
+    document = HTML(string=render_html(report, medium), url_fetcher=fetcher, base_url=None)
     return document.write_pdf(stylesheets=[CSS(string=PDF_CSS, font_config=fonts, url_fetcher=fetcher)],
                               font_config=fonts)
