@@ -6,13 +6,12 @@
 - Delivering: `DeliveryWorker` claims the front of every lane (subscription × stream, by sequence:
   a delivery waiting for its retry holds back the later ones, so each receiver gets each stream in
   order), sends the lanes concurrently and each lane's deliveries one after the other, and records
-  the outcomes in batches.
+  each outcome.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
@@ -62,83 +61,53 @@ def queue_subscriptions(settings: GatewaySettings) -> list[Subscription]:
     ]
 
 
-_Lane = tuple[str, str]  # (subscription id, stream)
-_Item = tuple[str, str, list[str], str, bytes]  # delivery id, url, signing secrets, event id, body
-
-
 class DeliveryWorker:
-    """Lanes run concurrently and independently: each claimed lane front is sent by a task of its
-    own while the loop records what other lanes finished and claims lanes that are free again, so a
-    slow or failing receiver never holds back a healthy one. Outcomes are recorded in batches, one
-    transaction for every lane that finished since the last one."""
-
     def __init__(self, database: Database, settings: GatewaySettings) -> None:
         self.database = database
         self.settings = settings
         self.sender = WebhookSender(timeout_s=settings.webhook_timeout_s,
                                     max_response_bytes=settings.webhook_max_response_bytes,
                                     allow_local=settings.webhook_allow_local_targets)
-        self.in_flight: dict[_Lane, asyncio.Task] = {}
-        self.finished: asyncio.Queue[tuple[_Lane, list[tuple[str, Outcome]], list[str]]] = asyncio.Queue()
-        self.lane_done = asyncio.Event()
 
     async def run(self) -> None:
         try:
             while True:
                 try:
-                    await self.run_once()
+                    sent = await self.run_once()
                 except Exception:  # noqa: BLE001 - the worker must outlive any one round
                     # Claimed deliveries keep their lease and are attempted again when it ends.
                     log.exception("webhook delivery round failed, retrying")
+                    sent = 0
+                if not sent:
                     await asyncio.sleep(self.settings.webhook_poll_s)
         finally:
-            for task in self.in_flight.values():
-                task.cancel()
-            await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
             await self.sender.close()
 
     async def run_once(self) -> int:
-        """Record the lanes that finished, claim the free ones, start them; then wait for a lane to
-        finish (or the poll interval, for retries coming due). Returns the deliveries started."""
-        finished = []
-        while not self.finished.empty():
-            finished.append(self.finished.get_nowait())
         now = datetime.now(UTC)
         async with self.database.session() as session:
-            service = WebhookService(session, self.settings)
-            if finished:
-                await service.record_outcomes([item for _, outcomes, _ in finished for item in outcomes])
-                await service.release([delivery_id for _, _, unsent in finished for delivery_id in unsent])
-            claimed, next_due = await service.claim_due(now, set(self.in_flight))
-            lanes: dict[_Lane, list[_Item]] = {}
+            claimed = await WebhookService(session, self.settings).claim_due(now)
+            lanes: dict[tuple[str, str], list[tuple[str, str, list[str], str, bytes]]] = {}
             for d, w in claimed:
-                lanes.setdefault((w.id, d.stream), []).append(
-                    (d.id, w.url, signing_secrets(w, now), d.event_id, d.body))
-        for lane, items in lanes.items():
-            self.in_flight[lane] = asyncio.create_task(self._send_lane(lane, items))
-        if self.finished.empty():
-            # Until a lane finishes, a retry comes due, or the poll interval (for new deliveries) ends.
-            wait = self.settings.webhook_poll_s
-            if next_due is not None:
-                wait = min(wait, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.lane_done.wait(), wait)
-        self.lane_done.clear()
+                lanes.setdefault((w.id, d.stream), []).append((d.id, w.url, signing_secrets(w, now), d.event_id, d.body))
+        if not lanes:
+            return 0
+        results = await asyncio.gather(*(self._send_lane(lane) for lane in lanes.values()))
+        async with self.database.session() as session:
+            service = WebhookService(session, self.settings)
+            await service.record_outcomes([item for outcomes, _ in results for item in outcomes])
+            await service.release([delivery_id for _, unsent in results for delivery_id in unsent])
         return len(claimed)
 
-    async def _send_lane(self, lane: _Lane, items: list[_Item]) -> None:
+    async def _send_lane(
+        self, lane: list[tuple[str, str, list[str], str, bytes]]
+    ) -> tuple[list[tuple[str, Outcome]], list[str]]:
         """One after the other, in the lane's order; the first failure stops the lane (what follows
-        waits behind its retry). The next round records the outcomes before it claims the lane again."""
+        waits behind its retry)."""
         outcomes: list[tuple[str, Outcome]] = []
-        unsent: list[str] = []
-        try:
-            for index, (delivery_id, url, keys, event_id, body) in enumerate(items):
-                outcome = await self.sender.send(url, keys, event_id, body)
-                outcomes.append((delivery_id, outcome))
-                if not outcome.ok:
-                    unsent = [later[0] for later in items[index + 1:]]
-                    break
-        finally:
-            del self.in_flight[lane]
-            self.finished.put_nowait((lane, outcomes, unsent))
-            self.lane_done.set()
+        for index, (delivery_id, url, keys, event_id, body) in enumerate(lane):
+            outcome = await self.sender.send(url, keys, event_id, body)
+            outcomes.append((delivery_id, outcome))
+            if not outcome.ok:
+                return outcomes, [later[0] for later in lane[index + 1:]]
+        return outcomes, []
