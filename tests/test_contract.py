@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 SEED = 20261202
 MAX_EXAMPLES = 20
@@ -164,6 +165,8 @@ GENEROUS_LIMITS = {"SIHUB_ADDRESS_RATE_LIMIT_BURST": "1000000", "SIHUB_RATE_LIMI
                    "SIHUB_RATE_LIMIT_BURST": "1000000"}
 
 
+# Its own bound: a hundred operations, thousands of requests (about 6 minutes on a loaded machine).
+@pytest.mark.timeout(1800)
 def test_schemathesis_finds_nothing_over_the_merged_openapi(live_stack, tmp_path):
     live_stack.start(**GENEROUS_LIMITS)
     result = run_schemathesis(live_stack.gateway_url, live_stack.admin_key, tmp_path)

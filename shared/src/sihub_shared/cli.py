@@ -41,10 +41,11 @@ def service_cli(
         workers: int = typer.Option(1, help="worker processes"),
     ) -> None:
         """Serve the HTTP API (and, with SIHUB_RUN_WORKERS, the outbox relay and consumers)."""
-        settings_class()  # fail fast on bad configuration, before uvicorn starts
+        settings = settings_class()  # fail fast on bad configuration, before uvicorn starts
         uvicorn.run(
             app_factory, factory=True, host=host, port=port, workers=workers,
             access_log=False, log_level="warning", loop="uvloop", http="httptools",
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
         )
 
     if load_demo is not None:

@@ -40,6 +40,10 @@ class ServiceSettings(BaseSettings):
     sqlite_write_wait_s: float = Field(default=10.0, gt=0, le=60)
     stream_duplicate_window_s: int = Field(default=600, ge=1)
     stream_replicas: int = Field(default=1, ge=1, le=5)
+    # A stop waits this long for requests in flight, then cancels them and shuts down cleanly
+    # (the database disposed, the SQLite WAL emptied). Below the process manager's kill: the
+    # devstack waits 15 s, Kubernetes 30 s. Without a bound one stuck connection held a stop forever.
+    shutdown_grace_s: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod

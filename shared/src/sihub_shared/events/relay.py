@@ -112,9 +112,12 @@ class OutboxRelay:
                 except TimeoutError:
                     pass
         finally:
-            for task in (marking, batch):
-                if task is not None:
-                    task.cancel()
+            # Awaited, not only cancelled: each holds a session that must roll back before the
+            # service disposes its database.
+            in_flight = [task for task in (marking, batch) if task is not None]
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _checkpoint_when_due(self) -> None:
         """In idle time, at most every `checkpoint_interval_s`: copy the SQLite WAL into the database

@@ -17,7 +17,11 @@ from sihub_shared.natsserver import free_port
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` on 127.0.0.1 over real TCP; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # A bounded stop, as `serve` has: a connection left open must not hold a test's teardown.
+    server = uvicorn.Server(uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+        timeout_graceful_shutdown=5,
+    ))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
