@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ class LiveStack:
         self.var = var
         self.ports = {name: free_port() for name in ("gateway", "nats", "registry", "indicators", "matching", "reports")}
         self.process: subprocess.Popen[str] | None = None
+        self.output: list[str] = []  # everything the stack printed, for a failing test's message
 
     @property
     def gateway_url(self) -> str:
@@ -46,7 +48,7 @@ class LiveStack:
         ]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         env={**os.environ, "COLUMNS": "200", **environment})
-        output = []
+        self.output = output = []
         deadline = time.monotonic() + _START_TIMEOUT_S
         assert self.process.stdout is not None
         while time.monotonic() < deadline:
@@ -55,6 +57,9 @@ class LiveStack:
                 break
             output.append(line)
             if line.strip() == "READY":
+                # Read on to the end: what it prints on its way down (a service killed for not
+                # stopping in time) explains a failing test, and an unread pipe would fill up.
+                threading.Thread(target=output.extend, args=(self.process.stdout,), daemon=True).start()
                 return
         self.process.kill()
         self.process.wait()

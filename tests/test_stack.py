@@ -58,6 +58,9 @@ def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(live_stack)
         live_stack.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(gateway + "/healthz", timeout=2)
+    # A clean stop leaves no WAL behind: every service truncates its own as it stops.
+    wals = {wal.name: wal.stat().st_size for wal in live_stack.var.glob("*.db-wal") if wal.stat().st_size}
+    assert wals == {}, "".join(live_stack.output[-20:]) + (live_stack.var / "logs" / "registry.log").read_text()[-3000:]
 
     live_stack.start()
     try:
