@@ -21,7 +21,8 @@ it in its description. A reference to another record (409 when it is not there,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -88,10 +89,19 @@ def answers(*statuses: int) -> Callable[[_Call], _Call]:
 @dataclass(frozen=True)
 class Rule:
     """A rule across fields of one body (and, in a partial update, the record's stored values)
-    that JSON Schema cannot state; the service refuses a body breaking it with 422 naming a field."""
+    that JSON Schema cannot state. `fields`: the fields a body breaking it is refused naming (422),
+    as paths without indices (`cohorts.ends_on` for `cohorts[2].ends_on`); a field names what it
+    contains (`names` covers `names[1].value`)."""
 
     fields: tuple[str, ...]
     rule: str
+
+
+def names_a_declared_rule(field: str, declared: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a refusal's field (`cohorts[0].ends_on`) is one a rule of `declared` (an operation's
+    `x-sihub-rules`) names."""
+    path = re.sub(r"\[\d+\]", "", field)
+    return any(path == name or path.startswith(name + ".") for rule in declared for name in rule["fields"])
 
 
 _Model = TypeVar("_Model", bound=type)

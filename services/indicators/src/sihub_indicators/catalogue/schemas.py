@@ -59,7 +59,7 @@ Bound = Annotated[float | None, Strict()]
 
 
 # An update meets it against the indicator's stored unit and bounds.
-BOUNDS_RULE = Rule(("unit", "min_value", "max_value"),
+BOUNDS_RULE = Rule(("min_value", "max_value"),
                    "min_value, max_value: within the unit's range, min_value below max_value")
 
 

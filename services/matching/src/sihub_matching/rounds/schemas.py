@@ -78,11 +78,11 @@ Weights = dict[PartName, Annotated[float, Field(ge=0, le=1)]]
 
 # The rules a round's settings meet against its participants (a change: the round's own).
 SETTINGS_RULES = (
-    Rule(("capacities", "providers"), "capacities[].actor_id: a provider of the round"),
-    Rule(("must_pairs", "forbidden_pairs", "seekers", "providers"),
+    Rule(("capacities.actor_id",), "capacities[].actor_id: a provider of the round"),
+    Rule(("must_pairs", "forbidden_pairs"),
          "must_pairs[], forbidden_pairs[]: a seeker and a provider of the round; no pair twice, "
          "nor both must and forbidden"),
-    Rule(("must_pairs", "capacity", "capacities", "max_matches"),
+    Rule(("must_pairs",),
          "must_pairs: per provider at most its capacity, per seeker at most max_matches"),
     Rule(("weights",), "weights: each within its part's bounds in the scoring profile, one at least above 0"),
 )
@@ -112,7 +112,7 @@ class RoundSettings(StrictBody):
     )
 
 
-@rules(Rule(("seekers", "providers"), "providers.actor_ids: no seeker of the round"), *SETTINGS_RULES)
+@rules(Rule(("providers.actor_ids",), "providers.actor_ids: no seeker of the round"), *SETTINGS_RULES)
 class RoundCreate(RoundSettings):
     hub_id: Id
     name: Name

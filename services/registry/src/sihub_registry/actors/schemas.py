@@ -27,8 +27,8 @@ from sihub_shared.strict import CountryCode, Line, Omittable, RegionCode, Strict
 ACTOR_RULES = (
     NAMES_RULE, texts_rule("descriptions"), PLACE_RULE,
     Rule(("offers", "needs"), "offers, needs: each capability once per list"),
-    Rule(("identifiers",), "identifiers: each value valid for its scheme (format, check digit), each once"),
-    Rule(("certifications", "country"), "certifications: a level of the scheme, a national scheme only for an "
+    Rule(("identifiers.value",), "identifiers[].value: valid for its scheme (format, check digit)"),
+    Rule(("certifications",), "certifications: a level of the scheme, a national scheme only for an "
          "actor of its country, valid_to not before valid_from"),
     Rule(("founded_year",), "founded_year: not in the future"),
 )

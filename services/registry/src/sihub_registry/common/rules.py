@@ -21,8 +21,8 @@ from sihub_registry.common.values import CapabilityClaim, Certification, Contact
 
 # The rules across fields the checks below enforce, as the bodies declare them (`x-sihub-rules`).
 NAMES_RULE = Rule(("names",), "names: no name twice in one language")
-PLACE_RULE = Rule(("country", "region"), "region: a subdivision (ISO 3166-2) of country")
-DATES_RULE = Rule(("starts_on", "ends_on"), "ends_on: not before starts_on")
+PLACE_RULE = Rule(("region",), "region: a subdivision (ISO 3166-2) of country")
+DATES_RULE = Rule(("ends_on",), "ends_on: not before starts_on")
 
 
 def texts_rule(field: str) -> Rule:

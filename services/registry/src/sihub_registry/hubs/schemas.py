@@ -62,7 +62,7 @@ class CohortState(CohortBase, Stamps):
 
 
 @rules(NAMES_RULE, texts_rule("descriptions"), DATES_RULE,
-       Rule(("cohorts",), "cohorts[].ends_on: not before the cohort's starts_on"))
+       Rule(("cohorts.ends_on",), "cohorts[].ends_on: not before the cohort's starts_on"))
 class ProgrammeCreate(ProgrammeBase, StrictBody):
     ref: Ref | None = None
     hub_id: RecordRef = Field(description="the hub: an actor of kind hub_intermediary")

@@ -14,7 +14,7 @@ from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody
 
 
 PROJECT_RULES = (
-    Rule(("actor_id", "partner_ids"), "partner_ids: not the lead actor (actor_id)"),
+    Rule(("partner_ids",), "partner_ids: not the lead actor (actor_id)"),
     texts_rule("title"), texts_rule("description"), PLACE_RULE, DATES_RULE,
 )
 
