@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from sihub_shared.app import create_service_app
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import PROBLEM_JSON, UnprocessableContent
-from sihub_shared.openapi import problems
+from sihub_shared.errors import PROBLEM_JSON, Problems, ReferenceConflict, UnprocessableContent
+from sihub_shared.openapi import Rule, names_a_declared_rule, problems, rules
 from sihub_shared.pagination import Cursor
 from sihub_shared.settings import ServiceSettings
 from sihub_shared.testing import TEST_IDENTITY_SECRET, identity_headers
@@ -90,6 +90,56 @@ def test_if_match_is_a_required_entity_tag_header(tmp_path):
     assert read["links"] == {"patch_thing_id": change}
     created = document["paths"]["/api/v1/things"]["post"]["responses"]["201"]["links"]["patch_thing_id"]
     assert created["parameters"]["path.thing_id"] == "$response.body#/id"
+
+
+BELOW = Rule(("low", "high"), "low: below high")
+
+
+@rules(BELOW)
+class Range(BaseModel):
+    low: int
+    high: int
+
+
+class NamedRange(Range):
+    """Declares no rules of its own: a model's rules are its own, not inherited."""
+
+    name: str
+
+
+def test_rules_across_fields_are_declared_on_the_operations_taking_the_body(tmp_path):
+    router = APIRouter(prefix="/ranges")
+
+    @router.post("", summary="Add a range", description="A range of values.")
+    async def add_range(data: Range) -> Range:
+        return data
+
+    @router.put("/named")
+    async def put_named(data: NamedRange) -> NamedRange:
+        return data
+
+    settings = ServiceSettings(service_name="ranges", database_url=f"sqlite:///{tmp_path / 'x.db'}",
+                               identity_secret=TEST_IDENTITY_SECRET, run_workers=False, log_json=False)
+    document = create_service_app(settings, title="ranges", description="", routers=[router]).openapi()
+    added = document["paths"]["/api/v1/ranges"]["post"]
+    assert added["x-sihub-rules"] == [{"fields": ["low", "high"], "rule": "low: below high"}]
+    assert added["description"] == "A range of values.\n\nRules across fields, each refused with 422 naming a field: low: below high."
+    assert "422" in added["responses"]
+    assert "x-sihub-rules" not in document["paths"]["/api/v1/ranges/named"]["put"]
+    # A refusal names a rule's field, or a field within it, wherever in a list.
+    declared = [{"fields": ["cohorts.ends_on", "names"], "rule": "..."}]
+    assert names_a_declared_rule("cohorts[2].ends_on", declared) and names_a_declared_rule("names[1].value", declared)
+    assert not names_a_declared_rule("cohorts[2].starts_on", declared) and not names_a_declared_rule("namesake", declared)
+
+
+def test_references_to_records_not_there_are_refused_together_as_409():
+    missing = Problems()
+    missing.add("actor_ids[1]", "no actor x")
+    missing.add("cohort_id", "no cohort y")
+    with pytest.raises(ReferenceConflict) as refused:
+        missing.raise_if_any("not there", ReferenceConflict)
+    assert (refused.value.status, refused.value.title) == (409, "Conflict")
+    assert [e["field"] for e in refused.value.errors] == ["actor_ids[1]", "cohort_id"]
 
 
 @pytest.mark.parametrize("sent", ["1", "null", '"1', "W/1"])

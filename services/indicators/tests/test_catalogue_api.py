@@ -146,3 +146,25 @@ async def test_two_changes_sent_with_the_same_etag_cannot_both_win(indicators):
     ))
     assert sorted(a.status_code for a in answers) == [200, 412]
     assert (await indicators.get("/indicators/income_gap")).json()["version"] == 2
+
+
+async def test_every_declared_rule_is_enforced(indicators):
+    """Each rule across fields an operation declares (`x-sihub-rules`, which the contract test
+    accepts a 422 for) is enforced: a body breaking it gets a 422 naming one of its fields."""
+    breaks = {("min_value", "max_value"): [{"min_value": 60, "max_value": 40}, {"min_value": -5}, {"max_value": 101}]}
+    await indicators.add_indicators(indicators.indicator_body("bounded"))
+    document = (await indicators.client.get("/openapi.json")).json()
+    checked = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for rule in operation.get("x-sihub-rules", []):
+                for change in breaks[tuple(rule["fields"])]:
+                    if method == "post":
+                        response = await indicators.post("/indicators", json=indicators.indicator_body("broken", **change))
+                    else:
+                        etag = (await indicators.get("/indicators/bounded")).headers["ETag"]
+                        response = await indicators.patch("/indicators/bounded", json=change, headers={"If-Match": etag})
+                    problem = indicators.problem(response, 422)
+                    assert problem["errors"][0]["field"] in rule["fields"], (method, change, problem)
+                    checked.append(method)
+    assert sorted(set(checked)) == ["patch", "post"]

@@ -7,6 +7,9 @@ import itertools
 
 import pytest
 
+from sihub_matching.scoring.profile import DEFAULT_PROFILE
+from sihub_shared.openapi import names_a_declared_rule
+
 HUB = "h0000000-0000-4000-8000-000000000001"
 OTHER_HUB = "h0000000-0000-4000-8000-000000000002"
 SEEKERS = [f"s0000000-0000-4000-8000-00000000000{i}" for i in range(1, 5)]
@@ -287,15 +290,19 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
     ("overrides", "field", "status"),
     [
         ({"hub_id": OTHER_HUB}, "hub_id", 403),
-        ({"hub_id": SEEKERS[0]}, "hub_id", 422),
+        # A reference to a record that is not there (not a hub, no such actor, deleted, no such
+        # cohort) conflicts with the current state: 409, naming the field.
+        ({"hub_id": SEEKERS[0]}, "hub_id", 409),
         (
             {"seekers": {"actor_ids": [SEEKERS[0], "u0000000-0000-4000-8000-000000000001"]}},
             "seekers.actor_ids",
-            422,
+            409,
         ),
-        ({"seekers": {"actor_ids": [SEEKERS[0], GONE]}}, "seekers.actor_ids", 422),
+        ({"seekers": {"actor_ids": [SEEKERS[0], GONE]}}, "seekers.actor_ids", 409),
         ({"seekers": {"actor_ids": [SEEKERS[0], PROVIDERS[0]]}}, "providers.actor_ids", 422),
-        ({"seekers": {"cohort_id": "nope"}}, "seekers.cohort_id", 422),
+        ({"seekers": {"cohort_id": "nope"}}, "seekers.cohort_id", 409),
+        ({"seekers": {"cohort_id": "nope", "actor_ids": [SEEKERS[0]]}}, "seekers", 422),
+        ({"providers": {"filter": {"country": "JP"}}}, "providers.filter", 409),
         ({"capacity": 0}, "capacity", 422),
         (
             {"capacities": [{"actor_id": PROVIDERS[0], "capacity": 10_001}]},
@@ -432,3 +439,42 @@ class TestBackground:
         assert (await matching.get(f"/rounds/{created['id']}")).json()["draft"][
             "matched_count"
         ] == 4
+
+
+# For each rule across fields a round's body declares (`x-sihub-rules`), a change that breaks it.
+RULE_BREAKS = {
+    ("providers.actor_ids",): {"seekers": {"actor_ids": [SEEKERS[0]]}, "providers": {"actor_ids": [SEEKERS[0]]}},
+    ("capacities.actor_id",): {"capacities": [{"actor_id": SEEKERS[0], "capacity": 1}]},
+    ("must_pairs", "forbidden_pairs"): {
+        "must_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}],
+        "forbidden_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}],
+    },
+    ("must_pairs",): {
+        "max_matches": 1,
+        "must_pairs": [{"seeker": SEEKERS[0], "provider": PROVIDERS[0]}, {"seeker": SEEKERS[0], "provider": PROVIDERS[1]}],
+    },
+    ("weights",): {"weights": {part.name: 0.0 for part in DEFAULT_PROFILE.parts}},
+}
+
+
+async def test_every_declared_rule_is_enforced(matching):
+    """Each rule across fields an operation declares (`x-sihub-rules`, which the contract test
+    accepts a 422 for) is enforced: a body breaking it gets a 422 naming one of its fields."""
+    await seed(matching)
+    round_ = await create(matching)
+    document = (await matching.client.get("/openapi.json")).json()
+    checked = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for rule in operation.get("x-sihub-rules", []):
+                change = RULE_BREAKS[tuple(rule["fields"])]
+                if method == "post":
+                    response = await matching.post("/rounds", json=body(**change), role="hub_operator", account="hub-owner")
+                else:
+                    etag = (await matching.get(f"/rounds/{round_['id']}")).headers["ETag"]
+                    response = await matching.patch(f"/rounds/{round_['id']}", json=change, role="hub_operator",
+                                                    account="hub-owner", headers={"If-Match": etag})
+                named = [e["field"] for e in matching.problem(response, 422)["errors"]]
+                assert all(names_a_declared_rule(field, [rule]) for field in named), (method, rule, response.text)
+                checked.append((method, tuple(rule["fields"])))
+    assert len(checked) == 9

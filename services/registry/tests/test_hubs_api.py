@@ -20,7 +20,8 @@ async def test_hub_operators_manage_programmes_cohorts_and_memberships(registry,
                                                      {"value": "성장 아카데미", "lang": "ko"}],
                       "issue_areas": ["employment"], "cohorts": [{"name": "2026 spring", "ref": "busan:2026-spring"}]}
     not_a_hub = await hub_owner.post("/programmes", json=programme_body | {"hub_id": member["id"]})
-    assert not_a_hub.status_code == 422 and not_a_hub.json()["errors"][0]["field"] == "hub_id"
+    # A reference to a record that is not there (not a hub) conflicts with the current state: 409.
+    assert not_a_hub.status_code == 409 and not_a_hub.json()["errors"][0]["field"] == "hub_id"
     for caller in (operator, stranger, integrator):
         denied = await caller.post("/programmes", json=programme_body)
         assert denied.status_code == 403 and denied.headers["content-type"] == "application/problem+json"
@@ -37,7 +38,7 @@ async def test_hub_operators_manage_programmes_cohorts_and_memberships(registry,
     assert [o["account_id"] for o in added.json()["operators"]] == [operator.account_id]
     listed_operators = await integrator.get(f"/hubs/{hub['id']}/operators")
     assert listed_operators.json()["owner_account_id"] == hub_owner.account_id
-    assert (await integrator.get(f"/hubs/{member['id']}/operators")).status_code == 422
+    assert (await integrator.get(f"/hubs/{member['id']}/operators")).status_code == 404  # an actor, not a hub
 
     autumn = await operator.post("/cohorts", json={"programme_id": programme["id"], "name": "2026 autumn"})
     assert autumn.status_code == 201
@@ -55,9 +56,9 @@ async def test_hub_operators_manage_programmes_cohorts_and_memberships(registry,
     for caller in (member_owner, stranger, integrator):
         assert (await caller.post("/memberships", json=membership_body)).status_code == 403
     wrong_cohort = await operator.post("/memberships", json=membership_body | {"cohort_id": other_hub["id"]})
-    assert wrong_cohort.status_code == 422 and wrong_cohort.json()["errors"][0]["field"] == "cohort_id"
+    assert wrong_cohort.status_code == 409 and wrong_cohort.json()["errors"][0]["field"] == "cohort_id"
     unknown_actor = await operator.post("/memberships", json=membership_body | {"actor_id": programme["id"]})
-    assert unknown_actor.status_code == 422 and unknown_actor.json()["errors"][0]["field"] == "actor_id"
+    assert unknown_actor.status_code == 409 and unknown_actor.json()["errors"][0]["field"] == "actor_id"
     bad_dates = await operator.post("/memberships", json=membership_body | {"ends_on": "2025-01-01"})
     assert bad_dates.status_code == 422 and bad_dates.json()["errors"][0]["field"] == "ends_on"
     joined = await operator.post("/memberships", json=membership_body)

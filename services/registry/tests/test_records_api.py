@@ -19,13 +19,14 @@ async def test_projects_belong_to_their_lead_actor(registry, new_actor):
     # Only the lead actor's owner registers a project for it.
     assert (await other.post("/projects", json=body)).status_code == 403
     assert (await registry.caller(Role.integrator).post("/projects", json=body)).status_code == 403
-    for changes, field in (({"region": "JP-13"}, "region"), ({"title": []}, "title"),
-                           ({"issue_areas": ["astrology"]}, "issue_areas[0]"),
-                           ({"partner_ids": [lead["id"]]}, "partner_ids"),
-                           ({"partner_ids": ["0190c2a8-0000-7000-8000-000000000000"]}, "partner_ids[0]"),
-                           ({"ends_on": "2025-01-01"}, "ends_on")):
+    for changes, field, status in (({"region": "JP-13"}, "region", 422), ({"title": []}, "title", 422),
+                                   ({"issue_areas": ["astrology"]}, "issue_areas[0]", 422),
+                                   ({"partner_ids": [lead["id"]]}, "partner_ids", 422),
+                                   # a reference to a record that is not there: a conflict with the current state
+                                   ({"partner_ids": ["0190c2a8-0000-7000-8000-000000000000"]}, "partner_ids[0]", 409),
+                                   ({"ends_on": "2025-01-01"}, "ends_on", 422)):
         refused = await owner.post("/projects", json=body | changes)
-        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, (changes, refused.text)
+        assert refused.status_code == status and refused.json()["errors"][0]["field"] == field, (changes, refused.text)
     created = await owner.post("/projects", json=body)
     assert created.status_code == 201 and created.headers["ETag"] == '"1"'
     project = created.json()
@@ -69,10 +70,11 @@ async def test_case_studies_are_owned_by_their_publisher_and_searchable(registry
             "title": [{"value": "Village kitchens against isolation", "lang": "en"},
                       {"value": "마을부엌으로 고립을 줄이다", "lang": "ko"}],
             "summary": [{"value": "Shared meals in Gangwon villages", "lang": "en"}]}
-    for changes, field in (({"region": "KR-26", "country": "JP"}, "region"), ({"title": []}, "title"),
-                           ({"source_url": "ftp://x.example"}, "source_url"), ({"actor_ids": ["nope"]}, "actor_ids[0]")):
+    for changes, field, status in (({"region": "KR-26", "country": "JP"}, "region", 422), ({"title": []}, "title", 422),
+                                   ({"source_url": "ftp://x.example"}, "source_url", 422),
+                                   ({"actor_ids": ["nope"]}, "actor_ids[0]", 409)):
         refused = await author.post("/case-studies", json=body | changes)
-        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, (changes, refused.text)
+        assert refused.status_code == status and refused.json()["errors"][0]["field"] == field, (changes, refused.text)
     assert (await registry.caller(Role.integrator).post("/case-studies", json=body)).status_code == 403
     case = await author.create("/case-studies", body)
     await other.create("/case-studies", {"country": "TH", "region": "TH-50", "title": [

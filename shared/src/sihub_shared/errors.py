@@ -58,6 +58,15 @@ class Conflict(ProblemError):
     status, title = 409, "Conflict"
 
 
+class ReferenceConflict(Conflict):
+    """A body names a record that is not there for it: no record with that id, a deleted one, one
+    of another kind (an actor that is not a hub), or one elsewhere (a cohort of another programme).
+    409 (RFC 9110 §15.5.10, the request conflicts with the current state of the target resource):
+    the body is well-formed, so not 422, and the target URI exists, so not 404; whether a reference
+    holds depends on the records as they are now, and the same request may succeed once they are
+    there. Every service answers a broken reference in a body so, naming the field."""
+
+
 class PreconditionFailed(ProblemError):
     status, title = 412, "Precondition failed"
 
@@ -256,9 +265,11 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.errors)
 
-    def raise_if_any(self, what: str) -> None:
+    def raise_if_any(self, what: str, error: type[ProblemError] = UnprocessableContent) -> None:
+        """Refuse the gathered errors together: a 422 unless `error` says otherwise
+        (`ReferenceConflict` for references to records that are not there)."""
         if self.errors:
-            raise UnprocessableContent(
+            raise error(
                 f"{what}: " + "; ".join(f"{e['field']}: {e['message']}" for e in self.errors),
                 errors=self.errors,
             )

@@ -11,11 +11,19 @@ document once, deriving the rest from each route, so no route lists its errors b
 
 A status only one route answers (a 409 on a conflict) is declared on that route:
 `@router.post(..., responses=problems(409))`.
+
+A rule across fields that JSON Schema cannot state (a minimum below a maximum, a region within
+its country) is declared on the body's model with `@rules(Rule(...))`: each operation taking that
+body lists it as data, `x-sihub-rules: [{fields, rule}]` (broken: 422 naming a field), and says
+it in its description. A reference to another record (409 when it is not there,
+`errors.ReferenceConflict`) is a route's `problems(409)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -30,6 +38,8 @@ from sihub_shared.errors import PROBLEM_JSON
 PROBLEM_REF = "#/components/schemas/Problem"
 _METHODS = ("get", "put", "post", "patch", "delete", "options", "head", "trace")
 _ANSWERS_ATTRIBUTE = "__sihub_answers__"
+_RULES_ATTRIBUTE = "__sihub_rules__"
+RULES_EXTENSION = "x-sihub-rules"
 IF_MATCH_SCHEMA = {"type": "string", "pattern": IF_MATCH_PATTERN, "description": "the ETag you read (or `*`)"}
 
 PROBLEM_SCHEMAS: dict[str, Any] = {
@@ -74,6 +84,52 @@ def answers(*statuses: int) -> Callable[[_Call], _Call]:
         return call
 
     return mark
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule across fields of one body (and, in a partial update, the record's stored values)
+    that JSON Schema cannot state. `fields`: the fields a body breaking it is refused naming (422),
+    as paths without indices (`cohorts.ends_on` for `cohorts[2].ends_on`); a field names what it
+    contains (`names` covers `names[1].value`)."""
+
+    fields: tuple[str, ...]
+    rule: str
+
+
+def names_a_declared_rule(field: str, declared: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a refusal's field (`cohorts[0].ends_on`) is one a rule of `declared` (an operation's
+    `x-sihub-rules`) names."""
+    path = re.sub(r"\[\d+\]", "", field)
+    return any(path == name or path.startswith(name + ".") for rule in declared for name in rule["fields"])
+
+
+_Model = TypeVar("_Model", bound=type)
+
+
+def rules(*declared: Rule) -> Callable[[_Model], _Model]:
+    """Declares the rules across fields a request body's model must meet (its own, not inherited)."""
+
+    def mark(model: _Model) -> _Model:
+        setattr(model, _RULES_ATTRIBUTE, declared)
+        return model
+
+    return mark
+
+
+def rules_of(dependant: Dependant) -> list[Rule]:
+    """The rules declared on the models of a route's body."""
+    models = [field.field_info.annotation for field in dependant.body_params]
+    return [rule for model in models if isinstance(model, type) for rule in vars(model).get(_RULES_ATTRIBUTE, ())]
+
+
+def declare_rules(operation: dict[str, Any], declared: list[Rule]) -> None:
+    """The rules as data (`x-sihub-rules`) and as a sentence of the description."""
+    if not declared:
+        return
+    operation[RULES_EXTENSION] = [{"fields": list(r.fields), "rule": r.rule} for r in declared]
+    sentence = "Rules across fields, each refused with 422 naming a field: " + "; ".join(r.rule for r in declared) + "."
+    operation["description"] = f"{operation['description']}\n\n{sentence}" if operation.get("description") else sentence
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -182,12 +238,15 @@ def add_etag_links(document: dict[str, Any]) -> None:
 
 def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     by_operation: dict[tuple[str, str], set[int]] = {}
+    declared: dict[tuple[str, str], list[Rule]] = {}
     # Each route as included (prefix and router dependencies applied), as FastAPI's get_openapi sees it.
     for route in iter_route_contexts(app.routes):
         if isinstance(route.original_route, APIRoute) and route.include_in_schema:
             for method in route.methods or ():
                 by_operation[(route.path_format, method.lower())] = statuses_from_dependencies(route.dependant)
+                declared[(route.path_format, method.lower())] = rules_of(route.dependant)
     for path, method, operation in operations(document):
+        declare_rules(operation, declared.get((path, method), []))
         statuses = statuses_from_operation(operation) | by_operation.get((path, method), set())
         statuses |= {int(code) for code in operation.get("responses", {}) if code.isdigit() and int(code) >= 400}
         declare_problems(operation, statuses)

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 from sihub_indicators.catalogue.models import IndicatorBase
 from sihub_indicators.indices.method import Direction
 from sihub_indicators.themes import Theme
+from sihub_shared.openapi import Rule, rules
 from sihub_shared.strict import FilledLine, LanguageTag, Line, Omittable, StrictBody, Text
 from sihub_shared.timestamps import UtcDatetime
 from sihub_indicators.units import UNITS, Unit, effective_bounds, finite_or_none
@@ -57,6 +58,12 @@ def check_bounds(unit: Unit, minimum: float | None, maximum: float | None) -> No
 Bound = Annotated[float | None, Strict()]
 
 
+# An update meets it against the indicator's stored unit and bounds.
+BOUNDS_RULE = Rule(("min_value", "max_value"),
+                   "min_value, max_value: within the unit's range, min_value below max_value")
+
+
+@rules(BOUNDS_RULE)
 class IndicatorCreate(IndicatorBase, StrictBody):
     code: str = Field(pattern=CODE_PATTERN, description="Stable identifier, e.g. relative_poverty_rate")
     min_value: Bound = Field(default=None, description="Narrows the unit's lower bound")
@@ -80,6 +87,7 @@ class IndicatorCreate(IndicatorBase, StrictBody):
         return value
 
 
+@rules(BOUNDS_RULE)
 class IndicatorUpdate(SQLModel, StrictBody):
     """Only the fields sent change. The code never changes (it is the indicator's identity)."""
 

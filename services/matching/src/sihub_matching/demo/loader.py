@@ -1,8 +1,10 @@
 """The demo round, through the public API (the gateway, an admin key), after the registry's demo:
 one Social Campus On centre's 2026 cohort matched with Korean providers (stable, two places each),
 run and published, and the three best proposals accepted by both sides, which the registry then
-records as partnerships (origin match). Everything is marked illustrative. Loading twice creates
-nothing twice (a round of the demo's name for that hub is kept)."""
+records as partnerships (origin match); and, as a hub weighs its options, a second round of the
+same cohort with the optimal objective, run as a draft for comparison and not published.
+Everything is marked illustrative. Loading twice creates nothing twice (a round of the demo's
+name for that hub is kept)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 from sihub_shared.demo import DemoLoadError, PublicApi, public_api
 
 DEMO_ROUND = "Demo: 2026 cohort partners (illustrative)"
+COMPARISON_ROUND = "Demo: 2026 cohort, optimal for comparison (illustrative, not published)"
 ACCEPTED = 3
 WAIT_S = 180.0
 
@@ -96,8 +99,23 @@ async def load_demo(
                 await matching.send(
                     "POST", f"/proposals/{proposal['id']}/accept", json={"actor_id": actor_id}
                 )
-        counts.created = 1 + len(proposals)
+        comparison = await matching.send(
+            "POST",
+            "/rounds",
+            json={
+                "hub_id": hub_id,
+                "name": COMPARISON_ROUND,
+                "seekers": {"cohort_id": cohort_id},
+                "providers": {"filter": {"country": "KR"}},
+                "capacity": 2,
+                "objective": "optimal",
+                "illustrative": True,
+            },
+        )
+        await matching.send("POST", f"/rounds/{comparison['id']}/run")
+        counts.created = 2 + len(proposals)
         echo(
-            f"matching: {len(proposals)} proposals published, {min(ACCEPTED, len(proposals))} accepted by both sides"
+            f"matching: {len(proposals)} proposals published, {min(ACCEPTED, len(proposals))} accepted by both sides; "
+            "a comparison round drafted"
         )
     return counts

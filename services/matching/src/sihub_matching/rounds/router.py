@@ -45,6 +45,7 @@ async def _public(service: RoundService, row: MatchRound) -> RoundPublic:
     "/rounds",
     response_model=RoundPublic,
     status_code=201,
+    responses=problems(409),  # participants that are not there (ReferenceConflict)
     summary="Create a round for a hub you operate (seekers, providers, capacities, pairs, objective)",
 )
 async def create_round(
@@ -89,6 +90,7 @@ async def get_round(round_id: RoundId, session: Session, response: Response):
 @router.patch(
     "/rounds/{round_id}",
     response_model=RoundPublic,
+    responses=problems(409),  # the round is running; its participants are gone
     summary="Change a round: pin (must_pairs) or forbid pairs, weights, capacities; then re-run "
     "(If-Match: the ETag you read)",
 )
@@ -110,7 +112,8 @@ async def update_round(
     "/rounds/{round_id}/run",
     response_model=RoundPublic,
     responses={
-        202: {"model": RoundProgress, "description": "a large round, running in the background"}
+        202: {"model": RoundProgress, "description": "a large round, running in the background"},
+        **problems(409),  # already running; its participants are gone
     },
     summary="Run the round: a draft with diagnostics (large rounds: 202, then poll /progress)",
 )
@@ -147,6 +150,7 @@ async def round_progress(round_id: RoundId, session: Session):
 @router.post(
     "/rounds/{round_id}/publish",
     response_model=RoundPublic,
+    responses=problems(409),  # nothing to publish, or this draft is published already
     summary="Publish the draft: each matched pair becomes a proposal to both actors' owners",
 )
 async def publish_round(round_id: RoundId, session: Session, identity: CurrentIdentity):
@@ -157,6 +161,7 @@ async def publish_round(round_id: RoundId, session: Session, identity: CurrentId
 @router.get(
     "/rounds/{round_id}/export",
     response_model=RoundExport,
+    responses=problems(409),  # the round has not run yet
     summary="The audit export: the solver's exact inputs and its assignment, to re-check offline",
 )
 async def export_round(round_id: RoundId, session: Session):
@@ -187,6 +192,7 @@ async def actor_proposals(
 @router.post(
     "/proposals/{proposal_id}/accept",
     response_model=ProposalPublic,
+    responses=problems(409),  # decided already; actor_id is not one of the proposal's two
     summary="Accept a proposal for an actor you own; when both accept, `match.accepted` is emitted",
 )
 async def accept_proposal(
@@ -198,6 +204,7 @@ async def accept_proposal(
 @router.post(
     "/proposals/{proposal_id}/decline",
     response_model=ProposalPublic,
+    responses=problems(409),  # decided already; actor_id is not one of the proposal's two
     summary="Decline a proposal for an actor you own; the pair is not proposed again",
 )
 async def decline_proposal(

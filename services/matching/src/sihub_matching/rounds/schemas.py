@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from sihub_matching.rounds.solvers import Objective, Proposer
 from sihub_matching.scoring.profile import Geography, PartName
+from sihub_shared.openapi import Rule, rules
 from sihub_shared.strict import CountryCode, FilledLine, Omittable, StrictBody
 
 MAX_CAPACITY = 10_000
@@ -20,11 +21,18 @@ Code = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^
 Name = Annotated[FilledLine, StringConstraints(max_length=200)]
 
 
+def exactly_one(*names: str) -> ConfigDict:
+    """The schema of a body that gives exactly one of `names` (none of them may be null)."""
+    return ConfigDict(json_schema_extra={"oneOf": [{"required": [name]} for name in names]})
+
+
 class SeekerSpec(StrictBody):
     """Exactly one: a cohort of the round's hub, or listed actors."""
 
-    cohort_id: Id | None = None
-    actor_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
+    model_config = exactly_one("cohort_id", "actor_ids")
+
+    cohort_id: Omittable[Id] = None
+    actor_ids: Omittable[list[Id]] = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
 
     @model_validator(mode="after")
     def _one(self) -> SeekerSpec:
@@ -43,8 +51,10 @@ class ProviderFilter(StrictBody):
 class ProviderSpec(StrictBody):
     """Exactly one: listed actors, or a filter over every live actor (the seekers left out)."""
 
-    actor_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
-    filter: ProviderFilter | None = None
+    model_config = exactly_one("actor_ids", "filter")
+
+    actor_ids: Omittable[list[Id]] = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
+    filter: Omittable[ProviderFilter] = None
 
     @model_validator(mode="after")
     def _one(self) -> ProviderSpec:
@@ -64,6 +74,18 @@ class ProviderCapacity(StrictBody):
 
 
 Weights = dict[PartName, Annotated[float, Field(ge=0, le=1)]]
+
+
+# The rules a round's settings meet against its participants (a change: the round's own).
+SETTINGS_RULES = (
+    Rule(("capacities.actor_id",), "capacities[].actor_id: a provider of the round"),
+    Rule(("must_pairs", "forbidden_pairs"),
+         "must_pairs[], forbidden_pairs[]: a seeker and a provider of the round; no pair twice, "
+         "nor both must and forbidden"),
+    Rule(("must_pairs",),
+         "must_pairs: per provider at most its capacity, per seeker at most max_matches"),
+    Rule(("weights",), "weights: each within its part's bounds in the scoring profile, one at least above 0"),
+)
 
 
 class RoundSettings(StrictBody):
@@ -90,6 +112,7 @@ class RoundSettings(StrictBody):
     )
 
 
+@rules(Rule(("providers.actor_ids",), "providers.actor_ids: no seeker of the round"), *SETTINGS_RULES)
 class RoundCreate(RoundSettings):
     hub_id: Id
     name: Name
@@ -98,6 +121,7 @@ class RoundCreate(RoundSettings):
     illustrative: bool = False
 
 
+@rules(*SETTINGS_RULES)
 class RoundUpdate(StrictBody):
     """Only the fields sent change (pin with `must_pairs`, forbid with `forbidden_pairs`, then
     re-run); `prefer` null goes back to the profile's preference, nothing else may be null."""

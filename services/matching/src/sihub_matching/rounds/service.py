@@ -43,7 +43,7 @@ from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography, PartName
 from sihub_matching.rounds.solvers import Instance, Objective, Proposer, as_pairs, solve
 from sihub_matching.scoring.service import snapshot
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import Conflict, Forbidden, NotFound, Problems, UnprocessableContent
+from sihub_shared.errors import Conflict, Forbidden, NotFound, Problems, ReferenceConflict
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 
@@ -191,14 +191,8 @@ class RoundService:
     async def _hub(self, hub_id: str) -> EcoActor:
         hub = (await self.ecosystem.actors([hub_id])).get(hub_id)
         if hub is None or hub.deleted or hub.kind != HUB_KIND:
-            raise UnprocessableContent(
-                "hub_id: not a live hub",
-                errors=[
-                    {
-                        "field": "hub_id",
-                        "message": "no live hub (an actor of kind hub_intermediary) with this id",
-                    }
-                ],
+            raise ReferenceConflict.for_field(
+                "hub_id", "no live hub (an actor of kind hub_intermediary) with this id"
             )
         return hub
 
@@ -230,17 +224,17 @@ class RoundService:
     # --- participants and settings -------------------------------------------------------------
 
     async def _live(
-        self, problems: Problems, field: str, ids: Sequence[str]
+        self, invalid: Problems, missing: Problems, field: str, ids: Sequence[str]
     ) -> dict[str, EcoActor]:
         for actor_id, count in Counter(ids).items():
             if count > 1:
-                problems.add(field, f"{actor_id} is listed {count} times")
+                invalid.add(field, f"{actor_id} is listed {count} times")
         actors = await self.ecosystem.actors(ids)
         for actor_id in dict.fromkeys(ids):
             if actor_id not in actors:
-                problems.add(field, f"{actor_id}: no such actor")
+                missing.add(field, f"{actor_id}: no such actor")
             elif actors[actor_id].deleted:
-                problems.add(field, f"{actor_id}: the actor is deleted")
+                missing.add(field, f"{actor_id}: the actor is deleted")
         return actors
 
     async def participants(
@@ -250,38 +244,39 @@ class RoundService:
         providers: dict[str, Any],
         filtered: Sequence[str],
     ) -> tuple[list[str], list[str]]:
-        """(seekers, providers), sorted; `filtered` are the live actors the provider filter admits."""
-        problems = Problems()
+        """(seekers, providers), sorted; `filtered` are the live actors the provider filter admits.
+        A body breaking a rule is a 422; then participants that are not there now (actors unknown
+        or deleted, a cohort not of this hub or without live members, no provider the filter
+        admits) are a 409, `ReferenceConflict`: the same body may succeed once they are."""
+        invalid, missing = Problems(), Problems()
         if seekers.get("cohort_id") is not None:
             cohort = await self.ecosystem.cohort(seekers["cohort_id"])
             if cohort is None or cohort.deleted or cohort.hub_id != hub_id:
-                problems.add("seekers.cohort_id", "no live cohort of this hub with this id")
+                missing.add("seekers.cohort_id", "no live cohort of this hub with this id")
                 seeker_ids: list[str] = []
             else:
                 members = await self.ecosystem.cohort_members(cohort.id)
                 live = await self.ecosystem.actors(members)
                 seeker_ids = [a for a in members if a in live and not live[a].deleted]
                 if not seeker_ids:
-                    problems.add("seekers.cohort_id", "the cohort has no live members")
+                    missing.add("seekers.cohort_id", "the cohort has no live members")
         else:
             seeker_ids = list(seekers["actor_ids"])
-            await self._live(problems, "seekers.actor_ids", seeker_ids)
+            await self._live(invalid, missing, "seekers.actor_ids", seeker_ids)
         if providers.get("actor_ids") is not None:
             provider_ids = list(providers["actor_ids"])
-            await self._live(problems, "providers.actor_ids", provider_ids)
+            await self._live(invalid, missing, "providers.actor_ids", provider_ids)
             for actor_id in sorted(set(provider_ids) & set(seeker_ids)):
-                problems.add("providers.actor_ids", f"{actor_id} is also a seeker")
+                invalid.add("providers.actor_ids", f"{actor_id} is also a seeker")
         else:
             if providers["filter"].get("issue_area") not in (None, *ISSUE_AREAS):
-                problems.add("providers.filter.issue_area", "not an issue area of the taxonomy")
+                invalid.add("providers.filter.issue_area", "not an issue area of the taxonomy")
             excluded = set(seeker_ids) | {hub_id}
             provider_ids = [a for a in filtered if a not in excluded]
-        problems.raise_if_any("the round's participants are not valid")
-        if not provider_ids:
-            raise UnprocessableContent(
-                "providers: none",
-                errors=[{"field": "providers", "message": "no live actor matches"}],
-            )
+            if not provider_ids:
+                missing.add("providers.filter", "no live actor matches")
+        invalid.raise_if_any("the round's participants are not valid")
+        missing.raise_if_any("the round's participants are not there", ReferenceConflict)
         return sorted(set(seeker_ids)), sorted(set(provider_ids))
 
     def check_settings(
@@ -587,10 +582,7 @@ class RoundService:
                 errors=[{"field": "proposal_id", "message": "no such proposal"}],
             )
         if actor_id not in (proposal.seeker_id, proposal.provider_id):
-            raise UnprocessableContent(
-                "actor_id: not a party",
-                errors=[{"field": "actor_id", "message": "not one of the proposal's two actors"}],
-            )
+            raise ReferenceConflict.for_field("actor_id", "not one of the proposal's two actors")
         await self._ensure_owner(identity, actor_id)
         if proposal.status != "open":
             raise Conflict(

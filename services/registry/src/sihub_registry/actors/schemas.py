@@ -9,6 +9,7 @@ from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.actors.models import ActorBase
+from sihub_registry.common.rules import NAMES_RULE, PLACE_RULE, texts_rule
 from sihub_registry.common.values import (
     CapabilityClaim,
     Certification,
@@ -19,7 +20,18 @@ from sihub_registry.common.values import (
     Ref,
 )
 from sihub_registry.taxonomy.terms import ActorKind, IssueArea, Sector
+from sihub_shared.openapi import Rule, rules
 from sihub_shared.strict import CountryCode, Line, Omittable, RegionCode, StrictBody, WebAddress
+
+# An update meets them against the actor's stored values (`country` kept, `region` sent).
+ACTOR_RULES = (
+    NAMES_RULE, texts_rule("descriptions"), PLACE_RULE,
+    Rule(("offers", "needs"), "offers, needs: each capability once per list"),
+    Rule(("identifiers.value",), "identifiers[].value: valid for its scheme (format, check digit)"),
+    Rule(("certifications",), "certifications: a level of the scheme, a national scheme only for an "
+         "actor of its country, valid_to not before valid_from"),
+    Rule(("founded_year",), "founded_year: not in the future"),
+)
 
 
 class ActorLists(SQLModel):
@@ -35,11 +47,13 @@ class ActorLists(SQLModel):
     identifiers: list[IdentifierValue] = Field(default_factory=list, max_length=20)
 
 
+@rules(*ACTOR_RULES)
 class ActorCreate(ActorBase, ActorLists, StrictBody):
     ref: Ref | None = Field(default=None, description="your stable reference for this record, unique in the registry")
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
 
 
+@rules(*ACTOR_RULES)
 class ActorUpdate(SQLModel, StrictBody):
     """Only the fields sent change; `null` clears an optional field."""
 

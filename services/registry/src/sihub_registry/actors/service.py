@@ -27,7 +27,7 @@ from sihub_registry.duplicates import DuplicateRecord, find_possible_duplicates,
 from sihub_registry.events.contracts import ActorCreated, ActorDeleted, ActorUpdated
 from sihub_registry.names import romanised_core
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import Conflict, Forbidden, UnprocessableContent
+from sihub_shared.errors import Conflict, Forbidden, ReferenceConflict, UnprocessableContent
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 
@@ -63,14 +63,14 @@ class ActorService:
         return found(await self.repository.get(actor_id), "actor", actor_id, deleted_ok=deleted_ok)
 
     async def live_actors(self, actor_ids: Sequence[str], field: str) -> dict[str, Actor]:
-        """The actors listed in `field`: each must exist and not be deleted (422 naming the item)."""
+        """The actors listed in `field`: each must exist and not be deleted (409 naming the item)."""
         actors = await self.repository.get_many(a for a in actor_ids if is_uuid(a))
         problems = Problems()
         for index, actor_id in enumerate(actor_ids):
             actor = actors.get(actor_id)
             if actor is None or actor.deleted_at is not None:
                 problems.add(f"{field}[{index}]", f"no actor {actor_id}")
-        problems.raise_if_any("unknown actors")
+        problems.raise_if_any("unknown actors", ReferenceConflict)
         return actors
 
     async def owner_of(self, actor_id: str) -> str | None:
@@ -79,10 +79,10 @@ class ActorService:
         return actor.owner_account_id if actor is not None else None
 
     async def live_actor(self, actor_id: str, field: str) -> Actor:
-        """The actor named in `field`: it must exist and not be deleted (422 naming the field)."""
+        """The actor named in `field`: it must exist and not be deleted (409 naming the field)."""
         actor = await self.repository.get(actor_id) if is_uuid(actor_id) else None
         if actor is None or actor.deleted_at is not None:
-            raise UnprocessableContent(f"{field}: no actor {actor_id}", errors=[{"field": field, "message": f"no actor {actor_id}"}])
+            raise ReferenceConflict.for_field(field, f"no actor {actor_id}")
         return actor
 
     async def create(self, identity: Identity, data: ActorCreate) -> Actor:

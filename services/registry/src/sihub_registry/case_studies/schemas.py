@@ -6,11 +6,17 @@ from sqlmodel import Field, SQLModel
 
 from sihub_registry.case_studies.models import CaseStudyBase
 from sihub_registry.common.consent import Confirmed
+from sihub_registry.common.rules import PLACE_RULE, texts_rule
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.taxonomy.terms import IssueArea
+from sihub_shared.openapi import rules
 from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody, WebAddress
 
 
+CASE_STUDY_RULES = (texts_rule("title"), texts_rule("summary"), PLACE_RULE)
+
+
+@rules(*CASE_STUDY_RULES)
 class CaseStudyCreate(CaseStudyBase, StrictBody):
     ref: Ref | None = None
     title: list[LocalizedText] = Field(min_length=1, max_length=20, description="at least one, one per language")
@@ -19,6 +25,7 @@ class CaseStudyCreate(CaseStudyBase, StrictBody):
     actor_ids: list[RecordRef] = Field(default_factory=list, max_length=100, description="actors involved")
 
 
+@rules(*CASE_STUDY_RULES)
 class CaseStudyUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     title: Omittable[list[LocalizedText]] = Field(default=None, min_length=1, max_length=20)

@@ -14,8 +14,19 @@ from sihub_registry.names import LocalizedText, Name, fold
 from sihub_registry.taxonomy.terms import CERTIFICATION_SCHEMES
 from sihub_shared.errors import Problems as SharedProblems
 from sihub_shared.errors import UnprocessableContent, error_message, field_path
+from sihub_shared.openapi import Rule
 
 from sihub_registry.common.values import CapabilityClaim, Certification, Contact, IdentifierValue
+
+
+# The rules across fields the checks below enforce, as the bodies declare them (`x-sihub-rules`).
+NAMES_RULE = Rule(("names",), "names: no name twice in one language")
+PLACE_RULE = Rule(("region",), "region: a subdivision (ISO 3166-2) of country")
+DATES_RULE = Rule(("ends_on",), "ends_on: not before starts_on")
+
+
+def texts_rule(field: str) -> Rule:
+    return Rule((field,), f"{field}: at most one text per language")
 
 
 class Problems(SharedProblems):

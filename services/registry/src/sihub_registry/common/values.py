@@ -77,6 +77,10 @@ _EMAIL = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 class Contact(_Value):
     """A way to reach the organisation; seen only by the actor's owner and admins."""
 
+    # An email or a phone number (or both), as the schema says it.
+    model_config = ConfigDict(**STRICT, frozen=True, json_schema_extra={"anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("email", "phone")]})
+
     name: ShortText | None = None
     role: ShortText | None = None
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=_EMAIL)] | None = None

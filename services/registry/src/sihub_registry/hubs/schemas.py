@@ -7,9 +7,11 @@ from datetime import date, datetime
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.consent import Confirmed
+from sihub_registry.common.rules import DATES_RULE, NAMES_RULE, texts_rule
 from sihub_registry.common.values import LocalizedText, Name, RecordRef, Ref
 from sihub_registry.hubs.models import CohortBase, MembershipBase, ProgrammeBase
 from sihub_registry.taxonomy.terms import IssueArea
+from sihub_shared.openapi import Rule, rules
 from sihub_shared.strict import Line, Omittable, StrictBody
 
 
@@ -37,11 +39,13 @@ class CohortInline(CohortBase, StrictBody):
     ref: Ref | None = None
 
 
+@rules(DATES_RULE)
 class CohortCreate(CohortBase, StrictBody):
     ref: Ref | None = None
     programme_id: RecordRef
 
 
+@rules(DATES_RULE)
 class CohortUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     name: Omittable[Line] = Field(default=None, min_length=1, max_length=200)
@@ -57,6 +61,8 @@ class CohortState(CohortBase, Stamps):
     hub_id: str
 
 
+@rules(NAMES_RULE, texts_rule("descriptions"), DATES_RULE,
+       Rule(("cohorts.ends_on",), "cohorts[].ends_on: not before the cohort's starts_on"))
 class ProgrammeCreate(ProgrammeBase, StrictBody):
     ref: Ref | None = None
     hub_id: RecordRef = Field(description="the hub: an actor of kind hub_intermediary")
@@ -66,6 +72,7 @@ class ProgrammeCreate(ProgrammeBase, StrictBody):
     cohorts: list[CohortInline] = Field(default_factory=list, max_length=50, description="cohorts created with the programme")
 
 
+@rules(NAMES_RULE, texts_rule("descriptions"), DATES_RULE)
 class ProgrammeUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     names: Omittable[list[Name]] = Field(default=None, min_length=1, max_length=20)
@@ -99,6 +106,7 @@ class CohortSummary(SQLModel):
     name: str
 
 
+@rules(DATES_RULE)
 class MembershipCreate(MembershipBase, StrictBody):
     ref: Ref | None = None
     programme_id: RecordRef
@@ -106,6 +114,7 @@ class MembershipCreate(MembershipBase, StrictBody):
     actor_id: RecordRef
 
 
+@rules(DATES_RULE)
 class MembershipUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     cohort_id: RecordRef | None = None

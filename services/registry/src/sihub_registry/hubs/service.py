@@ -18,6 +18,7 @@ from sihub_registry.common.lifecycle import (
     ensure_ref_free,
     flush_or_conflict,
     found,
+    not_found,
     require_id,
     soft_delete,
 )
@@ -64,13 +65,9 @@ from sihub_registry.hubs.schemas import (
 )
 from sihub_registry.taxonomy.terms import ActorKind
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import Conflict, Forbidden, UnprocessableContent
+from sihub_shared.errors import Conflict, Forbidden, ReferenceConflict
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
-
-
-def _unprocessable(field: str, message: str) -> UnprocessableContent:
-    return UnprocessableContent(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
 def membership_state(membership: Membership, programme: Programme, cohort: Cohort | None) -> MembershipState:
@@ -92,13 +89,16 @@ class HubService:
     # --- hubs and their operators -------------------------------------------------------------
 
     async def hub(self, hub_id: str, *, field: str | None = None) -> Actor:
-        """The hub actor: 404 when named in the path, 422 naming `field` when named in a body."""
+        """The hub actor: 404 when named in the path (an actor of another kind is no hub there),
+        409 naming `field` when named in a body (a reference, `ReferenceConflict`)."""
         if field is None:
             actor = await self.actors.get(hub_id)
-        else:
-            actor = await self.actors.live_actor(hub_id, field)
+            if actor.kind != ActorKind.HUB_INTERMEDIARY.value:
+                raise not_found("hub", hub_id, "hub_id")
+            return actor
+        actor = await self.actors.live_actor(hub_id, field)
         if actor.kind != ActorKind.HUB_INTERMEDIARY.value:
-            raise _unprocessable(field or "hub_id", f"actor {hub_id} is a {actor.kind}, not a hub_intermediary")
+            raise ReferenceConflict.for_field(field, f"actor {hub_id} is a {actor.kind}, not a hub_intermediary")
         return actor
 
     async def ensure_operator(self, identity: Identity, hub: Actor) -> None:
@@ -144,7 +144,7 @@ class HubService:
     async def _programme_in_body(self, programme_id: str) -> Programme:
         programme = await self.repository.programme(programme_id) if is_uuid(programme_id) else None
         if programme is None or programme.deleted_at is not None:
-            raise _unprocessable("programme_id", f"no programme {programme_id}")
+            raise ReferenceConflict.for_field("programme_id", f"no programme {programme_id}")
         return programme
 
     async def programme_public(self, programme: Programme) -> ProgrammePublic:
@@ -317,7 +317,7 @@ class HubService:
             return None
         cohort = await self.repository.cohort(cohort_id) if is_uuid(cohort_id) else None
         if cohort is None or cohort.deleted_at is not None or cohort.programme_id != programme.id:
-            raise _unprocessable("cohort_id", f"no cohort {cohort_id} in programme {programme.id}")
+            raise ReferenceConflict.for_field("cohort_id", f"no cohort {cohort_id} in programme {programme.id}")
         return cohort
 
     async def create_membership(self, identity: Identity, data: MembershipCreate) -> Membership:

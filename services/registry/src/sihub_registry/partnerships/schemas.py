@@ -1,23 +1,38 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.consent import Confirmed
+from sihub_registry.common.rules import DATES_RULE, texts_rule
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.partnerships.models import PartnershipBase
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
+from sihub_shared.openapi import Rule, rules
 from sihub_shared.strict import Line, Omittable, StrictBody
 
 
+# A partnership from a match names it: the schema says so for a new one (`if`/`then`).
+MATCH_REF_REQUIRED: dict[str, Any] = {
+    "if": {"properties": {"origin": {"const": "match"}}, "required": ["origin"]},
+    "then": {"properties": {"match_ref": {"type": "string"}}, "required": ["match_ref"]},
+}
+
+
+@rules(texts_rule("description"), DATES_RULE)
 class PartnershipCreate(PartnershipBase, StrictBody):
     ref: Ref | None = None
     actor_ids: list[RecordRef] = Field(min_length=2, max_length=50, description="two or more different actors")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
 
+    model_config = ConfigDict(json_schema_extra=MATCH_REF_REQUIRED)
 
+
+@rules(texts_rule("description"), DATES_RULE,
+       Rule(("match_ref",), "match_ref: not null when the partnership's origin is match"))
 class PartnershipUpdate(SQLModel, StrictBody):
     """`status` moves proposed → active → ended (or proposed → ended); participants do not change."""
 

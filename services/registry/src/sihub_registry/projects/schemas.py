@@ -5,12 +5,21 @@ from datetime import date, datetime
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.common.consent import Confirmed
+from sihub_registry.common.rules import DATES_RULE, PLACE_RULE, texts_rule
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.projects.models import ProjectBase, ProjectStatus
 from sihub_registry.taxonomy.terms import IssueArea
+from sihub_shared.openapi import Rule, rules
 from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody
 
 
+PROJECT_RULES = (
+    Rule(("partner_ids",), "partner_ids: not the lead actor (actor_id)"),
+    texts_rule("title"), texts_rule("description"), PLACE_RULE, DATES_RULE,
+)
+
+
+@rules(*PROJECT_RULES)
 class ProjectCreate(ProjectBase, StrictBody):
     ref: Ref | None = None
     actor_id: RecordRef = Field(description="the actor that leads the project; its owner (or an admin) edits it")
@@ -20,6 +29,7 @@ class ProjectCreate(ProjectBase, StrictBody):
     issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
 
 
+@rules(*PROJECT_RULES)
 class ProjectUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     actor_id: Omittable[RecordRef] = None
