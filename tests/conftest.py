@@ -46,8 +46,10 @@ class LiveStack:
             "--registry-port", str(self.ports["registry"]), "--indicators-port", str(self.ports["indicators"]),
             "--matching-port", str(self.ports["matching"]), "--reports-port", str(self.ports["reports"]),
         ]
+        # Its own process group, so that a kill reaches the services and nats-server it started:
+        # killed alone, they were left running (a failed test's stack burning the machine's CPU).
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, "COLUMNS": "200", **environment})
+                                        env={**os.environ, "COLUMNS": "200", **environment}, start_new_session=True)
         self.output = output = []
         deadline = time.monotonic() + _START_TIMEOUT_S
         assert self.process.stdout is not None
@@ -61,9 +63,7 @@ class LiveStack:
                 # stopping in time) explains a failing test, and an unread pipe would fill up.
                 threading.Thread(target=output.extend, args=(self.process.stdout,), daemon=True).start()
                 return
-        self.process.kill()
-        self.process.wait()
-        self.process = None
+        self.kill()
         raise AssertionError("the stack did not come up:\n" + "".join(output))
 
     def stop(self) -> None:
@@ -75,7 +75,7 @@ class LiveStack:
 
     def kill(self) -> None:
         if self.process is not None:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             self.process = None
 

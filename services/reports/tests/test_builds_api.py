@@ -4,7 +4,13 @@ formats, immutability, rebuild, the method documents and bad input."""
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime
 
+from jsonschema import Draft202012Validator
+from sihub_reports.builds.models import ReportBuild
+from sihub_shared.db import Database
+from sihub_shared.settings import async_database_url
 from sihub_shared.testing import identity_headers
 from sihub_shared.testing.servers import app_client
 
@@ -133,6 +139,39 @@ async def test_bad_input_is_a_problem_naming_the_field(reports):
     reports.problem(await reports.post("/builds/no-such-build/rebuild"), 404)
     reports.problem(await reports.get("/builds?limit=0"), 422)
     reports.problem(await reports.get("/builds?cursor=bm9wZQ"), 400)
+
+
+async def test_the_published_contract_says_what_a_build_request_refuses(reports):
+    """A request the service refuses (422), the OpenAPI refuses too, so that a client (or a fuzzer
+    sending "schema-valid" requests) is not told a request is valid that the service will refuse."""
+    document = reports.app().openapi()
+    operation = document["paths"]["/api/v1/reports/builds"]["post"]
+    schema = {**operation["requestBody"]["content"]["application/json"]["schema"], "components": document["components"]}
+    validator = Draft202012Validator({"$ref": schema.pop("$ref"), **schema})
+    for refused in ({"kind": "country", "countries": ["AA"]}, {"kind": "country", "countries": ["KR", "JP"]},
+                    {"kind": "comparative", "countries": ["KR", "KR"]}):
+        reports.problem(await reports.post("/builds", json=refused), 422)
+        assert not validator.is_valid(refused), refused
+    for accepted in ({"kind": "country", "countries": ["KR"]}, {"kind": "comparative", "countries": ["KR", "JP"]}):
+        assert (await reports.post("/builds", json=accepted)).status_code == 201
+        assert validator.is_valid(accepted), accepted
+
+
+async def test_a_build_not_yet_done_answers_a_declared_409(reports):
+    queued = ReportBuild(id=str(uuid.uuid4()), kind="country", countries=["KR"], positions={}, status="queued",
+                         created_by="someone", created_at=datetime.now(UTC))
+    database = Database(async_database_url(reports.database_url))
+    try:
+        async with database.session() as session:
+            session.add(queued)
+    finally:
+        await database.dispose()
+    answers = {("/api/v1/reports/builds/{build_id}", "get"): await reports.get(f"/builds/{queued.id}?format=pdf"),
+               ("/api/v1/reports/builds/{build_id}/rebuild", "post"): await reports.post(f"/builds/{queued.id}/rebuild")}
+    document = reports.app().openapi()
+    for (path, method), answer in answers.items():
+        reports.problem(answer, 409)
+        assert "409" in document["paths"][path][method]["responses"], (method, path)
 
 
 async def test_builds_are_listed_newest_first_with_positions(reports):

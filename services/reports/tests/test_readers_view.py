@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -153,3 +154,30 @@ async def drive(browser_ws: str, url: str) -> dict:
                   "bars: [...document.querySelectorAll('svg rect')].filter(r => r.getBBox().width > 0).length})")
         result = await call("Runtime.evaluate", session, expression=script, returnByValue=True)
     return {"requests": requests, "errors": errors, "charts": json.loads(result["result"]["value"])}
+
+
+THEMES = ["affordable_housing", "ageing_care", "digital_inclusion", "disability_inclusion", "education_access",
+          "employment", "environment_climate", "financial_inclusion", "food_security", "health_access",
+          "migrant_integration", "youth_wellbeing"]
+
+
+async def test_pdf_grid_headers_do_not_overlap(reports, tmp_path: Path):
+    """A region × theme grid of many themes: each header stays in its column (a long theme name
+    wraps) instead of running over its neighbours'."""
+    pdftotext = tool("pdftotext")
+    values = [(region, theme, 50.0, 1.0) for region in ("KR-11", "KR-26", "KR-42") for theme in THEMES]
+    await reports.feed(*reports.events.korea()[:5], reports.events.indices("regions:KR", values))
+    build = await reports.build("country", "KR")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes((await reports.get(f"/builds/{build['id']}?format=pdf")).content)
+    layout = await run(pdftotext, "-bbox", str(pdf), "-")
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+    overlaps, seen = [], 0
+    for page in layout.split("<page ")[1:]:
+        # The words of theme names (whole, or the pieces a wrapped one is broken into) on this page.
+        names = [(float(x0), float(y0), float(x1), float(y1), text) for x0, y0, x1, y1, text in word.findall(page)
+                 if len(text) > 3 and any(text in theme for theme in THEMES)]
+        seen += len(names)
+        overlaps += [(a[4], b[4]) for i, a in enumerate(names) for b in names[i + 1:]
+                     if a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5]
+    assert seen and overlaps == []

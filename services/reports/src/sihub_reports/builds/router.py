@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.strict import Line
 
@@ -41,7 +42,8 @@ async def request_build(body: BuildRequest, session: Session, identity: CurrentI
 
 
 @router.get("/builds/{build_id}", summary="A stored build, as JSON (canonical), HTML, Markdown or PDF",
-            responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}})
+            # 409: the build is still queued or running (or failed), so it has no content yet.
+            responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}, **problems(409)})
 async def get_build(build_id: BuildId, session: Session,
                     format: Annotated[Format, Query(description="json, html, md or pdf")] = Format.JSON) -> Response:
     content = await BuildService(session).content(build_id, format)
@@ -53,7 +55,8 @@ async def build_status(build_id: BuildId, session: Session) -> BuildPublic:
     return public(await BuildService(session).get(build_id))
 
 
-@router.post("/builds/{build_id}/rebuild", response_model=RebuildResult,
+# 409: the build is not done, or the read model has not read as far as the build's positions.
+@router.post("/builds/{build_id}/rebuild", response_model=RebuildResult, responses=problems(409),
              summary="Rebuild from the recorded stream positions into a fresh projection; say whether identical")
 async def rebuild(build_id: BuildId, session: Session) -> RebuildResult:
     return await BuildService(session).rebuild(build_id)

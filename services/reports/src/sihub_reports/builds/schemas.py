@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sihub_shared.strict import CountryCode, StrictBody
 from sihub_shared.timestamps import UtcDatetime
 
@@ -17,11 +18,22 @@ class Format(StrEnum):
     PDF = "pdf"
 
 
+# The codes the service accepts (builds/service.check_countries), said in the schema too, so that
+# a client (or a fuzzer) knows "AA" is refused before sending it.
+ISO_COUNTRIES = sorted(country.alpha_2 for country in pycountry.countries)
+
+
 class BuildRequest(StrictBody):
+    # A country report is about exactly one country: the schema says so, as the service does.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"kind": {"const": "country"}}},
+        "then": {"properties": {"countries": {"maxItems": 1}}},
+    })
+
     kind: Literal["country", "comparative"]
-    countries: list[CountryCode] = Field(
-        min_length=1, max_length=20,
-        description="ISO 3166-1 alpha-2: one for a country report, any set for a comparative one")
+    countries: list[Annotated[CountryCode, Field(json_schema_extra={"enum": ISO_COUNTRIES})]] = Field(
+        min_length=1, max_length=20, json_schema_extra={"uniqueItems": True},
+        description="ISO 3166-1 alpha-2, each once: one for a country report, any set for a comparative one")
 
     @field_validator("countries")
     @classmethod

@@ -165,13 +165,18 @@ class RoundPublishedView(View):
 
 
 class MatchDecidedView(View):
+    """A match accepted or declined: what both events send."""
+
     match_ref: str
     round_id: str
     hub_id: str
     seeker_id: str
     provider_id: str
-    score: float | None = None
-    partnership_type: str | None = None
+
+
+class MatchAcceptedView(MatchDecidedView):
+    score: float
+    partnership_type: str
     illustrative: bool = False
 
 

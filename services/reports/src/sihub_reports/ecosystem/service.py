@@ -19,6 +19,7 @@ from sihub_reports.ecosystem.schemas import (
     IndexRecomputedView,
     IndexValueView,
     IndicatorView,
+    MatchAcceptedView,
     MatchDecidedView,
     MembershipView,
     ObservationsIngestedView,
@@ -64,7 +65,7 @@ class Ecosystem:
     indicators: dict[str, IndicatorView] = field(default_factory=dict)
     ingests: dict[str, ObservationsIngestedView] = field(default_factory=dict)
     rounds: dict[str, RoundPublishedView] = field(default_factory=dict)
-    accepted: dict[str, MatchDecidedView] = field(default_factory=dict)
+    accepted: dict[str, MatchAcceptedView] = field(default_factory=dict)
     declined: dict[str, MatchDecidedView] = field(default_factory=dict)
 
     def records(self, entity: str) -> dict[str, Any]:
@@ -117,8 +118,12 @@ class Ecosystem:
             published = RoundPublishedView.model_validate(data)
             self.rounds[published.round_id] = published
         elif entity == "match":
-            decided = MatchDecidedView.model_validate(data)
-            (self.accepted if verb == "accepted" else self.declined)[decided.match_ref] = decided
+            if verb == "accepted":
+                accepted = MatchAcceptedView.model_validate(data)
+                self.accepted[accepted.match_ref] = accepted
+            else:
+                declined = MatchDecidedView.model_validate(data)
+                self.declined[declined.match_ref] = declined
 
 
 class EcosystemService:

@@ -39,6 +39,9 @@ body{font-size:9.5pt;margin:0;max-width:none}
 table{table-layout:fixed}
 p.figure{margin:0;padding:.1rem 0 .1rem 1rem;text-indent:-1rem;border-bottom:.5pt solid #ccd;break-inside:avoid}
 table.grid,table.grid td,table.grid th{font-size:7pt}
+/* The columns of a fixed layout are as wide as the page allows: a theme name longer than its
+   column wraps inside it instead of running over its neighbours. */
+table.grid th{overflow-wrap:anywhere}
 /* A table runs on over pages row by row (kept whole, one longer than a page was laid out, pushed to
    the next page and laid out again, leaving a blank one); separate borders, a rule under each row:
    nothing to resolve between neighbouring cells. */
