@@ -56,6 +56,8 @@ def gateway_settings(gateway_settings: GatewaySettings, database_url: str) -> Ga
     return GatewaySettings.model_validate(gateway_settings.model_dump() | {
         "database_url": database_url, "webhook_allow_local_targets": True, "webhook_retry_base_s": 0.05,
         "webhook_retry_max_s": 0.2, "webhook_max_attempts": 3, "webhook_poll_s": 0.05,
+        # Lanes of several fronts; a receiver that does not answer is waited for as long as allowed.
+        "webhook_lane_batch": 2, "webhook_timeout_s": 30,
     })
 
 
@@ -133,6 +135,36 @@ async def test_a_failing_receiver_gets_retries_and_the_order_is_kept(gateway, le
     attempts = (await gateway.call(
         "GET", f"/api/v1/gateway/webhooks/{webhook['id']}/deliveries/{first['id']}/attempts", key)).json()
     assert [(a["status_code"], a["error"]) for a in attempts] == [(500, "answered 500")] * 2 + [(204, None)]
+
+
+async def test_a_stuck_receiver_holds_back_only_its_own_lane(gateway, ledger, receiver, fresh_nats_server):
+    """A receiver that does not answer holds its first request; meanwhile the healthy receiver gets
+    every event (several lane fronts), so no round of the worker waited for the stuck one."""
+    answer = asyncio.Event()
+    stuck_requests: list[str] = []
+
+    async def stuck_endpoint(request: Request) -> Response:
+        stuck_requests.append(json.loads(await request.body())["id"])
+        await answer.wait()
+        return Response(status_code=204)
+
+    key = await gateway.key("integrator")
+    async with serving(Starlette(routes=[Route("/hook", stuck_endpoint, methods=["POST"])])) as stuck_base:
+        await subscribe(gateway, key, stuck_base + "/hook")
+        await subscribe(gateway, key, receiver.url)
+        await ledger.write(5)
+        await until_delivered(receiver, 5)
+        published = [e["id"] for e in await ledger_events(fresh_nats_server.url)]
+        # The stuck lane is still on its first request (not timed out, so not retried).
+        assert stuck_requests == published[:1]
+        assert [json.loads(body)["id"] for _, body in receiver.delivered()] == published
+
+        answer.set()
+
+        async def stuck_caught_up() -> bool:
+            return len(stuck_requests) == 5
+        await wait_until(stuck_caught_up)
+    assert stuck_requests == published
 
 
 async def test_failing_every_retry_disables_with_an_event_and_can_be_redelivered(gateway, ledger, receiver):

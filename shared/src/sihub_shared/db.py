@@ -108,7 +108,10 @@ class WriteGate:
             self._lock.release()
 
     def end_of_transaction(self, conn: Connection) -> None:
-        self.release(conn.connection.dbapi_connection)
+        # An invalidated connection (a task cancelled mid-statement) has no DBAPI connection to ask
+        # for, and asking raises in the rollback; the pool's invalidate event releases it.
+        if not conn.invalidated:
+            self.release(conn.connection.dbapi_connection)
 
     def returned_to_pool(self, dbapi_connection: Any, *_: Any) -> None:
         # A connection dropped without commit or rollback (cancelled, invalidated) frees it too.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import takewhile
 
 import sqlalchemy as sa
 from sqlmodel import col, delete, select, update
@@ -16,6 +17,11 @@ class WebhookRepository:
     def add(self, row: Webhook | WebhookDelivery | WebhookAttempt) -> None:
         self.session.add(row)
 
+    async def add_deliveries(self, rows: list[dict]) -> None:
+        """One executemany: the ORM would insert them one at a time on SQLite (to read back each key)."""
+        if rows:
+            await self.session.exec(sa.insert(WebhookDelivery), params=rows)
+
     async def get_owned(self, webhook_id: str, account_id: str) -> Webhook | None:
         webhook = await self.session.get(Webhook, webhook_id)
         return webhook if webhook is not None and webhook.account_id == account_id else None
@@ -26,6 +32,9 @@ class WebhookRepository:
 
     async def all_subscriptions(self) -> list[Webhook]:
         return list((await self.session.exec(select(Webhook))).all())
+
+    async def active_subscriptions(self) -> list[Webhook]:
+        return list((await self.session.exec(select(Webhook).where(Webhook.status == WebhookStatus.active))).all())
 
     async def delete(self, webhook: Webhook) -> None:
         deliveries = select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == webhook.id)
@@ -56,14 +65,14 @@ class WebhookRepository:
 
     async def mark_delivered(self, delivery_ids: list[str], at: datetime, attempts: list[dict]) -> None:
         """Deliveries answered 2xx, and their attempts; a delivery deleted meanwhile is skipped."""
-        existing = select(WebhookDelivery.id).where(col(WebhookDelivery.id).in_(delivery_ids))
-        kept = set((await self.session.exec(existing)).all())
-        await self.session.exec(
+        updated = await self.session.exec(
             update(WebhookDelivery)
-            .where(col(WebhookDelivery.id).in_(kept))
+            .where(col(WebhookDelivery.id).in_(delivery_ids))
             .values(status=DeliveryStatus.delivered, delivered_at=at, last_error=None,
                     attempts=WebhookDelivery.attempts + 1)
+            .returning(WebhookDelivery.id)
         )
+        kept = set(updated.scalars().all())
         rows = [a for a in attempts if a["delivery_id"] in kept]
         if rows:
             await self.session.exec(sa.insert(WebhookAttempt), params=rows)
@@ -73,49 +82,51 @@ class WebhookRepository:
         return list((await self.session.exec(query)).all())
 
     async def claim_due(
-        self, now: datetime, lease_until: datetime, lanes: int, per_lane: int
-    ) -> list[tuple[WebhookDelivery, Webhook]]:
+        self, now: datetime, lease_until: datetime, lanes: list[tuple[Webhook, str]], per_lane: int,
+        *, max_lanes: int
+    ) -> tuple[list[tuple[WebhookDelivery, Webhook]], datetime | None]:
         """Up to `per_lane` deliveries from the front of each lane (subscription × stream, by
         sequence) of the active subscriptions, and only those whose every predecessor in the lane
         is due too: a delivery waiting for its retry, or one in flight (leased), holds back the
-        rest of its lane. Claimed rows are leased until `lease_until`, so no other worker takes them;
-        a worker that dies leaves the lease to expire and they are attempted again (at least once)."""
-        pending = (
-            select(
-                col(WebhookDelivery.id).label("id"),
-                sa.func.row_number().over(
-                    partition_by=(WebhookDelivery.subscription_id, WebhookDelivery.stream),
-                    order_by=col(WebhookDelivery.sequence),
-                ).label("rank"),
-                sa.func.max(WebhookDelivery.next_attempt_at).over(
-                    partition_by=(WebhookDelivery.subscription_id, WebhookDelivery.stream),
-                    order_by=col(WebhookDelivery.sequence),
-                    rows=(None, 0),
-                ).label("due_from"),
-            )
-            .join(Webhook, col(Webhook.id) == WebhookDelivery.subscription_id)
-            .where(WebhookDelivery.status == DeliveryStatus.pending, Webhook.status == WebhookStatus.active)
-            .subquery()
-        )
-        ids = (
-            select(pending.c.id)
-            .where(pending.c.rank <= per_lane, pending.c.due_from <= now)
-            .limit(lanes * per_lane)
-        )
+        rest of its lane; at most `max_lanes` lanes. One index range read per lane (the lane index),
+        never a pass over every pending row. Claimed rows are leased until `lease_until`, so no other
+        worker takes them; a worker that dies leaves the lease to expire and they are attempted again
+        (at least once)."""
+        heads = [
+            select(col(WebhookDelivery.position).label("position")).where(
+                WebhookDelivery.subscription_id == webhook.id, WebhookDelivery.stream == stream,
+                WebhookDelivery.status == DeliveryStatus.pending,
+            ).order_by(col(WebhookDelivery.sequence)).limit(per_lane).subquery().select()
+            for webhook, stream in lanes
+        ]
+        if not heads:
+            return [], None
+        # One statement for every lane (each a range of the lane index), not one per lane.
         query = (
-            select(WebhookDelivery, Webhook)
-            .join(Webhook, col(Webhook.id) == WebhookDelivery.subscription_id)
-            # Checked again on the locked row: another worker may have leased it since.
-            .where(col(WebhookDelivery.id).in_(ids), col(WebhookDelivery.next_attempt_at) <= now,
-                   WebhookDelivery.status == DeliveryStatus.pending)
-            .order_by(WebhookDelivery.subscription_id, WebhookDelivery.stream, col(WebhookDelivery.sequence))
+            select(WebhookDelivery)
+            .where(col(WebhookDelivery.position).in_(sa.union_all(*heads)))
+            .order_by(col(WebhookDelivery.sequence))
         )
         if self.session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
-        claimed = list((await self.session.exec(query)).all())
+            # Waits for another worker's claim of these rows to commit, then sees its lease.
+            query = query.with_for_update()
+        fronts: dict[tuple[str, str], list[WebhookDelivery]] = {}
+        for delivery in (await self.session.exec(query)).all():
+            fronts.setdefault((delivery.subscription_id, delivery.stream), []).append(delivery)
+        claimed: list[tuple[WebhookDelivery, Webhook]] = []
+        taken = 0
+        for webhook, stream in lanes:  # in the caller's order
+            if taken >= max_lanes:
+                break
+            # Up to the first one not due (a retry's wait, or leased): the rest of the lane waits behind it.
+            due = list(takewhile(lambda d: d.next_attempt_at <= now, fronts.get((webhook.id, stream), [])))
+            claimed += [(delivery, webhook) for delivery in due]
+            taken += bool(due)
         if claimed:
             await self.lease([d.id for d, _ in claimed], lease_until)
-        return claimed
+        # When the first lane not claimed now comes due (a retry's wait), so the worker can wake then.
+        waiting = [front[0].next_attempt_at for front in fronts.values() if front[0].next_attempt_at > now]
+        return claimed, min(waiting, default=None)
 
     async def lease(self, delivery_ids: list[str], until: datetime) -> None:
         await self.session.exec(

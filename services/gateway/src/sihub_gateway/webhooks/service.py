@@ -140,23 +140,30 @@ class WebhookService:
     async def enqueue(self, event: CloudEvent, service: str) -> int:
         """One delivery per matching subscription, paused and disabled ones included (they keep
         their queue); a subscription gets the events published from its creation on."""
-        queued = 0
         body = event.to_bytes()
         # Read once per consumer batch (one transaction), not once per event.
         if _SUBSCRIPTIONS not in self.session.info:
             self.session.info[_SUBSCRIPTIONS] = await self.repository.all_subscriptions()
-        for webhook in self.session.info[_SUBSCRIPTIONS]:
-            if event.time >= webhook.created_at and matches(event.type, webhook.types):
-                self.repository.add(WebhookDelivery(
-                    subscription_id=webhook.id, event_id=event.id, event_type=event.type, stream=service,
-                    sequence=event.stream_sequence or 0, body=body,
-                ))
-                queued += 1
-        return queued
+        rows = [
+            WebhookDelivery(subscription_id=webhook.id, event_id=event.id, event_type=event.type, stream=service,
+                            sequence=event.stream_sequence or 0, body=body).model_dump(exclude={"position"})
+            for webhook in self.session.info[_SUBSCRIPTIONS]
+            if event.time >= webhook.created_at and matches(event.type, webhook.types)
+        ]
+        await self.repository.add_deliveries(rows)
+        return len(rows)
 
-    async def claim_due(self, now: datetime) -> list[tuple[WebhookDelivery, Webhook]]:
-        return await self.repository.claim_due(now, now + _LEASE, self.settings.webhook_concurrency,
-                                               self.settings.webhook_lane_batch)
+    async def claim_due(
+        self, now: datetime, busy: set[tuple[str, str]]
+    ) -> tuple[list[tuple[WebhookDelivery, Webhook]], datetime | None]:
+        """The due front of every lane (subscription × stream) not `busy` (in flight), up to
+        `webhook_concurrency` lanes in flight in all; and when the next waiting lane comes due."""
+        streams = ["gateway", *self.settings.upstreams]  # the streams enqueue is fed from
+        lanes = [(w, stream) for w in await self.repository.active_subscriptions() for stream in streams
+                 if (w.id, stream) not in busy]
+        random.shuffle(lanes)  # with more lanes than room in flight, none is always last
+        return await self.repository.claim_due(now, now + _LEASE, lanes, self.settings.webhook_lane_batch,
+                                               max_lanes=self.settings.webhook_concurrency - len(busy))
 
     async def release(self, delivery_ids: list[str]) -> None:
         """Claimed but not attempted (an earlier one in the lane failed): due again at once, behind it."""

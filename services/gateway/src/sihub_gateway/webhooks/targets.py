@@ -2,8 +2,8 @@
 
 A target must be https and resolve only to public addresses (no loopback, private, link-local —
 which holds the cloud metadata address 169.254.169.254 —, shared, reserved or multicast ones). It
-is checked when a subscription is written and again before every delivery, whose connection then
-goes to the very address that was checked (TLS still verifies the host name), so a DNS answer
+is checked when a subscription is written and again before each batch of a lane's deliveries,
+whose requests then go to the very address that was checked (TLS still verifies the host name), so a DNS answer
 that changes in between cannot redirect it. `allow_local` (the embedded devstack) skips both rules.
 """
 

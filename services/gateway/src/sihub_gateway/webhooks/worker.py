@@ -5,14 +5,16 @@
   record (service.enqueue).
 - Delivering: `DeliveryWorker` claims the front of every lane (subscription × stream, by sequence:
   a delivery waiting for its retry holds back the later ones, so each receiver gets each stream in
-  order), sends the lanes concurrently and each lane's deliveries one after the other, and records
-  each outcome.
+  order), sends the lanes concurrently and independently and each lane's deliveries one after the
+  other, and records the outcomes in batches.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -61,53 +63,98 @@ def queue_subscriptions(settings: GatewaySettings) -> list[Subscription]:
     ]
 
 
+_Lane = tuple[str, str]  # (subscription id, stream)
+
+
+@dataclass(frozen=True)
+class _LaneFront:
+    """The claimed front of one lane: sent in order to one target with one set of secrets."""
+
+    url: str
+    secrets: list[str]
+    deliveries: list[tuple[str, str, bytes]]  # delivery id, event id, body
+
+
 class DeliveryWorker:
+    """Lanes run concurrently and independently: each claimed lane front is sent by a task of its
+    own while the loop records what other lanes finished and claims lanes that are free again, so a
+    slow, failing or down receiver only holds back its own lane. The database work is the loop's
+    alone: one transaction per round records the outcomes of every lane finished since and claims
+    the free lanes' fronts."""
+
     def __init__(self, database: Database, settings: GatewaySettings) -> None:
         self.database = database
         self.settings = settings
         self.sender = WebhookSender(timeout_s=settings.webhook_timeout_s,
                                     max_response_bytes=settings.webhook_max_response_bytes,
-                                    allow_local=settings.webhook_allow_local_targets)
+                                    allow_local=settings.webhook_allow_local_targets,
+                                    connections=settings.webhook_concurrency)
+        self.in_flight: dict[_Lane, asyncio.Task] = {}
+        self.finished: list[tuple[list[tuple[str, Outcome]], list[str]]] = []
+        self.lane_done = asyncio.Event()
 
     async def run(self) -> None:
         try:
             while True:
                 try:
-                    sent = await self.run_once()
+                    await self.run_once()
                 except Exception:  # noqa: BLE001 - the worker must outlive any one round
+                    if asyncio.current_task().cancelling():
+                        # A stop landed mid-round and the rollback of its cancelled connection
+                        # raised instead: the stop still ends the worker (else the shutdown waits forever).
+                        raise
                     # Claimed deliveries keep their lease and are attempted again when it ends.
                     log.exception("webhook delivery round failed, retrying")
-                    sent = 0
-                if not sent:
                     await asyncio.sleep(self.settings.webhook_poll_s)
         finally:
+            # What was in flight keeps its lease and is attempted again when it ends (at least once).
+            lanes = list(self.in_flight.values())
+            for task in lanes:
+                task.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
             await self.sender.close()
 
     async def run_once(self) -> int:
+        """Record the lanes that finished, claim the free ones, start them; then wait for a lane to
+        finish (or a retry to come due, or the poll interval). Returns the deliveries started."""
+        finished, self.finished = self.finished, []
+        self.lane_done.clear()
         now = datetime.now(UTC)
         async with self.database.session() as session:
-            claimed = await WebhookService(session, self.settings).claim_due(now)
-            lanes: dict[tuple[str, str], list[tuple[str, str, list[str], str, bytes]]] = {}
-            for d, w in claimed:
-                lanes.setdefault((w.id, d.stream), []).append((d.id, w.url, signing_secrets(w, now), d.event_id, d.body))
-        if not lanes:
-            return 0
-        results = await asyncio.gather(*(self._send_lane(lane) for lane in lanes.values()))
-        async with self.database.session() as session:
             service = WebhookService(session, self.settings)
-            await service.record_outcomes([item for outcomes, _ in results for item in outcomes])
-            await service.release([delivery_id for _, unsent in results for delivery_id in unsent])
+            if finished:
+                await service.record_outcomes([item for outcomes, _ in finished for item in outcomes])
+                await service.release([delivery_id for _, unsent in finished for delivery_id in unsent])
+            claimed, next_due = await service.claim_due(now, set(self.in_flight))
+            fronts: dict[_Lane, _LaneFront] = {}
+            for d, w in claimed:
+                front = fronts.setdefault((w.id, d.stream), _LaneFront(w.url, signing_secrets(w, now), []))
+                front.deliveries.append((d.id, d.event_id, d.body))
+        for lane, front in fronts.items():
+            self.in_flight[lane] = asyncio.create_task(self._send_lane(lane, front), name=f"webhook-lane-{lane[0]}")
+        if not self.finished:
+            # Until a lane finishes, a retry comes due, or the poll interval (for new deliveries) ends.
+            wait = self.settings.webhook_poll_s
+            if next_due is not None:
+                wait = min(wait, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.lane_done.wait(), wait)
         return len(claimed)
 
-    async def _send_lane(
-        self, lane: list[tuple[str, str, list[str], str, bytes]]
-    ) -> tuple[list[tuple[str, Outcome]], list[str]]:
+    async def _send_lane(self, lane: _Lane, front: _LaneFront) -> None:
         """One after the other, in the lane's order; the first failure stops the lane (what follows
-        waits behind its retry)."""
-        outcomes: list[tuple[str, Outcome]] = []
-        for index, (delivery_id, url, keys, event_id, body) in enumerate(lane):
-            outcome = await self.sender.send(url, keys, event_id, body)
-            outcomes.append((delivery_id, outcome))
-            if not outcome.ok:
-                return outcomes, [later[0] for later in lane[index + 1:]]
-        return outcomes, []
+        is released to wait behind its retry). The next round records the outcomes before it claims
+        the lane again."""
+        ids = [delivery_id for delivery_id, _, _ in front.deliveries]
+        outcomes: list[Outcome] = []
+        try:
+            outcomes = await self.sender.send_in_order(
+                front.url, front.secrets, [(event_id, body) for _, event_id, body in front.deliveries])
+        except Exception:  # noqa: BLE001 - a lane's error must not end the worker
+            # Not released: its deliveries keep their lease, then are attempted again.
+            log.exception("webhook lane failed", subscription_id=lane[0], stream=lane[1])
+            ids = []
+        finally:
+            del self.in_flight[lane]
+            self.finished.append((list(zip(ids, outcomes, strict=False)), ids[len(outcomes):]))
+            self.lane_done.set()
