@@ -35,6 +35,7 @@ from structlog import get_logger
 from sihub_shared.db import Database
 from sihub_shared.events.bus import EventBus
 from sihub_shared.events.envelope import CloudEvent
+from sihub_shared.workers import raise_if_stopping
 
 log = get_logger(__name__)
 APPLIED = Counter("sihub_events_applied_total", "Events applied by consumers", ["consumer"])
@@ -92,6 +93,7 @@ class ConsumerRunner:
             try:
                 await self._consume()
             except (NatsError, OSError, TimeoutError) as exc:
+                raise_if_stopping()
                 log.warning("consumer lost its subscription, resubscribing",
                             consumer=self.subscription.name, error=repr(exc))
                 await asyncio.sleep(0.5)
@@ -139,6 +141,7 @@ class ConsumerRunner:
         try:
             applied = await self.apply(event)
         except Exception:
+            raise_if_stopping()
             log.exception("handler failed; the event will be redelivered",
                           consumer=self.subscription.name, event_id=event.id, type=event.type)
             await message.nak(delay=2)
@@ -197,6 +200,7 @@ class ConsumerRunner:
                     for event, was_applied in zip(events, applied, strict=True) if was_applied
                 )
         except Exception:  # noqa: BLE001 - retried one event per transaction, which logs the failure
+            raise_if_stopping()
             log.debug("batch failed; applying its events one by one", consumer=name, events=len(events))
             return None
         return applied

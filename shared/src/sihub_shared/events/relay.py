@@ -26,6 +26,7 @@ from structlog import get_logger
 from sihub_shared.db import Database, DatabaseBusy
 from sihub_shared.events.bus import EventBus
 from sihub_shared.events.outbox import OUTBOX_PENDING, OutboxMessage
+from sihub_shared.workers import raise_if_stopping
 
 log = get_logger(__name__)
 PUBLISHED = Counter("sihub_outbox_published_total", "Outbox events published", ["service"])
@@ -85,6 +86,7 @@ class OutboxRelay:
                         await batch  # caught up: its mark lands before the next claim looks
                     failures = 0
                 except (TimeoutError, APIError, OSError, ConnectionError, DBAPIError, DatabaseBusy) as exc:
+                    raise_if_stopping()
                     # Unmarked rows are claimed again from the start and republished; the broker
                     # drops the ones it already has. A database error (a PostgreSQL failover, SQLite
                     # busy past the write wait) is retried the same way rather than ending the relay.

@@ -27,6 +27,7 @@ from sihub_shared.db import Database
 from sihub_shared.events.consumer import Handler, Subscription
 from sihub_shared.events.contracts import stream_name
 from sihub_shared.events.envelope import CloudEvent
+from sihub_shared.workers import raise_if_stopping
 
 log = get_logger(__name__)
 
@@ -99,10 +100,7 @@ class DeliveryWorker:
                 try:
                     await self.run_once()
                 except Exception:  # noqa: BLE001 - the worker must outlive any one round
-                    if asyncio.current_task().cancelling():
-                        # A stop landed mid-round and the rollback of its cancelled connection
-                        # raised instead: the stop still ends the worker (else the shutdown waits forever).
-                        raise
+                    raise_if_stopping()
                     # Claimed deliveries keep their lease and are attempted again when it ends.
                     log.exception("webhook delivery round failed, retrying")
                     await asyncio.sleep(self.settings.webhook_poll_s)
