@@ -30,6 +30,7 @@ from sqlalchemy.util import await_
 from sqlmodel import Session as SyncSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sihub_shared import sqlite_connection
 from sihub_shared.errors import ProblemError
 
 # The WAL file is cut back to this size whenever a checkpoint lets it restart (it is otherwise
@@ -130,7 +131,11 @@ class Database:
         # JSON columns are read with orjson: json.loads was the largest cost of reading rows in bulk
         # (exports decode several JSON columns per actor).
         options: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            # SQLAlchemy's aiosqlite dialect calls this with the arguments it made from the URL
+            # (it is how its own `async_creator` is passed): the connection takes fewer thread trips.
+            options["connect_args"] = {"async_creator_fn": sqlite_connection.connect}
+        else:
             options |= {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self.write_gate: WriteGate | None = None

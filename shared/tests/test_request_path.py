@@ -1,0 +1,64 @@
+"""The cheaper request path keeps its meaning: a remembered identity token still expires, and the
+SQLite connection's skipped trips never skip a commit or a rollback that has work to do."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from sihub_shared import identity as identity_module
+from sihub_shared.db import Database
+from sihub_shared.errors import Unauthorized
+from sihub_shared.identity import Identity, Role, sign_identity, verify_identity
+
+SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+
+
+def test_a_remembered_token_is_refused_once_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    caller = Identity(account_id="acc", organisation="Org", roles=frozenset({Role.partner}))
+    token = sign_identity(caller, SECRET, ttl_s=60)
+    assert verify_identity(token, SECRET) == caller
+    assert verify_identity(token, SECRET) == caller  # from memory
+    later = time.time() + 61
+    monkeypatch.setattr(identity_module.time, "time", lambda: later)
+    with pytest.raises(Unauthorized):
+        verify_identity(token, SECRET)
+    with pytest.raises(Unauthorized):
+        verify_identity(token, "another-secret-that-is-long-enough-for-hs256")
+
+
+@pytest.fixture
+async def database(tmp_path: Path):
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/path.db")
+    async with database.engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)"))
+    yield database
+    await database.dispose()
+
+
+async def names(database: Database) -> list[str]:
+    async with database.session() as session:
+        return list((await session.execute(text("SELECT name FROM item ORDER BY id"))).scalars())
+
+
+async def test_sqlite_writes_commit_roll_back_and_read_as_before(database: Database) -> None:
+    async with database.session() as session:
+        await session.execute(text("INSERT INTO item (name) VALUES ('kept')"))
+        # A read after a write in the same transaction sees it (rows and a cursor per statement).
+        assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 1
+    with pytest.raises(RuntimeError):
+        async with database.session() as session:
+            await session.execute(text("INSERT INTO item (name) VALUES ('dropped')"))
+            raise RuntimeError("after a write: the rollback must reach SQLite")
+    async with database.engine.connect() as connection:
+        # Left open by the pool's reset if its rollback were skipped: the next writer would wait.
+        await connection.execute(text("INSERT INTO item (name) VALUES ('uncommitted')"))
+    assert await names(database) == ["kept"]
+    result = None
+    async with database.session() as session:
+        result = await session.execute(text("UPDATE item SET name = 'renamed' WHERE name = 'kept'"))
+    assert result.rowcount == 1
+    assert await names(database) == ["renamed"]
