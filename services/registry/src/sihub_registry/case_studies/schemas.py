@@ -8,23 +8,23 @@ from sihub_registry.case_studies.models import CaseStudyBase
 from sihub_registry.common.consent import Confirmed
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.taxonomy.terms import IssueArea
-from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody, WebAddress
+from sihub_shared.strict import CountryCode, Distinct, Omittable, RegionCode, StrictBody, WebAddress
 
 
 class CaseStudyCreate(CaseStudyBase, StrictBody):
     ref: Ref | None = None
     title: list[LocalizedText] = Field(min_length=1, max_length=20, description="at least one, one per language")
     summary: list[LocalizedText] = Field(default_factory=list, max_length=20)
-    issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
-    actor_ids: list[RecordRef] = Field(default_factory=list, max_length=100, description="actors involved")
+    issue_areas: Distinct[IssueArea] = Field(default_factory=list, max_length=12)
+    actor_ids: Distinct[RecordRef] = Field(default_factory=list, max_length=100, description="actors involved")
 
 
 class CaseStudyUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     title: Omittable[list[LocalizedText]] = Field(default=None, min_length=1, max_length=20)
     summary: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
-    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
-    actor_ids: Omittable[list[RecordRef]] = Field(default=None, max_length=100)
+    issue_areas: Omittable[Distinct[IssueArea]] = Field(default=None, max_length=12)
+    actor_ids: Omittable[Distinct[RecordRef]] = Field(default=None, max_length=100)
     country: Omittable[CountryCode] = Field(default=None, min_length=2, max_length=2)
     region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
     year: int | None = Field(default=None, ge=1900, le=2100)

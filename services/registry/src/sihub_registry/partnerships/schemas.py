@@ -9,12 +9,12 @@ from sihub_registry.common.consent import Confirmed
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.partnerships.models import PartnershipBase
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
-from sihub_shared.strict import Line, Omittable, StrictBody
+from sihub_shared.strict import Distinct, Line, Omittable, StrictBody
 
 
 class PartnershipCreate(PartnershipBase, StrictBody):
     ref: Ref | None = None
-    actor_ids: list[RecordRef] = Field(min_length=2, max_length=50, description="two or more different actors")
+    actor_ids: Distinct[RecordRef] = Field(min_length=2, max_length=50, description="two or more different actors")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
 
 
