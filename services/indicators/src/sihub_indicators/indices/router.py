@@ -28,7 +28,7 @@ from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
-from sihub_shared.strict import CountryCode, GeographyCode, Line
+from sihub_shared.strict import CountryCode, GeographyCode
 
 router = APIRouter(prefix="/indicators", tags=["indices"])
 
