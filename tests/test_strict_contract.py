@@ -6,12 +6,17 @@ integer is bounded. The rules themselves are tested in shared/tests/test_strict_
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from sihub_devstack.stack import DEFAULT_SERVICES
+from sihub_gateway.event_types import EventTypes
+from sihub_gateway.proxy.aggregate import merge_openapi
+from sihub_shared.events.contracts import CATALOGUE
+from sihub_shared.strict import COUNTRY_PATTERN, REGION_PATTERN
 from sihub_shared.testing import TEST_IDENTITY_SECRET
 
 SERVICES = ["gateway", *(spec.name for spec in DEFAULT_SERVICES)]
@@ -76,3 +81,22 @@ def test_every_input_of_every_operation_is_strict(service):
             found += [f"{method.upper()} {path} {leak}" for where, schema in inputs
                       for leak in leaks(document, schema, where, set())]
     assert found == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_iso_code_is_only_a_shape(service):
+    """A country or region a caller names is one of the assigned codes in the schema, as in the
+    code: two letters that are no country ('AA') are not valid input."""
+    text = json.dumps(openapi(service))
+    assert COUNTRY_PATTERN not in text and REGION_PATTERN not in text
+
+
+def test_the_merged_openapi_states_the_iso_codes_once():
+    documents = {service: openapi(service) for service in SERVICES}
+    merged = merge_openapi(documents.pop("gateway"), documents, EventTypes(frozenset(CATALOGUE), frozenset()))
+    schemas = merged["components"]["schemas"]
+    # The services' copies are the same: merged as one, not renamed per service.
+    assert [name for name in schemas if name.endswith(("CountryCode", "RegionCode"))] == ["CountryCode", "RegionCode"]
+    text = json.dumps(merged)
+    assert text.count('"KR-26"') == 1
+    assert text.count('"#/components/schemas/RegionCode"') > 5

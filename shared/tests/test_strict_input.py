@@ -4,14 +4,16 @@ naming the field, `body` with line and column for JSON that does not parse, no e
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from pydantic import TypeAdapter, ValidationError
 
 from sihub_shared.errors import install_problem_handlers
-from sihub_shared.strict import Line, StrictBody, Text
+from sihub_shared.openapi import install_openapi
+from sihub_shared.strict import CountryCode, Distinct, GeographyCode, Line, RegionCode, StrictBody, Text
 from sihub_shared.timestamps import UtcDatetime
 
 
@@ -140,3 +142,47 @@ async def test_a_json_body_that_is_not_utf8_names_the_body(client):
                                  headers={"content-type": "application/json"})
     assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [{"field": "body", "in": "body", "message": "not UTF-8 at byte offset 13"}]
+
+
+@pytest.mark.parametrize(("kind", "code"), [(CountryCode, "KR"), (CountryCode, "AQ"), (RegionCode, "KR-26"),
+                                            (RegionCode, "GB-ENG"), (GeographyCode, "TH"), (GeographyCode, "JP-13")])
+def test_an_assigned_iso_code_is_taken_even_an_unusual_one(kind, code):
+    assert TypeAdapter(kind).validate_python(code) == code
+
+
+@pytest.mark.parametrize(("kind", "code"), [(CountryCode, "AA"), (CountryCode, "XK"), (RegionCode, "KR-9X"),
+                                            (RegionCode, "AA-1"), (GeographyCode, "KOR"), (GeographyCode, "KR-9X")])
+def test_a_code_that_only_looks_like_an_iso_code_is_refused(kind, code):
+    with pytest.raises(ValidationError, match="not an assigned"):
+        TypeAdapter(kind).validate_python(code)
+
+
+class Place(StrictBody):
+    country: CountryCode
+    regions: Distinct[RegionCode] = []
+
+
+def test_the_openapi_lists_the_iso_codes_once_and_refers_to_them():
+    app = FastAPI()
+    install_openapi(app)
+
+    @app.post("/places")
+    async def create(body: Place, near: CountryCode | None = None,
+                     within: Annotated[list[GeographyCode], Query()] = []) -> Place:  # noqa: B006
+        return body
+
+    document = app.openapi()
+    schemas = document["components"]["schemas"]
+    assert "KR" in schemas["CountryCode"]["enum"] and "AA" not in schemas["CountryCode"]["enum"]
+    assert "KR-26" in schemas["RegionCode"]["enum"] and "KR-9X" not in schemas["RegionCode"]["enum"]
+    assert schemas["GeographyCode"]["anyOf"] == [{"$ref": "#/components/schemas/CountryCode"},
+                                                 {"$ref": "#/components/schemas/RegionCode"}]
+    place = schemas["Place"]["properties"]
+    assert place["country"] == {"$ref": "#/components/schemas/CountryCode"}
+    # A list that refuses repeats says so.
+    assert place["regions"]["items"] == {"$ref": "#/components/schemas/RegionCode"} and place["regions"]["uniqueItems"]
+    parameters = {p["name"]: p["schema"] for p in document["paths"]["/places"]["post"]["parameters"]}
+    assert parameters["near"]["anyOf"][0] == {"$ref": "#/components/schemas/CountryCode"}
+    assert parameters["within"]["items"] == {"$ref": "#/components/schemas/GeographyCode"}
+    # Stated once: the 5,000 region codes appear in one place only.
+    assert str(document).count("'KR-26'") == 1

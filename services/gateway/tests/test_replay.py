@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime
 
 import httpx
+import jsonschema
 import nats
 import pytest
 
@@ -159,3 +161,47 @@ async def test_asyncapi_describes_nats_security_and_the_webhook_delivery(gateway
     assert set(headers["required"]) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
     delivery = document["operations"]["deliverWebhook"]
     assert delivery["channel"] == {"$ref": "#/channels/webhook"} and "15 attempts" in delivery["description"]
+
+
+async def test_the_merged_openapi_lists_the_event_types_and_streams_the_code_takes(gateway, history):
+    integrator, _ = history
+    document = (await gateway.client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    patterns = schemas["EventTypePattern"]["enum"]
+    assert {LEDGER_TYPE, "org.sihub.ledger.*", "org.sihub.ledger.note.*", "org.sihub.*", "*"} <= set(patterns)
+    assert "org.sihub.nothing.*" not in patterns
+    # Every listed pattern is taken, by replay and by a webhook subscription alike.
+    for start in range(0, len(patterns), 20):
+        response = await gateway.call("GET", "/api/v1/events", integrator,
+                                      params={"types": patterns[start:start + 20], "limit": 1})
+        assert response.status_code == 200, response.text
+    for pattern in ("org.sihub.nothing.*", "org.sihub.ledger.note.*ed.v1", "org.sihub.ledger*"):
+        assert pattern not in patterns
+        response = await gateway.call("GET", "/api/v1/events", integrator, params={"types": pattern})
+        assert_problem(response, 422, "types")
+    webhook = schemas["WebhookCreate"]["properties"]["types"]["items"]
+    assert webhook == {"$ref": "#/components/schemas/EventTypePattern"}
+    position = schemas["StreamPosition"]["pattern"]
+    assert re.fullmatch(position, "gateway:6,ledger:5") and not re.fullmatch(position, "nothing:1")
+
+
+async def test_the_live_events_are_what_the_merged_openapi_says(gateway, history):
+    """OpenAPI 3.1 reads an event stream's schema as each event's (Schemathesis checks it so): the
+    CloudEvent is the JSON text of `data`."""
+    integrator, _ = history
+    document = (await gateway.client.get("/openapi.json")).json()
+    answer = document["paths"]["/api/v1/events/live"]["get"]["responses"]["200"]
+    event_schema = answer["content"]["text/event-stream"]["schema"]
+    data_schema = event_schema["properties"]["data"]
+    headers = {"Authorization": f"Bearer {integrator}"}
+    async with gateway.client.stream("GET", "/api/v1/events/live", headers=headers) as response:
+        fields: dict[str, str] = {}
+        async for line in response.aiter_lines():
+            if line == "" and "data" in fields:
+                break
+            name, _, value = line.partition(": ")
+            fields[name] = value
+    jsonschema.validate(fields, event_schema | {"components": document["components"]})
+    assert data_schema["contentMediaType"] == "application/json"
+    jsonschema.validate(json.loads(fields["data"]), data_schema["contentSchema"])
+    assert json.loads(fields["data"])["type"] == fields["event"]

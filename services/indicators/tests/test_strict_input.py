@@ -4,8 +4,15 @@ bound silently lost; and a change that changes nothing keeps the version and is 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+
+from sihub_indicators.geography import GeographyError, validate_comparison_set
+from sihub_indicators.main import create_app
+from sihub_indicators.periods import PeriodError, frequency_of
+from sihub_indicators.settings import IndicatorsSettings
+from sihub_shared.testing import TEST_IDENTITY_SECRET
 
 HEADER = "indicator,geography,period,value\n"
 
@@ -113,3 +120,38 @@ async def test_a_control_character_in_an_ingested_row_is_refused_naming_row_and_
     problem = indicators.problem(await indicators.ingest(body), 422)
     assert [(e["row"], e["field"]) for e in problem["errors"]] == [(1, "source")]
     assert await indicators.scalar("SELECT count(*) FROM observation") == 0
+
+
+def test_comparison_sets_and_periods_in_the_schema_are_what_the_code_takes():
+    document = create_app(IndicatorsSettings(database_url="sqlite:///unused.db",
+                                             identity_secret=TEST_IDENTITY_SECRET)).openapi()
+    schemas = document["components"]["schemas"]
+    assert all(validate_comparison_set(value) for value in schemas["ComparisonSet"]["enum"])
+    assert {"countries", "regions:KR", "regions:GB-ENG"} <= set(schemas["ComparisonSet"]["enum"])
+    for refused in ("regions:AQ", "regions:AA", "regions:KR-26", "regions:"):  # AQ, KR-26: no subdivisions
+        assert refused not in schemas["ComparisonSet"]["enum"]
+        with pytest.raises(GeographyError):
+            validate_comparison_set(refused)
+
+    def parameter(path: str, name: str) -> dict:
+        [found] = [p["schema"] for p in document["paths"][f"/api/v1/indicators{path}"]["get"]["parameters"]
+                   if p["name"] == name]
+        return found
+
+    for path in ("/indices", "/robustness", "/coverage"):
+        assert "#/components/schemas/ComparisonSet" in json.dumps(parameter(path, "comparison_set"))
+    for name in ("period_from", "period_to"):
+        pattern = parameter("/observations", name)["anyOf"][0]["pattern"]
+        for period in ("2023", "2023-Q2", "2023-05", "1900", "2100-12", "1899", "2101", "2023-Q5", "2023-13",
+                       "2023-5", "２０２３", "2023-A1", " 2023"):
+            assert bool(re.fullmatch(pattern, period)) == _is_period(period), period
+    assert "#/components/schemas/GeographyCode" in json.dumps(parameter("/observations", "geography"))
+    assert schemas["IndicatorCreate"]["properties"]["sdg_targets"]["uniqueItems"] is True
+
+
+def _is_period(text: str) -> bool:
+    try:
+        frequency_of(text)
+    except PeriodError:
+        return False
+    return True

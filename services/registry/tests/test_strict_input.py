@@ -109,7 +109,9 @@ async def test_the_schema_says_what_the_code_checks(registry):
     schemas = registry.app.openapi()["components"]["schemas"]
     actor = schemas["ActorCreate"]
     assert actor["additionalProperties"] is False
-    assert actor["properties"]["country"]["pattern"] == "^[A-Z]{2}$"
+    # Only assigned ISO codes, listed once in the document.
+    assert actor["properties"]["country"]["$ref"] == "#/components/schemas/CountryCode"
+    assert "AA" not in schemas["CountryCode"]["enum"] and "KR-9X" not in schemas["RegionCode"]["enum"]
     assert "pattern" in actor["properties"]["website"]["anyOf"][0]
     assert "pattern" in schemas["LocalizedText"]["properties"]["lang"]
     # "   " as a name is refused, and the published schema says so (not only the code)
@@ -122,6 +124,32 @@ async def test_the_schema_says_what_the_code_checks(registry):
     assert update["additionalProperties"] is False
     assert "anyOf" not in update["properties"]["kind"] and "null" not in json.dumps(update["properties"]["names"])
     assert {"type": "null"} in update["properties"]["region"]["anyOf"]  # null clears an optional field
+
+
+
+async def test_the_schema_says_which_lists_refuse_repeats_and_what_an_identifier_is(registry):
+    schemas = registry.app.openapi()["components"]["schemas"]
+    distinct = {"ActorCreate": ["issue_areas", "offers", "needs"], "ActorUpdate": ["issue_areas", "offers", "needs"],
+                "ProjectCreate": ["partner_ids", "issue_areas"], "ProjectUpdate": ["partner_ids", "issue_areas"],
+                "CaseStudyCreate": ["issue_areas", "actor_ids"], "CaseStudyUpdate": ["issue_areas", "actor_ids"],
+                "ProgrammeCreate": ["issue_areas"], "ProgrammeUpdate": ["issue_areas"], "PartnershipCreate": ["actor_ids"]}
+    assert {(name, field) for name, listed in distinct.items() for field in listed
+            if not schemas[name]["properties"][field].get("uniqueItems")} == set()
+    identifier = schemas["IdentifierValue"]["properties"]
+    # Any scheme of the shape XX-NAME is taken (registries elsewhere are many), in any case.
+    assert all(re.fullmatch(identifier["scheme"]["pattern"], s) for s in ("KR-BRN", "xx-newreg", "GB-COH"))
+    assert not any(re.fullmatch(identifier["scheme"]["pattern"], s) for s in ("KRBRN", "K-1", "KR-"))
+    # A value keeps a character once separators are removed, and at most 64.
+    assert identifier["value"]["maxLength"] == 64 and not re.fullmatch(identifier["value"]["pattern"], "- .")
+
+
+async def test_an_identifier_the_schema_allows_is_taken(registry, new_actor):
+    owner = registry.partner()
+    actor = await owner.create("/actors", new_actor("Busan Care", identifiers=[
+        {"scheme": "xx-newreg", "value": "A" * 64}]))
+    assert actor["identifiers"] == [{"scheme": "XX-NEWREG", "value": "A" * 64}]
+    assert fields(await owner.post("/actors", json=new_actor("Busan Care 2", identifiers=[
+        {"scheme": "XX-NEWREG", "value": "-.-"}]))) == ["identifiers[0].value"]
 
 
 async def _updated_events(registry) -> int:

@@ -7,7 +7,8 @@ document once, deriving the rest from each route, so no route lists its errors b
 - a dependency marked with `answers(...)` (the identity guard: 401, 403) adds its statuses;
 - a path parameter → 404; any parameter or body → 400 and 422; a body → 413 and 415;
 - an `If-Match` header → required, 412 and 428; an `Idempotency-Key` header → 409 and 422;
-- every operation → 500 and 503.
+- every operation → 500 and 503;
+- a schema stated once (`sihub_shared.strict.component`: the ISO code lists) → a `$ref` to it.
 
 A status only one route answers (a 409 on a conflict) is declared on that route:
 `@router.post(..., responses=problems(409))`.
@@ -34,6 +35,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from sihub_shared.concurrency import IF_MATCH_PATTERN
 from sihub_shared.errors import PROBLEM_JSON
+from sihub_shared.strict import hoist_components
 
 PROBLEM_REF = "#/components/schemas/Problem"
 _METHODS = ("get", "put", "post", "patch", "delete", "options", "head", "trace")
@@ -257,7 +259,7 @@ def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     schemas.pop("ValidationError", None)
     schemas.update(PROBLEM_SCHEMAS)
     document["components"]["schemas"] = dict(sorted(schemas.items()))
-    return document
+    return hoist_components(document)
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -11,16 +11,24 @@ silently dropped, turned into null, or handed to the database to fail there.
   the same check.
 - `Omittable[X]`: a field of a partial update that may be left out but not sent as null (a
   value the record cannot be without). The schema says it: the field is not nullable there.
-- `CountryCode`, `RegionCode`, `LanguageTag`, `WebAddress`: the shapes of ISO 3166-1/3166-2
-  codes, BCP 47 tags and http(s) URLs, in the schema. Whether a code is assigned (and a region
-  lies in its country) is checked by the service against pycountry, naming the field.
+- `CountryCode`, `RegionCode`: the assigned ISO 3166-1 alpha-2 and ISO 3166-2 codes (pycountry's),
+  stated as enums once, in `components/schemas` (`component`), and refused otherwise. Whether a
+  region lies in its country is a rule across fields, checked by the service.
+- `LanguageTag`, `WebAddress`: the shapes of BCP 47 tags and http(s) URLs, in the schema.
+- `Distinct[X]`: a list that refuses repeats (`uniqueItems` in the schema); the service refuses
+  them naming the repeated item.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue, WithJsonSchema
+from pydantic_core import CoreSchema
 
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -80,10 +88,86 @@ Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 # schema says "not blank" itself, so that "   " is not a request only the code refuses.
 FilledLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=FILLED_LINE_PATTERN)]
 FilledText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=FILLED_TEXT_PATTERN)]
-CountryCode = Annotated[str, StringConstraints(pattern=COUNTRY_PATTERN)]
-RegionCode = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
+
+# A schema stated once in `components/schemas` and referenced wherever its type is used (the ISO
+# code lists are thousands of values): pydantic writes it inline with this key naming the
+# component, and `hoist_components` (run on every OpenAPI and AsyncAPI document) replaces it by
+# a `$ref`. A service may state a component it alone knows the values of (the gateway's event types).
+COMPONENT_KEY = "x-sihub-component"
+COMPONENTS: dict[str, dict[str, Any]] = {}
+_COMPONENT_REF = "#/components/schemas/"
+
+
+def component(name: str, schema: dict[str, Any]) -> WithJsonSchema:
+    """The JSON schema of a type, as `components/schemas/<name>` referenced by every use."""
+    if COMPONENTS.setdefault(name, schema) != schema:
+        raise ValueError(f"component {name!r} is declared twice, differently")
+    return WithJsonSchema({**schema, COMPONENT_KEY: name})
+
+
+def hoist_components(document: dict[str, Any]) -> dict[str, Any]:
+    """Every schema marked by `component` replaced by a `$ref` (what pydantic added to it at a use,
+    a field's title or description, stays beside the `$ref`), and the components it uses added."""
+    used: set[str] = set()
+
+    def hoist(node: Any) -> Any:
+        if isinstance(node, list):
+            return [hoist(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if COMPONENT_KEY in node:
+            name = node[COMPONENT_KEY]
+            used.add(name)
+            own = COMPONENTS[name]
+            return {"$ref": _COMPONENT_REF + name,
+                    **{key: value for key, value in node.items() if key != COMPONENT_KEY and own.get(key) != value}}
+        return {key: hoist(value) for key, value in node.items()}
+
+    hoisted = hoist(document)
+    # A component may refer to others (a geography is a country or a region).
+    pending = set(used)
+    while pending:
+        text = json.dumps(COMPONENTS[pending.pop()])
+        referred = {name for name in COMPONENTS if f'"{_COMPONENT_REF}{name}"' in text} - used
+        used |= referred
+        pending |= referred
+    schemas = hoisted.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update({name: COMPONENTS[name] for name in used})
+    hoisted["components"]["schemas"] = dict(sorted(schemas.items()))
+    return hoisted
+
+
+def _assigned(codes: Iterable[str], what: str) -> AfterValidator:
+    assigned = frozenset(codes)
+
+    def check(code: str) -> str:
+        if code not in assigned:
+            raise ValueError(f"{code!r} is not an assigned {what} code")
+        return code
+
+    return AfterValidator(check)
+
+
+COUNTRY_CODES = sorted(country.alpha_2 for country in pycountry.countries)
+REGION_CODES = sorted(subdivision.code for subdivision in pycountry.subdivisions)
+CountryCode = Annotated[
+    str, StringConstraints(pattern=COUNTRY_PATTERN), _assigned(COUNTRY_CODES, "ISO 3166-1 alpha-2"),
+    component("CountryCode", {"type": "string", "enum": COUNTRY_CODES, "title": "CountryCode",
+                              "description": "an assigned ISO 3166-1 alpha-2 country code, e.g. KR"}),
+]
+RegionCode = Annotated[
+    str, StringConstraints(pattern=REGION_PATTERN), _assigned(REGION_CODES, "ISO 3166-2"),
+    component("RegionCode", {"type": "string", "enum": REGION_CODES, "title": "RegionCode",
+                             "description": "an assigned ISO 3166-2 subdivision code, e.g. KR-26"}),
+]
 LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_TAG_PATTERN)]
 WebAddress = Annotated[str, StringConstraints(pattern=WEB_ADDRESS_PATTERN)]
+# Where a country or one of its regions is meant (indicators' geographies).
+GeographyCode = Annotated[
+    str, _assigned([*COUNTRY_CODES, *REGION_CODES], "ISO 3166-1 alpha-2 or ISO 3166-2"),
+    component("GeographyCode", {"anyOf": [{"$ref": _COMPONENT_REF + "CountryCode"}, {"$ref": _COMPONENT_REF + "RegionCode"}],
+                                "title": "GeographyCode", "description": "a country (KR) or one of its regions (KR-26)"}),
+]
 
 # The errors name the rule rather than repeat the regular expression.
 PATTERN_MESSAGES = {
@@ -96,3 +180,12 @@ PATTERN_MESSAGES = {
     LANGUAGE_TAG_PATTERN: "not a BCP 47 language tag such as 'ko' or 'zh-Hans'",
     WEB_ADDRESS_PATTERN: "not an http(s) URL",
 }
+
+
+class _UniqueItems:
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(core_schema), "uniqueItems": True}
+
+
+# The service refuses a repeat naming the repeated item (`issue_areas[2]`); the schema says it.
+Distinct = Annotated[list[T], _UniqueItems()]

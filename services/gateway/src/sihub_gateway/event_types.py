@@ -1,6 +1,8 @@
 """The event types callers may name (replay filters, webhook subscriptions): the gateway's own
 catalogue plus every service's AsyncAPI document, so the gateway never imports another service.
-A pattern is an exact type or one with `*` wildcards (`org.sihub.registry.*`)."""
+A pattern is an exact type, or the start of one up to a dot followed by `*`
+(`org.sihub.registry.*`), or `*` alone. The merged OpenAPI lists every such pattern that names a
+type of the catalogue (`EventTypes.patterns`), which is exactly what is accepted."""
 
 from __future__ import annotations
 
@@ -9,14 +11,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from typing import Annotated
+
 from fastapi import Request
+from pydantic import StringConstraints
 
 from sihub_gateway.events.contracts import AccountCreated  # noqa: F401 - registers the catalogue
 from sihub_shared.errors import UnprocessableContent
 from sihub_shared.events.contracts import contracts_of
+from sihub_shared.strict import component
 
-# org.sihub.<service>.<entity>.<verb>.v<N>; in a pattern any part may be `*`.
-TYPE_PATTERN = r"^[a-z0-9_.*]{1,200}$"
+# org.sihub.<service>.<entity>.<verb>.v<N>, `org.sihub.<service>.*`, ... or `*`.
+TYPE_PATTERN = r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$"
+_PATTERN_SCHEMA = {"type": "string", "pattern": TYPE_PATTERN, "maxLength": 200, "title": "EventTypePattern",
+                   "description": "an event type (org.sihub.registry.actor.created.v1), or its start up to a "
+                   "dot and `*` (org.sihub.registry.*), or `*`"}
+# The gateway's own document states the shape; the merged one lists the catalogue's (`patterns`).
+EventTypePattern = Annotated[str, StringConstraints(pattern=TYPE_PATTERN, max_length=200),
+                             component("EventTypePattern", _PATTERN_SCHEMA)]
 _TYPE = re.compile(r"^org\.sihub\.(?P<service>[a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[0-9]+$")
 
 
@@ -35,6 +47,18 @@ class EventTypes:
                     field, f"{pattern!r} names no event type (see /asyncapi.json for the catalogue)"
                 )
         return list(dict.fromkeys(patterns))
+
+    def patterns(self) -> list[str]:
+        """Every pattern that names a known type: each type, each start of one up to a dot with `*`, `*`."""
+        found = {"*", *self.known}
+        for event_type in self.known:
+            parts = event_type.split(".")
+            found |= {".".join(parts[:end]) + ".*" for end in range(1, len(parts))}
+        return sorted(found)
+
+    def pattern_schema(self) -> dict[str, object]:
+        """`EventTypePattern` of the merged OpenAPI: the patterns `validate` accepts, listed."""
+        return {**{k: v for k, v in _PATTERN_SCHEMA.items() if k != "pattern"}, "enum": self.patterns()}
 
     def _names_something(self, pattern: str) -> bool:
         if "*" in pattern:

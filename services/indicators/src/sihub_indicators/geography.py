@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Annotated, Literal
 
 import pycountry
+
+from sihub_shared.strict import component
 
 COUNTRIES = "countries"
 REGIONS_PREFIX = "regions:"
@@ -93,6 +95,14 @@ def members_of(comparison_set: str) -> list[Geography]:
     subdivisions = pycountry.subdivisions.get(country_code=parent[:2]) or []
     members = [resolve(s.code) for s in subdivisions]
     return sorted((g for g in members if g.comparison_set == comparison_set), key=lambda g: g.code)
+
+
+# Every set ISO 3166-2 gives members, stated in the schema; `validate_comparison_set` refuses the rest.
+COMPARISON_SETS = [COUNTRIES, *sorted({g.comparison_set for s in pycountry.subdivisions
+                                       if isinstance(g := _resolve(s.code), Geography)})]
+ComparisonSet = Annotated[str, component("ComparisonSet", {
+    "type": "string", "enum": COMPARISON_SETS, "title": "ComparisonSet",
+    "description": "`countries`, or `regions:<country or parent subdivision>` (e.g. regions:KR)"})]
 
 
 def validate_comparison_set(value: str, field: str = "comparison_set") -> str:

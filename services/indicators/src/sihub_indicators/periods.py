@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import StringConstraints
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
@@ -14,11 +17,15 @@ class Frequency(StrEnum):
     MONTHLY = "monthly"
 
 
+# ASCII digits only (`\d` would take "２０２３" too, which the schema cannot say).
 _PATTERNS = (
-    (Frequency.ANNUAL, re.compile(r"(\d{4})")),
-    (Frequency.QUARTERLY, re.compile(r"(\d{4})-Q[1-4]")),
-    (Frequency.MONTHLY, re.compile(r"(\d{4})-(?:0[1-9]|1[0-2])")),
+    (Frequency.ANNUAL, re.compile(r"([0-9]{4})")),
+    (Frequency.QUARTERLY, re.compile(r"([0-9]{4})-Q[1-4]")),
+    (Frequency.MONTHLY, re.compile(r"([0-9]{4})-(?:0[1-9]|1[0-2])")),
 )
+# What `frequency_of` accepts (years MIN_YEAR–MAX_YEAR), for the schema of a period a caller names.
+PERIOD_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)(-Q[1-4]|-0[1-9]|-1[0-2])?$"
+Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN)]
 # SDMX reporting periods: 2023-A1, 2023-S1 is not taken (no half-year frequency here), 2023-M05.
 _SDMX_ANNUAL = re.compile(r"(\d{4})-A1")
 _SDMX_MONTH = re.compile(r"(\d{4})-M(0[1-9]|1[0-2])")

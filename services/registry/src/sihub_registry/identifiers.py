@@ -18,6 +18,11 @@ from pydantic import BaseModel, ConfigDict
 from sihub_registry.geography import FieldError
 
 _SCHEME_SHAPE = re.compile(r"[A-Z]{2}-[A-Z0-9]+")
+# As a caller may write it (any case; `validate_identifier` upper-cases it), for the schema.
+SCHEME_PATTERN = r"^[A-Za-z]{2}-[A-Za-z0-9]+$"
+MAX_VALUE_LENGTH = 64
+# A value must keep a character once separators are removed (`normalise_value`): "--" is no number.
+VALUE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f.\-\u2010-\u2015\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f]*$"
 # Separators people type inside numbers: spaces, ASCII and Unicode dashes, dots.
 _SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015]+")
 
@@ -182,8 +187,8 @@ def validate_identifier(scheme: str, value: str, field: str = "identifier") -> I
             f"{field}.scheme", f"{scheme!r} is not a scheme code like 'KR-BRN' (XX-NAME)"
         )
     normalised = normalise_value(value)
-    if not 1 <= len(normalised) <= 64:
-        raise FieldError(f"{field}.value", "must have 1 to 64 characters")
+    if not 1 <= len(normalised) <= MAX_VALUE_LENGTH:
+        raise FieldError(f"{field}.value", f"must have 1 to {MAX_VALUE_LENGTH} characters")
     check = _CHECKS.get(scheme)
     problem = check(normalised) if check else None
     if problem:

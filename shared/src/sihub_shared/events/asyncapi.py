@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 
 from sihub_shared.events.contracts import EventContract, stream_name
 from sihub_shared.events.envelope import CloudEvent
+from sihub_shared.strict import hoist_components
 
 
 def asyncapi_document(
@@ -56,7 +57,7 @@ def asyncapi_document(
             "channel": {"$ref": f"#/channels/{channel_id}"},
             "summary": f"{contract.service} publishes {contract.event_type}",
         }
-    return {
+    return hoist_components({
         "asyncapi": "3.0.0",
         "info": {
             "title": title,
@@ -74,7 +75,7 @@ def asyncapi_document(
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas, "securitySchemes": NATS_SECURITY},
-    }
+    })
 
 
 # The production shape (deploy/k8s/nats-accounts.conf); the embedded `make run` server is open.

@@ -11,7 +11,9 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from sihub_gateway.event_types import EventTypes, event_types
 from sihub_gateway.events.contracts import AccountCreated  # noqa: F401 - registers the catalogue
+from sihub_gateway.replay.schemas import position_schema
 from sihub_gateway.webhooks.asyncapi import with_webhook_delivery
 from sihub_shared.app import readiness_checks
 from sihub_shared.errors import problem_response
@@ -70,7 +72,8 @@ def _gateway_statuses(method: str, operation: dict[str, Any], *, forwarded: bool
     return statuses
 
 
-def merge_openapi(own: dict[str, Any], upstream: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+def merge_openapi(own: dict[str, Any], upstream: dict[str, dict[str, Any] | None],
+                  event_types: EventTypes) -> dict[str, Any]:
     merged = copy.deepcopy(own)
     for _, method, operation in operations(merged):
         declare_problems(operation, _gateway_statuses(method, operation, forwarded=False), _GATEWAY_HEADERS)
@@ -90,6 +93,9 @@ def merge_openapi(own: dict[str, Any], upstream: dict[str, dict[str, Any] | None
             declare_problems(operation, _gateway_statuses(method, operation, forwarded=True), _GATEWAY_HEADERS)
         merged["paths"].update(document.get("paths", {}))
         schemas.update(theirs)
+    # What the gateway knows only at run time: the catalogue's event types and the streams there are.
+    schemas["EventTypePattern"] = event_types.pattern_schema()
+    schemas["StreamPosition"] = position_schema(["gateway", *upstream])
     components["schemas"] = dict(sorted(schemas.items()))
     components["securitySchemes"] = {"apiKey": {"type": "http", "scheme": "bearer", "description": "sihub API key"}}
     merged["security"] = [{"apiKey": []}]
@@ -131,7 +137,7 @@ def merge_asyncapi(own: dict[str, Any], upstream: dict[str, dict[str, Any] | Non
 async def openapi(request: Request) -> JSONResponse:
     app: FastAPI = request.app
     upstream = await app.state.documents.fetch_all("/openapi.json")
-    return JSONResponse(merge_openapi(app.openapi(), upstream))
+    return JSONResponse(merge_openapi(app.openapi(), upstream, await event_types(request)))
 
 
 @router.get("/asyncapi.json")

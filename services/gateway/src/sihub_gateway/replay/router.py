@@ -9,28 +9,41 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
+from pydantic import TypeAdapter
 
 from sihub_gateway.accounts.authentication import IntegratorOrAdmin
-from sihub_gateway.event_types import TYPE_PATTERN, EventTypes, event_types, split_patterns
+from sihub_gateway.event_types import EventTypePattern, EventTypes, event_types, split_patterns
 from sihub_gateway.replay.repository import EventStreams
-from sihub_gateway.replay.schemas import POSITION_PATTERN, EventPage
+from sihub_gateway.replay.schemas import EventPage, StreamPosition
 from sihub_gateway.replay.service import ReplayService
 from sihub_shared.errors import ProblemError
+from sihub_shared.events.envelope import CloudEvent
 from sihub_shared.pagination import DEFAULT_LIMIT, Limit
 
 router = APIRouter(prefix="/events", tags=["events"])
 _PROBLEMS = {422: {"description": "`after` or `types` names nothing that exists"}}
+# OpenAPI 3.1 reads the schema of an event stream as that of each event (its fields as SSE parses
+# them); the CloudEvent is the JSON text of `data`.
+_SSE_EVENT = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "description": "the CloudEvent's type"},
+        "data": {"type": "string", "contentMediaType": "application/json",
+                 "contentSchema": TypeAdapter(CloudEvent).json_schema()},
+        "id": {"$ref": "#/components/schemas/StreamPosition"},
+    },
+}
 _EVENT_STREAM = {200: {"description": "`text/event-stream`: per event `event:` its type, `data:` the CloudEvent, "
                        "`id:` the position after it (send it back as Last-Event-ID to resume)",
-                       "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+                       "content": {"text/event-stream": {"schema": _SSE_EVENT}}}}
 
 After = Annotated[
-    str | None,
-    Query(max_length=2000, pattern=POSITION_PATTERN,
-          description="`position` of a previous page (`service:sequence,…`); absent: from the first event"),
+    StreamPosition | None,
+    Query(description="`position` of a previous page (`service:sequence,…`); absent: from the first event"),
 ]
 Types = Annotated[
-    list[Annotated[str, Query(pattern=TYPE_PATTERN)]] | None,
+    list[EventTypePattern] | None,
     Query(max_length=20, description="event types, exact or with `*` (`org.sihub.registry.*`); "
           "repeated or comma-separated; absent: every type"),
 ]
@@ -63,8 +76,7 @@ async def live(
     service: Replay,
     after: After = None,
     types: Types = None,
-    last_event_id: Annotated[str | None, Header(max_length=2000, pattern=POSITION_PATTERN,
-                                                description="resume after this event (the `id` of an SSE event)")] = None,
+    last_event_id: Annotated[StreamPosition | None, Header(description="resume after this event (the `id` of an SSE event)")] = None,
 ) -> StreamingResponse:
     # A reconnecting EventSource sends the id of the last event it got: that position wins.
     position, patterns = service.parse(last_event_id or after, split_patterns(types))

@@ -1,15 +1,29 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from sihub_shared.errors import UnprocessableContent
+from sihub_shared.strict import component
 
 # `gateway:3,registry:120`: per service, the last stream sequence a reader has reached.
-POSITION_PATTERN = r"^[a-z][a-z0-9_]{0,40}:[0-9]{1,18}(,[a-z][a-z0-9_]{0,40}:[0-9]{1,18}){0,31}$"
+_PAIR = "{service}:[0-9]{{1,18}}"
+POSITION_PATTERN = "^{pair}(,{pair}){{0,31}}$".format(pair=_PAIR.format(service="[a-z][a-z0-9_]{0,40}"))
 _POSITION = re.compile(POSITION_PATTERN)
+_POSITION_SCHEMA = {"type": "string", "pattern": POSITION_PATTERN, "maxLength": 2000, "title": "StreamPosition",
+                    "description": "`service:sequence` pairs separated by commas, each service once"}
+# The gateway's own document states the shape; the merged one names the streams (`position_schema`).
+StreamPosition = Annotated[str, StringConstraints(max_length=2000, pattern=POSITION_PATTERN),
+                           component("StreamPosition", _POSITION_SCHEMA)]
+
+
+def position_schema(services: Iterable[str]) -> dict[str, Any]:
+    """`StreamPosition` of the merged OpenAPI: only the streams there are."""
+    pair = _PAIR.format(service="(" + "|".join(sorted(services)) + ")")
+    return {**_POSITION_SCHEMA, "pattern": f"^{pair}(,{pair}){{0,31}}$"}
 
 
 class Position(dict[str, int]):

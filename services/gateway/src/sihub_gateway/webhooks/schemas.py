@@ -1,17 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
-
-from pydantic import Field, StringConstraints
+from pydantic import Field
 from sqlmodel import SQLModel
 
-from sihub_gateway.event_types import TYPE_PATTERN
+from sihub_gateway.event_types import EventTypePattern
 from sihub_gateway.webhooks.models import DeliveryStatus, WebhookBase, WebhookStatus
 from sihub_shared.strict import StrictBody, WebAddress
-
-EventTypePattern = Annotated[str, StringConstraints(pattern=TYPE_PATTERN, max_length=200)]
-
 
 class WebhookCreate(WebhookBase, StrictBody):
     url: WebAddress = Field(min_length=8, max_length=2000,

@@ -9,7 +9,7 @@ from sihub_indicators.catalogue.models import IndicatorBase
 from sihub_indicators.indices.method import Direction
 from sihub_indicators.themes import Theme
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import FilledLine, LanguageTag, Line, Omittable, StrictBody, Text
+from sihub_shared.strict import Distinct, FilledLine, LanguageTag, Line, Omittable, StrictBody, Text
 from sihub_shared.timestamps import UtcDatetime
 from sihub_indicators.units import UNITS, Unit, effective_bounds, finite_or_none
 
@@ -21,7 +21,7 @@ Names = Annotated[
     Field(min_length=1, max_length=20, description="Name per language tag; 'en' is required",
           json_schema_extra={"required": ["en"], "additionalProperties": False}),
 ]
-SdgTargets = Annotated[list[SdgTarget], Field(max_length=50, description="e.g. ['1.2', '10.1']")]
+SdgTargets = Annotated[Distinct[SdgTarget], Field(max_length=50, description="e.g. ['1.2', '10.1']")]
 
 
 class IndicatorSource(StrictBody):

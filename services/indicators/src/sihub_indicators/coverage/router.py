@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from sihub_indicators.coverage.schemas import SetCoverage
 from sihub_indicators.coverage.service import CoverageService
 from sihub_indicators.indices.service import checked_places, checked_set
+from sihub_indicators.geography import ComparisonSet
 from sihub_indicators.periods import Frequency
 from sihub_shared.db import Session
 from sihub_shared.strict import CountryCode, Line
@@ -22,7 +23,7 @@ async def coverage(
     session: Session,
     country: Annotated[CountryCode | None, Query(description="ISO 3166-1 alpha-2: the country and its regions")] = None,
     indicator: Annotated[Line | None, Query(description="only this indicator code")] = None,
-    comparison_set: Annotated[Line | None, Query(description="`countries` or `regions:<country>`")] = None,
+    comparison_set: Annotated[ComparisonSet | None, Query(description="`countries` or `regions:<country>`")] = None,
     frequency: Frequency | None = None,
 ):
     checked_places(country, None)

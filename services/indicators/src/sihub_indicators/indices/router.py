@@ -21,20 +21,21 @@ from sihub_indicators.indices.schemas import (
     ThemeIndexSeries,
 )
 from sihub_indicators.indices.service import IndexService, checked_places, checked_set
-from sihub_indicators.periods import Frequency, PeriodError, frequency_of
+from sihub_indicators.geography import ComparisonSet
+from sihub_indicators.periods import Frequency, Period, PeriodError, frequency_of
 from sihub_indicators.themes import Theme
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
-from sihub_shared.strict import CountryCode, Line
+from sihub_shared.strict import CountryCode, GeographyCode
 
 router = APIRouter(prefix="/indicators", tags=["indices"])
 
 Band = StrEnum("Band", [(name, name) for name, _ in SEVERITY_BANDS])  # type: ignore[misc]
 Country = Annotated[CountryCode | None, Query(description="ISO 3166-1 alpha-2: the country and its regions")]
-GeographyCode = Annotated[Line | None, Query(description="ISO 3166-1 country or ISO 3166-2 region")]
-ComparisonSet = Annotated[Line | None, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")]
+Geography = Annotated[GeographyCode | None, Query(description="ISO 3166-1 country or ISO 3166-2 region")]
+ComparisonSetFilter = Annotated[ComparisonSet | None, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")]
 
 
 def _key_after(cursor: str | None) -> tuple[str, str, str] | None:
@@ -66,11 +67,11 @@ async def list_comparison_sets(session: Session):
 async def list_indices(
     session: Session,
     country: Country = None,
-    geography: GeographyCode = None,
+    geography: Geography = None,
     theme: Theme | None = None,
-    period: Annotated[Line | None, Query(description="only this period (2023, 2023-Q2, 2023-05)")] = None,
+    period: Annotated[Period | None, Query(description="only this period (2023, 2023-Q2, 2023-05)")] = None,
     history: Annotated[bool, Query(description="every period, not only the latest")] = False,
-    comparison_set: ComparisonSet = None,
+    comparison_set: ComparisonSetFilter = None,
     frequency: Frequency | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
@@ -95,7 +96,7 @@ async def list_indices(
 async def list_severities(
     session: Session,
     country: Country = None,
-    region: GeographyCode = None,
+    region: Geography = None,
     theme: Theme | None = None,
     band: Band | None = None,
     frequency: Frequency | None = None,
@@ -114,10 +115,10 @@ async def list_severities(
             summary="Each rank with the interval it moves in when the method's options vary")
 async def rank_robustness(
     session: Session,
-    comparison_set: Annotated[Line, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")],
+    comparison_set: Annotated[ComparisonSet, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")],
     frequency: Frequency = Frequency.ANNUAL,
     theme: Theme | None = None,
-    period: Annotated[Line | None, Query(description="the set's latest period if absent")] = None,
+    period: Annotated[Period | None, Query(description="the set's latest period if absent")] = None,
 ):
     checked_set(comparison_set, None)
     return await IndexService(session).robustness(comparison_set, frequency, theme, period)

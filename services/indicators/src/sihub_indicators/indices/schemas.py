@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sihub_indicators.geography import ComparisonSet
 from sihub_indicators.periods import Frequency
 from sihub_shared.strict import StrictBody
 from sihub_shared.timestamps import UtcDatetime
@@ -83,8 +84,7 @@ class ComparisonSetPublic(BaseModel):
 
 
 class RecomputeRequest(StrictBody):
-    comparison_set: str | None = Field(default=None, pattern=r"^(countries|regions:[A-Z]{2}(-[A-Z0-9]{1,3})?)$",
-                                       description="Only this set (e.g. regions:KR); all sets if absent")
+    comparison_set: ComparisonSet | None = Field(default=None, description="Only this set (e.g. regions:KR); all sets if absent")
     frequency: Frequency | None = Field(default=None, description="Only this frequency; all if absent")
 
 

@@ -30,14 +30,14 @@ from sihub_indicators.observations.service import (
     parse_mapping,
 )
 from sihub_indicators.observations.upload import receive_upload
-from sihub_indicators.periods import Frequency
+from sihub_indicators.periods import Frequency, Period
 from sihub_indicators.settings import IndicatorsSettings
 from sihub_shared.timestamps import UtcDatetime, as_utc
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity, Role, require_roles
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
-from sihub_shared.strict import CountryCode, Line, Text
+from sihub_shared.strict import CountryCode, GeographyCode, Line, Text
 
 router = APIRouter(prefix="/indicators", tags=["observations"])
 # The raw-body forms of an upload (the `format` parameter says how to read it). FastAPI declares
@@ -110,11 +110,11 @@ async def ingest(
 async def list_observations(
     session: Session,
     indicator: Annotated[Line | None, Query(description="An indicator code")] = None,
-    geography: Annotated[Line | None, Query(description="KR or KR-26")] = None,
+    geography: Annotated[GeographyCode | None, Query(description="KR or KR-26")] = None,
     country: Annotated[CountryCode | None, Query(description="A country and all its regions")] = None,
     frequency: Frequency | None = None,
-    period_from: Annotated[Line | None, Query(description="From this period (2019, 2019-Q1, 2019-01)")] = None,
-    period_to: Annotated[Line | None, Query(description="To this period, inclusive")] = None,
+    period_from: Annotated[Period | None, Query(description="From this period (2019, 2019-Q1, 2019-01)")] = None,
+    period_to: Annotated[Period | None, Query(description="To this period, inclusive")] = None,
     as_of: Annotated[UtcDatetime | None, Query(description="The values that were current at this time")] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,

@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from sihub_matching.scoring.compute import ISSUE_AREAS
 from sihub_matching.scoring.profile import Geography
 from sihub_matching.suggestions.schemas import SuggestionList
 from sihub_matching.suggestions.service import SuggestionFilters, SuggestionService
 from sihub_shared.db import Session
 from sihub_shared.openapi import problems
+from sihub_shared.strict import CountryCode
 
 router = APIRouter(prefix="/matching", tags=["suggestions"])
 
@@ -33,16 +35,16 @@ async def suggestions(
         ),
     ],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
-    country: Annotated[
-        str | None, Query(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
-    ] = None,
+    country: Annotated[CountryCode | None, Query(description="ISO 3166-1 alpha-2")] = None,
     sector: Annotated[
         str | None, Query(pattern=r"^(public|private|social|academic|philanthropic)$")
     ] = None,
     kind: Annotated[
         str | None, Query(pattern=r"^[a-z_]{2,40}$", description="an actor kind of the taxonomy")
     ] = None,
-    issue_area: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
+    issue_area: Annotated[
+        str | None, Query(pattern=r"^[a-z_]{2,40}$", json_schema_extra={"enum": list(ISSUE_AREAS)})
+    ] = None,
     cross_border: Annotated[bool, Query(description="only actors in another country")] = False,
     prefer: Annotated[
         Geography | None, Query(description="the geography preferred; the profile's unless set")

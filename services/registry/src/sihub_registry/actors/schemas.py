@@ -21,7 +21,7 @@ from sihub_registry.common.values import (
 )
 from sihub_registry.taxonomy.terms import ActorKind, IssueArea, Sector
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import CountryCode, Line, Omittable, RegionCode, StrictBody, WebAddress
+from sihub_shared.strict import CountryCode, Distinct, Line, Omittable, RegionCode, StrictBody, WebAddress
 
 # An update meets them against the actor's stored values (`country` kept, `region` sent).
 ACTOR_RULES = (
@@ -40,9 +40,9 @@ class ActorLists(SQLModel):
         description="at least one; each {value, lang} with a BCP 47 tag (en, ko, ja, zh-Hans, th, ko-Latn, ...)",
     )
     descriptions: list[LocalizedText] = Field(default_factory=list, max_length=20, description="one per language")
-    issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
-    offers: list[CapabilityClaim] = Field(default_factory=list, max_length=12)
-    needs: list[CapabilityClaim] = Field(default_factory=list, max_length=12)
+    issue_areas: Distinct[IssueArea] = Field(default_factory=list, max_length=12)
+    offers: Distinct[CapabilityClaim] = Field(default_factory=list, max_length=12)
+    needs: Distinct[CapabilityClaim] = Field(default_factory=list, max_length=12)
     certifications: list[Certification] = Field(default_factory=list, max_length=20)
     identifiers: list[IdentifierValue] = Field(default_factory=list, max_length=20)
 
@@ -67,9 +67,9 @@ class ActorUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     names: Omittable[list[Name]] = Field(default=None, min_length=1, max_length=20)
     descriptions: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
-    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
-    offers: Omittable[list[CapabilityClaim]] = Field(default=None, max_length=12)
-    needs: Omittable[list[CapabilityClaim]] = Field(default=None, max_length=12)
+    issue_areas: Omittable[Distinct[IssueArea]] = Field(default=None, max_length=12)
+    offers: Omittable[Distinct[CapabilityClaim]] = Field(default=None, max_length=12)
+    needs: Omittable[Distinct[CapabilityClaim]] = Field(default=None, max_length=12)
     certifications: Omittable[list[Certification]] = Field(default=None, max_length=20)
     identifiers: Omittable[list[IdentifierValue]] = Field(default=None, max_length=20)
     contacts: Omittable[list[Contact]] = Field(default=None, max_length=20)

@@ -10,7 +10,7 @@ from sihub_registry.common.rules import PLACE_RULE, texts_rule
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.openapi import rules
-from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody, WebAddress
+from sihub_shared.strict import CountryCode, Distinct, Omittable, RegionCode, StrictBody, WebAddress
 
 
 CASE_STUDY_RULES = (texts_rule("title"), texts_rule("summary"), PLACE_RULE)
@@ -21,8 +21,8 @@ class CaseStudyCreate(CaseStudyBase, StrictBody):
     ref: Ref | None = None
     title: list[LocalizedText] = Field(min_length=1, max_length=20, description="at least one, one per language")
     summary: list[LocalizedText] = Field(default_factory=list, max_length=20)
-    issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
-    actor_ids: list[RecordRef] = Field(default_factory=list, max_length=100, description="actors involved")
+    issue_areas: Distinct[IssueArea] = Field(default_factory=list, max_length=12)
+    actor_ids: Distinct[RecordRef] = Field(default_factory=list, max_length=100, description="actors involved")
 
 
 @rules(*CASE_STUDY_RULES)
@@ -30,8 +30,8 @@ class CaseStudyUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     title: Omittable[list[LocalizedText]] = Field(default=None, min_length=1, max_length=20)
     summary: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
-    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
-    actor_ids: Omittable[list[RecordRef]] = Field(default=None, max_length=100)
+    issue_areas: Omittable[Distinct[IssueArea]] = Field(default=None, max_length=12)
+    actor_ids: Omittable[Distinct[RecordRef]] = Field(default=None, max_length=100)
     country: Omittable[CountryCode] = Field(default=None, min_length=2, max_length=2)
     region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
     year: int | None = Field(default=None, ge=1900, le=2100)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from sihub_registry.identifiers import MAX_VALUE_LENGTH, SCHEME_PATTERN, VALUE_PATTERN
 from sihub_registry.names import LocalizedText, Name
 from sihub_registry.taxonomy.terms import CERTIFICATION_SCHEMES, Capability
 from sihub_shared.strict import STRICT, FilledLine, FilledText, Line
@@ -66,8 +67,9 @@ class Certification(_Value):
 class IdentifierValue(_Value):
     """An organisation identifier in an org-id.guide scheme (KR-BRN, JP-JCN, CN-USCI, ...)."""
 
-    scheme: Annotated[FilledLine, StringConstraints(max_length=40)]
-    value: Annotated[FilledLine, StringConstraints(max_length=80)]
+    scheme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=SCHEME_PATTERN)] = Field(
+        description="an org-id.guide scheme code (XX-NAME); KR-BRN, JP-JCN, CN-USCI, SG-ACRA and TH-TIN are checked")
+    value: Annotated[FilledLine, StringConstraints(max_length=MAX_VALUE_LENGTH, pattern=VALUE_PATTERN)]
 
 
 # Checked in the schema (so the OpenAPI says it): something@domain.tld, no space or control character.

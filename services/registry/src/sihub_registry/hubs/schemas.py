@@ -12,7 +12,7 @@ from sihub_registry.common.values import LocalizedText, Name, RecordRef, Ref
 from sihub_registry.hubs.models import CohortBase, MembershipBase, ProgrammeBase
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import Line, Omittable, StrictBody
+from sihub_shared.strict import Distinct, Line, Omittable, StrictBody
 
 
 class Stamps(SQLModel):
@@ -68,7 +68,7 @@ class ProgrammeCreate(ProgrammeBase, StrictBody):
     hub_id: RecordRef = Field(description="the hub: an actor of kind hub_intermediary")
     names: list[Name] = Field(min_length=1, max_length=20)
     descriptions: list[LocalizedText] = Field(default_factory=list, max_length=20)
-    issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
+    issue_areas: Distinct[IssueArea] = Field(default_factory=list, max_length=12)
     cohorts: list[CohortInline] = Field(default_factory=list, max_length=50, description="cohorts created with the programme")
 
 
@@ -77,7 +77,7 @@ class ProgrammeUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     names: Omittable[list[Name]] = Field(default=None, min_length=1, max_length=20)
     descriptions: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
-    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
+    issue_areas: Omittable[Distinct[IssueArea]] = Field(default=None, max_length=12)
     starts_on: date | None = None
     ends_on: date | None = None
     illustrative: Omittable[bool] = None

@@ -10,7 +10,7 @@ from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.projects.models import ProjectBase, ProjectStatus
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import CountryCode, Omittable, RegionCode, StrictBody
+from sihub_shared.strict import CountryCode, Distinct, Omittable, RegionCode, StrictBody
 
 
 PROJECT_RULES = (
@@ -23,20 +23,20 @@ PROJECT_RULES = (
 class ProjectCreate(ProjectBase, StrictBody):
     ref: Ref | None = None
     actor_id: RecordRef = Field(description="the actor that leads the project; its owner (or an admin) edits it")
-    partner_ids: list[RecordRef] = Field(default_factory=list, max_length=50, description="other actors taking part")
+    partner_ids: Distinct[RecordRef] = Field(default_factory=list, max_length=50, description="other actors taking part")
     title: list[LocalizedText] = Field(min_length=1, max_length=20, description="at least one, one per language")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
-    issue_areas: list[IssueArea] = Field(default_factory=list, max_length=12)
+    issue_areas: Distinct[IssueArea] = Field(default_factory=list, max_length=12)
 
 
 @rules(*PROJECT_RULES)
 class ProjectUpdate(SQLModel, StrictBody):
     ref: Ref | None = None
     actor_id: Omittable[RecordRef] = None
-    partner_ids: Omittable[list[RecordRef]] = Field(default=None, max_length=50)
+    partner_ids: Omittable[Distinct[RecordRef]] = Field(default=None, max_length=50)
     title: Omittable[list[LocalizedText]] = Field(default=None, min_length=1, max_length=20)
     description: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
-    issue_areas: Omittable[list[IssueArea]] = Field(default=None, max_length=12)
+    issue_areas: Omittable[Distinct[IssueArea]] = Field(default=None, max_length=12)
     country: Omittable[CountryCode] = Field(default=None, min_length=2, max_length=2)
     region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
     status: Omittable[ProjectStatus] = None
