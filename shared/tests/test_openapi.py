@@ -123,7 +123,7 @@ def test_rules_across_fields_are_declared_on_the_operations_taking_the_body(tmp_
     document = create_service_app(settings, title="ranges", description="", routers=[router]).openapi()
     added = document["paths"]["/api/v1/ranges"]["post"]
     assert added["x-sihub-rules"] == [{"fields": ["low", "high"], "rule": "low: below high"}]
-    assert added["description"] == "A range of values.\n\nRules across fields, each refused with 422 naming a field: low: below high."
+    assert added["description"] == "A range of values.\n\nRules the schema cannot state, each refused with 422 naming a field: low: below high."
     assert "422" in added["responses"]
     assert "x-sihub-rules" not in document["paths"]["/api/v1/ranges/named"]["put"]
     # A refusal names a rule's field, or a field within it, wherever in a list.

@@ -94,18 +94,18 @@ async def test_starts_from_any_position_and_filters_types(gateway, history):
     assert len(exact.json()["items"]) == 3 + 5  # a key each for the admin, the integrator, the partner
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"after": "ledger"}, "after"),            # malformed
-    ({"after": "nowhere:1"}, "after"),         # no such stream
-    ({"after": "ledger:99"}, "after"),         # beyond what was published
-    ({"types": "org.sihub.ledger.note.erased.v1"}, "types"),  # no such type
-    ({"types": "org.sihub.nothing.*"}, "types"),
-    ({"types": "not a type"}, "types"),
+@pytest.mark.parametrize(("params", "status", "field"), [
+    ({"after": "ledger"}, 422, "after"),            # malformed
+    ({"after": "nowhere:1"}, 422, "after"),         # no such stream
+    ({"after": "ledger:99"}, 409, "after"),         # beyond what was published (yet)
+    ({"types": "org.sihub.ledger.note.erased.v1"}, 422, "types"),  # no such type
+    ({"types": "org.sihub.nothing.*"}, 422, "types"),
+    ({"types": "not a type"}, 422, "types"),
 ])
-async def test_a_position_or_type_that_does_not_exist_is_a_problem(gateway, history, params, field):
+async def test_a_position_or_type_that_does_not_exist_is_a_problem(gateway, history, params, status, field):
     integrator, _ = history
     response = await gateway.call("GET", "/api/v1/events", integrator, params=params)
-    assert_problem(response, 422, field)
+    assert_problem(response, status, field)
 
 
 async def test_only_integrators_and_admins_replay(gateway, history):

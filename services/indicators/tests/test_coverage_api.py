@@ -66,7 +66,7 @@ async def test_coverage_lists_gaps_and_withheld_theme_scores(indicators):
     assert regions_d["indicators"] == 1 and regions_d["expected"] == 34
     assert {g["indicator"] for g in regions_d["gaps"]} == {"d"} and len(regions_d["gaps"]) == 15
 
-    for params, field, status in [({"indicator": "zz"}, "indicator", 400), ({"country": "KR-11"}, "country", 422),
+    for params, field, status in [({"indicator": "zz"}, "indicator", 404), ({"country": "KR-11"}, "country", 422),
                                   ({"country": "QQ"}, "country", 422), ({"comparison_set": "regions"}, "comparison_set", 400)]:
         problem = indicators.problem(await indicators.get("/coverage", params=params), status)
         assert problem["errors"][0]["field"] == field

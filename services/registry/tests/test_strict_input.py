@@ -81,6 +81,23 @@ async def test_a_nul_in_a_csv_import_is_refused_naming_the_row(registry):
     assert await registry.events() == []
 
 
+async def test_a_flag_is_true_or_false_in_json_and_a_csv_cell_says_it_in_words(registry, new_actor):
+    owner = registry.partner()
+    for taken_as_a_boolean_by_default in (0, 1, "yes", "true"):
+        assert fields(await owner.post("/actors", json=new_actor("Busan Care") | {
+            "illustrative": taken_as_a_boolean_by_default})) == ["illustrative"]
+    header = "ref,kind,country,name_en,illustrative\r\n"
+    answer = await owner.post("/actors/import", content=(header + "f-1,social_enterprise,KR,Flag One,maybe\r\n").encode(),
+                              headers={"content-type": "text/csv"})
+    assert answer.status_code == 422 and [(e["row"], e["field"]) for e in answer.json()["errors"]] == [(1, "illustrative")]
+    answer = await owner.post("/actors/import", content=(header + "f-1,social_enterprise,KR,Flag One,Yes\r\n"
+                                                         "f-2,social_enterprise,KR,Flag Two,false\r\n").encode(),
+                              headers={"content-type": "text/csv"})
+    assert answer.status_code in (200, 201), answer.text
+    flags = {a["ref"]: a["illustrative"] for a in (await owner.get("/actors", params={"q": "Flag"})).json()["items"]}
+    assert flags == {"f-1": True, "f-2": False}
+
+
 async def test_unknown_fields_are_refused_naming_them(registry, new_actor):
     owner = registry.partner()
     assert sorted(fields(await owner.post("/actors", json=new_actor("Busan Care") | {"colour": "red", "nmae": "x"}))) == [

@@ -90,8 +90,8 @@ def answers(*statuses: int) -> Callable[[_Call], _Call]:
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule across fields of one body (and, in a partial update, the record's stored values)
-    that JSON Schema cannot state. `fields`: the fields a body breaking it is refused naming (422),
+    """A rule JSON Schema cannot state: across fields of one body (and, in a partial update, the
+    record's stored values), or on what a value refers to outside the request (a URL's host). `fields`: the fields a body breaking it is refused naming (422),
     as paths without indices (`cohorts.ends_on` for `cohorts[2].ends_on`); a field names what it
     contains (`names` covers `names[1].value`)."""
 
@@ -130,7 +130,7 @@ def declare_rules(operation: dict[str, Any], declared: list[Rule]) -> None:
     if not declared:
         return
     operation[RULES_EXTENSION] = [{"fields": list(r.fields), "rule": r.rule} for r in declared]
-    sentence = "Rules across fields, each refused with 422 naming a field: " + "; ".join(r.rule for r in declared) + "."
+    sentence = "Rules the schema cannot state, each refused with 422 naming a field: " + "; ".join(r.rule for r in declared) + "."
     operation["description"] = f"{operation['description']}\n\n{sentence}" if operation.get("description") else sentence
 
 

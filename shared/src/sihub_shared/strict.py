@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any, TypeVar
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, Strict, StringConstraints
 from pydantic.json_schema import JsonSchemaValue, WithJsonSchema
 from pydantic_core import CoreSchema
 
@@ -83,6 +83,9 @@ LANGUAGE_TAG_PATTERN = (
 )
 
 Line = Annotated[str, StringConstraints(pattern=LINE_PATTERN)]
+# true or false: pydantic would otherwise take 0, 1, "yes" or "off" as a boolean, which the schema
+# (`type: boolean`) does not allow. Importers turn their own text ("true" in a CSV cell) into one.
+Flag = Annotated[bool, Strict()]
 Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 # What is stripped of surrounding whitespace and then must not be empty (names, titles): the
 # schema says "not blank" itself, so that "   " is not a request only the code refuses.

@@ -8,12 +8,13 @@ import getpass
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sihub_shared.cli import service_cli
 from sihub_shared.db import Database
-from sihub_shared.errors import ProblemError
+from sihub_shared.errors import ProblemError, error_message, field_path
 
 from sihub_reports.builds.schemas import BuildRequest, Format
 from sihub_reports.builds.service import BuildService
@@ -27,6 +28,13 @@ app = service_cli(
     migrations=Path(__file__).parent / "migrations",
     load_demo=load_demo,
 )
+
+
+def _request(codes: list[str]) -> BuildRequest:
+    try:
+        return BuildRequest(kind="country" if len(codes) == 1 else "comparative", countries=codes)
+    except ValidationError as invalid:  # said as the API says it: the field, then the rule
+        raise ValueError("; ".join(f"{field_path(e['loc'])}: {error_message(e)}" for e in invalid.errors())) from None
 
 
 async def _build(settings: ReportsSettings, request: BuildRequest, format_: Format, progress: Progress) -> tuple[str, bytes]:
@@ -60,7 +68,7 @@ def build(
     console = Console(stderr=True)
     codes = [c.upper() for c in country]
     try:
-        request = BuildRequest(kind="country" if len(codes) == 1 else "comparative", countries=codes)
+        request = _request(codes)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
                       transient=True) as progress:
             build_id, content = asyncio.run(_build(settings, request, format, progress))

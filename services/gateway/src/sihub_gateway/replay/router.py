@@ -21,7 +21,8 @@ from sihub_shared.events.envelope import CloudEvent
 from sihub_shared.pagination import DEFAULT_LIMIT, Limit
 
 router = APIRouter(prefix="/events", tags=["events"])
-_PROBLEMS = {422: {"description": "`after` or `types` names nothing that exists"}}
+_PROBLEMS = {422: {"description": "`after` or `types` is malformed or names no stream or type"},
+             409: {"description": "`after` is past what a stream has published so far"}}
 # OpenAPI 3.1 reads the schema of an event stream as that of each event (its fields as SSE parses
 # them); the CloudEvent is the JSON text of `data`.
 _SSE_EVENT = {

@@ -17,7 +17,7 @@ from datetime import datetime
 from sihub_gateway.event_types import EventTypes, matches
 from sihub_gateway.replay.repository import EventStreams, StoredEvent
 from sihub_gateway.replay.schemas import Position
-from sihub_shared.errors import UnprocessableContent
+from sihub_shared.errors import Conflict
 
 # Non-matching events read per stream and page, as a multiple of the page size: a narrow filter on
 # a long stream answers short pages (with `has_more`) instead of one very slow one.
@@ -60,7 +60,9 @@ class ReplayService:
             *(self.streams.last_sequence(s) for s in self.services)), strict=True))
         for service, sequence in position.items():
             if sequence > lasts[service]:
-                raise UnprocessableContent.for_field(
+                # Whether a position exists depends on what has been published so far, as a
+                # reference to a record does on the records: 409, like ReferenceConflict.
+                raise Conflict.for_field(
                     "after", f"no such position: {service} has published {lasts[service]} events, not {sequence}"
                 )
         reads = dict(zip(self.services, await asyncio.gather(

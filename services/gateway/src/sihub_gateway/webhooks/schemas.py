@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from pydantic import Field
 from sqlmodel import SQLModel
 
 from sihub_gateway.event_types import EventTypePattern
 from sihub_gateway.webhooks.models import DeliveryStatus, WebhookBase, WebhookStatus
+from sihub_shared.openapi import Rule, rules
 from sihub_shared.strict import StrictBody, WebAddress
 
+
+# What a host resolves to is the resolver's answer at the time, not something a schema can say.
+@rules(Rule(("url",), "url: https, to a host that is not and does not resolve to a loopback, private or "
+            "link-local address (outside development)"))
 class WebhookCreate(WebhookBase, StrictBody):
     url: WebAddress = Field(min_length=8, max_length=2000,
                             description="https://… in production; checked against private and local addresses")

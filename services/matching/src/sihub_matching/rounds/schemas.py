@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from sihub_matching.rounds.solvers import Objective, Proposer
 from sihub_matching.scoring.profile import Geography, PartName
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import CountryCode, FilledLine, Omittable, StrictBody
+from sihub_shared.strict import CountryCode, FilledLine, Flag, Omittable, StrictBody
 
 MAX_CAPACITY = 10_000
 MAX_PARTICIPANTS = 10_000
@@ -118,7 +118,7 @@ class RoundCreate(RoundSettings):
     name: Name
     seekers: SeekerSpec
     providers: ProviderSpec
-    illustrative: bool = False
+    illustrative: Flag = False
 
 
 @rules(*SETTINGS_RULES)

@@ -191,6 +191,11 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
+# A CSV cell is text: what a spreadsheet writes for a boolean, turned into one before validation
+# (the JSON body takes only true or false).
+CSV_FLAGS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
 def _csv_record(row: int, line: int, columns: list[tuple[str, str | None]], cells: list[str]) -> ImportRecord:
     payload: dict[str, Any] = {"names": [], "descriptions": []}
     contact: dict[str, str] = {}
@@ -238,6 +243,12 @@ def _csv_record(row: int, line: int, columns: list[tuple[str, str | None]], cell
                     continue
                 identifiers.append({"scheme": scheme.strip(), "value": number.strip()})
             payload[column] = identifiers
+        elif column == "illustrative":
+            flag = CSV_FLAGS.get(value.lower())
+            if flag is None:
+                errors.append({"row": row, "line": line, "field": column, "message": "write true or false"})
+                continue
+            payload[column] = flag
         else:
             payload[column] = value
     if contact:

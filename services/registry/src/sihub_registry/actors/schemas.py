@@ -21,7 +21,7 @@ from sihub_registry.common.values import (
 )
 from sihub_registry.taxonomy.terms import ActorKind, IssueArea, Sector
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import CountryCode, Distinct, Line, Omittable, RegionCode, StrictBody, WebAddress
+from sihub_shared.strict import CountryCode, Distinct, Flag, Line, Omittable, RegionCode, StrictBody, WebAddress
 
 # An update meets them against the actor's stored values (`country` kept, `region` sent).
 ACTOR_RULES = (
@@ -49,6 +49,7 @@ class ActorLists(SQLModel):
 
 @rules(*ACTOR_RULES)
 class ActorCreate(ActorBase, ActorLists, StrictBody):
+    illustrative: Flag = False  # true or false (the table's base would take 0 or "yes")
     ref: Ref | None = Field(default=None, description="your stable reference for this record, unique in the registry")
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
 
@@ -63,7 +64,7 @@ class ActorUpdate(SQLModel, StrictBody):
     locality: Line | None = Field(default=None, min_length=1, max_length=200)
     founded_year: int | None = Field(default=None, ge=1800, le=2100)
     website: WebAddress | None = Field(default=None, min_length=4, max_length=500)
-    illustrative: Omittable[bool] = None
+    illustrative: Omittable[Flag] = None
     ref: Ref | None = None
     names: Omittable[list[Name]] = Field(default=None, min_length=1, max_length=20)
     descriptions: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)

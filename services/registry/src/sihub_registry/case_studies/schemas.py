@@ -10,7 +10,7 @@ from sihub_registry.common.rules import PLACE_RULE, texts_rule
 from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.openapi import rules
-from sihub_shared.strict import CountryCode, Distinct, Omittable, RegionCode, StrictBody, WebAddress
+from sihub_shared.strict import CountryCode, Distinct, Flag, Omittable, RegionCode, StrictBody, WebAddress
 
 
 CASE_STUDY_RULES = (texts_rule("title"), texts_rule("summary"), PLACE_RULE)
@@ -18,6 +18,7 @@ CASE_STUDY_RULES = (texts_rule("title"), texts_rule("summary"), PLACE_RULE)
 
 @rules(*CASE_STUDY_RULES)
 class CaseStudyCreate(CaseStudyBase, StrictBody):
+    illustrative: Flag = False  # true or false (the table's base would take 0 or "yes")
     ref: Ref | None = None
     title: list[LocalizedText] = Field(min_length=1, max_length=20, description="at least one, one per language")
     summary: list[LocalizedText] = Field(default_factory=list, max_length=20)
@@ -36,7 +37,7 @@ class CaseStudyUpdate(SQLModel, StrictBody):
     region: RegionCode | None = Field(default=None, min_length=4, max_length=6)
     year: int | None = Field(default=None, ge=1900, le=2100)
     source_url: WebAddress | None = Field(default=None, min_length=4, max_length=500)
-    illustrative: Omittable[bool] = None
+    illustrative: Omittable[Flag] = None
 
 
 class CaseStudyState(CaseStudyBase, Confirmed):

@@ -12,7 +12,7 @@ from sihub_registry.common.values import LocalizedText, Name, RecordRef, Ref
 from sihub_registry.hubs.models import CohortBase, MembershipBase, ProgrammeBase
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import Distinct, Line, Omittable, StrictBody
+from sihub_shared.strict import Distinct, Flag, Line, Omittable, StrictBody
 
 
 class Stamps(SQLModel):
@@ -36,11 +36,13 @@ class HubOperators(SQLModel):
 
 
 class CohortInline(CohortBase, StrictBody):
+    illustrative: Flag = False  # true or false (the table's base would take 0 or "yes")
     ref: Ref | None = None
 
 
 @rules(DATES_RULE)
 class CohortCreate(CohortBase, StrictBody):
+    illustrative: Flag = False  # true or false (the table's base would take 0 or "yes")
     ref: Ref | None = None
     programme_id: RecordRef
 
@@ -51,7 +53,7 @@ class CohortUpdate(SQLModel, StrictBody):
     name: Omittable[Line] = Field(default=None, min_length=1, max_length=200)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: Omittable[bool] = None
+    illustrative: Omittable[Flag] = None
 
 
 class CohortState(CohortBase, Stamps):
@@ -64,6 +66,7 @@ class CohortState(CohortBase, Stamps):
 @rules(NAMES_RULE, texts_rule("descriptions"), DATES_RULE,
        Rule(("cohorts.ends_on",), "cohorts[].ends_on: not before the cohort's starts_on"))
 class ProgrammeCreate(ProgrammeBase, StrictBody):
+    illustrative: Flag = False  # true or false (the table's base would take 0 or "yes")
     ref: Ref | None = None
     hub_id: RecordRef = Field(description="the hub: an actor of kind hub_intermediary")
     names: list[Name] = Field(min_length=1, max_length=20)
@@ -80,7 +83,7 @@ class ProgrammeUpdate(SQLModel, StrictBody):
     issue_areas: Omittable[Distinct[IssueArea]] = Field(default=None, max_length=12)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: Omittable[bool] = None
+    illustrative: Omittable[Flag] = None
 
 
 class ProgrammeState(ProgrammeBase, Stamps):
@@ -108,6 +111,7 @@ class CohortSummary(SQLModel):
 
 @rules(DATES_RULE)
 class MembershipCreate(MembershipBase, StrictBody):
+    illustrative: Flag = False  # true or false (the table's base would take 0 or "yes")
     ref: Ref | None = None
     programme_id: RecordRef
     cohort_id: RecordRef | None = Field(default=None, description="a cohort of the programme")
@@ -121,7 +125,7 @@ class MembershipUpdate(SQLModel, StrictBody):
     role: Omittable[Line] = Field(default=None, min_length=1, max_length=40)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: Omittable[bool] = None
+    illustrative: Omittable[Flag] = None
 
 
 class MembershipState(MembershipBase, Stamps, Confirmed):

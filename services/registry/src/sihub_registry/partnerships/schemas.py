@@ -12,7 +12,7 @@ from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.partnerships.models import PartnershipBase
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import Distinct, Line, Omittable, StrictBody
+from sihub_shared.strict import Distinct, Flag, Line, Omittable, StrictBody
 
 
 # A partnership from a match names it: the schema says so for a new one (`if`/`then`).
@@ -24,6 +24,7 @@ MATCH_REF_REQUIRED: dict[str, Any] = {
 
 @rules(texts_rule("description"), DATES_RULE)
 class PartnershipCreate(PartnershipBase, StrictBody):
+    illustrative: Flag = False  # true or false (the table's base would take 0 or "yes")
     ref: Ref | None = None
     actor_ids: Distinct[RecordRef] = Field(min_length=2, max_length=50, description="two or more different actors")
     description: list[LocalizedText] = Field(default_factory=list, max_length=20)
@@ -43,7 +44,7 @@ class PartnershipUpdate(SQLModel, StrictBody):
     description: Omittable[list[LocalizedText]] = Field(default=None, max_length=20)
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: Omittable[bool] = None
+    illustrative: Omittable[Flag] = None
 
 
 class PartnershipState(PartnershipBase, Confirmed):

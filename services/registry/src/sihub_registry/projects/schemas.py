@@ -10,7 +10,7 @@ from sihub_registry.common.values import LocalizedText, RecordRef, Ref
 from sihub_registry.projects.models import ProjectBase, ProjectStatus
 from sihub_registry.taxonomy.terms import IssueArea
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import CountryCode, Distinct, Omittable, RegionCode, StrictBody
+from sihub_shared.strict import CountryCode, Distinct, Flag, Omittable, RegionCode, StrictBody
 
 
 PROJECT_RULES = (
@@ -21,6 +21,7 @@ PROJECT_RULES = (
 
 @rules(*PROJECT_RULES)
 class ProjectCreate(ProjectBase, StrictBody):
+    illustrative: Flag = False  # true or false (the table's base would take 0 or "yes")
     ref: Ref | None = None
     actor_id: RecordRef = Field(description="the actor that leads the project; its owner (or an admin) edits it")
     partner_ids: Distinct[RecordRef] = Field(default_factory=list, max_length=50, description="other actors taking part")
@@ -42,7 +43,7 @@ class ProjectUpdate(SQLModel, StrictBody):
     status: Omittable[ProjectStatus] = None
     starts_on: date | None = None
     ends_on: date | None = None
-    illustrative: Omittable[bool] = None
+    illustrative: Omittable[Flag] = None
 
 
 class ProjectState(ProjectBase, Confirmed):
