@@ -7,15 +7,20 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from sqlmodel import select
 from standardwebhooks import Webhook as Verifier
 
+from sihub_gateway.accounts.models import Account
 from sihub_gateway.settings import GatewaySettings
+from sihub_gateway.webhooks.models import Webhook
+from sihub_gateway.webhooks.repository import WebhookRepository
 from sihub_shared.testing import read_stream
 from sihub_shared.testing.ledger import wait_until
 from sihub_shared.testing.servers import serving
@@ -231,3 +236,22 @@ async def test_only_the_owner_sees_a_webhook(gateway, receiver):
     assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "delivery_id"
     assert (await gateway.call("DELETE", path, owner)).status_code == 204
     assert (await gateway.call("GET", path, owner)).status_code == 404
+
+
+async def test_a_claim_reads_every_lane_however_many_subscriptions_there_are(gateway):
+    """Lanes are subscriptions × streams: 130 subscriptions make 650, past SQLite's 500 terms
+    of a compound SELECT; the claim still reads the front of every one."""
+    async with gateway.database.session() as session:
+        account = (await session.exec(select(Account))).first()
+        webhooks = [Webhook(account_id=account.id, url="https://example.org/hook", types=["*"], secret="whsec_x")
+                    for _ in range(130)]
+        session.add_all(webhooks)
+        await session.flush()
+        await WebhookRepository(session).add_deliveries([
+            {"subscription_id": w.id, "event_id": f"e-{i}", "event_type": "org.sihub.ledger.note.written.v1",
+             "stream": "ledger", "sequence": 1, "body": b"{}"} for i, w in enumerate(webhooks)])
+        now = datetime.now(UTC)
+        lanes = [(w, stream) for w in webhooks for stream in ("gateway", "ledger", "a", "b", "c")]
+        claimed, _ = await WebhookRepository(session).claim_due(now, now + timedelta(minutes=1), lanes, 1,
+                                                                 max_lanes=len(lanes))
+        assert sorted(d.subscription_id for d, _ in claimed) == sorted(w.id for w in webhooks)

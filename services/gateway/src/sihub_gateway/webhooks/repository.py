@@ -10,6 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
 
 
+# Lanes read by one claim statement: below SQLite's limit of 500 terms in a compound SELECT.
+LANES_PER_STATEMENT = 400
+
+
 class WebhookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -99,20 +103,20 @@ class WebhookRepository:
             ).order_by(col(WebhookDelivery.sequence)).limit(per_lane).subquery().select()
             for webhook, stream in lanes
         ]
-        if not heads:
-            return [], None
-        # One statement for every lane (each a range of the lane index), not one per lane.
-        query = (
-            select(WebhookDelivery)
-            .where(col(WebhookDelivery.position).in_(sa.union_all(*heads)))
-            .order_by(col(WebhookDelivery.sequence))
-        )
-        if self.session.bind.dialect.name == "postgresql":
-            # Waits for another worker's claim of these rows to commit, then sees its lease.
-            query = query.with_for_update()
         fronts: dict[tuple[str, str], list[WebhookDelivery]] = {}
-        for delivery in (await self.session.exec(query)).all():
-            fronts.setdefault((delivery.subscription_id, delivery.stream), []).append(delivery)
+        # One statement for many lanes (each a range of the lane index), not one per lane; in
+        # groups, as SQLite refuses a compound SELECT of over 500 terms (SQLITE_MAX_COMPOUND_SELECT).
+        for start in range(0, len(heads), LANES_PER_STATEMENT):
+            query = (
+                select(WebhookDelivery)
+                .where(col(WebhookDelivery.position).in_(sa.union_all(*heads[start:start + LANES_PER_STATEMENT])))
+                .order_by(col(WebhookDelivery.sequence))
+            )
+            if self.session.bind.dialect.name == "postgresql":
+                # Waits for another worker's claim of these rows to commit, then sees its lease.
+                query = query.with_for_update()
+            for delivery in (await self.session.exec(query)).all():
+                fronts.setdefault((delivery.subscription_id, delivery.stream), []).append(delivery)
         claimed: list[tuple[WebhookDelivery, Webhook]] = []
         taken = 0
         for webhook, stream in lanes:  # in the caller's order
