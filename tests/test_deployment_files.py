@@ -98,15 +98,26 @@ def is_dockerignored(relpath: str) -> bool:
     return False
 
 
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+def for_service(text: str, service: str) -> str:
+    """The Dockerfile's text as built with `--build-arg SERVICE=<service>`."""
+    return text.replace("${SERVICE}", service).replace("$SERVICE", service)
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_dockerfile_builds_the_service_with_uv_from_the_lock(service: str) -> None:
-    path = ROOT / "services" / service / "Dockerfile"
-    assert path.is_file(), f"services/{service} has no Dockerfile"
-    instructions = dockerfile_instructions(path)
+    instructions = [(kw, for_service(args, service)) for kw, args in dockerfile_instructions(DOCKERFILE)]
 
     froms = [args for kw, args in instructions if kw == "FROM"]
     assert len(froms) >= 2, "multi-stage: a build stage and a runtime stage"
     assert froms[-1].split()[0].startswith("python:3.11-slim"), "runtime stage on python:3.11-slim"
+    # Each stage that uses the service's name declares the build argument (it does not carry over).
+    stages = "\n".join(f"{kw} {args}" for kw, args in dockerfile_instructions(DOCKERFILE)).split("\nFROM ")
+    for stage in stages:
+        if "${SERVICE}" in stage or "$SERVICE" in stage:
+            assert "\nARG SERVICE" in stage, f"a stage uses SERVICE without `ARG SERVICE`: {stage[:60]}"
 
     uv_sources = [a for a in froms if a.startswith("ghcr.io/astral-sh/uv")] + [
         a for kw, a in instructions if kw == "COPY" and "--from=ghcr.io/astral-sh/uv" in a
@@ -133,13 +144,13 @@ def test_dockerfile_builds_the_service_with_uv_from_the_lock(service: str) -> No
         for source in sources:
             assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
             assert not is_dockerignored(source), f"COPY {source}: excluded by .dockerignore"
-    for bind in re.findall(r"type=bind,source=([^,\s]+)", path.read_text()):
+    for bind in re.findall(r"type=bind,source=([^,\s]+)", DOCKERFILE.read_text()):
         assert (ROOT / bind).is_file() and not is_dockerignored(bind), bind
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_dockerfile_runtime_is_non_root_with_healthcheck_and_serve_cmd(service: str) -> None:
-    runtime = final_stage(dockerfile_instructions(ROOT / "services" / service / "Dockerfile"))
+    runtime = [(kw, for_service(args, service)) for kw, args in final_stage(dockerfile_instructions(DOCKERFILE))]
     users = [args for kw, args in runtime if kw == "USER"]
     assert users, "the runtime stage sets USER"
     uid = users[-1].split(":")[0]
@@ -153,27 +164,16 @@ def test_dockerfile_runtime_is_non_root_with_healthcheck_and_serve_cmd(service: 
     test = json.loads(check[check.index("CMD") + 3 :].strip())
     assert test[0] == "python", "the slim image has no curl or wget: check with python"
 
+    # The CMD runs `sihub-service`, a link to the service's own console script in the venv.
     cmds = [args for kw, args in runtime if kw == "CMD"]
     assert cmds, "the runtime stage has a CMD"
-    expected = [f"sihub-{service}", "serve", "--host", "0.0.0.0", "--port", str(SERVICE_PORT)]
-    assert json.loads(cmds[-1]) == expected
+    assert json.loads(cmds[-1]) == ["sihub-service", "serve", "--host", "0.0.0.0", "--port", str(SERVICE_PORT)]
+    links = [shlex.split(args) for kw, args in runtime if kw == "RUN" and "sihub-service" in args]
+    assert links == [["ln", "-s", f"/app/.venv/bin/sihub-{service}", "/usr/local/bin/sihub-service"]], links
 
-    # The console script the CMD names is the one the package declares.
+    # The console script linked is the one the package declares.
     project = tomllib.loads((ROOT / "services" / service / "pyproject.toml").read_text())
     assert project["project"]["scripts"].get(f"sihub-{service}") == f"sihub_{service}.cli:app"
-
-
-def test_dockerfiles_differ_only_by_service_name() -> None:
-    # One pattern for all services: a fix made in one Dockerfile must be made in all.
-    normalised = {
-        service: (ROOT / "services" / service / "Dockerfile")
-        .read_text()
-        .replace(service, "@SERVICE@")
-        for service in SERVICES
-    }
-    reference = normalised[SERVICES[0]]
-    drifted = [s for s, text in normalised.items() if text != reference]
-    assert not drifted, f"Dockerfiles of {drifted} differ from services/{SERVICES[0]}/Dockerfile"
 
 
 def test_dockerignore_keeps_local_state_and_secrets_out_of_the_context() -> None:
@@ -223,17 +223,14 @@ def database_name(url: str) -> str:
 
 
 def app_service_of(name: str, service: dict[str, Any]) -> str | None:
-    """Which sihub service a compose service runs (its image's Dockerfile), or None."""
+    """Which sihub service a compose service runs (the SERVICE its image is built with), or None."""
     build = service.get("build")
     if build is None:
         return None
-    dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
-    context = build.get("context", ".") if isinstance(build, dict) else build
-    match = re.fullmatch(
-        r"services/([^/]+)/Dockerfile", os.path.normpath(Path(context, dockerfile))
-    )
-    assert match, f"{name}: builds from an unexpected Dockerfile {dockerfile}"
-    return match.group(1)
+    assert isinstance(build, dict), f"{name}: build names the service (`args: {{SERVICE: ...}}`)"
+    dockerfile = Path(ROOT, build.get("context", "."), build.get("dockerfile", "Dockerfile")).resolve()
+    assert dockerfile == DOCKERFILE, f"{name}: builds from an unexpected Dockerfile {dockerfile}"
+    return (build.get("args") or {}).get("SERVICE")
 
 
 def test_compose_file_matches_the_compose_specification() -> None:
@@ -303,7 +300,7 @@ def test_compose_long_running_containers_have_healthchecks_and_restart() -> None
         # No healthcheck in compose: it must come from the image the service builds.
         app = app_service_of(name, spec)
         assert app, f"{name}: no healthcheck (and no image of ours that would bring one)"
-        runtime = final_stage(dockerfile_instructions(ROOT / "services" / app / "Dockerfile"))
+        runtime = final_stage(dockerfile_instructions(DOCKERFILE))
         assert any(kw == "HEALTHCHECK" for kw, _ in runtime), f"{name}: no healthcheck"
 
 
@@ -313,7 +310,7 @@ def test_compose_containers_run_as_non_root() -> None:
         if app is None:
             continue  # third-party images (postgres, nats): not built from our Dockerfiles
         assert str(spec.get("user", "")).split(":")[0] not in ("root", "0"), f"{name}: user root"
-        runtime = final_stage(dockerfile_instructions(ROOT / "services" / app / "Dockerfile"))
+        runtime = final_stage(dockerfile_instructions(DOCKERFILE))
         assert any(kw == "USER" for kw, _ in runtime), f"{name}: image runs as root"
 
 
@@ -560,7 +557,7 @@ def test_k8s_deployment_is_replicated_probed_non_root_and_bounded(service: str) 
         assert resources_.get("limits", {}).get("memory"), f"{container['name']}: no memory limit"
 
     # The image's USER must be the uid Kubernetes runs it as.
-    runtime = final_stage(dockerfile_instructions(ROOT / "services" / service / "Dockerfile"))
+    runtime = final_stage(dockerfile_instructions(DOCKERFILE))
     image_uid = [a for kw, a in runtime if kw == "USER"][-1].split(":")[0]
     assert str(pod["securityContext"].get("runAsUser")) == image_uid
 
