@@ -61,6 +61,19 @@ async def _cohort(registry: PublicApi) -> tuple[str, str]:
     )
 
 
+def _round(hub_id: str, cohort_id: str, name: str, objective: str) -> dict[str, object]:
+    """A round of the demo: the 2026 cohort seeking among Korea's actors, two matches each."""
+    return {
+        "hub_id": hub_id,
+        "name": name,
+        "seekers": {"cohort_id": cohort_id},
+        "providers": {"filter": {"country": "KR"}},
+        "capacity": 2,
+        "objective": objective,
+        "illustrative": True,
+    }
+
+
 async def load_demo(
     gateway_url: str, api_key: str, echo: Callable[[str], None] = lambda _: None
 ) -> DemoCounts:
@@ -75,19 +88,7 @@ async def load_demo(
             echo("matching: the demo round is already there")
             return counts
         await _settled(matching, echo)
-        created = await matching.send(
-            "POST",
-            "/rounds",
-            json={
-                "hub_id": hub_id,
-                "name": DEMO_ROUND,
-                "seekers": {"cohort_id": cohort_id},
-                "providers": {"filter": {"country": "KR"}},
-                "capacity": 2,
-                "objective": "stable",
-                "illustrative": True,
-            },
-        )
+        created = await matching.send("POST", "/rounds", json=_round(hub_id, cohort_id, DEMO_ROUND, "stable"))
         draft = (await matching.send("POST", f"/rounds/{created['id']}/run"))["draft"]
         echo(
             f"matching: demo round run, {draft['matched_count']} matched, {draft['blocking_pairs']} blocking pairs"
@@ -100,17 +101,7 @@ async def load_demo(
                     "POST", f"/proposals/{proposal['id']}/accept", json={"actor_id": actor_id}
                 )
         comparison = await matching.send(
-            "POST",
-            "/rounds",
-            json={
-                "hub_id": hub_id,
-                "name": COMPARISON_ROUND,
-                "seekers": {"cohort_id": cohort_id},
-                "providers": {"filter": {"country": "KR"}},
-                "capacity": 2,
-                "objective": "optimal",
-                "illustrative": True,
-            },
+            "POST", "/rounds", json=_round(hub_id, cohort_id, COMPARISON_ROUND, "optimal")
         )
         await matching.send("POST", f"/rounds/{comparison['id']}/run")
         counts.created = 2 + len(proposals)
