@@ -1,14 +1,35 @@
-"""Schemathesis checks of our own, loaded by test_contract.py (SCHEMATHESIS_HOOKS)."""
+"""Schemathesis checks of our own, loaded by test_contract.py (SCHEMATHESIS_HOOKS) into the
+Schemathesis process."""
 
 from __future__ import annotations
 
+import ast
 import json
+import threading
 
 import jsonschema
 import schemathesis
 from schemathesis.core.failures import Failure
 
 from sihub_shared.openapi import RULES_EXTENSION, names_a_declared_rule
+
+
+def _one_parse_at_a_time() -> None:
+    """CPython 3.11 keeps the AST constructor's recursion depth in state the threads share, so two
+    threads parsing at once can fail with `SystemError: AST constructor recursion depth mismatch`
+    (python/cpython#106905). Hypothesis parses lambdas' source to describe filtered strategies,
+    and Schemathesis' two workers are threads: seen once as a runtime error of the coverage phase.
+    One parse at a time in this process."""
+    parse, lock = ast.parse, threading.Lock()
+
+    def parse_alone(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - ast.parse's own signature
+        with lock:
+            return parse(*args, **kwargs)
+
+    ast.parse = parse_alone
+
+
+_one_parse_at_a_time()
 
 
 class UndeclaredRejection(Failure):
@@ -18,23 +39,32 @@ class UndeclaredRejection(Failure):
 
     @property
     def _unique_key(self) -> str:
-        # One finding per operation (as Schemathesis' own RejectedPositiveData), so that a
-        # baseline entry stays stable while the fields differ from example to example.
+        # One finding per operation (as Schemathesis' own RejectedPositiveData), not one per
+        # example: the fields named differ from example to example.
         return "422"
 
 
-def schema_refuses_the_body(case) -> bool:  # noqa: ANN001 - Schemathesis' Case
-    """Whether the request body breaks its own schema. Schemathesis fills the items of a list bound
-    to a dictionary (real ids) one by one, so a "valid" body can repeat an id where the schema says
-    `uniqueItems`: such a case is not schema-valid input, and a 422 for it is right."""
+def schema_refuses_the_request(case) -> bool:  # noqa: ANN001 - Schemathesis' Case
+    """Whether the request body or a header breaks its own schema, though generated as valid:
+    - Schemathesis fills the items of a list bound to a dictionary (real ids) one by one, so a
+      "valid" body can repeat an id where the schema says `uniqueItems`;
+    - its coverage phase draws no value for a header whose schema has a `pattern` and sends a
+      boundary string instead (`Last-Event-ID: 0` for a stream position).
+    Such a case is not schema-valid input, and a 422 for it is right."""
+    components = case.operation.schema.raw_schema.get("components", {})
+
+    def refuses(schema: dict, value: object) -> bool:
+        return not jsonschema.Draft202012Validator({**schema, "components": components}).is_valid(value)
+
     body = getattr(case, "body", None)
     content = (case.operation.definition.raw.get("requestBody") or {}).get("content") or {}
     schema = (content.get(case.media_type or "application/json") or {}).get("schema")
-    if schema is None or not isinstance(body, (dict, list)):
-        return False
-    document = case.operation.schema.raw_schema
-    validator = jsonschema.Draft202012Validator({**schema, "components": document.get("components", {})})
-    return not validator.is_valid(body)
+    if schema is not None and isinstance(body, (dict, list)) and refuses(schema, body):
+        return True
+    sent = {name.lower(): value for name, value in (case.headers or {}).items()}
+    return any(refuses(parameter["schema"], sent[parameter["name"].lower()])
+               for parameter in case.operation.definition.raw.get("parameters", [])
+               if parameter["in"] == "header" and "schema" in parameter and parameter["name"].lower() in sent)
 
 
 @schemathesis.check
@@ -47,7 +77,7 @@ def rejection_names_a_declared_rule(ctx, response, case):  # noqa: ARG001 (the s
     declared = case.operation.definition.raw.get(RULES_EXTENSION)
     if meta is None or not meta.generation.mode.is_positive or response.status_code != 422 or not declared:
         return None
-    if schema_refuses_the_body(case):
+    if schema_refuses_the_request(case):
         return None
     try:
         errors = json.loads(response.content).get("errors") or []

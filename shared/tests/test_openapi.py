@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel
 
 from sihub_shared.app import create_service_app
 from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import PROBLEM_JSON, Problems, ReferenceConflict, UnprocessableContent
-from sihub_shared.openapi import Rule, names_a_declared_rule, problems, rules
+from sihub_shared.openapi import Rule, names_a_declared_rule, parameter_rules, problems, rules
 from sihub_shared.pagination import Cursor
 from sihub_shared.settings import ServiceSettings
+from sihub_shared.strict import CountryCode
 from sihub_shared.testing import TEST_IDENTITY_SECRET, identity_headers
 from sihub_shared.testing.servers import app_client
 
@@ -130,6 +131,61 @@ def test_rules_across_fields_are_declared_on_the_operations_taking_the_body(tmp_
     declared = [{"fields": ["cohorts.ends_on", "names"], "rule": "..."}]
     assert names_a_declared_rule("cohorts[2].ends_on", declared) and names_a_declared_rule("names[1].value", declared)
     assert not names_a_declared_rule("cohorts[2].starts_on", declared) and not names_a_declared_rule("namesake", declared)
+
+
+def test_rules_on_parameters_are_declared_with_those_of_the_body(tmp_path):
+    router = APIRouter(prefix="/ranges")
+    twice = Rule(("after",), "after: each stream named once")
+
+    @router.post("", openapi_extra=parameter_rules(twice))
+    async def add_range(data: Range, after: str | None = None) -> Range:
+        return data
+
+    @router.get("", openapi_extra=parameter_rules(twice))
+    async def list_ranges(after: str | None = None) -> list[Range]:
+        return []
+
+    settings = ServiceSettings(service_name="ranges", database_url=f"sqlite:///{tmp_path / 'x.db'}",
+                               identity_secret=TEST_IDENTITY_SECRET, run_workers=False, log_json=False)
+    document = create_service_app(settings, title="ranges", description="", routers=[router]).openapi()
+    added, listed = document["paths"]["/api/v1/ranges"]["post"], document["paths"]["/api/v1/ranges"]["get"]
+    assert added["x-sihub-rules"] == [{"fields": ["after"], "rule": "after: each stream named once"},
+                                      {"fields": ["low", "high"], "rule": "low: below high"}]
+    assert listed["x-sihub-rules"] == [{"fields": ["after"], "rule": "after: each stream named once"}]
+    assert listed["description"].endswith("each refused with 422 naming a field: after: each stream named once.")
+
+
+def test_an_optional_parameter_is_left_out_never_null(tmp_path):
+    """A query string or a header has no null: `X | None` is published as X, not required."""
+    router = APIRouter(prefix="/things")
+
+    @router.get("")
+    async def list_things(kinds: Annotated[list[str] | None, Query(max_length=3)] = None,
+                          after: Annotated[str | None, Header(pattern="^[a-z]+$")] = None) -> list[Thing]:
+        return []
+
+    settings = ServiceSettings(service_name="things", database_url=f"sqlite:///{tmp_path / 'x.db'}",
+                               identity_secret=TEST_IDENTITY_SECRET, run_workers=False, log_json=False)
+    document = create_service_app(settings, title="things", description="", routers=[router]).openapi()
+    parameters = {p["name"]: p for p in document["paths"]["/api/v1/things"]["get"]["parameters"]}
+    assert parameters["kinds"]["required"] is False and parameters["after"]["required"] is False
+    assert parameters["kinds"]["schema"]["type"] == "array" and parameters["kinds"]["schema"]["maxItems"] == 3
+    assert parameters["after"]["schema"]["type"] == "string" and parameters["after"]["schema"]["pattern"] == "^[a-z]+$"
+    assert all("anyOf" not in p["schema"] for p in parameters.values())
+
+
+def test_an_optional_parameter_of_a_named_type_is_its_reference_alone(tmp_path):
+    router = APIRouter(prefix="/things")
+
+    @router.get("")
+    async def list_things(country: CountryCode | None = None) -> list[Thing]:
+        return []
+
+    settings = ServiceSettings(service_name="things", database_url=f"sqlite:///{tmp_path / 'x.db'}",
+                               identity_secret=TEST_IDENTITY_SECRET, run_workers=False, log_json=False)
+    document = create_service_app(settings, title="things", description="", routers=[router]).openapi()
+    [country] = document["paths"]["/api/v1/things"]["get"]["parameters"]
+    assert country["schema"] == {"$ref": "#/components/schemas/CountryCode"} and country["required"] is False
 
 
 def test_references_to_records_not_there_are_refused_together_as_409():

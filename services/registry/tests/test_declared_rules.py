@@ -21,7 +21,7 @@ BREAKS: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {
         ("descriptions",): {"descriptions": TWICE_IN_ENGLISH},
         ("region",): PLACE_ELSEWHERE,
         ("offers", "needs"): {"offers": [{"capability": "funding"}, {"capability": "funding", "detail": "again"}]},
-        ("identifiers.value",): {"identifiers": [{"scheme": "KR-BRN", "value": "1234567890"}]},  # a wrong check digit
+        ("identifiers",): {"identifiers": [{"scheme": "KR-BRN", "value": "1234567890"}]},  # a wrong check digit
         ("certifications",): {"certifications": [{"scheme": "jp_certified_npo", "level": "certified"}]},
         ("founded_year",): {"founded_year": 2099},
     },

@@ -35,7 +35,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from sihub_shared.concurrency import IF_MATCH_PATTERN
 from sihub_shared.errors import PROBLEM_JSON
-from sihub_shared.strict import hoist_components
+from sihub_shared.strict import drop_null, hoist_components
 
 PROBLEM_REF = "#/components/schemas/Problem"
 _METHODS = ("get", "put", "post", "patch", "delete", "options", "head", "trace")
@@ -125,8 +125,15 @@ def rules_of(dependant: Dependant) -> list[Rule]:
     return [rule for model in models if isinstance(model, type) for rule in vars(model).get(_RULES_ATTRIBUTE, ())]
 
 
+def parameter_rules(*declared: Rule) -> dict[str, Any]:
+    """`openapi_extra=` of a route whose query or header parameters meet a rule the schema cannot
+    state (each stream named once in a position); declared with its body's rules, if any."""
+    return {RULES_EXTENSION: [{"fields": list(r.fields), "rule": r.rule} for r in declared]}
+
+
 def declare_rules(operation: dict[str, Any], declared: list[Rule]) -> None:
     """The rules as data (`x-sihub-rules`) and as a sentence of the description."""
+    declared = [*(Rule(tuple(r["fields"]), r["rule"]) for r in operation.get(RULES_EXTENSION, [])), *declared]
     if not declared:
         return
     operation[RULES_EXTENSION] = [{"fields": list(r.fields), "rule": r.rule} for r in declared]
@@ -171,6 +178,19 @@ def operations(document: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, A
         for method, operation in item.items():
             if method in _METHODS:
                 yield path, method, operation
+
+
+def drop_null_from_parameters(operation: dict[str, Any]) -> None:
+    """An optional parameter (`X | None` in the code) is left out, never sent as null: a query
+    string or a header has no null, and a generator taking the schema's `null` branch would send
+    the text "null"."""
+    for parameter in operation.get("parameters", []):
+        if not parameter.get("required") and "schema" in parameter:
+            drop_null(parameter["schema"])
+            if "$ref" in parameter["schema"]:
+                # The reference alone (the parameter has its own description): beside `$ref`, a
+                # `title` that the target also has makes a generator drop the target's constraints.
+                parameter["schema"] = {"$ref": parameter["schema"]["$ref"]}
 
 
 def statuses_from_operation(operation: dict[str, Any]) -> set[int]:
@@ -249,6 +269,7 @@ def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
                 declared[(route.path_format, method.lower())] = rules_of(route.dependant)
     for path, method, operation in operations(document):
         declare_rules(operation, declared.get((path, method), []))
+        drop_null_from_parameters(operation)
         statuses = statuses_from_operation(operation) | by_operation.get((path, method), set())
         statuses |= {int(code) for code in operation.get("responses", {}) if code.isdigit() and int(code) >= 400}
         declare_problems(operation, statuses)

@@ -48,12 +48,17 @@ def _refuse_null(value: T | None) -> T:
     return value
 
 
-def _not_nullable(schema: dict[str, Any]) -> None:
+def drop_null(schema: dict[str, Any]) -> None:
+    """Takes the `null` branch out of a schema's `anyOf` (one option left: merged into the schema)."""
     options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
     if len(options) == 1:
         schema.update(options[0])
     elif options:
         schema["anyOf"] = options
+
+
+def _not_nullable(schema: dict[str, Any]) -> None:
+    drop_null(schema)
     schema.pop("default", None)
 
 

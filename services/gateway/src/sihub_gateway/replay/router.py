@@ -18,6 +18,7 @@ from sihub_gateway.replay.schemas import EventPage, StreamPosition
 from sihub_gateway.replay.service import ReplayService
 from sihub_shared.errors import ProblemError
 from sihub_shared.events.envelope import CloudEvent
+from sihub_shared.openapi import Rule, parameter_rules
 from sihub_shared.pagination import DEFAULT_LIMIT, Limit
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -35,6 +36,8 @@ _SSE_EVENT = {
         "id": {"$ref": "#/components/schemas/StreamPosition"},
     },
 }
+# The pattern states the pairs; that each stream is named once, it cannot.
+_POSITION_RULES = parameter_rules(Rule(("after",), "after: each stream named once"))
 _EVENT_STREAM = {200: {"description": "`text/event-stream`: per event `event:` its type, `data:` the CloudEvent, "
                        "`id:` the position after it (send it back as Last-Event-ID to resume)",
                        "content": {"text/event-stream": {"schema": _SSE_EVENT}}}}
@@ -60,7 +63,7 @@ def replay_service(request: Request, types: Annotated[EventTypes, Depends(event_
 Replay = Annotated[ReplayService, Depends(replay_service)]
 
 
-@router.get("", response_model=EventPage, responses=_PROBLEMS,
+@router.get("", response_model=EventPage, responses=_PROBLEMS, openapi_extra=_POSITION_RULES,
             summary="Published events of every stream, oldest first, from any position")
 async def replay(_: IntegratorOrAdmin, service: Replay, after: After = None, types: Types = None,
                  limit: Limit = DEFAULT_LIMIT) -> EventPage:
@@ -70,7 +73,7 @@ async def replay(_: IntegratorOrAdmin, service: Replay, after: After = None, typ
                      has_more=page.has_more)
 
 
-@router.get("/live", response_class=StreamingResponse, responses=_PROBLEMS | _EVENT_STREAM,
+@router.get("/live", response_class=StreamingResponse, responses=_PROBLEMS | _EVENT_STREAM, openapi_extra=_POSITION_RULES,
             summary="The same events as Server-Sent Events, then each new one as it is published")
 async def live(
     _: IntegratorOrAdmin,

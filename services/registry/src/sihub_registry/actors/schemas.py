@@ -27,7 +27,9 @@ from sihub_shared.strict import CountryCode, Distinct, Flag, Line, Omittable, Re
 ACTOR_RULES = (
     NAMES_RULE, texts_rule("descriptions"), PLACE_RULE,
     Rule(("offers", "needs"), "offers, needs: each capability once per list"),
-    Rule(("identifiers.value",), "identifiers[].value: valid for its scheme (format, check digit)"),
+    # Compared once normalised (KR-BRN 123-45-67890 is 1234567890), which uniqueItems cannot.
+    Rule(("identifiers",), "identifiers: each value valid for its scheme (format, check digit), "
+         "each scheme and value once"),
     Rule(("certifications",), "certifications: a level of the scheme, a national scheme only for an "
          "actor of its country, valid_to not before valid_from"),
     Rule(("founded_year",), "founded_year: not in the future"),
@@ -44,7 +46,7 @@ class ActorLists(SQLModel):
     offers: Distinct[CapabilityClaim] = Field(default_factory=list, max_length=12)
     needs: Distinct[CapabilityClaim] = Field(default_factory=list, max_length=12)
     certifications: list[Certification] = Field(default_factory=list, max_length=20)
-    identifiers: list[IdentifierValue] = Field(default_factory=list, max_length=20)
+    identifiers: Distinct[IdentifierValue] = Field(default_factory=list, max_length=20)
 
 
 @rules(*ACTOR_RULES)
@@ -72,7 +74,7 @@ class ActorUpdate(SQLModel, StrictBody):
     offers: Omittable[Distinct[CapabilityClaim]] = Field(default=None, max_length=12)
     needs: Omittable[Distinct[CapabilityClaim]] = Field(default=None, max_length=12)
     certifications: Omittable[list[Certification]] = Field(default=None, max_length=20)
-    identifiers: Omittable[list[IdentifierValue]] = Field(default=None, max_length=20)
+    identifiers: Omittable[Distinct[IdentifierValue]] = Field(default=None, max_length=20)
     contacts: Omittable[list[Contact]] = Field(default=None, max_length=20)
     owner_account_id: Omittable[Line] = Field(default=None, min_length=1, max_length=64, description="admins only: hand the actor to another account")
 
