@@ -137,6 +137,8 @@ class DeliveryClient:
     def __init__(self, *, timeout_s: float, max_response_bytes: int, keep: int = 50) -> None:
         self.timeout_s = timeout_s
         self.connect_timeout_s = min(timeout_s, 3.0)
+        # The longest a `post` can take: a connect, then the exchange (a reconnect included).
+        self.longest_s = self.connect_timeout_s + timeout_s
         self.max_response_bytes = max_response_bytes
         self.keep = keep
         # Verified against certifi's roots, as httpx did: the host name is checked, not the address.

@@ -59,6 +59,10 @@ class WebhookSender:
         # may carry a request past the address check.
         self.client = DeliveryClient(timeout_s=timeout_s, max_response_bytes=max_response_bytes, keep=connections)
 
+    @property
+    def longest_request_s(self) -> float:
+        return self.client.longest_s
+
     async def close(self) -> None:
         await self.client.close()
 
