@@ -133,7 +133,7 @@ class DeliveryWorker:
             service = WebhookService(session, self.settings)
             if finished:
                 await service.record_outcomes([item for outcomes, _ in finished for item in outcomes])
-                await service.release([delivery_id for _, unsent in finished for delivery_id in unsent])
+                await service.release([delivery_id for _, unsent in finished for delivery_id in unsent], now)
             claimed, next_due = await service.claim_due(now, set(self.in_flight))
             fronts: dict[_Lane, _LaneFront] = {}
             for d, w in claimed:
