@@ -4,6 +4,7 @@ each row's defaults, the ORM's bulk paths, identity-map bookkeeping)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -27,6 +28,22 @@ _CLAIMED = [_DELIVERY.c.position, _DELIVERY.c.id, _DELIVERY.c.subscription_id, _
             _DELIVERY.c.event_id, _DELIVERY.c.body, _DELIVERY.c.next_attempt_at]
 
 
+@functools.cache  # by lane count (≤ LANES_PER_STATEMENT): built once, not every round (the profile)
+def _claim_statement(lanes: int, postgresql: bool) -> sa.Select:
+    """The fronts of `lanes` lanes (`subscription_<i>`, `stream_<i>`), up to `per_lane` each."""
+    heads = [
+        sa.select(_DELIVERY.c.position).where(
+            _DELIVERY.c.subscription_id == sa.bindparam(f"subscription_{i}"),
+            _DELIVERY.c.stream == sa.bindparam(f"stream_{i}"),
+            _DELIVERY.c.status == DeliveryStatus.pending,
+        ).order_by(_DELIVERY.c.sequence).limit(sa.bindparam("per_lane")).subquery().select()
+        for i in range(lanes)
+    ]
+    query = sa.select(*_CLAIMED).where(_DELIVERY.c.position.in_(sa.union_all(*heads))).order_by(_DELIVERY.c.sequence)
+    # On PostgreSQL: waits for another worker's claim of these rows to commit, then sees its lease.
+    return query.with_for_update() if postgresql else query
+
+
 class WebhookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -34,9 +51,9 @@ class WebhookRepository:
     def add(self, row: Webhook | WebhookDelivery | WebhookAttempt) -> None:
         self.session.add(row)
 
-    async def _core(self, statement: sa.Executable, rows: list[dict] | None = None) -> sa.CursorResult:
+    async def _core(self, statement: sa.Executable, params: list[dict] | dict | None = None) -> sa.CursorResult:
         """On the session's connection (its transaction), past the ORM's execution layer."""
-        return await (await self.session.connection()).execute(statement, rows)
+        return await (await self.session.connection()).execute(statement, params)
 
     async def queue(self, subscription_ids: list[str], *, event_id: str, event_type: str, stream: str,
                     sequence: int, body: bytes, at: datetime) -> None:
@@ -118,26 +135,16 @@ class WebhookRepository:
         pending row. Claimed rows (`_CLAIMED`'s columns, in lane order) are leased until
         `lease_until`, so no other worker takes them; a worker that dies leaves the lease to expire
         and they are attempted again (at least once)."""
-        heads = [
-            sa.select(_DELIVERY.c.position).where(
-                _DELIVERY.c.subscription_id == subscription_id, _DELIVERY.c.stream == stream,
-                _DELIVERY.c.status == DeliveryStatus.pending,
-            ).order_by(_DELIVERY.c.sequence).limit(per_lane).subquery().select()
-            for subscription_id, stream in lanes
-        ]
         fronts: dict[tuple[str, str], list[sa.Row]] = {}
+        postgresql = self.session.bind.dialect.name == "postgresql"
         # One statement for many lanes (each a range of the lane index), not one per lane; in
         # groups, as SQLite refuses a compound SELECT of over 500 terms (SQLITE_MAX_COMPOUND_SELECT).
-        for start in range(0, len(heads), LANES_PER_STATEMENT):
-            query = (
-                sa.select(*_CLAIMED)
-                .where(_DELIVERY.c.position.in_(sa.union_all(*heads[start:start + LANES_PER_STATEMENT])))
-                .order_by(_DELIVERY.c.sequence)
-            )
-            if self.session.bind.dialect.name == "postgresql":
-                # Waits for another worker's claim of these rows to commit, then sees its lease.
-                query = query.with_for_update()
-            for row in (await self._core(query)).all():
+        for start in range(0, len(lanes), LANES_PER_STATEMENT):
+            group = lanes[start:start + LANES_PER_STATEMENT]
+            params: dict[str, object] = {"per_lane": per_lane}
+            for i, (subscription_id, stream) in enumerate(group):
+                params[f"subscription_{i}"], params[f"stream_{i}"] = subscription_id, stream
+            for row in (await self._core(_claim_statement(len(group), postgresql), params)).all():
                 fronts.setdefault((row.subscription_id, row.stream), []).append(row)
         claimed: list[sa.Row] = []
         taken = 0
