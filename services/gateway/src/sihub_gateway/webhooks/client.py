@@ -104,6 +104,8 @@ class _Exchange(asyncio.Protocol):
 
     # --- the caller's side
     async def exchange(self, request: bytes) -> Answer:
+        if self.closed:  # lost before this request could be written
+            raise ConnectionFailed("closed before the request")
         loop = asyncio.get_running_loop()
         self.waiter = loop.create_future()
         self.parser = httptools.HttpResponseParser(self)
@@ -185,6 +187,8 @@ class DeliveryClient:
         while kept:
             connection = kept.pop()
             self.idle_order.remove(connection)
+            if not kept:
+                del self.idle[key]
             if not connection.closed:
                 return connection
         return None
@@ -194,9 +198,11 @@ class DeliveryClient:
         self.idle_order.append(connection)
         while len(self.idle_order) > self.keep:
             oldest = self.idle_order.popleft()
-            for kept in self.idle.values():
+            for other, kept in self.idle.items():
                 if oldest in kept:
                     kept.remove(oldest)
+                    if not kept:
+                        del self.idle[other]
                     break
             oldest.close()
 
