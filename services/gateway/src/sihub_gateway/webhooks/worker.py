@@ -57,10 +57,13 @@ def queue_subscriptions(settings: GatewaySettings) -> list[Subscription]:
             await WebhookService(session, settings).enqueue(event, service)
         return enqueue
 
+    async def write_queued(session: AsyncSession) -> None:
+        await WebhookService(session, settings).write_queued()
+
     return [
         Subscription(name=f"gateway-webhooks-{service}", stream=stream_name(service),
                      subjects=[f"sihub.{service}.>"], handlers=_EveryType(handler_for(service)),
-                     description=f"webhook deliveries of {service} events")
+                     after_handlers=write_queued, description=f"webhook deliveries of {service} events")
         for service in ["gateway", *settings.upstreams]
     ]
 
