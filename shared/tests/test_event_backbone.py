@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import pytest
 from nats.js.errors import NotFoundError
@@ -215,25 +214,3 @@ async def test_relay_outlives_a_database_error_and_publishes_once_it_clears(data
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert sorted(e.subject for e in await stream_messages(bus)) == sorted(written)
-
-
-async def test_after_handlers_runs_once_per_transaction_with_what_its_handlers_left(database, bus):
-    """A batch's handlers may leave rows in the session for one statement at the end (the gateway
-    queues a batch's webhook deliveries so); an event already applied runs neither."""
-    written: list[list[str]] = []
-
-    async def gather(session, event: CloudEvent) -> None:  # noqa: ANN001
-        session.info.setdefault("notes", []).append(event.subject)
-
-    async def write(session) -> None:  # noqa: ANN001
-        written.append(session.info.pop("notes", []))
-
-    subscription = dataclasses.replace(note_subscription(), handlers={NoteWritten.event_type: gather},
-                                       after_handlers=write)
-    consumer = ConsumerRunner(database, bus, subscription)
-    batch = [CloudEvent.wrap(NoteWritten(note_id=f"n-{i}", text="t"), subject=f"n-{i}") for i in range(3)]
-
-    assert await consumer.apply_batch(batch) == [True, True, True]
-    assert await consumer.apply(batch[0]) is False
-    assert await consumer.apply(CloudEvent.wrap(NoteWritten(note_id="n-9", text="t"), subject="n-9")) is True
-    assert written == [["n-0", "n-1", "n-2"], ["n-9"]]

@@ -43,12 +43,11 @@ async def test_a_front_whose_time_is_up_hands_the_rest_of_its_lane_to_the_next_r
                                       json={"url": base + "/hook", "types": ["org.sihub.ledger.*"]})).json()
         events = [f"e{sequence}" for sequence in range(1, 5)]
         async with gateway.database.session() as session:
-            repository = WebhookRepository(session)
             for sequence, event_id in enumerate(events, start=1):
-                await repository.queue(repository.pending_deliveries(
+                await WebhookRepository(session).queue(
                     [webhook["id"]], event_id=event_id, event_type="org.sihub.ledger.note.written.v1",
                     stream="ledger", sequence=sequence, body=json.dumps({"id": event_id}).encode(),
-                    at=datetime.now(UTC)))
+                    at=datetime.now(UTC))
             await session.commit()
 
         worker = DeliveryWorker(gateway.database, gateway_settings)

@@ -248,10 +248,9 @@ async def test_a_claim_reads_every_lane_however_many_subscriptions_there_are(gat
         session.add_all(webhooks)
         await session.flush()
         now = datetime.now(UTC)
-        repository = WebhookRepository(session)
-        await repository.queue(repository.pending_deliveries(
-            [w.id for w in webhooks], event_id="e-1", stream="ledger", event_type="org.sihub.ledger.note.written.v1",
-            sequence=1, body=b"{}", at=now))
+        await WebhookRepository(session).queue([w.id for w in webhooks], event_id="e-1", stream="ledger",
+                                               event_type="org.sihub.ledger.note.written.v1", sequence=1,
+                                               body=b"{}", at=now)
         lanes = [(w.id, stream) for w in webhooks for stream in ("gateway", "ledger", "a", "b", "c")]
         claimed, _ = await WebhookRepository(session).claim_due(now, now + timedelta(minutes=1), lanes, 1,
                                                                  max_lanes=len(lanes))

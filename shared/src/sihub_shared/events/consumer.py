@@ -61,9 +61,6 @@ class Subscription:
     reset: Callable[[AsyncSession], Awaitable[None]] | None = None
     description: str = ""
     batch_size: int = field(default=100)
-    # Run once per transaction after its events' handlers, before the commit: handlers may leave
-    # rows in `session.info` for it to write in one statement (a batch of 100 events, one insert).
-    after_handlers: Callable[[AsyncSession], Awaitable[None]] | None = None
 
 
 class ConsumerRunner:
@@ -161,8 +158,6 @@ class ConsumerRunner:
                     return False
                 if handler is not None:
                     await handler(session, event)
-                if self.subscription.after_handlers is not None:
-                    await self.subscription.after_handlers(session)
                 session.add(
                     ProcessedEvent(
                         consumer=self.subscription.name,
@@ -199,8 +194,6 @@ class ConsumerRunner:
                         await handler(session, event)
                     seen.add(event.id)
                     applied.append(True)
-                if self.subscription.after_handlers is not None:
-                    await self.subscription.after_handlers(session)
                 now = datetime.now(UTC)
                 session.add_all(
                     ProcessedEvent(consumer=name, event_id=event.id, processed_at=now)

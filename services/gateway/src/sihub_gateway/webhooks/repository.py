@@ -55,21 +55,15 @@ class WebhookRepository:
         """On the session's connection (its transaction), past the ORM's execution layer."""
         return await (await self.session.connection()).execute(statement, params)
 
-    @staticmethod
-    def pending_deliveries(subscription_ids: list[str], *, event_id: str, event_type: str, stream: str,
-                           sequence: int, body: bytes, at: datetime) -> list[dict]:
-        """One pending delivery of the event per subscription, as rows for `queue`."""
-        return [
-            {"id": str(uuid.uuid4()), "subscription_id": subscription_id, "event_id": event_id,
-             "event_type": event_type, "stream": stream, "sequence": sequence, "body": body,
-             "status": DeliveryStatus.pending, "attempts": 0, "next_attempt_at": at, "created_at": at}
-            for subscription_id in subscription_ids
-        ]
-
-    async def queue(self, rows: list[dict]) -> None:
-        """In one executemany."""
-        if rows:
-            await self._core(_DELIVERY.insert(), rows)
+    async def queue(self, subscription_ids: list[str], *, event_id: str, event_type: str, stream: str,
+                    sequence: int, body: bytes, at: datetime) -> None:
+        """One pending delivery of the event per subscription, in one executemany."""
+        if subscription_ids:
+            await self._core(_DELIVERY.insert(), [
+                {"id": str(uuid.uuid4()), "subscription_id": subscription_id, "event_id": event_id,
+                 "event_type": event_type, "stream": stream, "sequence": sequence, "body": body,
+                 "status": DeliveryStatus.pending, "attempts": 0, "next_attempt_at": at, "created_at": at}
+                for subscription_id in subscription_ids])
 
     async def get_owned(self, webhook_id: str, account_id: str) -> Webhook | None:
         webhook = await self.session.get(Webhook, webhook_id)

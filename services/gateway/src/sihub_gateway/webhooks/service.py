@@ -34,7 +34,6 @@ from sihub_shared.pagination import decode_cursor, encode_cursor
 # not settled by then was lost with its worker, and the delivery is attempted again (at least once).
 LEASE = timedelta(seconds=60)
 _SUBSCRIPTIONS = "webhook_subscriptions"
-_QUEUED = "webhook_deliveries_queued"
 
 
 def new_secret() -> str:
@@ -147,16 +146,9 @@ class WebhookService:
             self.session.info[_SUBSCRIPTIONS] = await self.repository.all_subscriptions()
         subscription_ids = [webhook.id for webhook in self.session.info[_SUBSCRIPTIONS]
                             if event.time >= webhook.created_at and matches(event.type, webhook.types)]
-        rows = self.repository.pending_deliveries(
-            subscription_ids, event_id=event.id, event_type=event.type, stream=service,
-            sequence=event.stream_sequence or 0, body=event.to_bytes(), at=datetime.now(UTC))
-        # Written by write_queued, once for the consumer's whole batch (one statement, not one an event).
-        self.session.info.setdefault(_QUEUED, []).extend(rows)
-        return len(rows)
-
-    async def write_queued(self) -> None:
-        """What enqueue gathered in this transaction (called before its commit)."""
-        await self.repository.queue(self.session.info.pop(_QUEUED, []))
+        await self.repository.queue(subscription_ids, event_id=event.id, event_type=event.type, stream=service,
+                                    sequence=event.stream_sequence or 0, body=event.to_bytes(), at=datetime.now(UTC))
+        return len(subscription_ids)
 
     async def claim_due(
         self, now: datetime, busy: set[tuple[str, str]]

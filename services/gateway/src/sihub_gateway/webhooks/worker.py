@@ -57,13 +57,10 @@ def queue_subscriptions(settings: GatewaySettings) -> list[Subscription]:
             await WebhookService(session, settings).enqueue(event, service)
         return enqueue
 
-    async def write_queued(session: AsyncSession) -> None:
-        await WebhookService(session, settings).write_queued()
-
     return [
         Subscription(name=f"gateway-webhooks-{service}", stream=stream_name(service),
                      subjects=[f"sihub.{service}.>"], handlers=_EveryType(handler_for(service)),
-                     after_handlers=write_queued, description=f"webhook deliveries of {service} events")
+                     description=f"webhook deliveries of {service} events")
         for service in ["gateway", *settings.upstreams]
     ]
 
