@@ -247,11 +247,11 @@ async def test_a_claim_reads_every_lane_however_many_subscriptions_there_are(gat
                     for _ in range(130)]
         session.add_all(webhooks)
         await session.flush()
-        await WebhookRepository(session).add_deliveries([
-            {"subscription_id": w.id, "event_id": f"e-{i}", "event_type": "org.sihub.ledger.note.written.v1",
-             "stream": "ledger", "sequence": 1, "body": b"{}"} for i, w in enumerate(webhooks)])
         now = datetime.now(UTC)
-        lanes = [(w, stream) for w in webhooks for stream in ("gateway", "ledger", "a", "b", "c")]
+        await WebhookRepository(session).queue([w.id for w in webhooks], event_id="e-1", stream="ledger",
+                                               event_type="org.sihub.ledger.note.written.v1", sequence=1,
+                                               body=b"{}", at=now)
+        lanes = [(w.id, stream) for w in webhooks for stream in ("gateway", "ledger", "a", "b", "c")]
         claimed, _ = await WebhookRepository(session).claim_due(now, now + timedelta(minutes=1), lanes, 1,
                                                                  max_lanes=len(lanes))
-        assert sorted(d.subscription_id for d, _ in claimed) == sorted(w.id for w in webhooks)
+        assert sorted(d.subscription_id for d in claimed) == sorted(w.id for w in webhooks)

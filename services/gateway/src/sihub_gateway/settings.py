@@ -35,7 +35,7 @@ class GatewaySettings(ServiceSettings):
     # After a rotation the previous secret still signs (a second signature) for this long.
     webhook_secret_grace_s: int = Field(default=86_400, ge=0)
     # Lanes (subscription × stream) sent to at once, and deliveries taken from each lane per round
-    # (sent one after the other: the lane's order).
+    # (sent one after the other: the lane's order; a front also ends when its time is up, worker.py).
     webhook_concurrency: int = Field(default=50, ge=1, le=1000)
-    webhook_lane_batch: int = Field(default=20, ge=1, le=500)
+    webhook_lane_batch: int = Field(default=200, ge=1, le=500)
     webhook_poll_s: float = Field(default=0.2, gt=0)

@@ -1,10 +1,17 @@
+"""SQL of webhooks. The delivery side (queue, claim, outcomes: thousands of rows a second) is Core
+statements and rows: ORM objects cost more than the statements (the profile: SQLModel building
+each row's defaults, the ORM's bulk paths, identity-map bookkeeping)."""
+
 from __future__ import annotations
 
+import functools
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from itertools import takewhile
 
 import sqlalchemy as sa
-from sqlmodel import col, delete, select, update
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
@@ -12,6 +19,29 @@ from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttemp
 
 # Lanes read by one claim statement: below SQLite's limit of 500 terms in a compound SELECT.
 LANES_PER_STATEMENT = 400
+
+_DELIVERY = WebhookDelivery.__table__
+_ATTEMPT = WebhookAttempt.__table__
+_SUBSCRIPTION = Webhook.__table__
+# What a delivery needs to be sent: no ORM object per row.
+_CLAIMED = [_DELIVERY.c.position, _DELIVERY.c.id, _DELIVERY.c.subscription_id, _DELIVERY.c.stream,
+            _DELIVERY.c.event_id, _DELIVERY.c.body, _DELIVERY.c.next_attempt_at]
+
+
+@functools.cache  # by lane count (≤ LANES_PER_STATEMENT): built once, not every round (the profile)
+def _claim_statement(lanes: int, postgresql: bool) -> sa.Select:
+    """The fronts of `lanes` lanes (`subscription_<i>`, `stream_<i>`), up to `per_lane` each."""
+    heads = [
+        sa.select(_DELIVERY.c.position).where(
+            _DELIVERY.c.subscription_id == sa.bindparam(f"subscription_{i}"),
+            _DELIVERY.c.stream == sa.bindparam(f"stream_{i}"),
+            _DELIVERY.c.status == DeliveryStatus.pending,
+        ).order_by(_DELIVERY.c.sequence).limit(sa.bindparam("per_lane")).subquery().select()
+        for i in range(lanes)
+    ]
+    query = sa.select(*_CLAIMED).where(_DELIVERY.c.position.in_(sa.union_all(*heads))).order_by(_DELIVERY.c.sequence)
+    # On PostgreSQL: waits for another worker's claim of these rows to commit, then sees its lease.
+    return query.with_for_update() if postgresql else query
 
 
 class WebhookRepository:
@@ -21,10 +51,19 @@ class WebhookRepository:
     def add(self, row: Webhook | WebhookDelivery | WebhookAttempt) -> None:
         self.session.add(row)
 
-    async def add_deliveries(self, rows: list[dict]) -> None:
-        """One executemany: the ORM would insert them one at a time on SQLite (to read back each key)."""
-        if rows:
-            await self.session.exec(sa.insert(WebhookDelivery), params=rows)
+    async def _core(self, statement: sa.Executable, params: list[dict] | dict | None = None) -> sa.CursorResult:
+        """On the session's connection (its transaction), past the ORM's execution layer."""
+        return await (await self.session.connection()).execute(statement, params)
+
+    async def queue(self, subscription_ids: list[str], *, event_id: str, event_type: str, stream: str,
+                    sequence: int, body: bytes, at: datetime) -> None:
+        """One pending delivery of the event per subscription, in one executemany."""
+        if subscription_ids:
+            await self._core(_DELIVERY.insert(), [
+                {"id": str(uuid.uuid4()), "subscription_id": subscription_id, "event_id": event_id,
+                 "event_type": event_type, "stream": stream, "sequence": sequence, "body": body,
+                 "status": DeliveryStatus.pending, "attempts": 0, "next_attempt_at": at, "created_at": at}
+                for subscription_id in subscription_ids])
 
     async def get_owned(self, webhook_id: str, account_id: str) -> Webhook | None:
         webhook = await self.session.get(Webhook, webhook_id)
@@ -37,8 +76,9 @@ class WebhookRepository:
     async def all_subscriptions(self) -> list[Webhook]:
         return list((await self.session.exec(select(Webhook))).all())
 
-    async def active_subscriptions(self) -> list[Webhook]:
-        return list((await self.session.exec(select(Webhook).where(Webhook.status == WebhookStatus.active))).all())
+    async def active_subscriptions(self) -> Sequence[sa.Row]:
+        """As rows with Webhook's columns (read every round of the delivery worker)."""
+        return (await self._core(sa.select(_SUBSCRIPTION).where(_SUBSCRIPTION.c.status == WebhookStatus.active))).all()
 
     async def delete(self, webhook: Webhook) -> None:
         deliveries = select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == webhook.id)
@@ -69,70 +109,58 @@ class WebhookRepository:
 
     async def mark_delivered(self, delivery_ids: list[str], at: datetime, attempts: list[dict]) -> None:
         """Deliveries answered 2xx, and their attempts; a delivery deleted meanwhile is skipped."""
-        updated = await self.session.exec(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id).in_(delivery_ids))
+        updated = await self._core(
+            _DELIVERY.update()
+            .where(_DELIVERY.c.id.in_(delivery_ids))
             .values(status=DeliveryStatus.delivered, delivered_at=at, last_error=None,
-                    attempts=WebhookDelivery.attempts + 1)
-            .returning(WebhookDelivery.id)
+                    attempts=_DELIVERY.c.attempts + 1)
+            .returning(_DELIVERY.c.id)
         )
         kept = set(updated.scalars().all())
         rows = [a for a in attempts if a["delivery_id"] in kept]
         if rows:
-            await self.session.exec(sa.insert(WebhookAttempt), params=rows)
+            await self._core(_ATTEMPT.insert(), rows)
 
     async def attempts(self, delivery_id: str) -> list[WebhookAttempt]:
         query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(col(WebhookAttempt.id))
         return list((await self.session.exec(query)).all())
 
     async def claim_due(
-        self, now: datetime, lease_until: datetime, lanes: list[tuple[Webhook, str]], per_lane: int,
-        *, max_lanes: int
-    ) -> tuple[list[tuple[WebhookDelivery, Webhook]], datetime | None]:
-        """Up to `per_lane` deliveries from the front of each lane (subscription × stream, by
-        sequence) of the active subscriptions, and only those whose every predecessor in the lane
-        is due too: a delivery waiting for its retry, or one in flight (leased), holds back the
-        rest of its lane; at most `max_lanes` lanes. One index range read per lane (the lane index),
-        never a pass over every pending row. Claimed rows are leased until `lease_until`, so no other
-        worker takes them; a worker that dies leaves the lease to expire and they are attempted again
-        (at least once)."""
-        heads = [
-            select(col(WebhookDelivery.position).label("position")).where(
-                WebhookDelivery.subscription_id == webhook.id, WebhookDelivery.stream == stream,
-                WebhookDelivery.status == DeliveryStatus.pending,
-            ).order_by(col(WebhookDelivery.sequence)).limit(per_lane).subquery().select()
-            for webhook, stream in lanes
-        ]
-        fronts: dict[tuple[str, str], list[WebhookDelivery]] = {}
+        self, now: datetime, lease_until: datetime, lanes: list[tuple[str, str]], per_lane: int, *, max_lanes: int
+    ) -> tuple[list[sa.Row], datetime | None]:
+        """Up to `per_lane` deliveries from the front of each lane (subscription id × stream, by
+        sequence), and only those whose every predecessor in the lane is due too: a delivery
+        waiting for its retry, or one in flight (leased), holds back the rest of its lane; at most
+        `max_lanes` lanes. One index range read per lane (the lane index), never a pass over every
+        pending row. Claimed rows (`_CLAIMED`'s columns, in lane order) are leased until
+        `lease_until`, so no other worker takes them; a worker that dies leaves the lease to expire
+        and they are attempted again (at least once)."""
+        fronts: dict[tuple[str, str], list[sa.Row]] = {}
+        postgresql = self.session.bind.dialect.name == "postgresql"
         # One statement for many lanes (each a range of the lane index), not one per lane; in
         # groups, as SQLite refuses a compound SELECT of over 500 terms (SQLITE_MAX_COMPOUND_SELECT).
-        for start in range(0, len(heads), LANES_PER_STATEMENT):
-            query = (
-                select(WebhookDelivery)
-                .where(col(WebhookDelivery.position).in_(sa.union_all(*heads[start:start + LANES_PER_STATEMENT])))
-                .order_by(col(WebhookDelivery.sequence))
-            )
-            if self.session.bind.dialect.name == "postgresql":
-                # Waits for another worker's claim of these rows to commit, then sees its lease.
-                query = query.with_for_update()
-            for delivery in (await self.session.exec(query)).all():
-                fronts.setdefault((delivery.subscription_id, delivery.stream), []).append(delivery)
-        claimed: list[tuple[WebhookDelivery, Webhook]] = []
+        for start in range(0, len(lanes), LANES_PER_STATEMENT):
+            group = lanes[start:start + LANES_PER_STATEMENT]
+            params: dict[str, object] = {"per_lane": per_lane}
+            for i, (subscription_id, stream) in enumerate(group):
+                params[f"subscription_{i}"], params[f"stream_{i}"] = subscription_id, stream
+            for row in (await self._core(_claim_statement(len(group), postgresql), params)).all():
+                fronts.setdefault((row.subscription_id, row.stream), []).append(row)
+        claimed: list[sa.Row] = []
         taken = 0
-        for webhook, stream in lanes:  # in the caller's order
+        for lane in lanes:  # in the caller's order
             if taken >= max_lanes:
                 break
             # Up to the first one not due (a retry's wait, or leased): the rest of the lane waits behind it.
-            due = list(takewhile(lambda d: d.next_attempt_at <= now, fronts.get((webhook.id, stream), [])))
-            claimed += [(delivery, webhook) for delivery in due]
+            due = list(takewhile(lambda d: d.next_attempt_at <= now, fronts.get(lane, [])))
+            claimed += due
             taken += bool(due)
         if claimed:
-            await self.lease([d.id for d, _ in claimed], lease_until)
+            await self._core(_DELIVERY.update().where(_DELIVERY.c.position.in_([d.position for d in claimed]))
+                             .values(next_attempt_at=lease_until))
         # When the first lane not claimed now comes due (a retry's wait), so the worker can wake then.
         waiting = [front[0].next_attempt_at for front in fronts.values() if front[0].next_attempt_at > now]
         return claimed, min(waiting, default=None)
 
     async def lease(self, delivery_ids: list[str], until: datetime) -> None:
-        await self.session.exec(
-            update(WebhookDelivery).where(col(WebhookDelivery.id).in_(delivery_ids)).values(next_attempt_at=until)
-        )
+        await self._core(_DELIVERY.update().where(_DELIVERY.c.id.in_(delivery_ids)).values(next_attempt_at=until))

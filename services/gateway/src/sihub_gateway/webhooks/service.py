@@ -13,6 +13,7 @@ import random
 import secrets
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_gateway.event_types import EventTypes, matches
@@ -29,9 +30,9 @@ from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 from sihub_shared.pagination import decode_cursor, encode_cursor
 
-# Longer than any attempt can take: a claim not settled by then was lost with its worker, and the
-# delivery is attempted again (at least once).
-_LEASE = timedelta(seconds=60)
+# Longer than any lane front takes (the worker starts no request late in it: worker.py): a claim
+# not settled by then was lost with its worker, and the delivery is attempted again (at least once).
+LEASE = timedelta(seconds=60)
 _SUBSCRIPTIONS = "webhook_subscriptions"
 
 
@@ -40,7 +41,7 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def signing_secrets(webhook: Webhook, now: datetime) -> list[str]:
+def signing_secrets(webhook: Webhook | sa.Row, now: datetime) -> list[str]:
     if webhook.previous_secret and webhook.previous_secret_until and webhook.previous_secret_until > now:
         return [webhook.secret, webhook.previous_secret]
     return [webhook.secret]
@@ -140,35 +141,35 @@ class WebhookService:
     async def enqueue(self, event: CloudEvent, service: str) -> int:
         """One delivery per matching subscription, paused and disabled ones included (they keep
         their queue); a subscription gets the events published from its creation on."""
-        body = event.to_bytes()
         # Read once per consumer batch (one transaction), not once per event.
         if _SUBSCRIPTIONS not in self.session.info:
             self.session.info[_SUBSCRIPTIONS] = await self.repository.all_subscriptions()
-        rows = [
-            WebhookDelivery(subscription_id=webhook.id, event_id=event.id, event_type=event.type, stream=service,
-                            sequence=event.stream_sequence or 0, body=body).model_dump(exclude={"position"})
-            for webhook in self.session.info[_SUBSCRIPTIONS]
-            if event.time >= webhook.created_at and matches(event.type, webhook.types)
-        ]
-        await self.repository.add_deliveries(rows)
-        return len(rows)
+        subscription_ids = [webhook.id for webhook in self.session.info[_SUBSCRIPTIONS]
+                            if event.time >= webhook.created_at and matches(event.type, webhook.types)]
+        await self.repository.queue(subscription_ids, event_id=event.id, event_type=event.type, stream=service,
+                                    sequence=event.stream_sequence or 0, body=event.to_bytes(), at=datetime.now(UTC))
+        return len(subscription_ids)
 
     async def claim_due(
         self, now: datetime, busy: set[tuple[str, str]]
-    ) -> tuple[list[tuple[WebhookDelivery, Webhook]], datetime | None]:
+    ) -> tuple[list[tuple[sa.Row, sa.Row]], datetime | None]:
         """The due front of every lane (subscription × stream) not `busy` (in flight), up to
-        `webhook_concurrency` lanes in flight in all; and when the next waiting lane comes due."""
+        `webhook_concurrency` lanes in flight in all, as (delivery, subscription) rows; and when the
+        next waiting lane comes due."""
         streams = ["gateway", *self.settings.upstreams]  # the streams enqueue is fed from
-        lanes = [(w, stream) for w in await self.repository.active_subscriptions() for stream in streams
-                 if (w.id, stream) not in busy]
+        subscriptions = {w.id: w for w in await self.repository.active_subscriptions()}
+        lanes = [(w, stream) for w in subscriptions for stream in streams if (w, stream) not in busy]
         random.shuffle(lanes)  # with more lanes than room in flight, none is always last
-        return await self.repository.claim_due(now, now + _LEASE, lanes, self.settings.webhook_lane_batch,
-                                               max_lanes=self.settings.webhook_concurrency - len(busy))
+        claimed, next_due = await self.repository.claim_due(
+            now, now + LEASE, lanes, self.settings.webhook_lane_batch,
+            max_lanes=self.settings.webhook_concurrency - len(busy))
+        return [(d, subscriptions[d.subscription_id]) for d in claimed], next_due
 
-    async def release(self, delivery_ids: list[str]) -> None:
-        """Claimed but not attempted (an earlier one in the lane failed): due again at once, behind it."""
+    async def release(self, delivery_ids: list[str], now: datetime) -> None:
+        """Claimed but not attempted (an earlier one in the lane failed, or the front's time was
+        up): due again from `now` (the round's: its claim takes them), behind what failed."""
         if delivery_ids:
-            await self.repository.lease(delivery_ids, datetime.now(UTC))
+            await self.repository.lease(delivery_ids, now)
 
     async def record_outcomes(self, outcomes: list[tuple[str, Outcome]]) -> None:
         """Successes in two statements (the common case, thousands a second); each failure on its own."""
@@ -178,9 +179,11 @@ class WebhookService:
             await self.repository.mark_delivered([delivery_id for delivery_id, _ in delivered], now, [
                 {"delivery_id": delivery_id, "attempted_at": now, "status_code": o.status_code,
                  "latency_ms": o.latency_ms, "error": None} for delivery_id, o in delivered])
-        for delivery_id, outcome in outcomes:
-            if not outcome.ok:
-                await self._record_failure(delivery_id, outcome, now)
+        failures = [(delivery_id, o) for delivery_id, o in outcomes if not o.ok]
+        for delivery_id, outcome in failures:
+            await self._record_failure(delivery_id, outcome, now)
+        if failures:
+            await self.session.flush()  # the claim that follows (Core, no autoflush) reads their retry times
 
     async def _record_failure(self, delivery_id: str, outcome: Outcome, now: datetime) -> None:
         delivery = await self.repository.delivery_for_update(delivery_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from structlog import get_logger
 
 from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.sender import Outcome, WebhookSender
-from sihub_gateway.webhooks.service import WebhookService, signing_secrets
+from sihub_gateway.webhooks.service import LEASE, WebhookService, signing_secrets
 from sihub_shared.db import Database
 from sihub_shared.events.consumer import Handler, Subscription
 from sihub_shared.events.contracts import stream_name
@@ -66,6 +67,9 @@ def queue_subscriptions(settings: GatewaySettings) -> list[Subscription]:
 
 _Lane = tuple[str, str]  # (subscription id, stream)
 
+# Left of a front's lease after its last request can have ended, for the round that records it.
+_RECORDING_MARGIN_S = 15.0
+
 
 @dataclass(frozen=True)
 class _LaneFront:
@@ -74,6 +78,7 @@ class _LaneFront:
     url: str
     secrets: list[str]
     deliveries: list[tuple[str, str, bytes]]  # delivery id, event id, body
+    until: float  # time.monotonic() after which the lane starts no request (its lease must outlast it)
 
 
 class DeliveryWorker:
@@ -90,6 +95,11 @@ class DeliveryWorker:
                                     max_response_bytes=settings.webhook_max_response_bytes,
                                     allow_local=settings.webhook_allow_local_targets,
                                     connections=settings.webhook_concurrency)
+        # The last request a front starts may take a connect and a whole exchange (client.py), and
+        # the round after it must record the outcome, all within the lease: a front is bounded in
+        # time, not only in count, so it can be long (webhook_lane_batch) and still never outlive
+        # its lease (another gateway would then claim the lane: duplicates, and order lost).
+        self.front_s = LEASE.total_seconds() - self.sender.longest_request_s - _RECORDING_MARGIN_S
         self.in_flight: dict[_Lane, asyncio.Task] = {}
         self.finished: list[tuple[list[tuple[str, Outcome]], list[str]]] = []
         self.lane_done = asyncio.Event()
@@ -118,15 +128,16 @@ class DeliveryWorker:
         finished, self.finished = self.finished, []
         self.lane_done.clear()
         now = datetime.now(UTC)
+        until = time.monotonic() + self.front_s
         async with self.database.session() as session:
             service = WebhookService(session, self.settings)
             if finished:
                 await service.record_outcomes([item for outcomes, _ in finished for item in outcomes])
-                await service.release([delivery_id for _, unsent in finished for delivery_id in unsent])
+                await service.release([delivery_id for _, unsent in finished for delivery_id in unsent], now)
             claimed, next_due = await service.claim_due(now, set(self.in_flight))
             fronts: dict[_Lane, _LaneFront] = {}
             for d, w in claimed:
-                front = fronts.setdefault((w.id, d.stream), _LaneFront(w.url, signing_secrets(w, now), []))
+                front = fronts.setdefault((w.id, d.stream), _LaneFront(w.url, signing_secrets(w, now), [], until))
                 front.deliveries.append((d.id, d.event_id, d.body))
         for lane, front in fronts.items():
             self.in_flight[lane] = asyncio.create_task(self._send_lane(lane, front), name=f"webhook-lane-{lane[0]}")
@@ -140,14 +151,15 @@ class DeliveryWorker:
         return len(claimed)
 
     async def _send_lane(self, lane: _Lane, front: _LaneFront) -> None:
-        """One after the other, in the lane's order; the first failure stops the lane (what follows
-        is released to wait behind its retry). The next round records the outcomes before it claims
-        the lane again."""
+        """One after the other, in the lane's order; the first failure, or the front's time, stops
+        the lane (what follows is released: behind the retry, or to the next front). The next round
+        records the outcomes before it claims the lane again."""
         ids = [delivery_id for delivery_id, _, _ in front.deliveries]
         outcomes: list[Outcome] = []
         try:
             outcomes = await self.sender.send_in_order(
-                front.url, front.secrets, [(event_id, body) for _, event_id, body in front.deliveries])
+                front.url, front.secrets, [(event_id, body) for _, event_id, body in front.deliveries],
+                until=front.until)
         except Exception:  # noqa: BLE001 - a lane's error must not end the worker
             # Not released: its deliveries keep their lease, then are attempted again.
             log.exception("webhook lane failed", subscription_id=lane[0], stream=lane[1])
