@@ -63,7 +63,7 @@ async def export_csv(database: Database, filters: ActorFilters) -> AsyncIterator
         writer = CsvWriter()
         yield writer.rows([csv_header(name_langs, description_langs)]).encode()
         async for batch in ActorRepository(session).csv_rows(filters, name_langs, description_langs):
-            yield writer.rows(row[1:] for row in batch).encode()  # row[0] is the id the next batch continues after
+            yield writer.text_rows(batch).encode()
             await asyncio.sleep(0)
 
 

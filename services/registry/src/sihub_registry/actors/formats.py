@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,8 +287,18 @@ class CsvWriter:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
 
-    def rows(self, rows: Iterable[list[Any]]) -> str:
+    def rows(self, rows: Iterable[Sequence[Any]]) -> str:
         self.writer.writerows([neutralised(cell) for cell in row] for row in rows)
+        return self._taken()
+
+    def text_rows(self, rows: Iterable[Sequence[str]]) -> str:
+        """Rows whose cells are all text (an export's, from the database): `neutralised` inline, as
+        a function call per cell was a fifth of an export's time."""
+        first = _FORMULA_FIRST
+        self.writer.writerows([cell if cell[:1] not in first else "'" + cell for cell in row] for row in rows)
+        return self._taken()
+
+    def _taken(self) -> str:
         text = self.buffer.getvalue()
         self.buffer.seek(0)
         self.buffer.truncate()
