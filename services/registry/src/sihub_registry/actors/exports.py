@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from sihub_registry.actors.formats import CsvWriter, csv_header, csv_row
+from sihub_registry.actors.formats import CsvWriter, csv_header
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.repository import ActorFilters, ActorRepository
 from sihub_registry.actors.schemas import ActorState
@@ -62,8 +62,8 @@ async def export_csv(database: Database, filters: ActorFilters) -> AsyncIterator
         name_langs, description_langs = await _languages(session, filters)
         writer = CsvWriter()
         yield writer.rows([csv_header(name_langs, description_langs)]).encode()
-        async for batch in ActorRepository(session).stream(filters):
-            yield writer.rows(csv_row(a, name_langs, description_langs) for a in batch).encode()
+        async for batch in ActorRepository(session).csv_rows(filters, name_langs, description_langs):
+            yield writer.text_rows(batch).encode()
             await asyncio.sleep(0)
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,10 +177,14 @@ def parse_csv(text: str) -> list[ImportRecord]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+
+
 def neutralised(cell: Any) -> str:
     """The cell as a spreadsheet shows it without running it: a quote in front of a formula start."""
     text = "" if cell is None else str(cell)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    # a set look-up of the first character: this runs for every cell of an export
+    return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
 def _unneutralised(cell: str) -> str:
@@ -276,30 +280,6 @@ def csv_header(name_langs: Iterable[str], description_langs: Iterable[str]) -> l
     )
 
 
-def csv_row(actor: Any, name_langs: list[str], description_langs: list[str]) -> list[Any]:
-    names = {n["lang"]: n["value"] for n in reversed(actor.names)}
-    descriptions = {d["lang"]: d["value"] for d in reversed(actor.descriptions)}
-
-    def claims(items: list[dict[str, Any]]) -> str:
-        return ";".join(c["capability"] + (f":{c['detail']}" if c.get("detail") else "") for c in items)
-
-    def certification(c: dict[str, Any]) -> str:
-        parts = [c["scheme"], c["level"], c.get("valid_from") or "", c.get("valid_to") or ""]
-        return ":".join(parts).rstrip(":")
-
-    return (
-        [actor.id, actor.ref or ""]
-        + [names.get(lang, "") for lang in name_langs]
-        + [descriptions.get(lang, "") for lang in description_langs]
-        + [actor.kind, actor.sector, actor.country, actor.region or "", actor.locality or "",
-           actor.founded_year or "", actor.website or "", "true" if actor.illustrative else "false"]
-        + [";".join(actor.issue_areas), claims(actor.offers), claims(actor.needs),
-           ";".join(certification(c) for c in actor.certifications),
-           ";".join(f"{i['scheme']}:{i['value']}" for i in actor.identifiers)]
-        + [actor.version, actor.updated_at.isoformat()]
-    )
-
-
 class CsvWriter:
     """Rows to CSV text, one chunk at a time (for streaming), every cell `neutralised`."""
 
@@ -307,8 +287,18 @@ class CsvWriter:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\r\n")
 
-    def rows(self, rows: Iterable[list[Any]]) -> str:
+    def rows(self, rows: Iterable[Sequence[Any]]) -> str:
         self.writer.writerows([neutralised(cell) for cell in row] for row in rows)
+        return self._taken()
+
+    def text_rows(self, rows: Iterable[Sequence[str]]) -> str:
+        """Rows whose cells are all text (an export's, from the database): `neutralised` inline, as
+        a function call per cell was a fifth of an export's time."""
+        first = _FORMULA_FIRST
+        self.writer.writerows([cell if cell[:1] not in first else "'" + cell for cell in row] for row in rows)
+        return self._taken()
+
+    def _taken(self) -> str:
         text = self.buffer.getvalue()
         self.buffer.seek(0)
         self.buffer.truncate()

@@ -72,7 +72,8 @@ class Actor(ActorBase, table=True):
 
 class ActorSearchTerm(SQLModel, table=True):
     __tablename__ = "actor_search_term"
-    __table_args__ = (sa.Index("ix_actor_search_term_actor_id", "actor_id"),)
+    # (actor_id, term): checking whether an actor has a term reads the index alone (migration 0003)
+    __table_args__ = (sa.Index("ix_actor_search_term_actor_id_term", "actor_id", "term"),)
 
     term: str = Field(primary_key=True, sa_type=sa.String(TERM_MAX))
     actor_id: str = Field(primary_key=True, sa_type=UUID)
