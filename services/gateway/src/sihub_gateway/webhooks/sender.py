@@ -84,14 +84,12 @@ class WebhookSender:
             return [Outcome(None, round((time.perf_counter() - started) * 1000, 3), f"refused: {exc}")]
         signers = [Signer(secret) for secret in secrets]
         head = _request_head(target)
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        server_name = target.host if parts.scheme == "https" else None
+        server_name = target.host if urlsplit(url).scheme == "https" else None
         outcomes: list[Outcome] = []
         for event_id, body in items:
             if outcomes and until is not None and time.monotonic() > until:
                 break
-            outcome = await self._post(target.address, port, server_name, head, signers, event_id, body)
+            outcome = await self._post(target.address, target.port, server_name, head, signers, event_id, body)
             outcomes.append(outcome)
             if not outcome.ok:
                 break

@@ -25,14 +25,7 @@ class Target:
     url: str
     host: str
     address: str  # the checked address the connection goes to
-
-    @property
-    def pinned_url(self) -> str:
-        """The URL with the host replaced by the checked address."""
-        parts = urlsplit(self.url)
-        host = f"[{self.address}]" if ":" in self.address else self.address
-        netloc = host if parts.port is None else f"{host}:{parts.port}"
-        return parts._replace(netloc=netloc).geturl()
+    port: int  # the URL's, or its scheme's
 
 
 def is_public(address: str) -> bool:
@@ -75,4 +68,4 @@ async def resolve(url: str, *, allow_local: bool) -> Target:
         if refused:
             # One private answer is enough to refuse: which one a connection would take is not ours to pick.
             raise TargetRefused(f"host {host!r} resolves to a non-public address ({refused[0]})")
-    return Target(url=url, host=host, address=addresses[0])
+    return Target(url=url, host=host, address=addresses[0], port=port)
