@@ -62,3 +62,30 @@ async def test_sqlite_writes_commit_roll_back_and_read_as_before(database: Datab
         result = await session.execute(text("UPDATE item SET name = 'renamed' WHERE name = 'kept'"))
     assert result.rowcount == 1
     assert await names(database) == ["renamed"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 255, 256, 257, 1000])
+async def test_sqlite_reads_hand_over_every_row_whole_or_streamed(database: Database, count: int) -> None:
+    # Around the 256 rows the statement's own trip reads: all fitted, exactly full, one more.
+    if count:
+        async with database.session() as session:
+            await session.execute(text("INSERT INTO item (name) VALUES (:name)"), [{"name": f"n{i}"} for i in range(count)])
+    expected = [f"n{i}" for i in range(count)]
+    assert await names(database) == expected
+    async with database.engine.connect() as connection:
+        streamed = await connection.stream(text("SELECT name FROM item ORDER BY id"))
+        assert [name async for name in streamed.scalars()] == expected
+        # Partitions of a server-side cursor (how exports read) neither skip nor repeat rows.
+        streamed = await connection.stream(text("SELECT name FROM item ORDER BY id"))
+        parts = [list(part) async for part in streamed.scalars().partitions(100)]
+        assert [name for part in parts for name in part] == expected
+        assert all(len(part) <= 100 for part in parts)
+        assert (await connection.execute(text("SELECT name FROM item ORDER BY id LIMIT 1"))).scalar() == (
+            expected[0] if expected else None)
+
+
+async def test_sqlite_insert_returning_hands_back_its_rows(database: Database) -> None:
+    async with database.session() as session:
+        result = await session.execute(text("INSERT INTO item (name) VALUES ('a'), ('b') RETURNING id, name"))
+        assert [tuple(row) for row in result] == [(1, "a"), (2, "b")]
+    assert await names(database) == ["a", "b"]

@@ -135,6 +135,10 @@ class Database:
             # SQLAlchemy's aiosqlite dialect calls this with the arguments it made from the URL
             # (it is how its own `async_creator` is passed): the connection takes fewer thread trips.
             options["connect_args"] = {"async_creator_fn": sqlite_connection.connect}
+            # aiosqlite gives each connection a thread: a connection opened past the pool's size is
+            # a thread started, a file opened and the pragmas run for one request, then closed. The
+            # default (5 kept) churned under 16 concurrent requests: 0.8 ms of CPU a request.
+            options |= {"pool_size": 20, "max_overflow": 20}
         else:
             options |= {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
         self.engine: AsyncEngine = create_async_engine(url, **options)

@@ -3,10 +3,10 @@
 aiosqlite runs each call on the connection's own thread and wakes the event loop with its answer;
 a 20-row read through SQLAlchemy took six such trips (make a cursor, execute, fetch, close the
 cursor, commit, the pool's rollback), each a hand-off between threads and back. Here a sqlite3
-cursor is made by the statement's own trip and closed in the trip that ends it (the fetch that
-empties it; the statement itself when it returns no rows), and a commit or rollback with no
-transaction open (every read-only request) takes no trip: sqlite3 itself does nothing then. A read
-is two trips.
+cursor is made by the statement's own trip, which also reads the first rows (up to 256), and is
+closed in the trip that ends it (that one when it returns no rows or they all fitted, else the
+fetch that empties it); a commit or rollback with no transaction open (every read-only request)
+takes no trip: sqlite3 itself does nothing then. A read of a page is one trip.
 
 Relies on aiosqlite's `_execute`, `_conn` and `_connection`, as SQLAlchemy's aiosqlite dialect does
 (uv.lock pins the version; shared/tests/test_write_turns.py and every service test run on it).
@@ -23,10 +23,15 @@ import aiosqlite
 from aiosqlite.context import contextmanager
 
 
+# Rows a statement's own trip reads: a page of results comes back with the statement, in one trip.
+_FIRST_ROWS = 256
+
+
 class _Cursor(aiosqlite.Cursor):
     def __init__(self, connection: FewerTripsConnection) -> None:
         super().__init__(connection, None)  # type: ignore[arg-type]  # made in the worker by execute
         self._emptied = False
+        self._ready: list[Any] = []  # rows read by the last trip, not yet handed out
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Cursor:
         await self._execute(self._run, "execute", sql, [] if parameters is None else parameters)
@@ -40,22 +45,43 @@ class _Cursor(aiosqlite.Cursor):
         if self._cursor is None or self._emptied:
             self._cursor = self._conn._conn.cursor()
         getattr(self._cursor, method)(sql, parameters)
-        # A statement without rows (INSERT, UPDATE, DELETE) is done: its cursor closes in this trip.
-        self._emptied = self._cursor.description is None
+        # A statement without rows (INSERT, UPDATE, DELETE) is done, and so is one whose rows all
+        # fitted in the first read: its cursor closes in this trip.
+        if self._cursor.description is None:
+            self._ready, self._emptied = [], True
+        else:
+            self._ready = self._cursor.fetchmany(_FIRST_ROWS)
+            self._emptied = len(self._ready) < _FIRST_ROWS
         if self._emptied:
             self._cursor.close()
 
-    async def fetchall(self) -> Iterable[sqlite3.Row]:
-        return await self._execute(self._fetch_rest)
+    async def fetchone(self) -> Any:
+        rows = await self.fetchmany(1)
+        return rows[0] if rows else None
 
-    def _fetch_rest(self) -> list[Any]:  # on the connection's thread
-        rows = self._cursor.fetchall()
-        # description, rowcount and lastrowid stay readable on a closed sqlite3 cursor.
-        self._cursor.close()
-        self._emptied = True
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        size = self.arraysize if size is None else size
+        if not self._ready and not self._emptied:
+            self._ready = await self._execute(self._read, size)
+        rows, self._ready = self._ready[:size], self._ready[size:]
+        return rows
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._ready = self._ready, []
+        if not self._emptied:
+            rows += await self._execute(self._read, None)
+        return rows
+
+    def _read(self, size: int | None) -> list[Any]:  # on the connection's thread
+        rows = self._cursor.fetchall() if size is None else self._cursor.fetchmany(size)
+        if size is None or not rows:
+            # description, rowcount and lastrowid stay readable on a closed sqlite3 cursor.
+            self._cursor.close()
+            self._emptied = True
         return rows
 
     async def close(self) -> None:
+        self._ready = []
         if self._cursor is not None and not self._emptied:
             await self._execute(self._cursor.close)
             self._emptied = True
