@@ -2,22 +2,21 @@
 
 One long-lived connection pool for the life of the process: connection set-up per request is
 what makes a naive proxy slow (see bench/bench_gateway.py for the measured difference). Forwarded
-requests go straight to httpcore's pool rather than through an httpx client: httpx's request and
-URL models, redirect and auth layers cost ~0.5 ms of CPU per request here (bench/README.md), and
-its client-wide cookie jar would hand one caller's upstream cookies to the next caller.
+requests go through `upstream.py`'s small HTTP/1.1 client, not httpx or httpcore: their layers were
+most of the gateway's CPU per request (bench/README.md), and a client-wide cookie jar would hand
+one caller's upstream cookies to the next caller. The caller's raw path and headers go out as sent.
 """
 
 from __future__ import annotations
 
 import time
 
-import httpcore
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from sihub_gateway.proxy.network import PollingBackend, PollingStream
+from sihub_gateway.proxy.upstream import BrokenAnswer, ClosedBeforeAnswering, ConnectFailed, Origin, UpstreamPool
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import IDENTITY_HEADER, Identity, sign_identity
 
@@ -41,8 +40,6 @@ _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 # same effect however often they are sent). Never POST or PATCH, even with an Idempotency-Key: the
 # gateway cannot know which routes honour that header, and a second send may do the work twice.
 _RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# How a connection the service had closed fails: the read finds the end of the stream, or a reset.
-_CLOSED_BEFORE_ANSWERING = (httpcore.RemoteProtocolError, httpcore.ReadError)
 # Answers up to this size are read whole and sent in one piece: streaming one costs a task group and
 # a background task per request, more than copying a page of JSON. Larger answers (exports) stream.
 _WHOLE_BODY_BYTES = 256 * 1024
@@ -80,101 +77,61 @@ class Forwarder:
                  public_url: str | None = None) -> None:
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
         self.public = httpx.URL(public_url) if public_url else None
-        self._origins = {name: httpcore.URL(url) for name, url in self.upstreams.items()}
-        self.pool = httpcore.AsyncConnectionPool(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them under a request.
-            keepalive_expiry=4.0,
-            network_backend=PollingBackend(),
-        )
-        self.timeouts = {"connect": 3.0, "read": timeout_s, "write": timeout_s, "pool": timeout_s}
+        self._origins = {name: Origin.from_url(url) for name, url in self.upstreams.items()}
+        self.pool = UpstreamPool(timeout_s=timeout_s, max_connections=max_connections)
         # The gateway's own calls to the services (their documents, their readiness).
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0))
 
     async def forward(self, request: Request, service: str, identity_token: str) -> Response:
         origin = self._origins[service]
         # The path exactly as the caller encoded it, after the upstream's own path, if any.
-        target = origin.target.rstrip(b"/") + request.scope.get("raw_path", request.url.path.encode())
+        target = origin.path + request.scope.get("raw_path", request.url.path.encode())
         if query := request.scope.get("query_string"):
             target += b"?" + query
         body = await request.body()
-        headers = [
-            (name, value) for name, value in request.headers.raw
+        lines = [b"%s %s HTTP/1.1" % (request.method.encode(), target)]
+        lines += [
+            name + b": " + value for name, value in request.headers.raw
             if name.lower() not in _DROPPED_REQUEST_HEADERS and not name.lower().startswith(b"x-sihub-")
         ]
         client_host = request.client.host if request.client else ""
-        headers += [
-            (b"host", origin.host + (b":%d" % origin.port if origin.port else b"")),
-            (IDENTITY_HEADER.encode(), identity_token.encode()),
-            (b"x-request-id", request.state.request_id.encode("latin-1")),
-            (b"x-forwarded-for", client_host.encode()),
-            (b"x-forwarded-proto", (self.public.scheme if self.public else request.url.scheme).encode()),
-            (b"x-forwarded-host", self.public.netloc if self.public else request.headers.get("host", "").encode("latin-1")),
+        lines += [
+            b"host: " + origin.host_header,
+            IDENTITY_HEADER.encode() + b": " + identity_token.encode(),
+            b"x-request-id: " + request.state.request_id.encode("latin-1"),
+            b"x-forwarded-for: " + client_host.encode(),
+            b"x-forwarded-proto: " + (self.public.scheme if self.public else request.url.scheme).encode(),
+            b"x-forwarded-host: " + (
+                self.public.netloc if self.public else request.headers.get("host", "").encode("latin-1")),
         ]
         if body or request.method not in _BODYLESS_METHODS:
-            headers.append((b"content-length", str(len(body)).encode()))
-        upstream_request = httpcore.Request(
-            request.method,
-            httpcore.URL(scheme=origin.scheme, host=origin.host, port=origin.port, target=target),
-            headers=headers,
-            content=body,
-            extensions={"timeout": self.timeouts},
-        )
+            lines.append(b"content-length: %d" % len(body))
+        message = b"\r\n".join(lines) + b"\r\n\r\n" + body
         try:
-            response = await self._send(upstream_request, retry=request.method in _RETRIED_METHODS)
-            whole_body = await _read_if_small(response)
-        except httpcore.ConnectTimeout as exc:
+            answer = await self.pool.send(origin, message, retry=request.method in _RETRIED_METHODS)
+            length = answer.content_length
+            whole_body = await answer.read() if length is not None and length <= _WHOLE_BODY_BYTES else None
+        except ConnectFailed as exc:  # refused, unreachable, no answer to the connection
             raise UpstreamUnavailable(f"the {service} service does not answer", service=service) from exc
-        except httpcore.TimeoutException as exc:
+        except TimeoutError as exc:
             raise UpstreamTimeout(f"the {service} service took too long to answer", service=service) from exc
-        except (httpcore.NetworkError, httpcore.RemoteProtocolError) as exc:  # refused, reset mid-request
+        except (ClosedBeforeAnswering, BrokenAnswer) as exc:  # closed or reset mid-request
             raise UpstreamUnavailable(f"the {service} service is unavailable", service=service) from exc
         forwarded: Response
         if whole_body is not None:
-            forwarded = Response(whole_body, status_code=response.status)
+            forwarded = Response(whole_body, status_code=answer.status)
         else:
             forwarded = StreamingResponse(
-                response.aiter_stream(), status_code=response.status, background=BackgroundTask(response.aclose)
+                answer.chunks(), status_code=answer.status, background=BackgroundTask(answer.release)
             )
         # Raw pairs, so that repeated headers (Set-Cookie, Link) all come through.
-        dropped = _DROPPED_RESPONSE_HEADERS if response.status not in _NO_BODY_STATUSES else _DROPPED_WITHOUT_BODY
+        dropped = _DROPPED_RESPONSE_HEADERS if answer.status not in _NO_BODY_STATUSES else _DROPPED_WITHOUT_BODY
         forwarded.raw_headers = [
-            (name.lower(), value) for name, value in response.headers if name.lower() not in dropped
+            (name.lower(), value) for name, value in answer.headers if name.lower() not in dropped
         ]
         return forwarded
 
-    async def _send(self, upstream_request: httpcore.Request, *, retry: bool) -> httpcore.Response:
-        """The service's answer (headers; the body follows). A service may close a kept-alive
-        connection just as the pool hands it to a request (HTTP/1.1's keep-alive race): a request
-        that may be repeated then goes once more, on another connection."""
-        try:
-            response = await self.pool.handle_async_request(upstream_request)
-        except _CLOSED_BEFORE_ANSWERING:
-            if not retry:
-                raise
-            response = await self.pool.handle_async_request(upstream_request)
-        if response.status >= 500:
-            # After an error a service may close the connection (uvicorn does, after an unhandled
-            # exception) a moment after its answer: the next caller must not be handed it.
-            stream = response.extensions.get("network_stream")
-            if isinstance(stream, PollingStream):
-                stream.retire()
-        return response
-
     async def close(self) -> None:
-        await self.pool.aclose()
+        await self.pool.close()
         await self.client.aclose()
 
-
-async def _read_if_small(response: httpcore.Response) -> bytes | None:
-    """The whole body when the service declared a small Content-Length, else None (stream it)."""
-    for name, value in response.headers:
-        if name.lower() == b"content-length":
-            if value.isdigit() and int(value) <= _WHOLE_BODY_BYTES:
-                try:
-                    return await response.aread()
-                finally:
-                    await response.aclose()
-            return None
-    return None

@@ -1,0 +1,106 @@
+"""The forwarder's client on its own: kept-alive connections, a closed one replaced, HTTPS, and a
+large answer read at the caller's pace."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import trustme
+
+from sihub_gateway.proxy.upstream import Origin, UpstreamPool
+
+REQUEST = b"GET /thing HTTP/1.1\r\nhost: service\r\n\r\n"
+
+
+async def serving(serve, **options) -> tuple[asyncio.Server, int]:
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, **options)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_connections_are_kept_and_one_the_service_closed_is_replaced():
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        for _ in range(2):  # two answers on a connection, then it closes it while idle
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n\r\nok")
+            await writer.drain()
+        writer.close()
+
+    server, port = await serving(serve)
+    pool = UpstreamPool(timeout_s=5, max_connections=4)
+    try:
+        for _ in range(6):
+            await asyncio.sleep(0.05)  # the close reaches the idle connection first
+            answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+            assert (answer.status, await answer.read()) == (200, b"ok")
+            assert [value for name, value in answer.headers if name == b"set-cookie"] == [b"a=1", b"b=2"]
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
+    assert connections == 3
+
+
+async def test_https_services_are_reached_with_their_certificate_checked():
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.readuntil(b"\r\n\r\n"):
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+
+    server, port = await serving(serve, ssl=server_context)
+    trusting, untrusting = (UpstreamPool(timeout_s=5, max_connections=2, tls=context)
+                            for context in (client_context, None))
+    try:
+        for _ in range(2):
+            answer = await trusting.send(Origin.from_url(f"https://127.0.0.1:{port}"), REQUEST, retry=False)
+            assert (answer.status, await answer.read()) == (200, b"ok")
+        try:
+            await untrusting.send(Origin.from_url(f"https://127.0.0.1:{port}"), REQUEST, retry=False)
+        except Exception as exc:  # noqa: BLE001  # the type is the point of the next line
+            assert type(exc).__name__ == "ConnectFailed" and "CERTIFICATE_VERIFY_FAILED" in str(exc)
+        else:
+            raise AssertionError("a certificate from an unknown authority was accepted")
+    finally:
+        await trusting.close()
+        await untrusting.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_large_answer_is_read_at_the_callers_pace_and_arrives_whole():
+    body = bytes(range(250)) * 80_000  # 20 MB: more than the kernel buffers hold
+    written = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(body))
+        writer.write(body)
+        await writer.drain()  # returns only once the client has read most of it
+        written.set()
+        await reader.read()
+
+    server, port = await serving(serve)
+    pool = UpstreamPool(timeout_s=5, max_connections=2)
+    try:
+        answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+        chunks = answer.chunks()
+        received = [await anext(chunks)]
+        await asyncio.sleep(0.2)
+        # Reading paused: the service cannot have written all of it while the caller took one chunk.
+        assert not written.is_set()
+        received += [chunk async for chunk in chunks]
+        assert b"".join(received) == body
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
