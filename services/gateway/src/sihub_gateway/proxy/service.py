@@ -12,11 +12,18 @@ from __future__ import annotations
 import time
 
 import httpx
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
-from sihub_gateway.proxy.upstream import BrokenAnswer, ClosedBeforeAnswering, ConnectFailed, Origin, UpstreamPool
+from sihub_gateway.proxy.upstream import (
+    BrokenAnswer,
+    ClosedBeforeAnswering,
+    ConnectFailed,
+    Exchange,
+    Origin,
+    UpstreamPool,
+)
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import IDENTITY_HEADER, Identity, sign_identity
 
@@ -72,6 +79,21 @@ class IdentityTokens:
         return token
 
 
+class _StreamedAnswer(StreamingResponse):
+    """A large or chunked answer, passed on as it arrives. Its connection is given back however the
+    sending ends (done, the caller gone, an error), even if the body was never started."""
+
+    def __init__(self, answer: Exchange) -> None:
+        super().__init__(answer.chunks(), status_code=answer.status)
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.answer.release()
+
+
 class Forwarder:
     def __init__(self, upstreams: dict[str, str], *, timeout_s: float, max_connections: int,
                  public_url: str | None = None) -> None:
@@ -121,9 +143,7 @@ class Forwarder:
         if whole_body is not None:
             forwarded = Response(whole_body, status_code=answer.status)
         else:
-            forwarded = StreamingResponse(
-                answer.chunks(), status_code=answer.status, background=BackgroundTask(answer.release)
-            )
+            forwarded = _StreamedAnswer(answer)
         # Raw pairs, so that repeated headers (Set-Cookie, Link) all come through.
         dropped = _DROPPED_RESPONSE_HEADERS if answer.status not in _NO_BODY_STATUSES else _DROPPED_WITHOUT_BODY
         forwarded.raw_headers = [
