@@ -30,7 +30,7 @@ def gateway_settings(gateway_settings: GatewaySettings, database_url: str) -> Ga
 
 async def test_a_front_whose_time_is_up_hands_the_rest_of_its_lane_to_the_next_round(gateway, gateway_settings):
     """A front starts no request after its time (so it never outlives its lease, however long the
-    batch): the rest is released, claimed again in the next round, and still arrives in order."""
+    batch): the rest, never leased, is claimed again in the next round, and still arrives in order."""
     received: list[str] = []
 
     async def endpoint(request: Request) -> Response:
@@ -61,7 +61,7 @@ async def test_a_front_whose_time_is_up_hands_the_rest_of_its_lane_to_the_next_r
             await worker.sender.close()
 
     assert received == events
-    # The whole lane claimed each round (the batch allows 10), one sent, the rest released.
+    # The whole lane claimed each round (the batch allows 10), one sent, the rest left due.
     assert [n for n in claimed if n] == [4, 3, 2, 1]
     async with gateway.database.session() as session:
         statuses = (await session.exec(select(WebhookDelivery.status))).all()

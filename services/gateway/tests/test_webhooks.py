@@ -255,3 +255,28 @@ async def test_a_claim_reads_every_lane_however_many_subscriptions_there_are(gat
         claimed, _ = await WebhookRepository(session).claim_due(now, now + timedelta(minutes=1), lanes, 1,
                                                                  max_lanes=len(lanes))
         assert sorted(d.subscription_id for d in claimed) == sorted(w.id for w in webhooks)
+
+
+async def test_a_claimed_front_holds_back_its_whole_lane_from_another_claim(gateway):
+    """A front is leased through its first row: a second claim (another worker's) takes nothing of
+    that lane, not even the rows of the front beyond its first, until the lease ends; then the
+    whole front again (at least once), in order."""
+    async with gateway.database.session() as session:
+        account = (await session.exec(select(Account))).first()
+        webhook = Webhook(account_id=account.id, url="https://example.org/hook", types=["*"], secret="whsec_x")
+        session.add(webhook)
+        await session.flush()
+        now = datetime.now(UTC)
+        repository = WebhookRepository(session)
+        for sequence in range(1, 6):
+            await repository.queue([webhook.id], event_id=f"e-{sequence}", stream="ledger", sequence=sequence,
+                                   event_type="org.sihub.ledger.note.written.v1", body=b"{}", at=now)
+        lane = [(webhook.id, "ledger")]
+        lease_until = now + timedelta(minutes=1)
+        first, _ = await repository.claim_due(now, lease_until, lane, 3, max_lanes=1)
+        assert [d.event_id for d in first] == ["e-1", "e-2", "e-3"]
+        second, next_due = await repository.claim_due(now, lease_until, lane, 3, max_lanes=1)
+        assert second == [] and next_due == lease_until
+        later = lease_until + timedelta(seconds=1)
+        again, _ = await repository.claim_due(later, later + timedelta(minutes=1), lane, 5, max_lanes=1)
+        assert [d.event_id for d in again] == ["e-1", "e-2", "e-3", "e-4", "e-5"]

@@ -30,15 +30,18 @@ _CLAIMED = [_DELIVERY.c.position, _DELIVERY.c.id, _DELIVERY.c.subscription_id, _
 
 @functools.cache  # by lane count (≤ LANES_PER_STATEMENT): built once, not every round (the profile)
 def _claim_statement(lanes: int, postgresql: bool) -> sa.Select:
-    """The fronts of `lanes` lanes (`subscription_<i>`, `stream_<i>`), up to `per_lane` each."""
-    heads = [
-        sa.select(_DELIVERY.c.position).where(
-            _DELIVERY.c.subscription_id == sa.bindparam(f"subscription_{i}"),
-            _DELIVERY.c.stream == sa.bindparam(f"stream_{i}"),
-            _DELIVERY.c.status == DeliveryStatus.pending,
-        ).order_by(_DELIVERY.c.sequence).limit(sa.bindparam("per_lane")).subquery().select()
-        for i in range(lanes)
-    ]
+    """The fronts of `lanes` lanes (`subscription_<i>`, `stream_<i>`): up to `per_lane` rows of a
+    lane whose head is due, the head alone of one that waits (a retry, or another worker's lease),
+    so a waiting lane costs one row a round, not a front read to be thrown away."""
+    heads = []
+    for i in range(lanes):
+        lane = (_DELIVERY.c.subscription_id == sa.bindparam(f"subscription_{i}"),
+                _DELIVERY.c.stream == sa.bindparam(f"stream_{i}"),
+                _DELIVERY.c.status == DeliveryStatus.pending)
+        head_due = (sa.select(_DELIVERY.c.next_attempt_at).where(*lane).order_by(_DELIVERY.c.sequence).limit(1)
+                    .scalar_subquery() <= sa.bindparam("now"))
+        heads.append(sa.select(_DELIVERY.c.position).where(*lane).order_by(_DELIVERY.c.sequence)
+                     .limit(sa.case((head_due, sa.bindparam("per_lane")), else_=1)).subquery().select())
     query = sa.select(*_CLAIMED).where(_DELIVERY.c.position.in_(sa.union_all(*heads))).order_by(_DELIVERY.c.sequence)
     # On PostgreSQL: waits for another worker's claim of these rows to commit, then sees its lease.
     return query.with_for_update() if postgresql else query
@@ -133,34 +136,33 @@ class WebhookRepository:
         waiting for its retry, or one in flight (leased), holds back the rest of its lane; at most
         `max_lanes` lanes. One index range read per lane (the lane index), never a pass over every
         pending row. Claimed rows (`_CLAIMED`'s columns, in lane order) are leased until
-        `lease_until`, so no other worker takes them; a worker that dies leaves the lease to expire
-        and they are attempted again (at least once)."""
+        `lease_until` through the first of each lane's front, which holds back the rest of the lane
+        from every other worker (one row written per front, not every row of it; what a front does
+        not get to send is then simply still due behind it); a worker that dies leaves the lease to
+        expire and the front is attempted again (at least once)."""
         fronts: dict[tuple[str, str], list[sa.Row]] = {}
         postgresql = self.session.bind.dialect.name == "postgresql"
         # One statement for many lanes (each a range of the lane index), not one per lane; in
         # groups, as SQLite refuses a compound SELECT of over 500 terms (SQLITE_MAX_COMPOUND_SELECT).
         for start in range(0, len(lanes), LANES_PER_STATEMENT):
             group = lanes[start:start + LANES_PER_STATEMENT]
-            params: dict[str, object] = {"per_lane": per_lane}
+            params: dict[str, object] = {"per_lane": per_lane, "now": now}
             for i, (subscription_id, stream) in enumerate(group):
                 params[f"subscription_{i}"], params[f"stream_{i}"] = subscription_id, stream
             for row in (await self._core(_claim_statement(len(group), postgresql), params)).all():
                 fronts.setdefault((row.subscription_id, row.stream), []).append(row)
         claimed: list[sa.Row] = []
-        taken = 0
+        leased: list[int] = []
         for lane in lanes:  # in the caller's order
-            if taken >= max_lanes:
+            if len(leased) >= max_lanes:
                 break
             # Up to the first one not due (a retry's wait, or leased): the rest of the lane waits behind it.
             due = list(takewhile(lambda d: d.next_attempt_at <= now, fronts.get(lane, [])))
-            claimed += due
-            taken += bool(due)
-        if claimed:
-            await self._core(_DELIVERY.update().where(_DELIVERY.c.position.in_([d.position for d in claimed]))
-                             .values(next_attempt_at=lease_until))
+            if due:
+                claimed += due
+                leased.append(due[0].position)
+        if leased:
+            await self._core(_DELIVERY.update().where(_DELIVERY.c.position.in_(leased)).values(next_attempt_at=lease_until))
         # When the first lane not claimed now comes due (a retry's wait), so the worker can wake then.
         waiting = [front[0].next_attempt_at for front in fronts.values() if front[0].next_attempt_at > now]
         return claimed, min(waiting, default=None)
-
-    async def lease(self, delivery_ids: list[str], until: datetime) -> None:
-        await self._core(_DELIVERY.update().where(_DELIVERY.c.id.in_(delivery_ids)).values(next_attempt_at=until))

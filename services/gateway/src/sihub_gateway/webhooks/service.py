@@ -165,12 +165,6 @@ class WebhookService:
             max_lanes=self.settings.webhook_concurrency - len(busy))
         return [(d, subscriptions[d.subscription_id]) for d in claimed], next_due
 
-    async def release(self, delivery_ids: list[str], now: datetime) -> None:
-        """Claimed but not attempted (an earlier one in the lane failed, or the front's time was
-        up): due again from `now` (the round's: its claim takes them), behind what failed."""
-        if delivery_ids:
-            await self.repository.lease(delivery_ids, now)
-
     async def record_outcomes(self, outcomes: list[tuple[str, Outcome]]) -> None:
         """Successes in two statements (the common case, thousands a second); each failure on its own."""
         now = datetime.now(UTC)

@@ -101,7 +101,7 @@ class DeliveryWorker:
         # its lease (another gateway would then claim the lane: duplicates, and order lost).
         self.front_s = LEASE.total_seconds() - self.sender.longest_request_s - _RECORDING_MARGIN_S
         self.in_flight: dict[_Lane, asyncio.Task] = {}
-        self.finished: list[tuple[list[tuple[str, Outcome]], list[str]]] = []
+        self.finished: list[list[tuple[str, Outcome]]] = []  # each finished front's outcomes
         self.lane_done = asyncio.Event()
 
     async def run(self) -> None:
@@ -132,8 +132,7 @@ class DeliveryWorker:
         async with self.database.session() as session:
             service = WebhookService(session, self.settings)
             if finished:
-                await service.record_outcomes([item for outcomes, _ in finished for item in outcomes])
-                await service.release([delivery_id for _, unsent in finished for delivery_id in unsent], now)
+                await service.record_outcomes([item for outcomes in finished for item in outcomes])
             claimed, next_due = await service.claim_due(now, set(self.in_flight))
             fronts: dict[_Lane, _LaneFront] = {}
             for d, w in claimed:
@@ -152,8 +151,8 @@ class DeliveryWorker:
 
     async def _send_lane(self, lane: _Lane, front: _LaneFront) -> None:
         """One after the other, in the lane's order; the first failure, or the front's time, stops
-        the lane (what follows is released: behind the retry, or to the next front). The next round
-        records the outcomes before it claims the lane again."""
+        the lane (what follows was never leased: it waits behind the retry, or for the next front).
+        The next round records the outcomes before it claims the lane again."""
         ids = [delivery_id for delivery_id, _, _ in front.deliveries]
         outcomes: list[Outcome] = []
         try:
@@ -161,10 +160,10 @@ class DeliveryWorker:
                 front.url, front.secrets, [(event_id, body) for _, event_id, body in front.deliveries],
                 until=front.until)
         except Exception:  # noqa: BLE001 - a lane's error must not end the worker
-            # Not released: its deliveries keep their lease, then are attempted again.
+            # Nothing recorded: the front keeps its lease, then is attempted again.
             log.exception("webhook lane failed", subscription_id=lane[0], stream=lane[1])
             ids = []
         finally:
             del self.in_flight[lane]
-            self.finished.append((list(zip(ids, outcomes, strict=False)), ids[len(outcomes):]))
+            self.finished.append(list(zip(ids, outcomes, strict=False)))
             self.lane_done.set()
