@@ -21,6 +21,8 @@ from sihub_gateway.accounts.models import Account
 from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.models import Webhook
 from sihub_gateway.webhooks.repository import WebhookRepository
+from sihub_gateway.webhooks.service import WebhookService
+from sihub_shared.identity import Identity, Role
 from sihub_shared.testing import read_stream
 from sihub_shared.testing.ledger import wait_until
 from sihub_shared.testing.servers import serving
@@ -257,7 +259,7 @@ async def test_a_claim_reads_every_lane_however_many_subscriptions_there_are(gat
         assert sorted(d.subscription_id for d in claimed) == sorted(w.id for w in webhooks)
 
 
-async def test_a_claimed_front_holds_back_its_whole_lane_from_another_claim(gateway):
+async def test_a_claimed_front_holds_back_its_whole_lane_from_another_claim(gateway, gateway_settings):
     """A front is leased through its first row: a second claim (another worker's) takes nothing of
     that lane, not even the rows of the front beyond its first, until the lease ends; then the
     whole front again (at least once), in order."""
@@ -276,6 +278,13 @@ async def test_a_claimed_front_holds_back_its_whole_lane_from_another_claim(gate
         first, _ = await repository.claim_due(now, lease_until, lane, 3, max_lanes=1)
         assert [d.event_id for d in first] == ["e-1", "e-2", "e-3"]
         second, next_due = await repository.claim_due(now, lease_until, lane, 3, max_lanes=1)
+        assert second == [] and next_due == lease_until
+        # The owner asks for the head again while it is being sent: the lease is kept.
+        owner = Identity(account_id=account.id, organisation=account.name, roles=frozenset({Role.integrator}))
+        await WebhookService(session, gateway_settings).redeliver(owner, webhook.id, first[0].id)
+        await session.flush()
+        after = datetime.now(UTC)
+        second, next_due = await repository.claim_due(after, after + timedelta(minutes=1), lane, 3, max_lanes=1)
         assert second == [] and next_due == lease_until
         later = lease_until + timedelta(seconds=1)
         again, _ = await repository.claim_due(later, later + timedelta(minutes=1), lane, 5, max_lanes=1)

@@ -106,6 +106,14 @@ class WebhookRepository:
         )
         return (await self.session.exec(query)).first()
 
+    async def lane_head_due(self, subscription_id: str, stream: str) -> datetime | None:
+        """When the first pending delivery of a lane is due: its retry time, or a worker's lease."""
+        query = (sa.select(_DELIVERY.c.next_attempt_at)
+                 .where(_DELIVERY.c.subscription_id == subscription_id, _DELIVERY.c.stream == stream,
+                        _DELIVERY.c.status == DeliveryStatus.pending)
+                 .order_by(_DELIVERY.c.sequence).limit(1))
+        return (await self._core(query)).scalar()
+
     async def delivery_for_update(self, delivery_id: str) -> WebhookDelivery | None:
         query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
         return (await self.session.exec(query)).first()

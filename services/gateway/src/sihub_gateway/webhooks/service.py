@@ -126,10 +126,15 @@ class WebhookService:
         return delivery
 
     async def redeliver(self, owner: Identity, webhook_id: str, delivery_id: str) -> WebhookDelivery:
-        """Queue it again now, with a fresh set of retries (a delivered one too: the owner asks)."""
+        """Queue it again now, with a fresh set of retries (a delivered one too: the owner asks).
+        Not sooner than its lane's head is due: a worker (of any gateway) may be sending the lane's
+        front under a lease held by that first row alone, and a head due at once would let another
+        worker take the lane and send the front a second time, out of order."""
         delivery = await self._delivery(owner, webhook_id, delivery_id)
+        now = datetime.now(UTC)
+        head_due = await self.repository.lane_head_due(delivery.subscription_id, delivery.stream)
         delivery.status, delivery.attempts = DeliveryStatus.pending, 0
-        delivery.next_attempt_at, delivery.delivered_at = datetime.now(UTC), None
+        delivery.next_attempt_at, delivery.delivered_at = max(now, head_due) if head_due else now, None
         self.repository.add(delivery)
         return delivery
 
