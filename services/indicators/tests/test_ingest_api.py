@@ -71,6 +71,18 @@ async def test_a_csv_ingest_writes_every_row_once_and_a_re_ingest_changes_nothin
     assert one["inserted"] == 5 and one["format"] == "csv" and one["indicators"] == report["indicators"]
     api.problem(await api.get("/ingests/nope"), 404)
 
+    # New keys, a second revision of one key and unchanged rows, in several sets at once.
+    mixed = corrected.replace("KR-26,2022,16.4", "KR-26,2022,16.6") + (
+        "relative_poverty_rate,KR-26,2023,16.0,,,,\nlife_expectancy,JP,2023,84.2,,,,\n")
+    third = (await api.ingest(mixed, expect=201)).json()
+    assert (third["inserted"], third["revised"], third["unchanged"]) == (2, 1, 4)
+    assert third["comparison_sets"] == [
+        {"comparison_set": "countries", "frequency": "annual", "inserted": 1, "revised": 0},
+        {"comparison_set": "regions:KR", "frequency": "annual", "inserted": 1, "revised": 1}]
+    busan = (await api.get("/observations", params={"geography": "KR-26"})).json()["items"]
+    assert [(o["period"], o["revision"], o["value"]) for o in busan] == [("2022", 3, 16.6), ("2023", 1, 16.0)]
+    assert await api.scalar("SELECT COUNT(*) FROM observation WHERE superseded_at IS NULL") == 7
+
     # Query parameters give a source to rows without one, and can mark a whole file illustrative.
     await api.ingest("indicator,geography,period,value\nlife_expectancy,TH,2022,79.7\n", expect=201,
                      source="Made up for a demo", illustrative="true")

@@ -64,6 +64,8 @@ observation_staging = sa.Table(
     sa.Column("break_in_series", sa.Boolean, nullable=False),
     sa.Column("source", sa.String(500), nullable=True),
     sa.Column("illustrative", sa.Boolean, nullable=False),
+    # Set by the merge (not staged): the revision the row will get, 0 when equal to the current one.
+    sa.Column("revision", sa.Integer, nullable=True),
 )
 
 

@@ -2,7 +2,7 @@
 
 An ingest reads the file a chunk at a time, validates every row, and stages the valid rows; only
 when the whole file is valid (and has no key twice) is the staging table merged into
-`observation`, one comparison set at a time, in the request's one transaction. A row equal to
+`observation`, every comparison set at once, in the request's one transaction. A row equal to
 the current revision of its key writes nothing, so a re-ingest of the same data leaves no
 revision, no ingest log entry and no event.
 """
@@ -140,11 +140,10 @@ class IngestService:
         await self._refuse_duplicates(reader.field_names)
 
         now, ingest_id = datetime.now(UTC), str(uuid.uuid4())
-        counts = []
-        for comparison_set, frequency in sorted(result.groups):
-            revised, written = await self.repository.merge(comparison_set, frequency, now, ingest_id)
-            counts.append(ComparisonSetCounts(comparison_set=comparison_set, frequency=frequency,
-                                              inserted=written - revised, revised=revised))
+        merged = await self.repository.merge(result.groups, now, ingest_id)
+        counts = [ComparisonSetCounts(comparison_set=comparison_set, frequency=frequency, inserted=inserted,
+                                      revised=revised)
+                  for (comparison_set, frequency), (inserted, revised) in sorted(merged.items())]
         await self.repository.empty_staging()
         inserted, revised = sum(c.inserted for c in counts), sum(c.revised for c in counts)
         report = IngestReport(
