@@ -48,7 +48,7 @@ async def bulk_insert_records(
     as_json = [index for index, name in enumerate(columns) if isinstance(table.c[name].type, sa.JSON)]
     if as_json:
         # Column by column: one list comprehension per JSON column instead of a loop per value;
-        # orjson, as the database's reads use: json.dumps was a tenth of an import's Python time.
+        # orjson, as the database's reads use: json.dumps was 7% of an import's Python time.
         by_column = list(zip(*records, strict=True))
         for index in as_json:
             by_column[index] = [orjson.dumps(value).decode() for value in by_column[index]]
