@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from sihub_registry.actors.formats import neutralised
+from sihub_registry.actors.importer import CHECK_BATCH
 from sihub_registry.actors.models import ActorFacet
 from sihub_registry.common.bulk import bulk_insert
 
@@ -164,6 +165,30 @@ async def test_json_import_and_bad_files_name_row_and_field(registry):
     integrator_import = await registry.caller("integrator").post("/actors/import", json=[actor("z", "Zulu")])
     assert integrator_import.status_code == 403
     assert len(await listed(partner)) == 2 and len(await registry.events()) == 2
+
+
+async def test_an_import_of_several_batches_is_all_or_nothing_and_finds_duplicates_across_them(registry):
+    """More rows than the importer checks at a time: on PostgreSQL the first batches are written
+    while the later ones are checked, and a bad row in the last batch must still undo them."""
+    partner = registry.partner()
+    count = 2 * CHECK_BATCH + 1
+    rows = [{"ref": f"kr:bulk-{i}", "names": [{"value": f"Bulk Actor {i}", "lang": "en"}], "kind": "cooperative",
+             "country": "KR", "region": "KR-11"} for i in range(count)]  # fmt: skip
+    rows[-1]["ref"] = "kr:bulk-3"  # the last row repeats row 4's ref, two batches earlier
+
+    refused = await partner.post("/actors/import", json=rows)
+    assert refused.status_code == 422, refused.text
+    assert [(e["row"], e["field"]) for e in refused.json()["errors"]] == [(count, "ref")]
+    assert "duplicates row 4" in refused.json()["errors"][0]["message"]
+    assert await listed(partner) == [] and await registry.events() == []
+
+    partial = await partner.post("/actors/import", params={"mode": "partial"}, json=rows)
+    assert partial.status_code == 201, partial.text
+    report = partial.json()
+    assert (report["created"], [s["row"] for s in report["skipped"]]) == (count - 1, [count])
+    assert [item["row"] for item in report["items"]] == list(range(1, count))
+    assert len(await registry.events("sihub.registry.actor.created")) == count - 1
+    assert [a["ref"] for a in await listed(partner, q="bulk actor 1999")] == ["kr:bulk-1999"]
 
 
 async def test_exports_json_csv_and_hsds(registry):

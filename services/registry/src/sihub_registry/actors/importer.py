@@ -7,9 +7,11 @@ re-sent request return the first answer without importing twice."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -34,7 +36,8 @@ from sihub_shared.identity import Identity
 from sihub_shared.idempotency import request_hash, store_response, stored_response
 
 MAX_REPORTED_ERRORS = 1000
-PROGRESS_EVERY = 500
+# Rows checked at a time (and on PostgreSQL written, while the next batch is checked).
+CHECK_BATCH = 1000
 
 # (phase: "checking" or "writing", rows done, rows in the phase): for a progress bar.
 Progress = Callable[[str, int, int], None]
@@ -137,47 +140,72 @@ class ActorImporter:
         self, identity: Identity, records: Sequence[ImportRecord], mode: ImportMode, existing: OnExisting,
         progress: Progress | None,
     ) -> ImportReport:
-        rows = []
-        for record in records:
-            rows.append(self._check(record))
-            if progress and (len(rows) % PROGRESS_EVERY == 0 or len(rows) == len(records)):
-                progress("checking", len(rows), len(records))
-        self._mark_duplicates(rows)
-        await self._check_refs(rows, existing)
-        bad = [row for row in rows if row.errors]
+        # On PostgreSQL the rows are written a batch at a time while the next batch is checked: the
+        # checks run in a worker thread, so the database works through one batch's COPY (on the
+        # other core) while Python checks the next; all of it in this transaction, which a bad row
+        # anywhere rolls back (the 422 below), so a failed import still changes nothing. SQLite
+        # has one writer at a time: there the writing starts only once every row has passed, so
+        # that the write lock is held no longer than the writing.
+        early = mode is not ImportMode.VALIDATE and self.repository.concurrent_writers
+        rows: list[_Row] = []
+        seen: dict[tuple[Any, ...], int] = {}
+        valid: list[_Row] = []  # checked, new, and not written yet
+        created: list[ImportedRow] = []
+        writing: asyncio.Task[list[ImportedRow]] | None = None
+        bad = 0
+        now = utcnow()  # one time for every actor of the import, whichever batch writes it
+        try:
+            for start in range(0, len(records), CHECK_BATCH):
+                batch = await asyncio.to_thread(self._check_batch, records[start : start + CHECK_BATCH])
+                rows.extend(batch)
+                if progress:
+                    progress("checking", len(rows), len(records))
+                self._mark_duplicates(batch, seen)
+                if writing is not None:  # the session is free again for the refs' query
+                    created.extend(await writing)
+                    writing = None
+                await self._check_refs(batch, existing)
+                bad += sum(1 for row in batch if row.errors)
+                valid.extend(row for row in batch if not row.errors and row.existing_id is None)
+                if early and valid and (bad == 0 or mode is ImportMode.PARTIAL):
+                    writing = asyncio.create_task(self._write(identity, valid, now))
+                    valid = []
+            if writing is not None:
+                created.extend(await writing)
+                writing = None
+        finally:
+            if writing is not None:  # a check failed (or the request was cancelled) while writing
+                writing.cancel()
+                await asyncio.gather(writing, return_exceptions=True)
         if bad and mode is not ImportMode.PARTIAL:
-            errors = [e for row in bad for e in row.errors]
+            errors = [e for row in rows if row.errors for e in row.errors]
             raise UnprocessableContent(
-                f"{len(bad)} of {len(rows)} rows are not valid; nothing was imported",
+                f"{bad} of {len(rows)} rows are not valid; nothing was imported",
                 errors=errors[:MAX_REPORTED_ERRORS],
                 rows=len(rows),
-                invalid_rows=len(bad),
+                invalid_rows=bad,
                 errors_truncated=len(errors) > MAX_REPORTED_ERRORS,
             )
         report = ImportReport(mode=mode.value, rows=len(rows), created=0)
-        report.skipped = [{"row": row.record.row, "errors": row.errors} for row in bad][:MAX_REPORTED_ERRORS]
+        report.skipped = [{"row": row.record.row, "errors": row.errors} for row in rows if row.errors][:MAX_REPORTED_ERRORS]
         for row in rows:
             if row.existing_id is not None and not row.errors:
                 report.existing += 1
                 report.items.append(ImportedRow(row=row.record.row, id=row.existing_id, ref=row.data.ref if row.data else None, status="existing"))
         if mode is ImportMode.VALIDATE:
             return report
-        new = [row for row in rows if not row.errors and row.existing_id is None]
         if progress:
-            progress("writing", 0, len(new))
-        try:
-            created = await self._write(identity, new)
-        except IntegrityError as exc:  # a ref taken by a concurrent request since it was checked
-            raise Conflict(
-                "a ref in this import was registered by another request meanwhile; nothing was imported",
-                errors=[{"field": "ref", "message": "taken meanwhile; send the import again"}],
-            ) from exc
+            progress("writing", 0, len(created) + len(valid))
+        created.extend(await self._write(identity, valid, now))
         if progress:
-            progress("writing", len(new), len(new))
+            progress("writing", len(created), len(created))
         report.created = len(created)
         report.items.extend(created)
         report.items.sort(key=lambda item: item.row)
         return report
+
+    def _check_batch(self, records: Sequence[ImportRecord]) -> list[_Row]:
+        return [self._check(record) for record in records]
 
     def _check(self, record: ImportRecord) -> _Row:
         row = _Row(record)
@@ -211,9 +239,9 @@ class ActorImporter:
                 row.error(error["field"], error["message"])
 
     @staticmethod
-    def _mark_duplicates(rows: Sequence[_Row]) -> None:
-        """A row that repeats an earlier row's ref, identifier, or names (same country and region)."""
-        seen: dict[tuple[Any, ...], int] = {}
+    def _mark_duplicates(rows: Sequence[_Row], seen: dict[tuple[Any, ...], int]) -> None:
+        """A row that repeats an earlier row's ref, identifier, or names (same country and region);
+        `seen` holds the keys of the earlier batches' rows and takes this batch's."""
         for row in rows:
             if row.data is None or row.prepared is None or row.errors:
                 continue
@@ -247,8 +275,18 @@ class ActorImporter:
             else:
                 row.error("ref", f"already names actor {taken[row.data.ref]} (send existing=skip to skip such rows)")
 
-    async def _write(self, identity: Identity, rows: Sequence[_Row]) -> list[ImportedRow]:
-        now = utcnow()
+    async def _write(self, identity: Identity, rows: Sequence[_Row], now: datetime) -> list[ImportedRow]:
+        if not rows:
+            return []
+        try:
+            return await self._insert(identity, rows, now)
+        except IntegrityError as exc:  # a ref taken by a concurrent request since it was checked
+            raise Conflict(
+                "a ref in this import was registered by another request meanwhile; nothing was imported",
+                errors=[{"field": "ref", "message": "taken meanwhile; send the import again"}],
+            ) from exc
+
+    async def _insert(self, identity: Identity, rows: Sequence[_Row], now: datetime) -> list[ImportedRow]:
         actors: list[dict[str, Any]] = []
         terms: list[tuple[str, str]] = []
         facets: list[tuple[str, str, str]] = []

@@ -192,6 +192,12 @@ class ActorRepository:
         query = filtered(select(lang).select_from(Actor).join(item, sa.true()), filters).distinct()
         return set((await self.session.exec(query)).all())
 
+    @property
+    def concurrent_writers(self) -> bool:
+        """Whether another transaction can write while this one holds uncommitted writes
+        (PostgreSQL); SQLite has one writer at a time."""
+        return self.session.bind.dialect.name == "postgresql"
+
     def add(self, actor: Actor) -> None:
         self.session.add(actor)
 

@@ -3,12 +3,12 @@ transaction), multi-row executemany elsewhere. No ORM bookkeeping either way."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
 import asyncpg
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,10 +47,11 @@ async def bulk_insert_records(
         return
     as_json = [index for index, name in enumerate(columns) if isinstance(table.c[name].type, sa.JSON)]
     if as_json:
-        # Column by column: one list comprehension per JSON column instead of a loop per value.
+        # Column by column: one list comprehension per JSON column instead of a loop per value;
+        # orjson, as the database's reads use: json.dumps was 7% of an import's Python time.
         by_column = list(zip(*records, strict=True))
         for index in as_json:
-            by_column[index] = [json.dumps(value) for value in by_column[index]]
+            by_column[index] = [orjson.dumps(value).decode() for value in by_column[index]]
         records = list(zip(*by_column, strict=True))
     raw = await connection.get_raw_connection()
     try:
