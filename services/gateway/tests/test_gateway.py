@@ -543,3 +543,4 @@ async def test_a_request_the_service_closed_the_connection_on_is_sent_again_only
         response = await client.request(method, "/api/v1/dropping/thing", headers=headers, content=b"{}")
     assert response.status_code == status, response.text
     assert received == [f"{method} /api/v1/dropping/thing HTTP/1.1".encode()] * sent
+

@@ -104,3 +104,24 @@ async def test_a_large_answer_is_read_at_the_callers_pace_and_arrives_whole():
         await pool.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_an_interim_answer_is_passed_over_for_the_final_one():
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.05)  # apart from the final answer, as when the service reads the body first
+        writer.write(b"HTTP/1.1 201 Created\r\ncontent-length: 4\r\nx-a: 1\r\n\r\ndone")
+        await writer.drain()
+        await reader.read()
+
+    server, port = await serving(serve)
+    pool = UpstreamPool(timeout_s=5, max_connections=2)
+    try:
+        answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+        assert (answer.status, answer.headers, await answer.read()) == (201, [(b"content-length", b"4"), (b"x-a", b"1")], b"done")
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()

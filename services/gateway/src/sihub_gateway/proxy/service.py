@@ -32,7 +32,9 @@ _DROPPED_REQUEST_HEADERS = frozenset(
     {b"host", b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
      b"trailer", b"transfer-encoding", b"upgrade", b"authorization", b"content-length",
      b"forwarded", b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto", b"x-real-ip",
-     b"x-forwarded-user", b"x-remote-user", b"x-user", b"x-user-id", b"x-account-id", b"x-roles"}
+     b"x-forwarded-user", b"x-remote-user", b"x-user", b"x-user-id", b"x-account-id", b"x-roles",
+     # The gateway has the whole body before it forwards: nothing for the service to continue.
+     b"expect"}
 )
 # `date` and `server` are the gateway's own server's to send: passed on, every answer had two.
 _DROPPED_RESPONSE_HEADERS = frozenset(

@@ -165,7 +165,11 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         assert self.parser is not None
-        self.status = self.parser.get_status_code()
+        status = self.parser.get_status_code()
+        if status < 200:  # an interim answer (100 Continue, 103 Early Hints): the final one follows
+            self.headers = []
+            return
+        self.status = status
         self.keep_alive = self.parser.should_keep_alive()
         if self.head is not None and not self.head.done():
             self.head.set_result(None)
@@ -178,6 +182,8 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     def on_message_complete(self) -> None:
+        if self.status is None:  # the end of an interim answer
+            return
         self.complete = True
         self._wake()
 
