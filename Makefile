@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 # Two workers: the machines have two cores, and the suite (live stacks, real brokers) waits on I/O.
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist worksteal
 
 # Debian tools the reports' tests use as a reader would: poppler-utils (pdffonts, pdftoppm,
 # pdftotext) and chromium. Installed when missing (CI runs as root); elsewhere those tests skip.
