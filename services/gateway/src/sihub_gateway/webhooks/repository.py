@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import takewhile
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, delete, select
@@ -28,6 +29,17 @@ _CLAIMED = [_DELIVERY.c.position, _DELIVERY.c.id, _DELIVERY.c.subscription_id, _
             _DELIVERY.c.event_id, _DELIVERY.c.body, _DELIVERY.c.next_attempt_at]
 
 
+def _pending_in_lane(subscription_id: Any, stream: Any) -> tuple[sa.ColumnElement[bool], ...]:
+    return (_DELIVERY.c.subscription_id == subscription_id, _DELIVERY.c.stream == stream,
+            _DELIVERY.c.status == DeliveryStatus.pending)
+
+
+def _lane_head_due(subscription_id: Any, stream: Any) -> sa.Select:
+    """When a lane's first pending delivery is due: its retry time, or a worker's lease."""
+    return (sa.select(_DELIVERY.c.next_attempt_at).where(*_pending_in_lane(subscription_id, stream))
+            .order_by(_DELIVERY.c.sequence).limit(1))
+
+
 @functools.cache  # by lane count (≤ LANES_PER_STATEMENT): built once, not every round (the profile)
 def _claim_statement(lanes: int, postgresql: bool) -> sa.Select:
     """The fronts of `lanes` lanes (`subscription_<i>`, `stream_<i>`): up to `per_lane` rows of a
@@ -35,12 +47,10 @@ def _claim_statement(lanes: int, postgresql: bool) -> sa.Select:
     so a waiting lane costs one row a round, not a front read to be thrown away."""
     heads = []
     for i in range(lanes):
-        lane = (_DELIVERY.c.subscription_id == sa.bindparam(f"subscription_{i}"),
-                _DELIVERY.c.stream == sa.bindparam(f"stream_{i}"),
-                _DELIVERY.c.status == DeliveryStatus.pending)
-        head_due = (sa.select(_DELIVERY.c.next_attempt_at).where(*lane).order_by(_DELIVERY.c.sequence).limit(1)
-                    .scalar_subquery() <= sa.bindparam("now"))
-        heads.append(sa.select(_DELIVERY.c.position).where(*lane).order_by(_DELIVERY.c.sequence)
+        subscription_id, stream = sa.bindparam(f"subscription_{i}"), sa.bindparam(f"stream_{i}")
+        head_due = _lane_head_due(subscription_id, stream).scalar_subquery() <= sa.bindparam("now")
+        heads.append(sa.select(_DELIVERY.c.position).where(*_pending_in_lane(subscription_id, stream))
+                     .order_by(_DELIVERY.c.sequence)
                      .limit(sa.case((head_due, sa.bindparam("per_lane")), else_=1)).subquery().select())
     query = sa.select(*_CLAIMED).where(_DELIVERY.c.position.in_(sa.union_all(*heads))).order_by(_DELIVERY.c.sequence)
     # On PostgreSQL: waits for another worker's claim of these rows to commit, then sees its lease.
@@ -108,11 +118,7 @@ class WebhookRepository:
 
     async def lane_head_due(self, subscription_id: str, stream: str) -> datetime | None:
         """When the first pending delivery of a lane is due: its retry time, or a worker's lease."""
-        query = (sa.select(_DELIVERY.c.next_attempt_at)
-                 .where(_DELIVERY.c.subscription_id == subscription_id, _DELIVERY.c.stream == stream,
-                        _DELIVERY.c.status == DeliveryStatus.pending)
-                 .order_by(_DELIVERY.c.sequence).limit(1))
-        return (await self._core(query)).scalar()
+        return (await self._core(_lane_head_due(subscription_id, stream))).scalar()
 
     async def delivery_for_update(self, delivery_id: str) -> WebhookDelivery | None:
         query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
