@@ -20,9 +20,9 @@ _START_TIMEOUT_S = 300
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The contract test is by far the longest (10-25 minutes): started first, it runs beside the
-    rest of the suite rather than after it; `--dist worksteal` (the Makefile) lets the other worker
-    take the tests queued behind it."""
+    """The contract test is by far the longest (6 minutes alone, more beside other work): started
+    first, it runs beside the rest of the suite rather than after it; `--dist worksteal` (the
+    Makefile) lets the other worker take the tests queued behind it."""
     items.sort(key=lambda item: item.path.name != "test_contract.py")
 
 
