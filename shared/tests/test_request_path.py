@@ -1,13 +1,16 @@
-"""The cheaper request path keeps its meaning: a remembered identity token still expires, and the
-SQLite connection's skipped trips never skip a commit or a rollback that has work to do."""
+"""The cheaper request path keeps its meaning: a remembered identity token still expires, the
+SQLite connection's skipped trips never skip a commit or a rollback that has work to do, and a read
+run on the event loop's thread is a short one outside any transaction."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from sihub_shared import identity as identity_module
 from sihub_shared.db import Database
@@ -89,3 +92,42 @@ async def test_sqlite_insert_returning_hands_back_its_rows(database: Database) -
         result = await session.execute(text("INSERT INTO item (name) VALUES ('a'), ('b') RETURNING id, name"))
         assert [tuple(row) for row in result] == [(1, "a"), (2, "b")]
     assert await names(database) == ["a", "b"]
+
+
+@pytest.fixture
+async def database_naming_threads(database: Database):
+    """SQL's `thread_name()` names the thread a statement runs on."""
+    @event.listens_for(database.engine.sync_engine, "connect")
+    def add_thread_name(dbapi_connection, _record) -> None:
+        dbapi_connection.create_function("thread_name", 0, lambda: threading.current_thread().name)
+
+    await database.engine.dispose()  # the fixture's connection was made before the function
+    return database
+
+
+async def test_a_short_read_runs_on_the_event_loop_thread_and_a_long_one_on_the_connection_s(
+    database_naming_threads: Database,
+) -> None:
+    loop_thread = threading.current_thread().name
+    async with database_naming_threads.session() as session:
+        assert (await session.execute(text("SELECT thread_name()"))).scalar_one() == loop_thread
+        # Past the budget a read is interrupted and run again, whole, on the connection's thread.
+        count, thread = (await session.execute(text(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000000) "
+            "SELECT count(*), thread_name() FROM n"))).one()
+        assert count == 2_000_000
+        assert thread != loop_thread
+        # Within a write transaction every statement goes to the connection's thread, and a read
+        # sees the transaction's own writes.
+        await session.execute(text("INSERT INTO item (name) VALUES ('written')"))
+        name, thread = (await session.execute(text("SELECT name, thread_name() FROM item"))).one()
+        assert (name, thread != loop_thread) == ("written", True)
+    assert await names(database_naming_threads) == ["written"]
+
+
+async def test_a_read_that_fails_inline_fails_as_it_would_on_the_connection_s_thread(database: Database) -> None:
+    async with database.session() as session:
+        with pytest.raises(OperationalError, match="no such table"):
+            await session.execute(text("SELECT * FROM missing"))
+    async with database.session() as session:
+        assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 0

@@ -8,13 +8,21 @@ closed in the trip that ends it (that one when it returns no rows or they all fi
 fetch that empties it); a commit or rollback with no transaction open (every read-only request)
 takes no trip: sqlite3 itself does nothing then. A read of a page is one trip.
 
-Relies on aiosqlite's `_execute`, `_conn` and `_connection`, as SQLAlchemy's aiosqlite dialect does
+A read outside a transaction (a SELECT on a connection with no transaction open: every read-only
+request) takes no trip at all when it is short: it runs on the calling thread, the event loop's,
+under SQLite's progress handler, which interrupts it once it has run `_INLINE_READ_BUDGET_S`; an
+interrupted read is run again from the start on the connection's thread, as every statement was.
+The loop is held up by at most that budget, and a read of a page costs no hand-off between
+threads (their wake-ups were most of a short request's CPU on an otherwise idle machine).
+
+Relies on aiosqlite's `_execute`, `_conn`, `_connection` and `_running`, as SQLAlchemy's aiosqlite dialect does
 (uv.lock pins the version; shared/tests/test_write_turns.py and every service test run on it).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
@@ -25,6 +33,10 @@ from aiosqlite.context import contextmanager
 
 # Rows a statement's own trip reads: a page of results comes back with the statement, in one trip.
 _FIRST_ROWS = 256
+# How long a read may run on the event loop's thread before it is handed to the connection's.
+_INLINE_READ_BUDGET_S = 0.002
+# SQLite virtual-machine steps between two looks at the clock (tens of microseconds).
+_PROGRESS_STEPS = 1000
 
 
 class _Cursor(aiosqlite.Cursor):
@@ -34,14 +46,34 @@ class _Cursor(aiosqlite.Cursor):
         self._ready: list[Any] = []  # rows read by the last trip, not yet handed out
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Cursor:
-        await self._execute(self._run, "execute", sql, [] if parameters is None else parameters)
+        parameters = [] if parameters is None else parameters
+        if self._conn.may_read_inline(sql) and self._ran_inline(sql, parameters):
+            return self
+        await self._execute(self._run, "execute", sql, parameters)
         return self
+
+    def _ran_inline(self, sql: str, parameters: Any) -> bool:
+        """Runs a read here, within the budget; False when it was interrupted (nothing kept)."""
+        connection = self._conn._conn
+        deadline = time.perf_counter() + _INLINE_READ_BUDGET_S
+        connection.set_progress_handler(lambda: time.perf_counter() > deadline, _PROGRESS_STEPS)
+        try:
+            self._run("execute", sql, parameters)
+        except sqlite3.OperationalError as error:
+            if str(error) != "interrupted":
+                raise
+            self._ready, self._emptied = [], True
+            self._cursor.close()
+            return False
+        finally:
+            connection.set_progress_handler(None, _PROGRESS_STEPS)
+        return True
 
     async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> _Cursor:
         await self._execute(self._run, "executemany", sql, parameters)
         return self
 
-    def _run(self, method: str, sql: str, parameters: Any) -> None:  # on the connection's thread
+    def _run(self, method: str, sql: str, parameters: Any) -> None:  # on the connection's thread or inline
         if self._cursor is None or self._emptied:
             self._cursor = self._conn._conn.cursor()
         getattr(self._cursor, method)(sql, parameters)
@@ -92,8 +124,15 @@ class FewerTripsConnection(aiosqlite.Connection):
         super().__init__(connector, iter_chunk_size)
         # Read on the connection's thread after every call; unknown (so taken as open) before the first.
         self._transaction_open = True
+        # Calls handed to the connection's thread, and calls it finished: each counted by one thread.
+        # They differ while a call runs there (one whose caller was cancelled keeps running).
+        self._calls_sent = 0
+        self._calls_done = 0
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:  # aiosqlite's own check, before the count
+            raise ValueError("Connection closed")
+        self._calls_sent += 1
         return await super()._execute(self._noting_transaction, partial(fn, *args, **kwargs))
 
     def _noting_transaction(self, call: Callable[[], Any]) -> Any:  # on the connection's thread
@@ -105,6 +144,13 @@ class FewerTripsConnection(aiosqlite.Connection):
                 self._transaction_open = connection is not None and connection.in_transaction
             except sqlite3.ProgrammingError:  # the call closed it
                 self._transaction_open = False
+            self._calls_done += 1
+
+    def may_read_inline(self, sql: str) -> bool:
+        # Not within a transaction: a read there may follow the transaction's writes, and an
+        # interrupt inside a transaction can end it. Not while a call is on the connection's thread.
+        return (not self._transaction_open and self._connection is not None and self._running
+                and self._calls_sent == self._calls_done and sql.lstrip()[:6].upper() == "SELECT")
 
     @contextmanager
     async def cursor(self) -> aiosqlite.Cursor:
@@ -121,6 +167,8 @@ class FewerTripsConnection(aiosqlite.Connection):
 
 def connect(database: str, **kwargs: Any) -> FewerTripsConnection:
     """aiosqlite.connect's counterpart, given the arguments SQLAlchemy's dialect makes from the URL."""
+    # Used from the event loop's thread too (short reads), one call at a time.
+    kwargs["check_same_thread"] = False
     connection = FewerTripsConnection(partial(sqlite3.connect, database, **kwargs))
     # As SQLAlchemy does for aiosqlite's own connections: a forgotten connection never holds up exit.
     connection._thread.daemon = True
