@@ -4,6 +4,7 @@ run on the event loop's thread is a short one outside any transaction."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -94,12 +95,17 @@ async def test_sqlite_insert_returning_hands_back_its_rows(database: Database) -
     assert await names(database) == ["a", "b"]
 
 
+# The threads `note_thread()` ran on.
+noted: set[str] = set()
+
+
 @pytest.fixture
 async def database_naming_threads(database: Database):
     """SQL's `thread_name()` names the thread a statement runs on."""
     @event.listens_for(database.engine.sync_engine, "connect")
     def add_thread_name(dbapi_connection, _record) -> None:
         dbapi_connection.create_function("thread_name", 0, lambda: threading.current_thread().name)
+        dbapi_connection.create_function("note_thread", 1, lambda _: noted.add(threading.current_thread().name) or 1)
 
     await database.engine.dispose()  # the fixture's connection was made before the function
     return database
@@ -111,12 +117,15 @@ async def test_a_short_read_runs_on_the_event_loop_thread_and_a_long_one_on_the_
     loop_thread = threading.current_thread().name
     async with database_naming_threads.session() as session:
         assert (await session.execute(text("SELECT thread_name()"))).scalar_one() == loop_thread
-        # Past the budget a read is interrupted and run again, whole, on the connection's thread.
-        count, thread = (await session.execute(text(
-            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000000) "
-            "SELECT count(*), thread_name() FROM n"))).one()
-        assert count == 2_000_000
-        assert thread != loop_thread
+        # Past the budget a read is interrupted and run again, whole, on the connection's thread;
+        # the same SQL is not started on the loop again (`note_thread` runs for every row).
+        long_read = text("SELECT count(note_thread(a.key)), thread_name() FROM json_each(:items) AS a, json_each(:items)")
+        for run in ("first", "again"):
+            noted.clear()
+            count, thread = (await session.execute(long_read, {"items": json.dumps(list(range(2000)))})).one()
+            assert count == 4_000_000
+            assert thread != loop_thread
+            assert (loop_thread in noted) == (run == "first")
         # Within a write transaction every statement goes to the connection's thread, and a read
         # sees the transaction's own writes.
         await session.execute(text("INSERT INTO item (name) VALUES ('written')"))

@@ -11,9 +11,11 @@ takes no trip: sqlite3 itself does nothing then. A read of a page is one trip.
 A read outside a transaction (a SELECT on a connection with no transaction open: every read-only
 request) takes no trip at all when it is short: it runs on the calling thread, the event loop's,
 under SQLite's progress handler, which interrupts it once it has run `_INLINE_READ_BUDGET_S`; an
-interrupted read is run again from the start on the connection's thread, as every statement was.
-The loop is held up by at most that budget, and a read of a page costs no hand-off between
-threads (their wake-ups were most of a short request's CPU on an otherwise idle machine).
+interrupted read is run again from the start on the connection's thread, as every statement was,
+and so is every later run of the same SQL (an export's batches: one wasted start, and its next
+batch is read on the connection's thread while the loop writes this one). The loop is held up by
+at most that budget, and a read of a page costs no hand-off between threads (their wake-ups were
+most of a short request's CPU on an otherwise idle machine).
 
 Relies on aiosqlite's `_execute`, `_conn`, `_connection` and `_running`, as SQLAlchemy's aiosqlite dialect does
 (uv.lock pins the version; shared/tests/test_write_turns.py and every service test run on it).
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
@@ -37,6 +40,9 @@ _FIRST_ROWS = 256
 _INLINE_READ_BUDGET_S = 0.002
 # SQLite virtual-machine steps between two looks at the clock (tens of microseconds).
 _PROGRESS_STEPS = 1000
+# The SQL of reads that ran past the budget (oldest first): not started on the loop again.
+_LONG_READS: OrderedDict[str, None] = OrderedDict()
+_LONG_READS_KEPT = 1000
 
 
 class _Cursor(aiosqlite.Cursor):
@@ -62,6 +68,9 @@ class _Cursor(aiosqlite.Cursor):
         except sqlite3.OperationalError as error:
             if str(error) != "interrupted":
                 raise
+            _LONG_READS[sql] = None
+            if len(_LONG_READS) > _LONG_READS_KEPT:
+                _LONG_READS.popitem(last=False)
             self._ready, self._emptied = [], True
             self._cursor.close()
             return False
@@ -150,7 +159,8 @@ class FewerTripsConnection(aiosqlite.Connection):
         # Not within a transaction: a read there may follow the transaction's writes, and an
         # interrupt inside a transaction can end it. Not while a call is on the connection's thread.
         return (not self._transaction_open and self._connection is not None and self._running
-                and self._calls_sent == self._calls_done and sql.lstrip()[:6].upper() == "SELECT")
+                and self._calls_sent == self._calls_done and sql.lstrip()[:6].upper() == "SELECT"
+                and sql not in _LONG_READS)
 
     @contextmanager
     async def cursor(self) -> aiosqlite.Cursor:
