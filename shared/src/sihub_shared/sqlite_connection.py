@@ -15,7 +15,9 @@ interrupted read is run again from the start on the connection's thread, as ever
 and so is every later run of the same SQL (an export's batches: one wasted start, and its next
 batch is read on the connection's thread while the loop writes this one). The loop is held up by
 at most that budget, and a read of a page costs no hand-off between threads (their wake-ups were
-most of a short request's CPU on an otherwise idle machine).
+most of a short request's CPU on an otherwise idle machine). In WAL mode a reader takes no lock a
+writer holds, so an inline read does not wait in busy_timeout behind this or another process's
+writes.
 
 Relies on aiosqlite's `_execute`, `_conn`, `_connection` and `_running`, as SQLAlchemy's aiosqlite dialect does
 (uv.lock pins the version; shared/tests/test_write_turns.py and every service test run on it).
