@@ -7,16 +7,21 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
+from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, MetaData, String, Table, Uuid, event, select, text
 from sqlalchemy.exc import OperationalError
 
 from sihub_shared import identity as identity_module
-from sihub_shared.db import Database
+from sihub_shared.db import Database, rows_at_once
 from sihub_shared.errors import Unauthorized
 from sihub_shared.identity import Identity, Role, sign_identity, verify_identity
+from sihub_shared.settings import async_database_url
+from sihub_shared.timestamps import UTCDateTime
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -140,3 +145,33 @@ async def test_a_read_that_fails_inline_fails_as_it_would_on_the_connection_s_th
             await session.execute(text("SELECT * FROM missing"))
     async with database.session() as session:
         assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 0
+
+
+async def test_rows_at_once_are_the_rows_a_query_gives(database_url: str) -> None:
+    # Every column type the services store, with the awkward values: None, quotes, line breaks,
+    # other scripts, JSON lists and objects, aware times, booleans, big and decimal numbers.
+    metadata = MetaData()
+    table = Table("typed", metadata, Column("id", Uuid, primary_key=True), Column("name", String),
+                  Column("data", JSON), Column("at", UTCDateTime), Column("flag", Boolean),
+                  Column("count", BigInteger), Column("share", Float))
+    rows = [
+        {"id": uuid.uuid4(), "name": 'say "hi",\nthen 안녕 / こんにちは', "data": [{"lang": "th", "value": "ชุมชน"}],
+         "at": datetime(2026, 12, 2, 9, 30, 0, 123456, tzinfo=UTC), "flag": True, "count": 2**53 + 1, "share": 0.1},
+        {"id": uuid.uuid4(), "name": None, "data": {"nested": {"n": None}}, "at": None, "flag": False,
+         "count": None, "share": None},
+        *({"id": uuid.uuid4(), "name": f"n{i}", "data": [], "at": datetime(2020, 1, 1, tzinfo=UTC),
+           "flag": None, "count": -i, "share": i / 3} for i in range(30)),
+    ]
+    database = Database(async_database_url(database_url))
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            await connection.execute(table.insert(), rows)
+        async with database.engine.connect() as connection:
+            query = select(table).order_by(table.c.id)
+            expected = [tuple(row) for row in (await connection.execute(query)).all()]
+            at_once = await rows_at_once(connection, query)
+        assert sorted(at_once, key=attrgetter("id")) == expected
+        assert [row.name for row in sorted(at_once, key=attrgetter("id"))] == [row[1] for row in expected]
+    finally:
+        await database.dispose()

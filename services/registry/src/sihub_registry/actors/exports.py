@@ -11,8 +11,8 @@ Ids of nested objects are UUIDv5 of the actor id, so that repeated exports agree
 values are left out (HSDS types each property; null is not a string): every organisation validates
 against the published compiled/organization.json (tests/test_hsds_export.py).
 
-A batch is read as plain rows and written in one go (one pydantic call per batch for JSON); the
-export then yields to the event loop, so that other requests are served between its batches.
+A batch is read as plain rows and written 100 actors at a time (one pydantic call each for JSON);
+the export yields to the event loop between them, so that other requests are served meanwhile.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from sihub_registry.actors.formats import CsvWriter, csv_header
+from sihub_registry.actors.formats import CsvWriter, csv_header, iter_chunks
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.repository import ActorFilters, ActorRepository
 from sihub_registry.actors.schemas import ActorState
@@ -43,6 +43,9 @@ from sihub_shared.db import Database
 PLATFORM_LANGS = ["en", "ko", "ja", "zh-Hans", "th"]
 HSDS_VERSION = "3.0"
 _STATES = TypeAdapter(list[ActorState])
+# Actors a JSON or HSDS export turns into text between two turns of the event loop: a whole batch
+# (1,000) held the loop ~100 ms, and a read beside the export waited for it (p95 164 ms).
+_PART = 100
 
 
 async def export_json(database: Database, filters: ActorFilters) -> AsyncIterator[bytes]:
@@ -50,10 +53,11 @@ async def export_json(database: Database, filters: ActorFilters) -> AsyncIterato
     first = True
     async with database.session() as session:
         async for batch in ActorRepository(session).stream(filters):
-            chunk = _STATES.dump_json(_STATES.validate_python(batch, from_attributes=True))[1:-1]
-            yield chunk if first else b"," + chunk
-            first = False
-            await asyncio.sleep(0)
+            for part in iter_chunks(batch, _PART):
+                chunk = _STATES.dump_json(_STATES.validate_python(part, from_attributes=True))[1:-1]
+                yield chunk if first else b"," + chunk
+                first = False
+                await asyncio.sleep(0)
     yield b"]"
 
 
@@ -171,10 +175,11 @@ async def export_hsds(database: Database, filters: ActorFilters, base_url: str) 
         yield json.dumps(head, ensure_ascii=False)[:-1].encode() + b', "contents": ['
         first = True
         async for batch in repository.stream(filters):
-            chunk = ",".join(json.dumps(hsds_organization(a, base_url), ensure_ascii=False) for a in batch)
-            yield ((b"" if first else b",") + chunk.encode())
-            first = False
-            await asyncio.sleep(0)
+            for part in iter_chunks(batch, _PART):
+                chunk = ",".join(json.dumps(hsds_organization(a, base_url), ensure_ascii=False) for a in part)
+                yield ((b"" if first else b",") + chunk.encode())
+                first = False
+                await asyncio.sleep(0)
     yield b"]}"
 
 

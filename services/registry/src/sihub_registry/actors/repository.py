@@ -6,10 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import delete, select
@@ -20,6 +19,7 @@ from sihub_registry.common.bulk import bulk_insert, bulk_insert_records
 from sihub_registry.common.query import keyset, ref_prefix_filter
 from sihub_registry.common.search import QueryTerm, term_matches
 from sihub_registry.hubs.models import Membership
+from sihub_shared.db import rows_at_once
 
 # Rows per INSERT statement in bulk writes: large enough to amortise round trips, small enough
 # to stay under SQLite's bound-parameter limit (32766) for the widest table.
@@ -124,17 +124,18 @@ class ActorRepository:
         query = keyset(filtered(select(Actor), filters), Actor, mode, position).limit(limit)
         return list((await self.session.exec(query)).all())
 
-    async def stream(self, filters: ActorFilters, batch: int = 1000) -> AsyncIterator[Sequence[sa.Row[Any]]]:
+    async def stream(self, filters: ActorFilters, batch: int = 1000) -> AsyncIterator[Sequence[Any]]:
         """Every matching actor, in id order, a batch at a time (keyset, so memory stays flat), as
         plain rows with the actor's attributes: no ORM instances, which cost more than the export.
         Each batch is a query of its own, so that on SQLite no read snapshot spans the export (one
-        would keep the WAL from being checkpointed)."""
+        would keep the WAL from being checkpointed), read with `rows_at_once`."""
         # Contacts are never exported: not read either.
         columns = select(*(c for c in Actor.__table__.columns if c.name != "contacts"))
+        connection = await self.session.connection()
         position: dict[str, Any] | None = None
         while True:
             query = keyset(filtered(columns, filters), Actor, "id", position).limit(batch)
-            rows = (await self.session.exec(query)).all()
+            rows = sorted(await rows_at_once(connection, query), key=attrgetter("id"))
             if rows:
                 yield rows
             if len(rows) < batch:
@@ -150,11 +151,7 @@ class ActorRepository:
 
         The next batch is read while the caller writes this one: SQLite's thread and PostgreSQL
         work beside this process's event loop (an export of 100,000 actors spent about as long
-        waiting for its queries as writing their rows). On SQLite a batch comes back as one row,
-        a JSON array of the rows: Python's sqlite3 lets go of the GIL for each row it steps to and
-        takes it back to read it, and while the event loop was busy (other requests) each of those
-        take-backs waited for the loop to yield it (up to 5 ms): an export beside one client's reads
-        went at 600 actors/s. One row is one wait per batch."""
+        waiting for its queries as writing their rows). A batch is read with `rows_at_once`."""
         cells = _CsvCells(self.session.bind.dialect.name)
         columns = select(
             cells.id(), cells.text(Actor.ref),
@@ -171,13 +168,8 @@ class ActorRepository:
 
         async def read(position: dict[str, Any] | None) -> Sequence[Sequence[str]]:
             query = keyset(filtered(columns, filters), Actor, "id", position).limit(batch)
-            if cells.postgresql:
-                return (await connection.execute(query)).all()
-            page = query.subquery()
-            packed = (await connection.execute(select(sa.func.json_group_array(sa.func.json_array(*page.c))))).scalar_one()
-            # group_concat's caveat holds for json_group_array (SQLite < 3.44 takes no ORDER BY in
-            # an aggregate): the rows are put back in id order here, the first cell.
-            return sorted(orjson.loads(packed), key=itemgetter(0))
+            # in id order, the first cell (see rows_at_once)
+            return sorted(await rows_at_once(connection, query), key=itemgetter(0))
 
         pending: asyncio.Future[Sequence[Sequence[str]]] | None = asyncio.ensure_future(read(None))
         try:
