@@ -19,8 +19,9 @@ most of a short request's CPU on an otherwise idle machine). In WAL mode a reade
 writer holds, so an inline read does not wait in busy_timeout behind this or another process's
 writes.
 
-Relies on aiosqlite's `_execute`, `_conn`, `_connection` and `_running`, as SQLAlchemy's aiosqlite dialect does
-(uv.lock pins the version; shared/tests/test_write_turns.py and every service test run on it).
+Relies on aiosqlite's `_execute`, `_conn`, `_connection` and `_running`, as SQLAlchemy's aiosqlite
+dialect does (uv.lock pins the version; shared/tests/test_write_turns.py and every service test
+run on it).
 """
 
 from __future__ import annotations
