@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from nats.js.errors import NotFoundError
@@ -20,6 +21,7 @@ from sihub_shared.testing import read_stream
 from sihub_shared.testing.ledger import (
     STREAM,
     NoteWritten,
+    apply_note_written,
     create_tables,
     note_subscription,
     unpublished_count,
@@ -99,6 +101,34 @@ async def test_redelivered_event_is_applied_once(database, bus):
     assert await consumer.apply(event) is True
     assert await consumer.apply(event) is False
     assert await view_rows(database) == {"n-1": ("hello", 1)}
+
+
+async def test_a_batch_handler_gets_each_new_event_once_in_order(database, bus):
+    """`handle_all` is called once per transaction with the events not applied before, in order;
+    a batch that fails is applied again one event per call (only the bad event is left)."""
+    calls: list[list[str]] = []
+
+    async def handle_all(session, events) -> None:  # noqa: ANN001
+        calls.append([e.subject for e in events])
+        if any(e.subject == "bad" for e in events):
+            raise ValueError("a bad event")
+        for event in events:
+            await apply_note_written(session, event)
+
+    consumer = ConsumerRunner(database, bus, replace(note_subscription(), handlers={}, handle_all=handle_all))
+    first, second, third = (CloudEvent.wrap(NoteWritten(note_id=n, text=n), subject=n) for n in ("a", "b", "c"))
+    assert await consumer.apply(first) is True
+    assert await consumer.apply_batch([first, second, third]) == [False, True, True]
+    assert await consumer.apply_batch([second, third]) == [False, False]
+    assert calls == [["a"], ["b", "c"]]
+    assert await view_rows(database) == {"a": ("a", 1), "b": ("b", 1), "c": ("c", 1)}
+
+    bad = CloudEvent.wrap(NoteWritten(note_id="bad", text="x"), subject="bad")
+    fourth = CloudEvent.wrap(NoteWritten(note_id="d", text="d"), subject="d")
+    assert await consumer.apply_batch([bad, fourth]) is None  # rolled back whole
+    assert await consumer.apply(fourth) is True
+    assert calls[-2:] == [["bad", "d"], ["d"]]
+    assert set(await view_rows(database)) == {"a", "b", "c", "d"}
 
 
 async def test_the_same_event_twice_on_the_stream_is_applied_once(database, bus):

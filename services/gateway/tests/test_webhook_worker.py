@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.models import DeliveryStatus, WebhookDelivery
-from sihub_gateway.webhooks.repository import WebhookRepository
+from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
 from sihub_gateway.webhooks.worker import DeliveryWorker
 from sihub_shared.testing.servers import serving
 
@@ -43,11 +43,10 @@ async def test_a_front_whose_time_is_up_hands_the_rest_of_its_lane_to_the_next_r
                                       json={"url": base + "/hook", "types": ["org.sihub.ledger.*"]})).json()
         events = [f"e{sequence}" for sequence in range(1, 5)]
         async with gateway.database.session() as session:
-            for sequence, event_id in enumerate(events, start=1):
-                await WebhookRepository(session).queue(
-                    [webhook["id"]], event_id=event_id, event_type="org.sihub.ledger.note.written.v1",
-                    stream="ledger", sequence=sequence, body=json.dumps({"id": event_id}).encode(),
-                    at=datetime.now(UTC))
+            await WebhookRepository(session).queue(
+                [QueuedEvent([webhook["id"]], event_id, "org.sihub.ledger.note.written.v1", sequence,
+                             json.dumps({"id": event_id}).encode()) for sequence, event_id in enumerate(events, start=1)],
+                stream="ledger", at=datetime.now(UTC))
             await session.commit()
 
         worker = DeliveryWorker(gateway.database, gateway_settings)

@@ -20,7 +20,7 @@ from standardwebhooks import Webhook as Verifier
 from sihub_gateway.accounts.models import Account
 from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.models import Webhook
-from sihub_gateway.webhooks.repository import WebhookRepository
+from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
 from sihub_gateway.webhooks.service import WebhookService
 from sihub_shared.identity import Identity, Role
 from sihub_shared.testing import read_stream
@@ -59,10 +59,15 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-def gateway_settings(gateway_settings: GatewaySettings, database_url: str) -> GatewaySettings:
+def poll_s() -> float:
+    return 0.05
+
+
+@pytest.fixture
+def gateway_settings(gateway_settings: GatewaySettings, database_url: str, poll_s: float) -> GatewaySettings:
     return GatewaySettings.model_validate(gateway_settings.model_dump() | {
         "database_url": database_url, "webhook_allow_local_targets": True, "webhook_retry_base_s": 0.05,
-        "webhook_retry_max_s": 0.2, "webhook_max_attempts": 3, "webhook_poll_s": 0.05,
+        "webhook_retry_max_s": 0.2, "webhook_max_attempts": 3, "webhook_poll_s": poll_s,
         # Lanes of several fronts; a receiver that does not answer is waited for as long as allowed.
         "webhook_lane_batch": 2, "webhook_timeout_s": 30,
     })
@@ -123,6 +128,19 @@ async def test_delivers_each_event_signed_as_published_in_order(gateway, ledger,
         "GET", f"/api/v1/gateway/webhooks/{webhook['id']}/deliveries/{deliveries['items'][0]['id']}/attempts", key)
     [attempt] = attempts.json()
     assert attempt["status_code"] == 204 and attempt["error"] is None and attempt["latency_ms"] > 0
+
+
+@pytest.mark.parametrize("poll_s", [3600.0])
+async def test_queued_deliveries_wake_the_worker_without_waiting_for_its_poll(gateway, ledger, receiver):
+    """The worker polls once an hour here: every delivery it sends, it was woken for by the queue's
+    commit (its first round ran at start, before anything was queued)."""
+    key = await gateway.key("integrator")
+    await subscribe(gateway, key, receiver.url)
+    await ledger.write(2)
+    await until_delivered(receiver, 2)
+    await ledger.write(3)
+    await until_delivered(receiver, 5)
+    assert len(receiver.received) == 5
 
 
 async def test_a_failing_receiver_gets_retries_and_the_order_is_kept(gateway, ledger, receiver, fresh_nats_server):
@@ -250,9 +268,9 @@ async def test_a_claim_reads_every_lane_however_many_subscriptions_there_are(gat
         session.add_all(webhooks)
         await session.flush()
         now = datetime.now(UTC)
-        await WebhookRepository(session).queue([w.id for w in webhooks], event_id="e-1", stream="ledger",
-                                               event_type="org.sihub.ledger.note.written.v1", sequence=1,
-                                               body=b"{}", at=now)
+        await WebhookRepository(session).queue(
+            [QueuedEvent([w.id for w in webhooks], "e-1", "org.sihub.ledger.note.written.v1", 1, b"{}")],
+            stream="ledger", at=now)
         lanes = [(w.id, stream) for w in webhooks for stream in ("gateway", "ledger", "a", "b", "c")]
         claimed, _ = await WebhookRepository(session).claim_due(now, now + timedelta(minutes=1), lanes, 1,
                                                                  max_lanes=len(lanes))
@@ -270,9 +288,8 @@ async def test_a_claimed_front_holds_back_its_whole_lane_from_another_claim(gate
         await session.flush()
         now = datetime.now(UTC)
         repository = WebhookRepository(session)
-        for sequence in range(1, 6):
-            await repository.queue([webhook.id], event_id=f"e-{sequence}", stream="ledger", sequence=sequence,
-                                   event_type="org.sihub.ledger.note.written.v1", body=b"{}", at=now)
+        await repository.queue([QueuedEvent([webhook.id], f"e-{sequence}", "org.sihub.ledger.note.written.v1",
+                                            sequence, b"{}") for sequence in range(1, 6)], stream="ledger", at=now)
         lane = [(webhook.id, "ledger")]
         lease_until = now + timedelta(minutes=1)
         first, _ = await repository.claim_due(now, lease_until, lane, 3, max_lanes=1)

@@ -16,12 +16,13 @@ from sihub_gateway.proxy.router import forward_route
 from sihub_gateway.proxy.service import Forwarder, IdentityTokens
 from sihub_gateway.ratelimit import RateLimits, limit_by_address
 from sihub_gateway.settings import GatewaySettings
-from sihub_gateway.webhooks.worker import DeliveryWorker, queue_subscriptions
+from sihub_gateway.webhooks.worker import DeliveryWorker, QueueBell, queue_subscriptions
 from sihub_shared.app import create_service_app
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
+    bell = QueueBell()  # from the queue's consumers to the delivery worker, in this process
 
     @asynccontextmanager
     async def gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,7 +37,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.authenticator = KeyAuthenticator(app.state.database, settings.key_cache_ttl_s, app.state.rate_limits)
         deliveries = None
         if settings.run_workers:
-            deliveries = asyncio.create_task(DeliveryWorker(app.state.database, settings).run(), name="webhooks")
+            deliveries = asyncio.create_task(DeliveryWorker(app.state.database, settings, bell).run(), name="webhooks")
         try:
             yield
         finally:
@@ -54,7 +55,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         description="One REST API for the social innovation ecosystem: registry, indicators and "
         "more, behind API keys. Events: /asyncapi.json.",
         routers=routers,
-        subscriptions=queue_subscriptions(settings),
+        subscriptions=queue_subscriptions(settings, bell),
         public_routers=[public],
         authenticate=None,
         extra_lifespan=gateway_lifespan,

@@ -8,6 +8,10 @@
         reset=clear_actor_view,
     )
 
+A consumer whose work per event is a few rows may instead declare `handle_all`, called once per
+transaction with every event to apply (in stream order): one statement for a whole batch, not one
+per event (the gateway's webhook queue).
+
 Each fetched batch is applied in one transaction that also records every event id in
 `processed_event`; the acks are sent only after that commit. A redelivered event finds its id and
 is acked without being applied again, so effects happen exactly once. When anything in the batch
@@ -42,6 +46,7 @@ APPLIED = Counter("sihub_events_applied_total", "Events applied by consumers", [
 SKIPPED = Counter("sihub_events_duplicate_total", "Redelivered events skipped", ["consumer"])
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -59,6 +64,7 @@ class Subscription:
     subjects: Sequence[str]
     handlers: Mapping[str, Handler]
     reset: Callable[[AsyncSession], Awaitable[None]] | None = None
+    handle_all: BatchHandler | None = None  # instead of `handlers`: every event, whatever its type
     description: str = ""
     batch_size: int = field(default=100)
 
@@ -151,13 +157,11 @@ class ConsumerRunner:
 
     async def apply(self, event: CloudEvent) -> bool:
         """Apply one event exactly once; returns False when it had already been applied."""
-        handler = self.subscription.handlers.get(event.type)
         try:
             async with self.database.session() as session:
                 if await session.get(ProcessedEvent, (self.subscription.name, event.id)):
                     return False
-                if handler is not None:
-                    await handler(session, event)
+                await self._handle_events(session, [event])
                 session.add(
                     ProcessedEvent(
                         consumer=self.subscription.name,
@@ -186,14 +190,10 @@ class ConsumerRunner:
                 )
                 applied: list[bool] = []
                 for event in events:
-                    if event.id in seen:
-                        applied.append(False)
-                        continue
-                    handler = self.subscription.handlers.get(event.type)
-                    if handler is not None:
-                        await handler(session, event)
+                    applied.append(event.id not in seen)
                     seen.add(event.id)
-                    applied.append(True)
+                await self._handle_events(session, [e for e, was_applied in zip(events, applied, strict=True)
+                                                    if was_applied])
                 now = datetime.now(UTC)
                 session.add_all(
                     ProcessedEvent(consumer=name, event_id=event.id, processed_at=now)
@@ -204,6 +204,16 @@ class ConsumerRunner:
             log.debug("batch failed; applying its events one by one", consumer=name, events=len(events))
             return None
         return applied
+
+    async def _handle_events(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        if self.subscription.handle_all is not None:
+            if events:
+                await self.subscription.handle_all(session, events)
+            return
+        for event in events:
+            handler = self.subscription.handlers.get(event.type)
+            if handler is not None:
+                await handler(session, event)
 
     async def rebuild(self) -> None:
         """Forget the durable and the read model; the next run replays the stream from the start."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import takewhile
@@ -57,6 +58,17 @@ def _claim_statement(lanes: int, postgresql: bool) -> sa.Select:
     return query.with_for_update() if postgresql else query
 
 
+@dataclass(frozen=True)
+class QueuedEvent:
+    """An event read from `stream`, to be delivered to each of `subscription_ids`."""
+
+    subscription_ids: list[str]
+    event_id: str
+    event_type: str
+    sequence: int  # in its stream
+    body: bytes
+
+
 class WebhookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -68,15 +80,16 @@ class WebhookRepository:
         """On the session's connection (its transaction), past the ORM's execution layer."""
         return await (await self.session.connection()).execute(statement, params)
 
-    async def queue(self, subscription_ids: list[str], *, event_id: str, event_type: str, stream: str,
-                    sequence: int, body: bytes, at: datetime) -> None:
-        """One pending delivery of the event per subscription, in one executemany."""
-        if subscription_ids:
-            await self._core(_DELIVERY.insert(), [
-                {"id": str(uuid.uuid4()), "subscription_id": subscription_id, "event_id": event_id,
-                 "event_type": event_type, "stream": stream, "sequence": sequence, "body": body,
-                 "status": DeliveryStatus.pending, "attempts": 0, "next_attempt_at": at, "created_at": at}
-                for subscription_id in subscription_ids])
+    async def queue(self, events: Sequence[QueuedEvent], *, stream: str, at: datetime) -> None:
+        """One pending delivery of each event per subscription of it, all in one executemany."""
+        rows = [
+            {"id": str(uuid.uuid4()), "subscription_id": subscription_id, "event_id": event.event_id,
+             "event_type": event.event_type, "stream": stream, "sequence": event.sequence, "body": event.body,
+             "status": DeliveryStatus.pending, "attempts": 0, "next_attempt_at": at, "created_at": at}
+            for event in events for subscription_id in event.subscription_ids
+        ]
+        if rows:
+            await self._core(_DELIVERY.insert(), rows)
 
     async def get_owned(self, webhook_id: str, account_id: str) -> Webhook | None:
         webhook = await self.session.get(Webhook, webhook_id)

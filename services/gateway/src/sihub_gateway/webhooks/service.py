@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import random
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from sihub_gateway.event_types import EventTypes, matches
 from sihub_gateway.events.contracts import WebhookDisabled
 from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
-from sihub_gateway.webhooks.repository import WebhookRepository
+from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
 from sihub_gateway.webhooks.schemas import WebhookCreate, WebhookWithSecret
 from sihub_gateway.webhooks.sender import Outcome
 from sihub_gateway.webhooks.targets import TargetRefused, resolve
@@ -33,7 +34,6 @@ from sihub_shared.pagination import decode_cursor, encode_cursor
 # Longer than any lane front takes (the worker starts no request late in it: worker.py): a claim
 # not settled by then was lost with its worker, and the delivery is attempted again (at least once).
 LEASE = timedelta(seconds=60)
-_SUBSCRIPTIONS = "webhook_subscriptions"
 
 
 def new_secret() -> str:
@@ -143,17 +143,19 @@ class WebhookService:
 
     # --- the queue and its workers --------------------------------------------------------------------------
 
-    async def enqueue(self, event: CloudEvent, service: str) -> int:
-        """One delivery per matching subscription, paused and disabled ones included (they keep
-        their queue); a subscription gets the events published from its creation on."""
-        # Read once per consumer batch (one transaction), not once per event.
-        if _SUBSCRIPTIONS not in self.session.info:
-            self.session.info[_SUBSCRIPTIONS] = await self.repository.all_subscriptions()
-        subscription_ids = [webhook.id for webhook in self.session.info[_SUBSCRIPTIONS]
-                            if event.time >= webhook.created_at and matches(event.type, webhook.types)]
-        await self.repository.queue(subscription_ids, event_id=event.id, event_type=event.type, stream=service,
-                                    sequence=event.stream_sequence or 0, body=event.to_bytes(), at=datetime.now(UTC))
-        return len(subscription_ids)
+    async def enqueue(self, events: Sequence[CloudEvent], service: str) -> int:
+        """One delivery per event and matching subscription, paused and disabled ones included (they
+        keep their queue); a subscription gets the events published from its creation on. Returns
+        how many deliveries were queued."""
+        subscriptions = await self.repository.all_subscriptions()
+        queued = [
+            QueuedEvent(subscription_ids, event.id, event.type, event.stream_sequence or 0, event.to_bytes())
+            for event in events
+            if (subscription_ids := [webhook.id for webhook in subscriptions
+                                     if event.time >= webhook.created_at and matches(event.type, webhook.types)])
+        ]
+        await self.repository.queue(queued, stream=service, at=datetime.now(UTC))
+        return sum(len(q.subscription_ids) for q in queued)
 
     async def claim_due(
         self, now: datetime, busy: set[tuple[str, str]]

@@ -2,7 +2,7 @@
 
 - Queueing: one durable JetStream consumer per stream (`gateway-webhooks-<service>`, the shared
   ConsumerRunner) turns each event into deliveries in the same transaction as its processed-event
-  record (service.enqueue).
+  record (service.enqueue), and rings the QueueBell once that transaction has committed.
 - Delivering: `DeliveryWorker` claims the front of every lane (subscription × stream, by sequence:
   a delivery waiting for its retry holds back the later ones, so each receiver gets each stream in
   order), sends the lanes concurrently and independently and each lane's deliveries one after the
@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog import get_logger
 
@@ -25,41 +26,48 @@ from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.sender import Outcome, WebhookSender
 from sihub_gateway.webhooks.service import LEASE, WebhookService, signing_secrets
 from sihub_shared.db import Database
-from sihub_shared.events.consumer import Handler, Subscription
+from sihub_shared.events.consumer import BatchHandler, Subscription
 from sihub_shared.events.contracts import stream_name
 from sihub_shared.events.envelope import CloudEvent
 from sihub_shared.workers import raise_if_stopping
 
 log = get_logger(__name__)
 
-
-class _EveryType(Mapping[str, Handler]):
-    """The queue handler for whatever type arrives: subscriptions name types, not the consumer."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-
-    def __getitem__(self, event_type: str) -> Handler:
-        return self.handler
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
+_RINGS = "webhook_queue_bell"  # a session's flag: its commit rings the bell
 
 
-def queue_subscriptions(settings: GatewaySettings) -> list[Subscription]:
-    """One per stream the gateway knows: its own and each upstream service's."""
+class QueueBell:
+    """Wakes this process's DeliveryWorker when deliveries it could claim have been committed: a
+    receiver that has caught up gets the next events as soon as they are queued, not at the
+    worker's next poll (`webhook_poll_s`, which still finds what other gateway processes queue and
+    retries coming due). Rung after the commit, as a claim before it would find nothing."""
 
-    def handler_for(service: str) -> Handler:
-        async def enqueue(session: AsyncSession, event: CloudEvent) -> None:
-            await WebhookService(session, settings).enqueue(event, service)
+    def __init__(self) -> None:
+        self.worker_wakes: asyncio.Event | None = None  # the running worker's, on its loop
+
+    def ring(self) -> None:
+        if self.worker_wakes is not None:
+            self.worker_wakes.set()
+
+    def ring_after_commit(self, session: AsyncSession) -> None:
+        if _RINGS not in session.info:
+            session.info[_RINGS] = True
+            sa.event.listen(session.sync_session, "after_commit", lambda _: self.ring(), once=True)
+
+
+def queue_subscriptions(settings: GatewaySettings, bell: QueueBell) -> list[Subscription]:
+    """One per stream the gateway knows: its own and each upstream service's. Each consumer's batch
+    of events is queued at once (one statement), whatever the events' types."""
+
+    def handler_for(service: str) -> BatchHandler:
+        async def enqueue(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+            if await WebhookService(session, settings).enqueue(events, service):
+                bell.ring_after_commit(session)
         return enqueue
 
     return [
         Subscription(name=f"gateway-webhooks-{service}", stream=stream_name(service),
-                     subjects=[f"sihub.{service}.>"], handlers=_EveryType(handler_for(service)),
+                     subjects=[f"sihub.{service}.>"], handlers={}, handle_all=handler_for(service),
                      description=f"webhook deliveries of {service} events")
         for service in ["gateway", *settings.upstreams]
     ]
@@ -88,9 +96,10 @@ class DeliveryWorker:
     alone: one transaction per round records the outcomes of every lane finished since and claims
     the free lanes' fronts."""
 
-    def __init__(self, database: Database, settings: GatewaySettings) -> None:
+    def __init__(self, database: Database, settings: GatewaySettings, bell: QueueBell | None = None) -> None:
         self.database = database
         self.settings = settings
+        self.bell = bell
         self.sender = WebhookSender(timeout_s=settings.webhook_timeout_s,
                                     max_response_bytes=settings.webhook_max_response_bytes,
                                     allow_local=settings.webhook_allow_local_targets,
@@ -102,9 +111,11 @@ class DeliveryWorker:
         self.front_s = LEASE.total_seconds() - self.sender.longest_request_s - _RECORDING_MARGIN_S
         self.in_flight: dict[_Lane, asyncio.Task] = {}
         self.finished: list[list[tuple[str, Outcome]]] = []  # each finished front's outcomes
-        self.lane_done = asyncio.Event()
+        self.wakes = asyncio.Event()  # a lane finished, or the bell rang
 
     async def run(self) -> None:
+        if self.bell is not None:
+            self.bell.worker_wakes = self.wakes
         try:
             while True:
                 try:
@@ -115,6 +126,8 @@ class DeliveryWorker:
                     log.exception("webhook delivery round failed, retrying")
                     await asyncio.sleep(self.settings.webhook_poll_s)
         finally:
+            if self.bell is not None:
+                self.bell.worker_wakes = None
             # What was in flight keeps its lease and is attempted again when it ends (at least once).
             lanes = list(self.in_flight.values())
             for task in lanes:
@@ -124,9 +137,10 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Record the lanes that finished, claim the free ones, start them; then wait for a lane to
-        finish (or a retry to come due, or the poll interval). Returns the deliveries started."""
+        finish, deliveries to be queued, a retry to come due, or the poll interval. Returns the
+        deliveries started."""
         finished, self.finished = self.finished, []
-        self.lane_done.clear()
+        self.wakes.clear()
         now = datetime.now(UTC)
         until = time.monotonic() + self.front_s
         async with self.database.session() as session:
@@ -140,13 +154,13 @@ class DeliveryWorker:
                 front.deliveries.append((d.id, d.event_id, d.body))
         for lane, front in fronts.items():
             self.in_flight[lane] = asyncio.create_task(self._send_lane(lane, front), name=f"webhook-lane-{lane[0]}")
-        if not self.finished:
-            # Until a lane finishes, a retry comes due, or the poll interval (for new deliveries) ends.
+        if not self.wakes.is_set():
+            # Until a lane finishes, deliveries are queued, a retry comes due, or the poll interval ends.
             wait = self.settings.webhook_poll_s
             if next_due is not None:
                 wait = min(wait, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.lane_done.wait(), wait)
+                await asyncio.wait_for(self.wakes.wait(), wait)
         return len(claimed)
 
     async def _send_lane(self, lane: _Lane, front: _LaneFront) -> None:
@@ -166,4 +180,4 @@ class DeliveryWorker:
         finally:
             del self.in_flight[lane]
             self.finished.append(list(zip(ids, outcomes, strict=False)))
-            self.lane_done.set()
+            self.wakes.set()
