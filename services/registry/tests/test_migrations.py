@@ -87,3 +87,42 @@ async def test_links_written_before_consent_are_confirmed_only_where_the_record_
         "membership": [("a", "pending", None)],
         "partnership": [("a", "pending", None), ("b", "confirmed", "account-b")],
     }
+
+
+async def test_actors_written_before_export_cells_get_them(database_url):
+    """0004 fills `export_cells` of the actors already there, as a write would (formats.export_cells)."""
+    await upgrade(MIGRATIONS, database_url, "0003")
+    json_list = sa.JSON()
+    actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
+                   sa.column("illustrative", sa.Boolean()),
+                   *(sa.column(c, json_list) for c in ("names", "descriptions", "issue_areas", "offers", "needs",
+                                                       "certifications", "identifiers", "contacts")))
+    lists = {
+        "names": [{"lang": "ko", "value": "나눔"}, {"lang": "en", "value": "Nanum"}, {"lang": "en", "value": "Second"}],
+        "descriptions": [], "issue_areas": ["education", "employment"],
+        "offers": [{"capability": "funding", "detail": "seed grants"}, {"capability": "mentoring"}], "needs": [],
+        "certifications": [{"scheme": "kr_certified_social_enterprise", "level": "job_provision", "valid_from": "2019-05-01"}],
+        "identifiers": [{"scheme": "KR-BRN", "value": "1234567890"}], "contacts": [],
+    }
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    database = Database(async_database_url(database_url))
+    try:
+        async with database.session() as session:
+            for actor_id in ids:
+                await session.exec(sa.insert(actor).values(
+                    id=actor_id, owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
+                    illustrative=False, **lists, version=1, created_at=NOW, updated_at=NOW))
+            await session.commit()
+
+        await upgrade(MIGRATIONS, database_url)
+
+        async with database.session() as session:
+            cells = sa.table("actor", sa.column("export_cells", json_list))
+            found = (await session.exec(sa.select(cells.c.export_cells))).all()
+        assert [row[0] for row in found] == [{
+            "names": {"ko": "나눔", "en": "Nanum"}, "descriptions": {}, "issue_areas": "education;employment",
+            "offers": "funding:seed grants;mentoring", "needs": "",
+            "certifications": "kr_certified_social_enterprise:job_provision:2019-05-01", "identifiers": "KR-BRN:1234567890",
+        }] * 3
+    finally:
+        await database.dispose()

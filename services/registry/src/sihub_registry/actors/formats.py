@@ -280,6 +280,36 @@ def csv_header(name_langs: Iterable[str], description_langs: Iterable[str]) -> l
     )
 
 
+def export_cells(values: dict[str, Any]) -> dict[str, Any]:
+    """The export's cells of an actor's lists, kept with the actor when it is written (its
+    `export_cells`), so that an export reads them instead of taking every actor's lists apart again:
+    `names` and `descriptions` as {lang: the first text in that language}, and each of
+    LIST_COLUMNS joined with ";" in the forms the module's docstring gives (as an import reads them)."""
+
+    def first_by_lang(texts: list[dict[str, Any]]) -> dict[str, str]:
+        firsts: dict[str, str] = {}
+        for text in texts:
+            firsts.setdefault(text["lang"], text["value"])
+        return firsts
+
+    def claim(item: dict[str, Any]) -> str:
+        return f"{item['capability']}:{item['detail']}" if item.get("detail") else item["capability"]
+
+    def certification(item: dict[str, Any]) -> str:
+        # The colons of absent dates at the end are left out.
+        return f"{item['scheme']}:{item['level']}:{item.get('valid_from') or ''}:{item.get('valid_to') or ''}".rstrip(":")
+
+    return {
+        "names": first_by_lang(values["names"]),
+        "descriptions": first_by_lang(values["descriptions"]),
+        "issue_areas": ";".join(values["issue_areas"]),
+        "offers": ";".join(map(claim, values["offers"])),
+        "needs": ";".join(map(claim, values["needs"])),
+        "certifications": ";".join(map(certification, values["certifications"])),
+        "identifiers": ";".join(f"{i['scheme']}:{i['value']}" for i in values["identifiers"]),
+    }
+
+
 class CsvWriter:
     """Rows to CSV text, one chunk at a time (for streaming), every cell `neutralised`."""
 

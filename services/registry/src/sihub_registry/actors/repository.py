@@ -10,10 +10,10 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sihub_registry.actors.formats import LIST_COLUMNS
 from sihub_registry.actors.models import Actor, ActorFacet, ActorSearchTerm
 from sihub_registry.common.bulk import bulk_insert, bulk_insert_records
 from sihub_registry.common.query import keyset, ref_prefix_filter
@@ -146,8 +146,8 @@ class ActorRepository:
                        batch: int = 1000) -> AsyncIterator[Sequence[Sequence[str]]]:
         """Every matching actor as the text cells of the CSV export (`formats.csv_header`'s columns,
         none neutralised yet), a batch at a time in id order, as `stream` reads them. The database
-        takes each list apart and joins it (one name per language, `;`-joined lists): decoding
-        seven JSON columns and joining their items in Python was most of an export's time.
+        reads the list cells out of `export_cells` (decoding seven JSON columns and joining their
+        items in Python was most of an export's time).
 
         The next batch is read while the caller writes this one: SQLite's thread and PostgreSQL
         work beside this process's event loop (an export of 100,000 actors spent about as long
@@ -155,13 +155,12 @@ class ActorRepository:
         cells = _CsvCells(self.session.bind.dialect.name)
         columns = select(
             cells.id(), cells.text(Actor.ref),
-            *(cells.first_value(Actor.names, lang) for lang in name_langs),
-            *(cells.first_value(Actor.descriptions, lang) for lang in description_langs),
+            *(cells.stored("names", lang) for lang in name_langs),
+            *(cells.stored("descriptions", lang) for lang in description_langs),
             cells.text(Actor.kind), cells.text(Actor.sector), cells.text(Actor.country), cells.text(Actor.region),
             cells.text(Actor.locality), cells.text(Actor.founded_year), cells.text(Actor.website),
             sa.case((Actor.illustrative, "true"), else_="false"),
-            cells.joined(Actor.issue_areas, None), cells.claims(Actor.offers), cells.claims(Actor.needs),
-            cells.certifications(), cells.identifiers(), cells.text(Actor.version), cells.updated_at(),
+            *(cells.stored(column) for column in LIST_COLUMNS), cells.text(Actor.version), cells.updated_at(),
         )
         # Core rows, not the ORM's: the cells are plain text and need none of its processing.
         connection = await self.session.connection()
@@ -261,12 +260,10 @@ class ActorRepository:
 
 
 class _CsvCells:
-    """SQL for the CSV export's cells on SQLite or PostgreSQL: text, '' for an absent value; a name or
-    description column holds the first of the actor's in that language; issue areas, offers and needs
-    (capability[:detail]), certifications (scheme:level[:valid_from[:valid_to]]) and identifiers
-    (SCHEME:value) are joined with `;`. A list's items are read with json_each (SQLite) or
-    json_array_elements (PostgreSQL), in array order: SQLite's group_concat (before 3.44 it takes no
-    ORDER BY) joins them in the order json_each gives them, which is the array's."""
+    """SQL for the CSV export's cells on SQLite or PostgreSQL: text, '' for an absent value. The
+    names and descriptions per language and the `;`-joined lists come from the actor's
+    `export_cells` (formats.export_cells, written with the actor): taking every actor's lists apart
+    with json_each for each export was half of a busy registry's time (py-spy, bench-load)."""
 
     def __init__(self, dialect: str) -> None:
         self.postgresql = dialect == "postgresql"
@@ -282,59 +279,9 @@ class _CsvCells:
         parts = [sa.func.substr(hexits, start, length) for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
         return parts[0].concat("-").concat(parts[1]).concat("-").concat(parts[2]).concat("-").concat(parts[3]).concat("-").concat(parts[4])
 
-    def _items(self, column: Any, *, strings: bool = False) -> Any:
-        """The items of a JSON list, as rows of `value` and their place in the list (`position`);
-        `strings`: a list of strings, whose items come as text."""
-        if self.postgresql:
-            elements = sa.func.json_array_elements_text if strings else sa.func.json_array_elements
-            return elements(column).table_valued("value", with_ordinality="position").render_derived("item")
-        return sa.func.json_each(column).table_valued("value", sa.column("key")).alias("item")
-
-    def _position(self, item: Any) -> Any:
-        return item.c.position if self.postgresql else item.c.key
-
-    def _field(self, item: Any, name: str) -> sa.ColumnElement[str]:
-        return item.c.value.op("->>")(name if self.postgresql else f"$.{name}")
-
-    def _joined(self, item: Any, value: sa.ColumnElement[str], separator: str) -> sa.ColumnElement[str]:
-        if self.postgresql:
-            return sa.func.string_agg(value, aggregate_order_by(sa.literal(separator), self._position(item)))
-        return sa.func.group_concat(value, separator)
-
-    def first_value(self, column: Any, lang: str) -> sa.ColumnElement[str]:
-        """The first `value` of the list's items in `lang` (names, descriptions)."""
-        item = self._items(column)
-        first = select(self._field(item, "value")).select_from(item).where(self._field(item, "lang") == lang)
-        if self.postgresql:
-            first = first.order_by(self._position(item))
-        # SQLite: json_each's own order, as for group_concat; an ORDER BY key would sort each
-        # actor's items again (twice the time of these subqueries, measured at 100,000 actors).
-        first = first.limit(1).scalar_subquery()
-        return sa.func.coalesce(first, "")
-
-    def joined(self, column: Any, value: Any) -> sa.ColumnElement[str]:
-        """The list's items joined with `;`: `value(item)` of each, or each string item itself."""
-        item = self._items(column, strings=value is None)
-        value = item.c.value if value is None else value(item)
-        return sa.func.coalesce(select(self._joined(item, value, ";")).select_from(item).scalar_subquery(), "")
-
-    def claims(self, column: Any) -> sa.ColumnElement[str]:
-        """capability[:detail] of each claim (no `:` without a detail)."""
-        def claim(item: Any) -> sa.ColumnElement[str]:
-            detail = sa.func.coalesce(self._field(item, "detail"), "")
-            return self._field(item, "capability").concat(sa.case((detail == "", ""), else_=sa.literal(":").concat(detail)))
-        return self.joined(column, claim)
-
-    def certifications(self) -> sa.ColumnElement[str]:
-        """scheme:level[:valid_from[:valid_to]], the colons of absent dates at the end left out."""
-        def certification(item: Any) -> sa.ColumnElement[str]:
-            parts = [self._field(item, "scheme"), self._field(item, "level"),
-                     sa.func.coalesce(self._field(item, "valid_from"), ""), sa.func.coalesce(self._field(item, "valid_to"), "")]
-            return sa.func.rtrim(parts[0].concat(":").concat(parts[1]).concat(":").concat(parts[2]).concat(":").concat(parts[3]), ":")
-        return self.joined(Actor.certifications, certification)
-
-    def identifiers(self) -> sa.ColumnElement[str]:
-        return self.joined(Actor.identifiers, lambda item: self._field(item, "scheme").concat(":").concat(self._field(item, "value")))
+    def stored(self, *path: str) -> sa.ColumnElement[str]:
+        """A cell of `export_cells`: ("offers",), or ("names", lang)."""
+        return sa.func.coalesce(Actor.export_cells[path].as_string(), "")
 
     def updated_at(self) -> sa.ColumnElement[str]:
         """As Python's isoformat writes a UTC time: microseconds only when there are some."""

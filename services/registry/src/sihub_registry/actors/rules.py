@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sihub_registry.actors.formats import export_cells
 from sihub_registry.actors.schemas import ActorCreate, ActorState
 from sihub_registry.common.rules import (
     Problems,
@@ -68,6 +69,7 @@ def prepare_actor(data: ActorCreate, problems: Problems) -> PreparedActor | None
         "identifiers": [i.model_dump() for i in identifiers],
         "contacts": [c.model_dump(exclude_none=True) for c in data.contacts],
     }
+    values["export_cells"] = export_cells(values)
     facets = {("issue_area", a) for a in values["issue_areas"]}
     facets |= {("offer", c["capability"]) for c in values["offers"]}
     facets |= {("need", c["capability"]) for c in values["needs"]}
