@@ -20,6 +20,7 @@ from sihub_matching.ecosystem.models import (
 )
 
 Row = TypeVar("Row", bound=SQLModel)
+_TAKEN_REVISION = "eco_revision_taken"  # (the transaction, the revision it took)
 
 
 class EcosystemRepository:
@@ -33,17 +34,27 @@ class EcosystemRepository:
         self.session.add(row)
 
     async def bump_revision(self) -> int:
-        """The next revision. The row stays locked until the transaction ends, so revisions
-        become visible in order: rows of revision ≤ R are committed once R can be read."""
-        updated = await self.session.exec(  # type: ignore[call-overload]
+        """The revision of this transaction's changes: the next one, taken at the transaction's
+        first change and kept for the rest of it (a consumer's batch moves it once, not once per
+        event: two statements per event were most of applying an actor). The row stays locked until
+        the transaction ends, so revisions become visible in order: rows of revision ≤ R are
+        committed once R can be read."""
+        transaction = self.session.sync_session.get_transaction()
+        taken = self.session.info.get(_TAKEN_REVISION)
+        if taken is not None and taken[0] is transaction:
+            return taken[1]
+        revision = (await self.session.exec(  # type: ignore[call-overload]
             sa.update(EcoRevision)
             .where(col(EcoRevision.id) == 1)
             .values(revision=EcoRevision.revision + 1)
-        )
-        if updated.rowcount == 0:
-            self.session.add(EcoRevision(id=1, revision=1))
+            .returning(EcoRevision.revision)
+        )).scalar()
+        if revision is None:
+            revision = 1
+            self.session.add(EcoRevision(id=1, revision=revision))
             await self.session.flush()
-        return await self.revision()
+        self.session.info[_TAKEN_REVISION] = (transaction, revision)
+        return revision
 
     async def revision(self) -> int:
         return (
