@@ -5,13 +5,14 @@ changes nothing; an older event never overwrites a newer state."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from nats.js.errors import NotFoundError
-from sqlmodel import select
+from sqlmodel import select, text
 
 from sihub_matching.ecosystem.models import READ_MODEL_TABLES
 from sihub_matching.events.handlers import indicators_subscription, registry_subscription
@@ -197,3 +198,29 @@ async def test_an_older_event_never_overwrites_a_newer_state(matching):
         await database.dispose()
     assert "['data']" in rows["eco_actor"][0] and "space" not in rows["eco_actor"][0]
     assert "0.9" in rows["eco_severity"][0]
+
+
+async def test_one_batch_holding_several_versions_of_an_actor_keeps_the_newest_once(matching):
+    """In one transaction (a consumer's batch) a row put earlier is found again before it is
+    written: a later version updates it (one row, not a second insert), an older one after it
+    changes nothing, and the batch's changes share one revision. (The first actor's row is written
+    when the revision is taken; the second's only at the commit.)"""
+    events = matching.events
+    actor, other = "a0000000-0000-4000-8000-000000000011", "a0000000-0000-4000-8000-000000000012"
+    database = Database(async_database_url(matching.database_url))
+    try:
+        runner = ConsumerRunner(database, EventBus(matching.nats_url, name="unused"), registry_subscription)
+        applied = await runner.apply_batch([
+            events.actor(other, version=1),
+            events.actor(actor, version=1, offers=["data"]),
+            events.actor(actor, "updated", version=3, offers=["space"]),
+            events.actor(actor, "updated", version=2, offers=["legal"]),
+        ])
+        async with database.session() as session:
+            rows = (await session.exec(text("SELECT id, offers, version, revision FROM eco_actor ORDER BY id"))).all()
+    finally:
+        await database.dispose()
+    assert applied == [True] * 4
+    assert [(r[0], json.loads(r[1]) if isinstance(r[1], str) else r[1], r[2]) for r in rows] == [
+        (actor, ["space"], 3), (other, [], 1)]
+    assert rows[0][3] == rows[1][3] > 0

@@ -21,6 +21,7 @@ from sihub_matching.ecosystem.models import (
 
 Row = TypeVar("Row", bound=SQLModel)
 _TAKEN_REVISION = "eco_revision_taken"  # (the transaction, the revision it took)
+_ADDED = "eco_rows_added"  # (table, key) -> the row put in this session
 
 
 class EcosystemRepository:
@@ -28,10 +29,19 @@ class EcosystemRepository:
         self.session = session
 
     async def get(self, table: type[Row], key: Any) -> Row | None:
-        return await self.session.get(table, key)
+        """The row of `key`, one `put` earlier in this transaction included. Without flushing: a
+        flush before every read wrote a consumer's batch one row per statement; the session writes
+        the new rows at the commit, together."""
+        added = self.session.info.get(_ADDED, {}).get((table, key))
+        if added is not None:
+            return added
+        with self.session.no_autoflush:
+            return await self.session.get(table, key)
 
     def put(self, row: SQLModel) -> None:
         self.session.add(row)
+        key = sa.inspect(row).identity or sa.inspect(type(row)).primary_key_from_instance(row)
+        self.session.info.setdefault(_ADDED, {})[(type(row), key[0] if len(key) == 1 else tuple(key))] = row
 
     async def bump_revision(self) -> int:
         """The revision of this transaction's changes: the next one, taken at the transaction's

@@ -4,6 +4,8 @@ computation time for severities), so replays and redeliveries leave the same row
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +20,7 @@ from sihub_matching.ecosystem.models import (
     EcoSeverity,
     EcoThemeIndex,
 )
-from sihub_matching.ecosystem.repository import EcosystemRepository
+from sihub_matching.ecosystem.repository import EcosystemRepository, Row
 from sihub_matching.ecosystem.schemas import (
     ActorData,
     CohortData,
@@ -51,18 +53,23 @@ class EcosystemService:
         self.session = session
         self.repository = EcosystemRepository(session)
 
-    async def _newer(self, table: type[SQLModel], key: str, version: int) -> SQLModel | None:
-        """The row to overwrite (a new one if none); None when the held row is as new or newer."""
+    async def _write_newer(self, table: type[Row], key: str, version: int, values: dict[str, Any]) -> Row | None:
+        """The row of `key` (a new one if none) with `values` and `version` written; None, and
+        nothing written, when the held row is as new or newer. A new row is made with every value
+        given: a model's default factories cost more than the rest of applying an actor (pydantic
+        reads each factory's signature per instance)."""
         row = await self.repository.get(table, key)
         if row is not None and row.version >= version:  # type: ignore[attr-defined]
             return None
-        return row if row is not None else table(id=key, version=version)  # type: ignore[call-arg]
+        if row is None:
+            row = table(id=key, version=version, **values)
+        else:
+            row.sqlmodel_update(values | {"version": version})
+        self.repository.put(row)
+        return row
 
     async def apply_actor(self, data: ActorData) -> None:
-        row = await self._newer(EcoActor, data.id, data.version)
-        if row is None:
-            return
-        for name, value in {
+        row = await self._write_newer(EcoActor, data.id, data.version, {
             "owner_account_id": data.owner_account_id,
             "name": data.display_name(),
             "kind": data.kind,
@@ -74,83 +81,44 @@ class EcosystemService:
             "needs": sorted({c.capability for c in data.needs}),
             "illustrative": data.illustrative,
             "deleted": data.deleted_at is not None,
-            "version": data.version,
             "updated_at": as_utc(data.updated_at),
-        }.items():
-            setattr(row, name, value)
-        row.revision = await self.repository.bump_revision()
-        self.repository.put(row)
+        })
+        if row is not None:
+            row.revision = await self.repository.bump_revision()
 
     async def apply_hub_operators(self, data: HubOperatorsData) -> None:
         # The event carries the whole list, so replacing it is the same however often it comes.
         await self.repository.replace_operators(data.hub_id, [o.account_id for o in data.operators])
 
     async def apply_programme(self, data: ProgrammeData) -> None:
-        row = await self._newer(EcoProgramme, data.id, data.version)
-        if row is None:
-            return
         names = (
             [n.value for n in data.names if n.lang == "en"]
             or [n.value for n in data.names]
             or [data.id]
         )
-        row.sqlmodel_update(
-            {
-                "hub_id": data.hub_id,
-                "name": names[0][:500],
-                "deleted": data.deleted_at is not None,
-                "version": data.version,
-            }
-        )
-        self.repository.put(row)
+        await self._write_newer(EcoProgramme, data.id, data.version, {
+            "hub_id": data.hub_id, "name": names[0][:500], "deleted": data.deleted_at is not None,
+        })
 
     async def apply_cohort(self, data: CohortData) -> None:
-        row = await self._newer(EcoCohort, data.id, data.version)
-        if row is None:
-            return
-        row.sqlmodel_update(
-            {
-                "programme_id": data.programme_id,
-                "hub_id": data.hub_id,
-                "name": data.name[:200],
-                "deleted": data.deleted_at is not None,
-                "version": data.version,
-            }
-        )
-        self.repository.put(row)
+        await self._write_newer(EcoCohort, data.id, data.version, {
+            "programme_id": data.programme_id, "hub_id": data.hub_id, "name": data.name[:200],
+            "deleted": data.deleted_at is not None,
+        })
 
     async def apply_membership(self, data: MembershipData) -> None:
-        row = await self._newer(EcoMembership, data.id, data.version)
-        if row is None:
-            return
-        row.sqlmodel_update(
-            {
-                "hub_id": data.hub_id,
-                "programme_id": data.programme_id,
-                "cohort_id": data.cohort_id,
-                "actor_id": data.actor_id,
-                "deleted": data.deleted_at is not None,
-                "version": data.version,
-            }
-        )
-        self.repository.put(row)
+        await self._write_newer(EcoMembership, data.id, data.version, {
+            "hub_id": data.hub_id, "programme_id": data.programme_id, "cohort_id": data.cohort_id,
+            "actor_id": data.actor_id, "deleted": data.deleted_at is not None,
+        })
 
     async def apply_partnership(self, data: PartnershipData) -> None:
-        row = await self._newer(EcoPartnership, data.id, data.version)
-        if row is None:
-            return
         deleted = data.deleted_at is not None
-        row.sqlmodel_update(
-            {
-                "actor_ids": list(data.actor_ids),
-                "status": data.status,
-                "origin": data.origin,
-                "match_ref": data.match_ref,
-                "deleted": deleted,
-                "version": data.version,
-            }
-        )
-        self.repository.put(row)
+        if await self._write_newer(EcoPartnership, data.id, data.version, {
+            "actor_ids": list(data.actor_ids), "status": data.status, "origin": data.origin,
+            "match_ref": data.match_ref, "deleted": deleted,
+        }) is None:
+            return
         current = not deleted and data.status in CURRENT_PARTNERSHIP
         await self.repository.replace_partner_pairs(data.id, data.actor_ids if current else [])
         await self.repository.bump_revision()
