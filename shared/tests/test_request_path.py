@@ -13,7 +13,7 @@ from operator import attrgetter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, MetaData, String, Table, Uuid, event, select, text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, MetaData, String, Table, Uuid, event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from sihub_shared import identity as identity_module
@@ -171,6 +171,12 @@ async def test_rows_at_once_are_the_rows_a_query_gives(database_url: str) -> Non
             query = select(table).order_by(table.c.id)
             expected = [tuple(row) for row in (await connection.execute(query)).all()]
             at_once = await rows_at_once(connection, query)
+            # Text cells alone (an export's): no type to apply, the same rows.
+            texts = select(table.c.name.label("name"), func.coalesce(table.c.name, "").label("cell"))
+            texts_expected = sorted(map(tuple, (await connection.execute(texts)).all()), key=repr)
+            texts_at_once = await rows_at_once(connection, texts)
+        assert sorted(map(tuple, texts_at_once), key=repr) == texts_expected
+        assert {row.cell for row in texts_at_once} == {row[0] or "" for row in texts_expected}
         assert sorted(at_once, key=attrgetter("id")) == expected
         assert [row.name for row in sorted(at_once, key=attrgetter("id"))] == [row[1] for row in expected]
     finally:

@@ -235,6 +235,8 @@ async def rows_at_once(connection: AsyncConnection, query: Select[Any]) -> list[
     dialect = connection.dialect
     processors = [_cell_processor(column.type, dialect) for column in page.c]
     row = namedtuple("Row", [column.name for column in page.c], rename=True)  # type: ignore[misc]
+    if not any(processors):  # text cells (an export's): nothing to apply, per value
+        return list(map(row._make, orjson.loads(packed)))
     return [row(*(process(value) if process else value for process, value in zip(processors, values, strict=True)))
             for values in orjson.loads(packed)]
 
