@@ -196,7 +196,8 @@ async def test_exports_json_csv_and_hsds(registry):
     partner = registry.partner()
     imported = await partner.post("/actors/import", content=csv_body(*GOOD_ROWS), headers={"content-type": "text/csv"})
     assert imported.status_code == 201
-    await partner.create("/actors", {"names": [{"value": "Kampung Ventures", "lang": "en"}], "kind": "social_venture",
+    await partner.create("/actors", {"names": [{"value": "Kampung Ventures", "lang": "en"},
+                                               {"value": "甘榜创投", "lang": "zh-Hans"}], "kind": "social_venture",
                                      "country": "SG", "identifiers": [{"scheme": "SG-ACRA", "value": "201912345K"}]})
 
     as_json = await partner.get("/actors/export", params={"country": "KR"})
@@ -211,6 +212,10 @@ async def test_exports_json_csv_and_hsds(registry):
     assert [r["ref"] for r in table] == ["kr:haessal", "kr:green", "kr:village"]
     assert table[0]["name_ko"] == "햇살돌봄사회적협동조합" and table[0]["identifiers"] == "KR-BRN:1248100998"
     assert table[0]["offers"] == "mentoring:peer coaching" and table[0]["region"] == "KR-26"
+    # A language tag with a hyphen is a key of the stored cells like any other.
+    [singapore] = csv.DictReader(io.StringIO((await partner.get("/actors/export", params={"format": "csv", "country": "SG"})).text))
+    assert (singapore["name_en"], singapore["name_zh-Hans"], singapore["identifiers"]) == (
+        "Kampung Ventures", "甘榜创投", "SG-ACRA:201912345K")
     # An export imports elsewhere: another registry account reads the same columns back.
     other = registry.partner()
     round_trip = await other.post("/actors/import", params={"existing": "skip"}, content=as_csv.content,

@@ -33,7 +33,7 @@ from sihub_shared.workers import raise_if_stopping
 
 log = get_logger(__name__)
 
-_RINGS = "webhook_queue_bell"  # a session's flag: its commit rings the bell
+_RINGS = "webhook_queue_bell"  # the transaction whose commit will ring the bell
 
 
 class QueueBell:
@@ -50,8 +50,11 @@ class QueueBell:
             self.worker_wakes.set()
 
     def ring_after_commit(self, session: AsyncSession) -> None:
-        if _RINGS not in session.info:
-            session.info[_RINGS] = True
+        """Once per transaction of `session`. (After a rollback its listener may ring at the
+        session's next commit: a spare ring only costs the worker a round.)"""
+        transaction = session.sync_session.get_transaction()
+        if session.info.get(_RINGS) is not transaction:
+            session.info[_RINGS] = transaction
             sa.event.listen(session.sync_session, "after_commit", lambda _: self.ring(), once=True)
 
 

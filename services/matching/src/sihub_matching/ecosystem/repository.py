@@ -20,8 +20,8 @@ from sihub_matching.ecosystem.models import (
 )
 
 Row = TypeVar("Row", bound=SQLModel)
-_TAKEN_REVISION = "eco_revision_taken"  # (the transaction, the revision it took)
-_ADDED = "eco_rows_added"  # (table, key) -> the row put in this session
+_TAKEN_REVISION = "eco_revision_taken"  # {"revision": the revision this transaction took}
+_ADDED = "eco_rows_added"  # (table, key) -> the row put in this transaction
 
 
 class EcosystemRepository:
@@ -32,7 +32,7 @@ class EcosystemRepository:
         """The row of `key`, one `put` earlier in this transaction included. Without flushing: a
         flush before every read wrote a consumer's batch one row per statement; the session writes
         the new rows at the commit, together."""
-        added = self.session.info.get(_ADDED, {}).get((table, key))
+        added = self._of_this_transaction(_ADDED).get((table, key))
         if added is not None:
             return added
         with self.session.no_autoflush:
@@ -41,7 +41,18 @@ class EcosystemRepository:
     def put(self, row: SQLModel) -> None:
         self.session.add(row)
         key = sa.inspect(row).identity or sa.inspect(type(row)).primary_key_from_instance(row)
-        self.session.info.setdefault(_ADDED, {})[(type(row), key[0] if len(key) == 1 else tuple(key))] = row
+        self._of_this_transaction(_ADDED)[(type(row), key[0] if len(key) == 1 else tuple(key))] = row
+
+    def _of_this_transaction(self, name: str) -> dict[Any, Any]:
+        """A dict in the session's info that lives as long as its current transaction: after a
+        commit or a rollback the next transaction starts with an empty one (none before any)."""
+        transaction = self.session.sync_session.get_transaction()
+        if transaction is None:
+            return {}
+        held = self.session.info.get(name)
+        if held is None or held[0] is not transaction:
+            held = self.session.info[name] = (transaction, {})
+        return held[1]
 
     async def bump_revision(self) -> int:
         """The revision of this transaction's changes: the next one, taken at the transaction's
@@ -49,10 +60,9 @@ class EcosystemRepository:
         event: two statements per event were most of applying an actor). The row stays locked until
         the transaction ends, so revisions become visible in order: rows of revision ≤ R are
         committed once R can be read."""
-        transaction = self.session.sync_session.get_transaction()
-        taken = self.session.info.get(_TAKEN_REVISION)
-        if taken is not None and taken[0] is transaction:
-            return taken[1]
+        taken = self._of_this_transaction(_TAKEN_REVISION)
+        if "revision" in taken:
+            return taken["revision"]
         revision = (await self.session.exec(  # type: ignore[call-overload]
             sa.update(EcoRevision)
             .where(col(EcoRevision.id) == 1)
@@ -63,7 +73,8 @@ class EcosystemRepository:
             revision = 1
             self.session.add(EcoRevision(id=1, revision=revision))
             await self.session.flush()
-        self.session.info[_TAKEN_REVISION] = (transaction, revision)
+        # Kept once the UPDATE has begun the transaction (there may have been none before it).
+        self._of_this_transaction(_TAKEN_REVISION)["revision"] = revision
         return revision
 
     async def revision(self) -> int:

@@ -129,8 +129,8 @@ class ActorRepository:
         plain rows with the actor's attributes: no ORM instances, which cost more than the export.
         Each batch is a query of its own, so that on SQLite no read snapshot spans the export (one
         would keep the WAL from being checkpointed), read with `rows_at_once`."""
-        # Contacts are never exported: not read either.
-        columns = select(*(c for c in Actor.__table__.columns if c.name != "contacts"))
+        # Contacts are never exported: not read either; nor the CSV's cells (csv_rows reads those).
+        columns = select(*(c for c in Actor.__table__.columns if c.name not in ("contacts", "export_cells")))
         connection = await self.session.connection()
         position: dict[str, Any] | None = None
         while True:
