@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from sihub_registry.actors.formats import neutralised
+from sihub_registry.actors.formats import csv_cell, neutralised
 from sihub_registry.actors.importer import CHECK_BATCH
 from sihub_registry.actors.models import ActorFacet
 from sihub_registry.actors.repository import ActorFilters, ActorRepository
@@ -192,6 +193,34 @@ async def test_an_import_of_several_batches_is_all_or_nothing_and_finds_duplicat
     assert [a["ref"] for a in await listed(partner, q="bulk actor 1999")] == ["kr:bulk-1999"]
 
 
+def written_by_csv_module(states: list[dict], header: list[str]) -> str:
+    """The CSV export of these actors (the JSON export's states) as Python's csv writer writes it,
+    every cell worked out here from the state: the database joins the export's lines from cells
+    kept with each actor (formats.export_cells), so the whole text is compared."""
+
+    def claims(items: list[dict]) -> str:
+        return ";".join(f"{c['capability']}:{c['detail']}" if c.get("detail") else c["capability"] for c in items)
+
+    def cell(state: dict, column: str) -> object:
+        kind, _, lang = column.partition("_")
+        if kind in ("name", "description") and lang:
+            return next((t["value"] for t in state[kind + "s"] if t["lang"] == lang), "")
+        return {
+            "issue_areas": ";".join(state["issue_areas"]), "offers": claims(state["offers"]), "needs": claims(state["needs"]),
+            "certifications": ";".join(":".join(filter(None, (c["scheme"], c["level"], c.get("valid_from"), c.get("valid_to"))))
+                                       for c in state["certifications"]),
+            "identifiers": ";".join(f"{i['scheme']}:{i['value']}" for i in state["identifiers"]),
+            "illustrative": "true" if state["illustrative"] else "false",
+            "updated_at": datetime.fromisoformat(state["updated_at"]).isoformat(),
+        }.get(column, state.get(column))
+
+    written = io.StringIO()
+    writer = csv.writer(written, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([neutralised(cell(state, column)) for column in header] for state in states)
+    return written.getvalue()
+
+
 async def test_exports_json_csv_and_hsds(registry):
     partner = registry.partner()
     imported = await partner.post("/actors/import", content=csv_body(*GOOD_ROWS), headers={"content-type": "text/csv"})
@@ -212,6 +241,7 @@ async def test_exports_json_csv_and_hsds(registry):
     assert [r["ref"] for r in table] == ["kr:haessal", "kr:green", "kr:village"]
     assert table[0]["name_ko"] == "햇살돌봄사회적협동조합" and table[0]["identifiers"] == "KR-BRN:1248100998"
     assert table[0]["offers"] == "mentoring:peer coaching" and table[0]["region"] == "KR-26"
+    assert as_csv.text == written_by_csv_module(exported, next(csv.reader(io.StringIO(as_csv.text))))
     # A language tag with a hyphen is a key of the stored cells like any other.
     [singapore] = csv.DictReader(io.StringIO((await partner.get("/actors/export", params={"format": "csv", "country": "SG"})).text))
     assert (singapore["name_en"], singapore["name_zh-Hans"], singapore["identifiers"]) == (
@@ -304,6 +334,18 @@ def test_csv_cells_that_start_a_formula_are_quoted(cell, written):
     assert neutralised(cell) == written
 
 
+@pytest.mark.parametrize("cell", [
+    "plain", "", None, 2019, "a,b", 'say "hi"', "two\nlines", "cr\rhere", "crlf\r\nend", " lead", "tail ",
+    "semi;colon", "tab\tinside", "=1+1", '=HYPERLINK("x","y")', "-5,6", "나눔, 서울", "'quoted'", '"', ",",
+])
+def test_a_csv_cell_is_written_as_pythons_csv_writer_writes_it(cell):
+    # csv_cell writes the cells kept with each actor (formats.export_cells); an export joins them
+    # into lines in the database, so they must be what the csv writer would have written.
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(["x", neutralised(cell), "y"])
+    assert buffer.getvalue() == f"x,{csv_cell(cell)},y\r\n"
+
+
 async def test_csv_export_neutralises_formulas_and_still_imports_as_it_was(registry):
     partner = registry.partner()
     hostile = {
@@ -341,10 +383,12 @@ async def test_the_csv_export_reads_every_row_once_in_id_order_whatever_its_batc
     filters = ActorFilters(ref_prefix="kr:batch-")
     async with registry.app.state.database.session() as session:
         repository = ActorRepository(session)
-        whole = [list(row) for part in [b async for b in repository.csv_rows(filters, ["en", "ko"], [])] for row in part]
-        in_sevens = [[list(row) for row in part] async for part in repository.csv_rows(filters, ["en", "ko"], [], batch=7)]
+        whole = [text async for text in repository.csv_lines(filters, ["en", "ko"], [])]
+        in_sevens = [list(csv.reader(io.StringIO(text, newline="")))
+                     async for text in repository.csv_lines(filters, ["en", "ko"], [], batch=7)]
     assert [len(part) for part in in_sevens] == [7, 7, 7, 2]
-    assert [row for part in in_sevens for row in part] == whole
-    assert [row[0] for row in whole] == sorted(row[0] for row in whole) and len({row[0] for row in whole}) == 23
-    assert sorted((row[1], row[2], row[3]) for row in whole) == sorted(
+    rows = [row for part in in_sevens for row in part]
+    assert rows == list(csv.reader(io.StringIO("".join(whole), newline="")))
+    assert [row[0] for row in rows] == sorted(row[0] for row in rows) and len({row[0] for row in rows}) == 23
+    assert sorted((row[1], row[2], row[3]) for row in rows) == sorted(
         (f"kr:batch-{n}", f'Batch "{n}", Seoul', f"배치{n}") for n in range(23))

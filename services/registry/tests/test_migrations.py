@@ -89,16 +89,18 @@ async def test_links_written_before_consent_are_confirmed_only_where_the_record_
     }
 
 
-async def test_actors_written_before_export_cells_get_them(database_url):
-    """0004 fills `export_cells` of the actors already there, as a write would (formats.export_cells)."""
+async def test_actors_written_before_export_cells_get_them_as_the_export_writes_them(database_url):
+    """0004 adds `export_cells` and 0005 fills it for the actors already there, as a write would
+    (formats.export_cells: cells neutralised and quoted, kind to identifiers as one text)."""
     await upgrade(MIGRATIONS, database_url, "0003")
     json_list = sa.JSON()
-    actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
-                   sa.column("illustrative", sa.Boolean()),
+    actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "ref", "kind", "sector", "country",
+                                                                   "region", "locality")),
+                   sa.column("founded_year", sa.Integer()), sa.column("illustrative", sa.Boolean()),
                    *(sa.column(c, json_list) for c in ("names", "descriptions", "issue_areas", "offers", "needs",
                                                        "certifications", "identifiers", "contacts")))
     lists = {
-        "names": [{"lang": "ko", "value": "나눔"}, {"lang": "en", "value": "Nanum"}, {"lang": "en", "value": "Second"}],
+        "names": [{"lang": "ko", "value": "나눔"}, {"lang": "en", "value": "=Nanum, Seoul"}, {"lang": "en", "value": "Second"}],
         "descriptions": [], "issue_areas": ["education", "employment"],
         "offers": [{"capability": "funding", "detail": "seed grants"}, {"capability": "mentoring"}], "needs": [],
         "certifications": [{"scheme": "kr_certified_social_enterprise", "level": "job_provision", "valid_from": "2019-05-01"}],
@@ -112,17 +114,23 @@ async def test_actors_written_before_export_cells_get_them(database_url):
                 await session.exec(sa.insert(actor).values(
                     id=actor_id, owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
                     illustrative=False, **lists, version=1, created_at=NOW, updated_at=NOW))
+            await session.exec(sa.update(actor).where(actor.c.id == ids[0]).values(
+                ref="kr:nanum", region="KR-11", locality='Mapo "Hub"', founded_year=2019, illustrative=True))
             await session.commit()
 
         await upgrade(MIGRATIONS, database_url)
 
         async with database.session() as session:
-            cells = sa.table("actor", sa.column("export_cells", json_list))
-            found = (await session.exec(sa.select(cells.c.export_cells))).all()
-        assert [row[0] for row in found] == [{
-            "names": {"ko": "나눔", "en": "Nanum"}, "descriptions": {}, "issue_areas": "education;employment",
-            "offers": "funding:seed grants;mentoring", "needs": "",
-            "certifications": "kr_certified_social_enterprise:job_provision:2019-05-01", "identifiers": "KR-BRN:1234567890",
-        }] * 3
+            cells = sa.table("actor", sa.column("id", UUID), sa.column("export_cells", json_list))
+            found = dict((await session.exec(sa.select(cells.c.id, cells.c.export_cells))).all())
+        lists_cells = ("education;employment,funding:seed grants;mentoring,,"
+                       "kr_certified_social_enterprise:job_provision:2019-05-01,KR-BRN:1234567890")
+        written = {"names": {"ko": "나눔", "en": '"\'=Nanum, Seoul"'}, "descriptions": {}}
+        assert found == {
+            ids[0]: {"ref": "kr:nanum", **written,
+                     "details": f'cooperative,social,KR,KR-11,"Mapo ""Hub""",2019,,true,{lists_cells}'},
+            **{actor_id: {"ref": "", **written, "details": f"cooperative,social,KR,,,,,false,{lists_cells}"}
+               for actor_id in ids[1:]},
+        }
     finally:
         await database.dispose()

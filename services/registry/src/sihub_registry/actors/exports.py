@@ -11,8 +11,9 @@ Ids of nested objects are UUIDv5 of the actor id, so that repeated exports agree
 values are left out (HSDS types each property; null is not a string): every organisation validates
 against the published compiled/organization.json (tests/test_hsds_export.py).
 
-A batch is read as plain rows and written 100 actors at a time (one pydantic call each for JSON);
-the export yields to the event loop between them, so that other requests are served meanwhile.
+A JSON or HSDS batch is read as plain rows and written 100 actors at a time (one pydantic call
+each for JSON); a CSV batch comes from the database as its lines (ActorRepository.csv_lines). The
+export yields to the event loop between them, so that other requests are served meanwhile.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from sihub_registry.actors.formats import CsvWriter, csv_header, iter_chunks
+from sihub_registry.actors.formats import csv_header, csv_line, iter_chunks
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.repository import ActorFilters, ActorRepository
 from sihub_registry.actors.schemas import ActorState
@@ -64,10 +65,9 @@ async def export_json(database: Database, filters: ActorFilters) -> AsyncIterato
 async def export_csv(database: Database, filters: ActorFilters) -> AsyncIterator[bytes]:
     async with database.session() as session:
         name_langs, description_langs = await _languages(session, filters)
-        writer = CsvWriter()
-        yield writer.rows([csv_header(name_langs, description_langs)]).encode()
-        async for batch in ActorRepository(session).csv_rows(filters, name_langs, description_langs):
-            yield writer.text_rows(batch).encode()
+        yield csv_line(csv_header(name_langs, description_langs)).encode()
+        async for lines in ActorRepository(session).csv_lines(filters, name_langs, description_langs):
+            yield lines.encode()
             await asyncio.sleep(0)
 
 

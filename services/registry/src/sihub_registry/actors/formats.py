@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -269,27 +270,46 @@ def parse_upload(body: bytes, content_type: str | None, explicit_format: str | N
 # --- writing ---------------------------------------------------------------------------------
 
 
+# The columns every export has between the descriptions and the version, in the export's order.
+_DETAIL_COLUMNS = ("kind", "sector", "country", "region", "locality", "founded_year", "website", "illustrative",
+                   *LIST_COLUMNS)
+# csv's default dialect (QUOTE_MINIMAL, quotes doubled) quotes a cell that holds one of these.
+_QUOTED_FOR = re.compile('[,"\r\n]')
+
+
 def csv_header(name_langs: Iterable[str], description_langs: Iterable[str]) -> list[str]:
     return (
         ["id", "ref"]
         + [f"name_{lang}" for lang in name_langs]
         + [f"description_{lang}" for lang in description_langs]
-        + ["kind", "sector", "country", "region", "locality", "founded_year", "website", "illustrative"]
-        + list(LIST_COLUMNS)
+        + list(_DETAIL_COLUMNS)
         + ["version", "updated_at"]
     )
 
 
+def csv_cell(cell: Any) -> str:
+    """A cell as the export writes it: `neutralised`, then quoted as Python's csv writer quotes in
+    its default dialect (a cell with a comma, a quote or a line break; its quotes doubled)."""
+    text = neutralised(cell)
+    return '"' + text.replace('"', '""') + '"' if _QUOTED_FOR.search(text) else text
+
+
+def csv_line(cells: Iterable[Any]) -> str:
+    return ",".join(map(csv_cell, cells)) + "\r\n"
+
+
 def export_cells(values: dict[str, Any]) -> dict[str, Any]:
-    """The export's cells of an actor's lists, kept with the actor when it is written (its
-    `export_cells`), so that an export reads them instead of taking every actor's lists apart again:
-    `names` and `descriptions` as {lang: the first text in that language}, and each of
-    LIST_COLUMNS joined with ";" in the forms the module's docstring gives (as an import reads them)."""
+    """An actor's cells of the CSV export, written as the export writes them (`csv_cell`) and kept
+    with the actor when it is written (its `export_cells`), so that an export joins them into lines
+    in the database instead of taking every actor's lists apart and writing its cells again: `ref`;
+    `names` and `descriptions` as {lang: the first text in that language}; `details`, the cells from
+    kind to identifiers joined with commas, the lists joined with ";" in the forms the module's
+    docstring gives (as an import reads them). The id, version and time come from their columns."""
 
     def first_by_lang(texts: list[dict[str, Any]]) -> dict[str, str]:
         firsts: dict[str, str] = {}
         for text in texts:
-            firsts.setdefault(text["lang"], text["value"])
+            firsts.setdefault(text["lang"], csv_cell(text["value"]))
         return firsts
 
     def claim(item: dict[str, Any]) -> str:
@@ -299,40 +319,21 @@ def export_cells(values: dict[str, Any]) -> dict[str, Any]:
         # The colons of absent dates at the end are left out.
         return f"{item['scheme']}:{item['level']}:{item.get('valid_from') or ''}:{item.get('valid_to') or ''}".rstrip(":")
 
-    return {
-        "names": first_by_lang(values["names"]),
-        "descriptions": first_by_lang(values["descriptions"]),
+    details = {
+        **{column: values[column] for column in _DETAIL_COLUMNS},
+        "illustrative": "true" if values["illustrative"] else "false",
         "issue_areas": ";".join(values["issue_areas"]),
         "offers": ";".join(map(claim, values["offers"])),
         "needs": ";".join(map(claim, values["needs"])),
         "certifications": ";".join(map(certification, values["certifications"])),
         "identifiers": ";".join(f"{i['scheme']}:{i['value']}" for i in values["identifiers"]),
     }
-
-
-class CsvWriter:
-    """Rows to CSV text, one chunk at a time (for streaming), every cell `neutralised`."""
-
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
-
-    def rows(self, rows: Iterable[Sequence[Any]]) -> str:
-        self.writer.writerows([neutralised(cell) for cell in row] for row in rows)
-        return self._taken()
-
-    def text_rows(self, rows: Iterable[Sequence[str]]) -> str:
-        """Rows whose cells are all text (an export's, from the database): `neutralised` inline, as
-        a function call per cell was a fifth of an export's time."""
-        first = _FORMULA_FIRST
-        self.writer.writerows([cell if cell[:1] not in first else "'" + cell for cell in row] for row in rows)
-        return self._taken()
-
-    def _taken(self) -> str:
-        text = self.buffer.getvalue()
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        return text
+    return {
+        "ref": csv_cell(values["ref"]),
+        "names": first_by_lang(values["names"]),
+        "descriptions": first_by_lang(values["descriptions"]),
+        "details": ",".join(csv_cell(details[column]) for column in _DETAIL_COLUMNS),
+    }
 
 
 def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -64,7 +64,7 @@ class Actor(ActorBase, table=True):
     certifications: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     identifiers: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     contacts: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
-    # Derived from the lists above whenever they are written (formats.export_cells): the CSV export's cells.
+    # Derived from the columns above whenever they are written (formats.export_cells): the CSV export's cells.
     export_cells: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     version: int = 1
     created_at: datetime = Field(sa_type=UTCDateTime)

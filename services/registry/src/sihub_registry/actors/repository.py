@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,13 +14,15 @@ import sqlalchemy as sa
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sihub_registry.actors.formats import LIST_COLUMNS
 from sihub_registry.actors.models import Actor, ActorFacet, ActorSearchTerm
 from sihub_registry.common.bulk import bulk_insert, bulk_insert_records
 from sihub_registry.common.query import keyset, ref_prefix_filter
 from sihub_registry.common.search import QueryTerm, term_matches
 from sihub_registry.hubs.models import Membership
 from sihub_shared.db import rows_at_once
+
+# A canonical UUID's length: an export's line starts with its actor's id.
+_ID_LENGTH = 36
 
 # Rows per INSERT statement in bulk writes: large enough to amortise round trips, small enough
 # to stay under SQLite's bound-parameter limit (32766) for the widest table.
@@ -129,7 +132,7 @@ class ActorRepository:
         plain rows with the actor's attributes: no ORM instances, which cost more than the export.
         Each batch is a query of its own, so that on SQLite no read snapshot spans the export (one
         would keep the WAL from being checkpointed), read with `rows_at_once`."""
-        # Contacts are never exported: not read either; nor the CSV's cells (csv_rows reads those).
+        # Contacts are never exported: not read either; nor the CSV's cells (csv_lines reads those).
         columns = select(*(c for c in Actor.__table__.columns if c.name not in ("contacts", "export_cells")))
         connection = await self.session.connection()
         position: dict[str, Any] | None = None
@@ -142,42 +145,41 @@ class ActorRepository:
                 return
             position = {"id": rows[-1].id}
 
-    async def csv_rows(self, filters: ActorFilters, name_langs: Sequence[str], description_langs: Sequence[str],
-                       batch: int = 1000) -> AsyncIterator[Sequence[Sequence[str]]]:
-        """Every matching actor as the text cells of the CSV export (`formats.csv_header`'s columns,
-        none neutralised yet), a batch at a time in id order, as `stream` reads them. The database
-        reads the list cells out of `export_cells` (decoding seven JSON columns and joining their
-        items in Python was most of an export's time).
+    async def csv_lines(self, filters: ActorFilters, name_langs: Sequence[str], description_langs: Sequence[str],
+                        batch: int = 1000) -> AsyncIterator[str]:
+        """Every matching actor as a line of the CSV export (`formats.csv_header`'s columns), a
+        batch's lines as one text, in id order, each batch read as `stream` reads them. The database
+        joins each line from the cells kept with the actor (`export_cells`, already written as the
+        export writes them) and its id, version and time: writing the cells in Python was a third
+        of a busy registry's time (py-spy, bench-load).
 
         The next batch is read while the caller writes this one: SQLite's thread and PostgreSQL
         work beside this process's event loop (an export of 100,000 actors spent about as long
         waiting for its queries as writing their rows). A batch is read with `rows_at_once`."""
         cells = _CsvCells(self.session.bind.dialect.name)
-        columns = select(
-            cells.id(), cells.text(Actor.ref),
+        line = functools.reduce(lambda joined, cell: joined.concat(",").concat(cell), [
+            cells.id(), cells.stored("ref"),
             *(cells.stored("names", lang) for lang in name_langs),
             *(cells.stored("descriptions", lang) for lang in description_langs),
-            cells.text(Actor.kind), cells.text(Actor.sector), cells.text(Actor.country), cells.text(Actor.region),
-            cells.text(Actor.locality), cells.text(Actor.founded_year), cells.text(Actor.website),
-            sa.case((Actor.illustrative, "true"), else_="false"),
-            *(cells.stored(column) for column in LIST_COLUMNS), cells.text(Actor.version), cells.updated_at(),
-        )
-        # Core rows, not the ORM's: the cells are plain text and need none of its processing.
+            cells.stored("details"), sa.cast(Actor.version, sa.Text), cells.updated_at(),
+        ]).concat("\r\n")
+        columns = select(line.label("line"))
         connection = await self.session.connection()
 
-        async def read(position: dict[str, Any] | None) -> Sequence[Sequence[str]]:
+        async def read(position: dict[str, Any] | None) -> list[str]:
             query = keyset(filtered(columns, filters), Actor, "id", position).limit(batch)
-            # in id order, the first cell (see rows_at_once)
-            return sorted(await rows_at_once(connection, query), key=itemgetter(0))
+            # A line starts with its actor's id, every id as long: lines in text order are in id
+            # order (which rows_at_once does not promise on SQLite).
+            return sorted(line for (line,) in await rows_at_once(connection, query))
 
-        pending: asyncio.Future[Sequence[Sequence[str]]] | None = asyncio.ensure_future(read(None))
+        pending: asyncio.Future[list[str]] | None = asyncio.ensure_future(read(None))
         try:
             while pending is not None:
-                rows = await pending
-                # the first cell is the id: the next batch continues after the last one's
-                pending = asyncio.ensure_future(read({"id": rows[-1][0]})) if len(rows) == batch else None
-                if rows:
-                    yield rows
+                lines = await pending
+                # the next batch continues after the last line's actor, whose id the line starts with
+                pending = asyncio.ensure_future(read({"id": lines[-1][:_ID_LENGTH]})) if len(lines) == batch else None
+                if lines:
+                    yield "".join(lines)
         finally:
             if pending is not None:  # the caller stopped early: let the read end before the session does
                 await asyncio.gather(pending, return_exceptions=True)
@@ -261,9 +263,10 @@ class ActorRepository:
 
 class _CsvCells:
     """SQL for the CSV export's cells on SQLite or PostgreSQL: text, '' for an absent value. The
-    names and descriptions per language and the `;`-joined lists come from the actor's
-    `export_cells` (formats.export_cells, written with the actor): taking every actor's lists apart
-    with json_each for each export was half of a busy registry's time (py-spy, bench-load)."""
+    ref, the names and descriptions per language and the cells from kind to identifiers come from
+    the actor's `export_cells` (formats.export_cells, written with the actor): taking every actor's
+    lists apart with json_each for each export was half of a busy registry's time (py-spy,
+    bench-load). The id, version and time need no quoting."""
 
     def __init__(self, dialect: str) -> None:
         self.postgresql = dialect == "postgresql"
@@ -280,7 +283,7 @@ class _CsvCells:
         return parts[0].concat("-").concat(parts[1]).concat("-").concat(parts[2]).concat("-").concat(parts[3]).concat("-").concat(parts[4])
 
     def stored(self, *path: str) -> sa.ColumnElement[str]:
-        """A cell of `export_cells`: ("offers",), or ("names", lang)."""
+        """A cell of `export_cells`: ("details",), or ("names", lang)."""
         return sa.func.coalesce(Actor.export_cells[path].as_string(), "")
 
     def updated_at(self) -> sa.ColumnElement[str]:
