@@ -246,6 +246,7 @@ async def test_exports_json_csv_and_hsds(registry):
     [singapore] = csv.DictReader(io.StringIO((await partner.get("/actors/export", params={"format": "csv", "country": "SG"})).text))
     assert (singapore["name_en"], singapore["name_zh-Hans"], singapore["identifiers"]) == (
         "Kampung Ventures", "甘榜创投", "SG-ACRA:201912345K")
+
     # An export imports elsewhere: another registry account reads the same columns back.
     other = registry.partner()
     round_trip = await other.post("/actors/import", params={"existing": "skip"}, content=as_csv.content,
@@ -273,6 +274,22 @@ async def test_exports_json_csv_and_hsds(registry):
     behind_gateway = await partner.get("/actors/export", params={"format": "hsds"},
                                        headers={"X-Forwarded-Host": "api.sihub.example", "X-Forwarded-Proto": "https"})
     assert behind_gateway.json()["contents"][0]["uri"].startswith("https://api.sihub.example/api/v1/registry/actors/")
+
+    # A column per language the exported actors have a name or description in, and no other.
+    async def text_columns(**params: str) -> list[str]:
+        exported = await partner.get("/actors/export", params={"format": "csv"} | params)
+        return [c for c in next(csv.reader(io.StringIO(exported.text))) if c.startswith(("name_", "description_"))]
+
+    assert await text_columns(country="SG") == ["name_en", "name_zh-Hans"]
+    assert await text_columns(country="KR") == ["name_en", "name_ko"]
+    kampung = f"/actors/{singapore['id']}"
+    changed = await partner.change(kampung, {"names": [{"value": "Kampung Ventures", "lang": "en"}],
+                                             "descriptions": [{"value": "กองทุน", "lang": "th"}]})
+    assert changed.status_code == 200, changed.text
+    assert await text_columns(country="SG") == ["name_en", "description_th"]
+    assert (await partner.remove(kampung)).status_code == 200
+    assert await text_columns(country="SG") == []
+    assert await text_columns() == ["name_en", "name_ko"]
 
 
 async def test_possible_duplicates_by_identifier_and_by_names_across_scripts(registry):

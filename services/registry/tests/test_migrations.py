@@ -134,3 +134,44 @@ async def test_actors_written_before_export_cells_get_them_as_the_export_writes_
         }
     finally:
         await database.dispose()
+
+
+async def test_actors_written_before_language_facets_get_them(database_url):
+    """0006 writes the languages of every actor's names and descriptions as facets (one row per
+    language, however many names it has in it), as a write would (rules.prepare_actor)."""
+    await upgrade(MIGRATIONS, database_url, "0005")
+    json_list = sa.JSON()
+    actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
+                   sa.column("illustrative", sa.Boolean()), sa.column("export_cells", json_list),
+                   *(sa.column(c, json_list) for c in ("names", "descriptions", "issue_areas", "offers", "needs",
+                                                       "certifications", "identifiers", "contacts")))
+    empty = dict.fromkeys(("issue_areas", "offers", "needs", "certifications", "identifiers", "contacts"), [])
+    texts = {
+        "first": ([{"lang": "ko", "value": "나눔"}, {"lang": "en", "value": "Nanum"}, {"lang": "en", "value": "Second"}],
+                  [{"lang": "zh-Hans", "value": "分享"}]),
+        "second": ([{"lang": "th", "value": "ชุมชน"}], []),
+    }
+    ids = {key: str(uuid.uuid4()) for key in texts}
+    database = Database(async_database_url(database_url))
+    try:
+        async with database.session() as session:
+            for key, (names, descriptions) in texts.items():
+                await session.exec(sa.insert(actor).values(
+                    id=ids[key], owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
+                    illustrative=False, export_cells={}, names=names, descriptions=descriptions, **empty,
+                    version=1, created_at=NOW, updated_at=NOW))
+            await session.commit()
+
+        await upgrade(MIGRATIONS, database_url)
+
+        async with database.session() as session:
+            facet = sa.table("actor_facet", sa.column("facet", sa.String()), sa.column("value", sa.String()),
+                             sa.column("actor_id", UUID))
+            found = (await session.exec(sa.select(facet.c.actor_id, facet.c.facet, facet.c.value))).all()
+        key = {actor_id: name for name, actor_id in ids.items()}
+        assert sorted((key[actor_id], name, value) for actor_id, name, value in found) == [
+            ("first", "description_lang", "zh-Hans"), ("first", "name_lang", "en"), ("first", "name_lang", "ko"),
+            ("second", "name_lang", "th"),
+        ]
+    finally:
+        await database.dispose()

@@ -74,8 +74,8 @@ async def export_csv(database: Database, filters: ActorFilters) -> AsyncIterator
 async def _languages(session: Any, filters: ActorFilters) -> tuple[list[str], list[str]]:
     """Every language the selected actors have a name or a description in: the CSV's columns."""
     repository = ActorRepository(session)
-    names = await repository.languages(filters, Actor.names)
-    descriptions = await repository.languages(filters, Actor.descriptions)
+    names = await repository.languages(filters, "name_lang")
+    descriptions = await repository.languages(filters, "description_lang")
 
     def ordered(langs: set[str]) -> list[str]:
         return [lang for lang in PLATFORM_LANGS if lang in langs] + sorted(langs - set(PLATFORM_LANGS))

@@ -71,6 +71,8 @@ def prepare_actor(data: ActorCreate, problems: Problems) -> PreparedActor | None
     }
     values["export_cells"] = export_cells(values)
     facets = {("issue_area", a) for a in values["issue_areas"]}
+    facets |= {("name_lang", n["lang"]) for n in values["names"]}
+    facets |= {("description_lang", d["lang"]) for d in values["descriptions"]}
     facets |= {("offer", c["capability"]) for c in values["offers"]}
     facets |= {("need", c["capability"]) for c in values["needs"]}
     facets |= {("certification", c["scheme"]) for c in values["certifications"]}
