@@ -13,11 +13,12 @@ from operator import attrgetter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, MetaData, String, Table, Uuid, event, func, select, text
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Float, LargeBinary, MetaData, String, Table, Uuid, event, func,
+                        select, text)
 from sqlalchemy.exc import OperationalError
 
 from sihub_shared import identity as identity_module
-from sihub_shared.db import Database, rows_at_once
+from sihub_shared.db import Database, insert_rows, rows_at_once
 from sihub_shared.errors import Unauthorized
 from sihub_shared.identity import Identity, Role, sign_identity, verify_identity
 from sihub_shared.settings import async_database_url
@@ -179,5 +180,37 @@ async def test_rows_at_once_are_the_rows_a_query_gives(database_url: str) -> Non
         assert {row.cell for row in texts_at_once} == {row[0] or "" for row in texts_expected}
         assert sorted(at_once, key=attrgetter("id")) == expected
         assert [row.name for row in sorted(at_once, key=attrgetter("id"))] == [row[1] for row in expected]
+    finally:
+        await database.dispose()
+
+
+async def test_insert_rows_stores_what_sqlalchemys_insert_stores(database_url: str) -> None:
+    # The same awkward values through SQLAlchemy's executemany and through insert_rows (the
+    # driver's executemany on SQLite, each column's type applied by us): byte for byte the same
+    # stored values, read without any type applied.
+    metadata = MetaData()
+
+    def typed(name: str) -> Table:
+        return Table(name, metadata, Column("id", Uuid, primary_key=True), Column("name", String), Column("data", JSON),
+                     Column("at", UTCDateTime), Column("flag", Boolean), Column("count", BigInteger),
+                     Column("share", Float), Column("body", LargeBinary))
+
+    by_sqlalchemy, by_us = typed("inserted_by_sqlalchemy"), typed("inserted_by_us")
+    rows = [
+        {"id": uuid.uuid4(), "name": 'say "hi",\nthen 안녕', "data": [{"lang": "th", "value": "ชุมชน"}],
+         "at": datetime(2026, 12, 2, 9, 30, 0, 123456, tzinfo=UTC), "flag": True, "count": 2**53 + 1, "share": 0.1,
+         "body": b"\x00\xffbody"},
+        *({"id": uuid.uuid4(), "name": None, "data": {"n": None}, "at": None, "flag": None, "count": -i,
+           "share": i / 3, "body": None} for i in range(5)),
+    ]
+    database = Database(async_database_url(database_url))
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            await connection.execute(by_sqlalchemy.insert(), rows)
+            await insert_rows(connection, by_us, rows)
+            stored = [sorted(map(tuple, (await connection.exec_driver_sql(f"SELECT * FROM {table.name}")).all()), key=repr)
+                      for table in (by_sqlalchemy, by_us)]
+        assert stored[0] == stored[1] and len(stored[1]) == len(rows)
     finally:
         await database.dispose()

@@ -17,6 +17,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
+from sihub_shared.db import insert_records, insert_rows
 
 
 # Lanes read by one claim statement: below SQLite's limit of 500 terms in a compound SELECT.
@@ -24,6 +25,8 @@ LANES_PER_STATEMENT = 400
 
 _DELIVERY = WebhookDelivery.__table__
 _ATTEMPT = WebhookAttempt.__table__
+_QUEUED_COLUMNS = ("id", "subscription_id", "event_id", "event_type", "stream", "sequence", "body", "status", "attempts",
+                   "next_attempt_at", "created_at")
 _SUBSCRIPTION = Webhook.__table__
 # What a delivery needs to be sent: no ORM object per row.
 _CLAIMED = [_DELIVERY.c.position, _DELIVERY.c.id, _DELIVERY.c.subscription_id, _DELIVERY.c.stream,
@@ -76,20 +79,18 @@ class WebhookRepository:
     def add(self, row: Webhook | WebhookDelivery | WebhookAttempt) -> None:
         self.session.add(row)
 
-    async def _core(self, statement: sa.Executable, params: list[dict] | dict | None = None) -> sa.CursorResult:
+    async def _core(self, statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
         """On the session's connection (its transaction), past the ORM's execution layer."""
         return await (await self.session.connection()).execute(statement, params)
 
     async def queue(self, events: Sequence[QueuedEvent], *, stream: str, at: datetime) -> None:
-        """One pending delivery of each event per subscription of it, all in one executemany."""
-        rows = [
-            {"id": str(uuid.uuid4()), "subscription_id": subscription_id, "event_id": event.event_id,
-             "event_type": event.event_type, "stream": stream, "sequence": event.sequence, "body": event.body,
-             "status": DeliveryStatus.pending, "attempts": 0, "next_attempt_at": at, "created_at": at}
+        """One pending delivery of each event per subscription of it, all in one statement (`insert_records`)."""
+        records = [
+            (str(uuid.uuid4()), subscription_id, event.event_id, event.event_type, stream, event.sequence, event.body,
+             DeliveryStatus.pending, 0, at, at)
             for event in events for subscription_id in event.subscription_ids
         ]
-        if rows:
-            await self._core(_DELIVERY.insert(), rows)
+        await insert_records(await self.session.connection(), _DELIVERY, _QUEUED_COLUMNS, records)
 
     async def get_owned(self, webhook_id: str, account_id: str) -> Webhook | None:
         webhook = await self.session.get(Webhook, webhook_id)
@@ -147,9 +148,7 @@ class WebhookRepository:
             .returning(_DELIVERY.c.id)
         )
         kept = set(updated.scalars().all())
-        rows = [a for a in attempts if a["delivery_id"] in kept]
-        if rows:
-            await self._core(_ATTEMPT.insert(), rows)
+        await insert_rows(await self.session.connection(), _ATTEMPT, [a for a in attempts if a["delivery_id"] in kept])
 
     async def attempts(self, delivery_id: str) -> list[WebhookAttempt]:
         query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(col(WebhookAttempt.id))
