@@ -9,11 +9,12 @@ import json
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from sihub_registry.actors.formats import csv_cell, neutralised
 from sihub_registry.actors.importer import CHECK_BATCH
-from sihub_registry.actors.models import ActorFacet
+from sihub_registry.actors.models import Actor, ActorFacet
 from sihub_registry.actors.repository import ActorFilters, ActorRepository
 from sihub_registry.common.bulk import bulk_insert
 
@@ -409,3 +410,19 @@ async def test_the_csv_export_reads_every_row_once_in_id_order_whatever_its_batc
     assert [row[0] for row in rows] == sorted(row[0] for row in rows) and len({row[0] for row in rows}) == 23
     assert sorted((row[1], row[2], row[3]) for row in rows) == sorted(
         (f"kr:batch-{n}", f'Batch "{n}", Seoul', f"배치{n}") for n in range(23))
+
+async def test_an_actor_whose_export_cells_lack_its_details_still_has_every_column(registry):
+    # An actor written by an older process during an upgrade (its export_cells without "details")
+    # gets empty detail cells, not a short line that would shift every later column.
+    partner = registry.partner()
+    imported = await partner.post("/actors/import", content=csv_body(*GOOD_ROWS), headers={"content-type": "text/csv"})
+    assert imported.status_code == 201, imported.text
+    async with registry.app.state.database.session() as session:
+        await session.exec(sa.update(Actor).where(Actor.ref == "kr:green").values(export_cells={"ref": "kr:green"}))
+        await session.commit()
+        lines = "".join([text async for text in ActorRepository(session).csv_lines(ActorFilters(ref_prefix="kr:"),
+                                                                                 ["en"], [])])
+    rows = {row[1]: row for row in csv.reader(io.StringIO(lines, newline=""))}
+    assert len({len(row) for row in rows.values()}) == 1
+    assert rows["kr:green"][3:-2] == [""] * (len(rows["kr:green"]) - 5)
+    assert rows["kr:village"][3:6] == ["community_group", "social", "KR"]

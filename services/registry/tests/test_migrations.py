@@ -138,7 +138,8 @@ async def test_actors_written_before_export_cells_get_them_as_the_export_writes_
 
 async def test_actors_written_before_language_facets_get_them(database_url):
     """0006 writes the languages of every actor's names and descriptions as facets (one row per
-    language, however many names it has in it), as a write would (rules.prepare_actor)."""
+    language, however many names it has in it), as a write would (rules.prepare_actor), beside a
+    facet already written (by a process that ran this code first)."""
     await upgrade(MIGRATIONS, database_url, "0005")
     json_list = sa.JSON()
     actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
@@ -152,6 +153,8 @@ async def test_actors_written_before_language_facets_get_them(database_url):
         "second": ([{"lang": "th", "value": "ชุมชน"}], []),
     }
     ids = {key: str(uuid.uuid4()) for key in texts}
+    facet = sa.table("actor_facet", sa.column("facet", sa.String()), sa.column("value", sa.String()),
+                     sa.column("actor_id", UUID))
     database = Database(async_database_url(database_url))
     try:
         async with database.session() as session:
@@ -160,13 +163,12 @@ async def test_actors_written_before_language_facets_get_them(database_url):
                     id=ids[key], owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
                     illustrative=False, export_cells={}, names=names, descriptions=descriptions, **empty,
                     version=1, created_at=NOW, updated_at=NOW))
+            await session.exec(sa.insert(facet).values(facet="name_lang", value="ko", actor_id=ids["first"]))
             await session.commit()
 
         await upgrade(MIGRATIONS, database_url)
 
         async with database.session() as session:
-            facet = sa.table("actor_facet", sa.column("facet", sa.String()), sa.column("value", sa.String()),
-                             sa.column("actor_id", UUID))
             found = (await session.exec(sa.select(facet.c.actor_id, facet.c.facet, facet.c.value))).all()
         key = {actor_id: name for name, actor_id in ids.items()}
         assert sorted((key[actor_id], name, value) for actor_id, name, value in found) == [

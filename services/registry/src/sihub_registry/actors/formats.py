@@ -273,6 +273,9 @@ def parse_upload(body: bytes, content_type: str | None, explicit_format: str | N
 # The columns every export has between the descriptions and the version, in the export's order.
 _DETAIL_COLUMNS = ("kind", "sector", "country", "region", "locality", "founded_year", "website", "illustrative",
                    *LIST_COLUMNS)
+# The detail cells of an actor whose `export_cells` lack them (written by an older process during
+# an upgrade): empty, so that its line still has every column.
+EMPTY_DETAILS = "," * (len(_DETAIL_COLUMNS) - 1)
 # csv's default dialect (QUOTE_MINIMAL, quotes doubled) quotes a cell that holds one of these.
 _QUOTED_FOR = re.compile('[,"\r\n]')
 

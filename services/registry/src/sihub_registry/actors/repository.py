@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sihub_registry.actors.formats import EMPTY_DETAILS
 from sihub_registry.actors.models import Actor, ActorFacet, ActorSearchTerm
 from sihub_registry.common.bulk import bulk_insert, bulk_insert_records
 from sihub_registry.common.query import keyset, ref_prefix_filter
@@ -161,7 +162,7 @@ class ActorRepository:
             cells.id(), cells.stored("ref"),
             *(cells.stored("names", lang) for lang in name_langs),
             *(cells.stored("descriptions", lang) for lang in description_langs),
-            cells.stored("details"), sa.cast(Actor.version, sa.Text), cells.updated_at(),
+            cells.stored("details", absent=EMPTY_DETAILS), sa.cast(Actor.version, sa.Text), cells.updated_at(),
         ]).concat("\r\n")
         columns = select(line.label("line"))
         connection = await self.session.connection()
@@ -294,9 +295,9 @@ class _CsvCells:
         parts = [sa.func.substr(hexits, start, length) for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
         return parts[0].concat("-").concat(parts[1]).concat("-").concat(parts[2]).concat("-").concat(parts[3]).concat("-").concat(parts[4])
 
-    def stored(self, *path: str) -> sa.ColumnElement[str]:
-        """A cell of `export_cells`: ("details",), or ("names", lang)."""
-        return sa.func.coalesce(Actor.export_cells[path].as_string(), "")
+    def stored(self, *path: str, absent: str = "") -> sa.ColumnElement[str]:
+        """A cell of `export_cells`: ("details",), or ("names", lang); `absent` where it has none."""
+        return sa.func.coalesce(Actor.export_cells[path].as_string(), absent)
 
     def updated_at(self) -> sa.ColumnElement[str]:
         """As Python's isoformat writes a UTC time: microseconds only when there are some."""

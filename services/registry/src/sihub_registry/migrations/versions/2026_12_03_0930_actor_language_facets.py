@@ -34,8 +34,12 @@ def upgrade() -> None:
         else:
             item = sa.func.json_each(actor.c[column]).table_valued("value").alias("item")
             lang = sa.func.json_extract(item.c.value, "$.lang")
-        # An actor with two names in one language has one facet row for it.
-        langs = sa.select(sa.literal(name), lang, actor.c.id).select_from(actor).join(item, sa.true()).distinct()
+        # An actor with two names in one language has one facet row for it; a facet already there
+        # (written by this code before the migration ran, e.g. a second process) is left as it is.
+        present = sa.select(facet.c.actor_id).where(facet.c.facet == name, facet.c.value == lang,
+                                                     facet.c.actor_id == actor.c.id)
+        langs = (sa.select(sa.literal(name), lang, actor.c.id).select_from(actor).join(item, sa.true())
+                 .where(~present.exists()).distinct())
         op.execute(facet.insert().from_select(["facet", "value", "actor_id"], langs))
 
 
