@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from sihub_shared.db import Database, DatabaseBusy
+from sihub_shared.db import PAGE_CACHE_KIB, Database, DatabaseBusy
 from sihub_shared.events.bus import EventBus
 from sihub_shared.events.consumer import ConsumerRunner
 from sihub_shared.events.relay import OutboxRelay
@@ -175,6 +175,22 @@ async def test_a_clean_stop_leaves_an_empty_wal(tmp_path: Path):
         assert other.execute("SELECT count(*) FROM test_note").fetchone() == (200,)
     finally:
         other.close()
+
+
+async def test_every_pooled_connection_keeps_a_small_page_cache(tmp_path: Path):
+    # Many pooled connections each with SQLite's default 2 MiB cache made a service's memory grow
+    # with its database (PAGE_CACHE_KIB); connections opened at once get the pragma too.
+    database = Database(async_database_url(f"sqlite:///{tmp_path / 'cache.db'}"))
+
+    async def cache_size() -> int:
+        async with database.engine.connect() as connection:
+            await asyncio.sleep(0.01)  # held together, so the pool opens more than one
+            return (await connection.exec_driver_sql("PRAGMA cache_size")).scalar_one()
+
+    try:
+        assert await asyncio.gather(*(cache_size() for _ in range(25))) == [-PAGE_CACHE_KIB] * 25
+    finally:
+        await database.dispose()
 
 
 async def test_a_writer_cancelled_mid_transaction_gives_up_its_turn(database):
