@@ -226,6 +226,14 @@ def test_a_200k_row_csv_is_read_and_validated_in_bounded_chunks(tmp_path):
     assert max(sizes) == 2_000 and len(sizes) == 101  # the last chunk is the empty end
     # The file is consumed as the chunks are: never read far ahead of the rows handed out.
     assert positions[0] < size / 20 and positions == sorted(positions)
+    # Every staged key is screened for repeats by its hash: the file has 16,800 distinct keys (the
+    # first 16,800 rows), so its whole is caught and its first rows are not.
+    assert len(result.key_hashes) == 200_000 and result.may_repeat_keys()
+    with (tmp_path / "big.csv").open("rb") as handle:
+        first, start = Validated(), next(CsvReader(handle, chunk_rows=16_800).chunks())
+        assert len(validator.validate(start.rows, first)) == 16_800 and not first.may_repeat_keys()
+        validator.validate(start.rows[-1:], first)
+    assert first.may_repeat_keys()
 
 
 @pytest.mark.parametrize("indicators_settings", [{"ingest_chunk_rows": 1_000}])

@@ -7,8 +7,11 @@ per-code caches, and produces staging records in `STAGING_COLUMNS` order.
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from sihub_indicators import geography as geographies
 from sihub_indicators.catalogue.models import Indicator
@@ -32,6 +35,16 @@ class Validated:
     illustrative: int = 0
     groups: dict[tuple[str, str], int] = field(default_factory=dict)
     indicators: set[str] = field(default_factory=set)
+    # A 64-bit hash of each staged row's key: 8 bytes a row, where a set of the keys themselves
+    # would hold every row's strings until the merge.
+    key_hashes: array = field(default_factory=lambda: array("q"))
+
+    def may_repeat_keys(self) -> bool:
+        """False when no two staged rows have the same key; True when two have the same hash,
+        which is almost always the same key, and the database then says which (and whether)."""
+        hashes = np.frombuffer(self.key_hashes, dtype=np.int64).copy()
+        hashes.sort()
+        return bool((hashes[1:] == hashes[:-1]).any())
 
 
 class RowValidator:
@@ -72,6 +85,7 @@ class RowValidator:
         groups = result.groups
         flags = _FLAGS
         errors: list[tuple[int, str, str]] = []
+        hashes: list[int] = []
         clean = result.error_count == 0
 
         for row, indicator, geography, period, value, estimated, provisional, breaks, source, illustrative, country in rows:
@@ -130,10 +144,13 @@ class RowValidator:
             if clean:
                 key = (place.comparison_set, frequency)
                 groups[key] = groups.get(key, 0) + 1
-                records.append((row, indicator, place.code, period.strip(), place.comparison_set, frequency,
+                period = period.strip()
+                hashes.append(hash((indicator, place.code, period)))
+                records.append((row, indicator, place.code, period, place.comparison_set, frequency,
                                 number, is_estimated, is_provisional, is_break,
                                 source or self.default_source or None, is_illustrative))
         result.indicators.update({record[1] for record in records})
+        result.key_hashes.extend(hashes)
         self._add_errors(result, errors)
         return records if clean else []
 
