@@ -12,6 +12,10 @@ On a throwaway PostgreSQL database (dropped at the end):
                                                                 → ingest_s, ingest_per_s;
 (c) raw COPY of the same file into a bare table (the same four columns, no index, no checks):
     PostgreSQL parsing the CSV itself                           → copy_per_s, ingest_vs_copy;
+(c') the floor of any ingest into `observation`: the rows the ingest stored (every column, in key
+    order) COPYed into an empty copy of `observation` with its primary key and both indexes: the
+    write alone, with no parsing, checks, merge or recompute     → floor_s, floor_vs_copy (the
+    highest ingest_vs_copy this table allows), ingest_vs_floor;
 (d) recompute, after a VACUUM ANALYZE (what autovacuum does soon after a large write): the stored
     results of regions:GB-ENG (152 regions), regions:TR (81) and regions:KR (17) — 250 regions,
     250,000 observations — are dropped and `IndexService.recompute` computes,
@@ -29,6 +33,7 @@ import argparse
 import asyncio
 import cProfile
 import hashlib
+import io
 import os
 import tempfile
 import time
@@ -139,6 +144,30 @@ async def raw_copy(url: str, path: Path) -> float:
         await connection.close()
 
 
+async def copy_into_observation(url: str) -> float:
+    """Seconds to COPY the stored observations into an empty copy of `observation` (its key and
+    indexes included), in key order as the ingest's merge inserts them."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("CREATE TABLE observation_floor (LIKE observation INCLUDING ALL)")
+        rows = io.BytesIO()
+        await connection.copy_from_query(
+            "SELECT * FROM observation ORDER BY indicator_code, geography, period, revision", output=rows)
+        rows.seek(0)
+        started = time.perf_counter()
+        async with connection.transaction():
+            await connection.copy_to_table("observation_floor", source=rows)
+        elapsed = time.perf_counter() - started
+        assert await connection.fetchval("SELECT count(*) FROM observation_floor") == \
+            await connection.fetchval("SELECT count(*) FROM observation")
+        await connection.execute("DROP TABLE observation_floor")
+        return elapsed
+    finally:
+        await connection.close()
+
+
 async def vacuum_analyse(url: str) -> None:
     import asyncpg
 
@@ -190,6 +219,8 @@ async def main(profile: bool) -> None:
                 assert report["inserted"] == rows, report
                 copy_s = await raw_copy(url, path)
                 say(f"raw COPY: {copy_s:.2f} s")
+                floor_s = await copy_into_observation(url)
+                say(f"COPY into a copy of observation with its indexes: {floor_s:.2f} s")
 
             # What autovacuum does soon after a large write, done now so that the recompute below
             # does not pay for the ingest's hint bits and missing statistics.
@@ -211,6 +242,9 @@ async def main(profile: bool) -> None:
         "copy_s": round(copy_s, 2),
         "copy_per_s": round(rows / copy_s),
         "ingest_vs_copy": round(copy_s / ingest_s, 3),
+        "floor_s": round(floor_s, 2),
+        "floor_vs_copy": round(copy_s / floor_s, 3),
+        "ingest_vs_floor": round(floor_s / ingest_s, 3),
         "recompute_s": round(recompute_s, 3),
         "recompute_unchanged_s": round(unchanged_s, 3),
         "recompute_observations": sum(s.geographies * s.indicators * s.periods for s in summaries),
