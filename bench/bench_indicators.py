@@ -187,8 +187,8 @@ async def recompute(database, drop_results: bool) -> tuple[float, list]:  # noqa
         async with database.session() as session:
             for table in ("theme_index", "severity", "index_set"):
                 delete = text(f"DELETE FROM {table} WHERE comparison_set IN :sets")
-                await session.execute(delete.bindparams(bindparam("sets", expanding=True)),
-                                      {"sets": list(RECOMPUTED_SETS)})
+                await session.exec(delete.bindparams(bindparam("sets", expanding=True)),
+                                   params={"sets": list(RECOMPUTED_SETS)})
     started = time.perf_counter()
     async with database.session() as session:
         summaries = await IndexService(session).recompute(sets, cause="benchmark")

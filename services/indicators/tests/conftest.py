@@ -95,7 +95,7 @@ class IndicatorsApi(HttpVerbs):
         database = Database(async_database_url(self.database_url))
         try:
             async with database.session() as session:
-                return (await session.execute(text(sql))).scalar_one()
+                return (await session.exec(text(sql))).scalar_one()
         finally:
             await database.dispose()
 

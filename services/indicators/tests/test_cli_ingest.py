@@ -28,7 +28,7 @@ async def _in_database(url: str, sql: str | None = None, indicator: dict[str, An
     try:
         async with database.session() as session:
             if sql is not None:
-                return (await session.execute(text(sql))).scalar_one()
+                return (await session.exec(text(sql))).scalar_one()
             await CatalogueService(session).create(IndicatorCreate.model_validate({
                 "code": "relative_poverty_rate", "names": {"en": "Relative poverty rate"}, "theme": "income_disparity",
                 "unit": "percent", "direction": "lower_is_better", "source": {"publisher": "OECD"},

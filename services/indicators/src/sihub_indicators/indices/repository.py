@@ -58,9 +58,9 @@ class IndexRepository:
                 comparison_set, frequency,
             )
             return None if row[0] is None else ObservationColumns(*row)
-        result = await self.session.execute(
+        result = await self.session.exec(
             text("SELECT indicator_code, geography, period, value, illustrative FROM observation WHERE "
-                 + where.format(cs=":cs", f=":f")), {"cs": comparison_set, "f": frequency},
+                 + where.format(cs=":cs", f=":f")), params={"cs": comparison_set, "f": frequency},
         )
         rows = result.all()
         return ObservationColumns(*(list(column) for column in zip(*rows, strict=True))) if rows else None
@@ -86,8 +86,8 @@ class IndexRepository:
         SEVERITY_COLUMNS order) and its summary (none when the set has no results)."""
         params = {"cs": comparison_set, "f": frequency}
         for table in ("theme_index", "severity"):
-            await self.session.execute(
-                text(f"DELETE FROM {table} WHERE comparison_set = :cs AND frequency = :f"), params
+            await self.session.exec(
+                text(f"DELETE FROM {table} WHERE comparison_set = :cs AND frequency = :f"), params=params
             )
         await self._insert("theme_index", THEME_INDEX_COLUMNS, theme_indices)
         await self._insert("severity", SEVERITY_COLUMNS, severities)
@@ -133,7 +133,7 @@ class IndexRepository:
         if after is not None:
             query = query.where(tuple_(*key) > tuple_(*after))
         query = query.order_by(*key).limit(limit)
-        return [tuple(row) for row in (await self.session.execute(query)).all()]
+        return [tuple(row) for row in (await self.session.exec(query)).all()]
 
     async def points_of(self, keys: Sequence[tuple[str, str, str]]) -> list[ThemeIndexRow]:
         if not keys:
@@ -178,7 +178,7 @@ class IndexRepository:
             latest = sa.select(sa.func.max(ThemeIndexRow.period)).where(
                 ThemeIndexRow.comparison_set == comparison_set, ThemeIndexRow.frequency == frequency
             )
-            period = (await self.session.execute(latest)).scalar_one_or_none()
+            period = (await self.session.exec(latest)).scalar_one_or_none()
             if period is None:
                 return []
         query = select(ThemeIndexRow).where(

@@ -94,12 +94,12 @@ class ObservationRepository:
 
     async def lock_ingest(self) -> None:
         if self.is_postgres:
-            await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
+            await self.session.exec(text("SELECT pg_advisory_xact_lock(:key)"), params={"key": INGEST_LOCK_KEY})
 
     # --- staging and merge --------------------------------------------------------------------
 
     async def clear_staging(self) -> None:
-        await self.session.execute(text("DELETE FROM observation_staging"))
+        await self.session.exec(text("DELETE FROM observation_staging"))
 
     async def stage(self, records: Sequence[tuple]) -> None:
         """Add validated rows (in STAGING_COLUMNS order) to the staging table."""
@@ -121,32 +121,32 @@ class ObservationRepository:
             # Fresh statistics, or the planner guesses the size of the joins; and room to hash a
             # million staged keys in memory (the server's default work_mem of 4 MB spills them to
             # disk), for this transaction only.
-            await self.session.execute(text("ANALYZE observation_staging"))
-            await self.session.execute(text(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'"))
+            await self.session.exec(text("ANALYZE observation_staging"))
+            await self.session.exec(text(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'"))
             # Compiling these few large statements with JIT costs more (~0.5 s each) than it saves.
-            await self.session.execute(text("SET LOCAL jit = off"))
+            await self.session.exec(text("SET LOCAL jit = off"))
 
     async def staged_duplicates(self, limit: int) -> list[Any]:
-        return list((await self.session.execute(_DUPLICATES, {"limit": limit})).all())
+        return list((await self.session.exec(_DUPLICATES, params={"limit": limit})).all())
 
     async def merge(self, staged: dict[tuple[str, str], int], now: datetime,
                     ingest_id: str) -> dict[tuple[str, str], tuple[int, int]]:
         """Merge the staging table, whose rows per (comparison set, frequency) are `staged`, into
         `observation`; returns (inserted, revised) per (comparison set, frequency)."""
         params = {"now": now, "ingest_id": ingest_id}
-        if not (await self.session.execute(_MARK)).rowcount:  # no staged key is in `observation` yet
-            await self.session.execute(_INSERT, params)
+        if not (await self.session.exec(_MARK)).rowcount:  # no staged key is in `observation` yet
+            await self.session.exec(_INSERT, params=params)
             return {key: (rows, 0) for key, rows in staged.items()}
         if self.is_postgres:  # the marks changed the statistics the next joins are planned with
-            await self.session.execute(text("ANALYZE observation_staging"))
-        await self.session.execute(_SUPERSEDE, params)
-        await self.session.execute(_INSERT, params)
-        counts = (await self.session.execute(_MERGED_COUNTS)).all()
+            await self.session.exec(text("ANALYZE observation_staging"))
+        await self.session.exec(_SUPERSEDE, params=params)
+        await self.session.exec(_INSERT, params=params)
+        counts = (await self.session.exec(_MERGED_COUNTS)).all()
         return {(row[0], row[1]): (int(row[2]), int(row[3])) for row in counts}
 
     async def empty_staging(self) -> None:
         if self.is_postgres:
-            await self.session.execute(text("TRUNCATE observation_staging"))
+            await self.session.exec(text("TRUNCATE observation_staging"))
         else:
             await self.clear_staging()
 
@@ -225,7 +225,7 @@ class ObservationRepository:
         if self.is_postgres:  # the driver's records are several times cheaper than ORM rows
             driver = await self.driver_connection()
             return await driver.fetch(sql.format(cs="$1", f="$2"), comparison_set, frequency)
-        result = await self.session.execute(text(sql.format(cs=":cs", f=":f")), {"cs": comparison_set, "f": frequency})
+        result = await self.session.exec(text(sql.format(cs=":cs", f=":f")), params={"cs": comparison_set, "f": frequency})
         return list(result.all())
 
     async def current_keys(
@@ -238,7 +238,7 @@ class ObservationRepository:
         )
         if indicators is not None:
             query = query.where(col(Observation.indicator_code).in_(indicators))
-        return list((await self.session.execute(query)).all())
+        return list((await self.session.exec(query)).all())
 
     async def sets_of_indicator(self, code: str) -> list[tuple[str, str]]:
         query = (
@@ -246,7 +246,7 @@ class ObservationRepository:
             .where(Observation.indicator_code == code, col(Observation.superseded_at).is_(None))
             .distinct()
         )
-        return [(row[0], row[1]) for row in (await self.session.execute(query)).all()]
+        return [(row[0], row[1]) for row in (await self.session.exec(query)).all()]
 
     async def all_sets(self) -> list[tuple[str, str]]:
         query = (
@@ -254,21 +254,21 @@ class ObservationRepository:
             .where(col(Observation.superseded_at).is_(None))
             .distinct()
         )
-        return sorted((row[0], row[1]) for row in (await self.session.execute(query)).all())
+        return sorted((row[0], row[1]) for row in (await self.session.exec(query)).all())
 
     async def value_range(self, code: str) -> tuple[float | None, float | None]:
         query = sa.select(func.min(Observation.value), func.max(Observation.value)).where(
             Observation.indicator_code == code, col(Observation.superseded_at).is_(None)
         )
-        low, high = (await self.session.execute(query)).one()
+        low, high = (await self.session.exec(query)).one()
         return low, high
 
     async def has_any(self, code: str) -> bool:
         query = sa.select(Observation.indicator_code).where(Observation.indicator_code == code).limit(1)
-        return (await self.session.execute(query)).first() is not None
+        return (await self.session.exec(query)).first() is not None
 
     async def count(self) -> int:
-        return (await self.session.execute(sa.select(func.count()).select_from(Observation))).scalar_one()
+        return (await self.session.exec(sa.select(func.count()).select_from(Observation))).scalar_one()
 
     # --- the ingest log -----------------------------------------------------------------------
 
