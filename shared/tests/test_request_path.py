@@ -51,17 +51,17 @@ async def database(tmp_path: Path):
 
 async def names(database: Database) -> list[str]:
     async with database.session() as session:
-        return list((await session.execute(text("SELECT name FROM item ORDER BY id"))).scalars())
+        return list((await session.exec(text("SELECT name FROM item ORDER BY id"))).scalars())
 
 
 async def test_sqlite_writes_commit_roll_back_and_read_as_before(database: Database) -> None:
     async with database.session() as session:
-        await session.execute(text("INSERT INTO item (name) VALUES ('kept')"))
+        await session.exec(text("INSERT INTO item (name) VALUES ('kept')"))
         # A read after a write in the same transaction sees it (rows and a cursor per statement).
-        assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 1
+        assert (await session.exec(text("SELECT count(*) FROM item"))).scalar_one() == 1
     with pytest.raises(RuntimeError):
         async with database.session() as session:
-            await session.execute(text("INSERT INTO item (name) VALUES ('dropped')"))
+            await session.exec(text("INSERT INTO item (name) VALUES ('dropped')"))
             raise RuntimeError("after a write: the rollback must reach SQLite")
     async with database.engine.connect() as connection:
         # Left open by the pool's reset if its rollback were skipped: the next writer would wait.
@@ -69,7 +69,7 @@ async def test_sqlite_writes_commit_roll_back_and_read_as_before(database: Datab
     assert await names(database) == ["kept"]
     result = None
     async with database.session() as session:
-        result = await session.execute(text("UPDATE item SET name = 'renamed' WHERE name = 'kept'"))
+        result = await session.exec(text("UPDATE item SET name = 'renamed' WHERE name = 'kept'"))
     assert result.rowcount == 1
     assert await names(database) == ["renamed"]
 
@@ -79,7 +79,7 @@ async def test_sqlite_reads_hand_over_every_row_whole_or_streamed(database: Data
     # Around the 256 rows the statement's own trip reads: all fitted, exactly full, one more.
     if count:
         async with database.session() as session:
-            await session.execute(text("INSERT INTO item (name) VALUES (:name)"), [{"name": f"n{i}"} for i in range(count)])
+            await session.exec(text("INSERT INTO item (name) VALUES (:name)"), params=[{"name": f"n{i}"} for i in range(count)])
     expected = [f"n{i}" for i in range(count)]
     assert await names(database) == expected
     async with database.engine.connect() as connection:
@@ -96,7 +96,7 @@ async def test_sqlite_reads_hand_over_every_row_whole_or_streamed(database: Data
 
 async def test_sqlite_insert_returning_hands_back_its_rows(database: Database) -> None:
     async with database.session() as session:
-        result = await session.execute(text("INSERT INTO item (name) VALUES ('a'), ('b') RETURNING id, name"))
+        result = await session.exec(text("INSERT INTO item (name) VALUES ('a'), ('b') RETURNING id, name"))
         assert [tuple(row) for row in result] == [(1, "a"), (2, "b")]
     assert await names(database) == ["a", "b"]
 
@@ -122,20 +122,20 @@ async def test_a_short_read_runs_on_the_event_loop_thread_and_a_long_one_on_the_
 ) -> None:
     loop_thread = threading.current_thread().name
     async with database_naming_threads.session() as session:
-        assert (await session.execute(text("SELECT thread_name()"))).scalar_one() == loop_thread
+        assert (await session.exec(text("SELECT thread_name()"))).scalar_one() == loop_thread
         # Past the budget a read is interrupted and run again, whole, on the connection's thread;
         # the same SQL is not started on the loop again (`note_thread` runs for every row).
         long_read = text("SELECT count(note_thread(a.key)), thread_name() FROM json_each(:items) AS a, json_each(:items)")
         for run in ("first", "again"):
             noted.clear()
-            count, thread = (await session.execute(long_read, {"items": json.dumps(list(range(2000)))})).one()
+            count, thread = (await session.exec(long_read, params={"items": json.dumps(list(range(2000)))})).one()
             assert count == 4_000_000
             assert thread != loop_thread
             assert (loop_thread in noted) == (run == "first")
         # Within a write transaction every statement goes to the connection's thread, and a read
         # sees the transaction's own writes.
-        await session.execute(text("INSERT INTO item (name) VALUES ('written')"))
-        name, thread = (await session.execute(text("SELECT name, thread_name() FROM item"))).one()
+        await session.exec(text("INSERT INTO item (name) VALUES ('written')"))
+        name, thread = (await session.exec(text("SELECT name, thread_name() FROM item"))).one()
         assert (name, thread != loop_thread) == ("written", True)
     assert await names(database_naming_threads) == ["written"]
 
@@ -143,9 +143,9 @@ async def test_a_short_read_runs_on_the_event_loop_thread_and_a_long_one_on_the_
 async def test_a_read_that_fails_inline_fails_as_it_would_on_the_connection_s_thread(database: Database) -> None:
     async with database.session() as session:
         with pytest.raises(OperationalError, match="no such table"):
-            await session.execute(text("SELECT * FROM missing"))
+            await session.exec(text("SELECT * FROM missing"))
     async with database.session() as session:
-        assert (await session.execute(text("SELECT count(*) FROM item"))).scalar_one() == 0
+        assert (await session.exec(text("SELECT count(*) FROM item"))).scalar_one() == 0
 
 
 async def test_rows_at_once_are_the_rows_a_query_gives(database_url: str) -> None:

@@ -23,6 +23,9 @@ from sihub_shared.openapi import declare_problems, operations
 
 router = APIRouter(include_in_schema=False)
 _DOCUMENT_TTL_S = 10.0
+# A service builds its OpenAPI document on the first request (the registry's takes ~1 s of CPU quiet,
+# several seconds on a loaded machine): documents are not latency-bound, so they get a long wait.
+_DOCUMENT_TIMEOUT_S = 15.0
 
 
 class UpstreamDocuments:
@@ -43,7 +46,7 @@ class UpstreamDocuments:
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         try:
-            response = await self.client.get(self.upstreams[name] + path, timeout=3.0)
+            response = await self.client.get(self.upstreams[name] + path, timeout=_DOCUMENT_TIMEOUT_S)
             response.raise_for_status()
         except httpx.HTTPError:
             return cached[0] if cached else None
