@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from sqlalchemy import event
 from sqlmodel import select
 from standardwebhooks import Webhook as Verifier
 
@@ -275,6 +276,39 @@ async def test_a_claim_reads_every_lane_however_many_subscriptions_there_are(gat
         claimed, _ = await WebhookRepository(session).claim_due(now, now + timedelta(minutes=1), lanes, 1,
                                                                  max_lanes=len(lanes))
         assert sorted(d.subscription_id for d in claimed) == sorted(w.id for w in webhooks)
+
+
+async def test_claims_of_every_lane_count_share_a_few_statement_shapes(gateway):
+    """The lanes of a round change with every delivery in flight and every new subscription: claims
+    of 1 to 40 lanes each take the front of every lane asked for, in statements of the shapes
+    1, 2, 4, … 64 lanes, not one a count (each new shape is compiled anew)."""
+    statements: set[str] = set()
+
+    def note_claim(_connection, _cursor, statement, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+        if "UNION ALL" in statement:
+            statements.add(statement)
+
+    event.listen(gateway.database.engine.sync_engine, "before_cursor_execute", note_claim)
+    try:
+        async with gateway.database.session() as session:
+            account = (await session.exec(select(Account))).first()
+            webhooks = [Webhook(account_id=account.id, url="https://example.org/hook", types=["*"], secret="whsec_x")
+                        for _ in range(40)]
+            session.add_all(webhooks)
+            await session.flush()
+            start = datetime.now(UTC)
+            repository = WebhookRepository(session)
+            await repository.queue([QueuedEvent([w.id for w in webhooks], "e-1", "org.sihub.ledger.note.written.v1", 1,
+                                                b"{}")], stream="ledger", at=start)
+            for count in range(1, 41):
+                now = start + timedelta(seconds=count)  # the leases of the claim before have ended
+                lanes = [(w.id, "ledger") for w in webhooks[:count]]
+                claimed, _ = await repository.claim_due(now, now + timedelta(milliseconds=500), lanes, 1,
+                                                        max_lanes=count)
+                assert sorted(d.subscription_id for d in claimed) == sorted(subscription_id for subscription_id, _ in lanes)
+    finally:
+        event.remove(gateway.database.engine.sync_engine, "before_cursor_execute", note_claim)
+    assert len(statements) == 6  # 2, 4, … 64 lanes: one lane is a single SELECT, no UNION
 
 
 async def test_a_claimed_front_holds_back_its_whole_lane_from_another_claim(gateway, gateway_settings):
