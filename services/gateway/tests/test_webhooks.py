@@ -259,19 +259,25 @@ async def test_only_the_owner_sees_a_webhook(gateway, receiver):
     assert (await gateway.call("GET", path, owner)).status_code == 404
 
 
+async def _subscriptions_with_a_delivery(session, count: int, at: datetime) -> list[Webhook]:  # noqa: ANN001 - a session
+    """`count` subscriptions of the first account, each with one delivery due `at` in stream "ledger"."""
+    account = (await session.exec(select(Account))).first()
+    webhooks = [Webhook(account_id=account.id, url="https://example.org/hook", types=["*"], secret="whsec_x")
+                for _ in range(count)]
+    session.add_all(webhooks)
+    await session.flush()
+    await WebhookRepository(session).queue(
+        [QueuedEvent([w.id for w in webhooks], "e-1", "org.sihub.ledger.note.written.v1", 1, b"{}")],
+        stream="ledger", at=at)
+    return webhooks
+
+
 async def test_a_claim_reads_every_lane_however_many_subscriptions_there_are(gateway):
     """Lanes are subscriptions × streams: 130 subscriptions make 650, past SQLite's 500 terms
     of a compound SELECT; the claim still reads the front of every one."""
     async with gateway.database.session() as session:
-        account = (await session.exec(select(Account))).first()
-        webhooks = [Webhook(account_id=account.id, url="https://example.org/hook", types=["*"], secret="whsec_x")
-                    for _ in range(130)]
-        session.add_all(webhooks)
-        await session.flush()
         now = datetime.now(UTC)
-        await WebhookRepository(session).queue(
-            [QueuedEvent([w.id for w in webhooks], "e-1", "org.sihub.ledger.note.written.v1", 1, b"{}")],
-            stream="ledger", at=now)
+        webhooks = await _subscriptions_with_a_delivery(session, 130, now)
         lanes = [(w.id, stream) for w in webhooks for stream in ("gateway", "ledger", "a", "b", "c")]
         claimed, _ = await WebhookRepository(session).claim_due(now, now + timedelta(minutes=1), lanes, 1,
                                                                  max_lanes=len(lanes))
@@ -291,15 +297,9 @@ async def test_claims_of_every_lane_count_share_a_few_statement_shapes(gateway):
     event.listen(gateway.database.engine.sync_engine, "before_cursor_execute", note_claim)
     try:
         async with gateway.database.session() as session:
-            account = (await session.exec(select(Account))).first()
-            webhooks = [Webhook(account_id=account.id, url="https://example.org/hook", types=["*"], secret="whsec_x")
-                        for _ in range(40)]
-            session.add_all(webhooks)
-            await session.flush()
             start = datetime.now(UTC)
+            webhooks = await _subscriptions_with_a_delivery(session, 40, start)
             repository = WebhookRepository(session)
-            await repository.queue([QueuedEvent([w.id for w in webhooks], "e-1", "org.sihub.ledger.note.written.v1", 1,
-                                                b"{}")], stream="ledger", at=start)
             for count in range(1, 41):
                 now = start + timedelta(seconds=count)  # the leases of the claim before have ended
                 lanes = [(w.id, "ledger") for w in webhooks[:count]]
