@@ -227,14 +227,14 @@ async def test_two_relays_share_one_postgres_outbox_without_double_publishing(da
 async def test_relay_outlives_a_database_error_and_publishes_once_it_clears(database, bus):
     written = await write_notes(database, 20)
     async with database.session() as session:  # the outbox vanishes, as in a failover
-        await session.execute(text("ALTER TABLE outbox_message RENAME TO outbox_message_away"))
+        await session.exec(text("ALTER TABLE outbox_message RENAME TO outbox_message_away"))
     relay = OutboxRelay(database, bus, service="ledger", idle_wait_s=0.05)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.5)
         assert not task.done(), task
         async with database.session() as session:
-            await session.execute(text("ALTER TABLE outbox_message_away RENAME TO outbox_message"))
+            await session.exec(text("ALTER TABLE outbox_message_away RENAME TO outbox_message"))
 
         async def drained() -> bool:
             return await unpublished_count(database) == 0
