@@ -31,7 +31,8 @@ MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_gateway" / "migrations"
 echo = APIRouter(prefix="/echo")
 
 
-@echo.api_route("/whoami", methods=["GET", "POST"])
+@echo.get("/whoami")
+@echo.post("/whoami")  # a route each: one route of two methods gives both one operation id
 async def whoami(identity: CurrentIdentity, request: Request) -> dict:
     return {
         "account_id": identity.account_id,

@@ -4,7 +4,7 @@ database, to a real receiver over TCP."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -14,8 +14,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sihub_gateway.settings import GatewaySettings
+from sihub_gateway.webhooks.lanes import LaneRests, QueueBell
 from sihub_gateway.webhooks.models import DeliveryStatus, WebhookDelivery
 from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
+from sihub_gateway.webhooks.service import WebhookService
 from sihub_gateway.webhooks.worker import DeliveryWorker
 from sihub_shared.testing.servers import serving
 
@@ -65,3 +67,54 @@ async def test_a_front_whose_time_is_up_hands_the_rest_of_its_lane_to_the_next_r
     async with gateway.database.session() as session:
         statuses = (await session.exec(select(WebhookDelivery.status))).all()
     assert statuses == [DeliveryStatus.delivered] * 4
+
+
+async def test_idle_and_waiting_lanes_rest_until_woken_due_or_swept(gateway, gateway_settings):
+    """A claim reads only the lanes that may have something to send: of 30 subscriptions × 2 streams,
+    after a first round that reads every lane, one whose head waits for its retry is read again
+    when it comes due, an idle one when the bell rings for it (this process queued for it) or at
+    the next sweep (what another gateway process queued)."""
+    key = await gateway.key("integrator")
+    ids = [(await gateway.call("POST", "/api/v1/gateway/webhooks", key, json={
+        "url": f"http://127.0.0.1:9/hook-{n}", "types": ["org.sihub.ledger.*"]})).json()["id"] for n in range(30)]
+    rests, bell = LaneRests(sweep_s=60), QueueBell()
+    bell.worker_rests = rests
+    start = datetime.now(UTC)
+    idle: list[int] = []
+
+    async def claim(at: datetime) -> list[str]:
+        async with gateway.database.session() as session:
+            claimed, _ = await WebhookService(session, gateway_settings).claim_due(at, set(), rests)
+            await session.commit()
+        idle.append(sum(1 for until in rests.until.values() if until is None))
+        return [delivery.event_id for delivery, _ in claimed]
+
+    async def queue(subscription_id: str, event_id: str, sequence: int, at: datetime, *, ring: bool) -> None:
+        async with gateway.database.session() as session:
+            await WebhookRepository(session).queue([QueuedEvent([subscription_id], event_id, "org.sihub.ledger.note.written.v1",
+                                                                sequence, b"{}")], stream="ledger", at=at)
+            if ring:
+                bell.ring_after_commit(session, [(subscription_id, "ledger")])
+            await session.commit()
+
+    await queue(ids[0], "retrying", 1, start + timedelta(seconds=10), ring=False)  # waits for its retry
+    assert await claim(start) == []
+    assert idle[-1] == 59 and rests.next_due() == start + timedelta(seconds=10)  # every other lane idle
+
+    await queue(ids[1], "from-another-process", 1, start, ring=False)
+    assert await claim(start + timedelta(seconds=1)) == []  # idle lanes are not read
+    await queue(ids[2], "rung", 1, start, ring=True)
+    assert await claim(start + timedelta(seconds=2)) == ["rung"]
+    assert await claim(start + timedelta(seconds=11)) == ["retrying"]
+    assert await claim(start + timedelta(seconds=61)) == ["from-another-process"]  # the sweep
+
+
+def test_a_lane_woken_while_its_claim_ran_is_read_again():
+    """The bell can ring between a claim's read and its note (the queue committed meanwhile): what
+    the read saw of that lane may predate the deliveries, so the lane does not rest on it."""
+    rests, now = LaneRests(sweep_s=60), datetime.now(UTC)
+    lanes = [("a", "ledger"), ("b", "ledger")]
+    assert rests.to_read(lanes, now) == lanes  # the first round sweeps
+    rests.wake([("a", "ledger")])
+    rests.note(lanes, {}, now)  # both read empty
+    assert rests.to_read(lanes, now + timedelta(seconds=1)) == [("a", "ledger")]

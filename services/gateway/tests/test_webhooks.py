@@ -69,6 +69,9 @@ def gateway_settings(gateway_settings: GatewaySettings, database_url: str, poll_
     return GatewaySettings.model_validate(gateway_settings.model_dump() | {
         "database_url": database_url, "webhook_allow_local_targets": True, "webhook_retry_base_s": 0.05,
         "webhook_retry_max_s": 0.2, "webhook_max_attempts": 3, "webhook_poll_s": poll_s,
+        # No sweep after the first round: what these tests queue, send again or resume reaches the
+        # worker through the bell, or is found as its retry comes due.
+        "webhook_sweep_s": 3600,
         # Lanes of several fronts; a receiver that does not answer is waited for as long as allowed.
         "webhook_lane_batch": 2, "webhook_timeout_s": 30,
     })
@@ -218,6 +221,21 @@ async def test_failing_every_retry_disables_with_an_event_and_can_be_redelivered
     assert json.loads(receiver.delivered()[0][1])["subject"] == note
 
 
+async def test_a_delivered_event_sent_again_arrives_again_at_once(gateway, ledger, receiver):
+    """Once its lane is idle the worker no longer reads it (no sweep in these tests): the owner's
+    request to send a delivered event again wakes the lane, and it is sent without waiting."""
+    key = await gateway.key("integrator")
+    webhook = await subscribe(gateway, key, receiver.url)
+    path = f"/api/v1/gateway/webhooks/{webhook['id']}"
+    await ledger.write(1)
+    await until_recorded(gateway, key, webhook["id"], 1)
+    await asyncio.sleep(0.3)  # rounds after it: the lane read empty, and resting
+    [delivered] = (await gateway.call("GET", f"{path}/deliveries", key)).json()["items"]
+    assert (await gateway.call("POST", f"{path}/deliveries/{delivered['id']}/redeliver", key)).status_code == 202
+    await until_delivered(receiver, 2)
+    assert receiver.delivered()[0][1] == receiver.delivered()[1][1]
+
+
 async def test_paused_holds_and_rotation_keeps_the_old_secret_valid(gateway, ledger, receiver):
     key = await gateway.key("integrator")
     webhook = await subscribe(gateway, key, receiver.url)
@@ -289,16 +307,17 @@ async def test_claims_of_every_lane_count_share_a_few_statement_shapes(gateway):
     of 1 to 40 lanes each take the front of every lane asked for, in statements of the shapes
     1, 2, 4, … 64 lanes, not one a count (each new shape is compiled anew)."""
     statements: set[str] = set()
+    async with gateway.database.session() as session:
+        start = datetime.now(UTC)
+        webhooks = await _subscriptions_with_a_delivery(session, 40, start)
+        own = (await session.connection()).sync_connection  # not the app's delivery worker's
 
-    def note_claim(_connection, _cursor, statement, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
-        if "UNION ALL" in statement:
-            statements.add(statement)
+        def note_claim(connection, _cursor, statement, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+            if connection is own and "UNION ALL" in statement:
+                statements.add(statement)
 
-    event.listen(gateway.database.engine.sync_engine, "before_cursor_execute", note_claim)
-    try:
-        async with gateway.database.session() as session:
-            start = datetime.now(UTC)
-            webhooks = await _subscriptions_with_a_delivery(session, 40, start)
+        event.listen(gateway.database.engine.sync_engine, "before_cursor_execute", note_claim)
+        try:
             repository = WebhookRepository(session)
             for count in range(1, 41):
                 now = start + timedelta(seconds=count)  # the leases of the claim before have ended
@@ -306,8 +325,8 @@ async def test_claims_of_every_lane_count_share_a_few_statement_shapes(gateway):
                 claimed, _ = await repository.claim_due(now, now + timedelta(milliseconds=500), lanes, 1,
                                                         max_lanes=count)
                 assert sorted(d.subscription_id for d in claimed) == sorted(subscription_id for subscription_id, _ in lanes)
-    finally:
-        event.remove(gateway.database.engine.sync_engine, "before_cursor_execute", note_claim)
+        finally:
+            event.remove(gateway.database.engine.sync_engine, "before_cursor_execute", note_claim)
     assert len(statements) == 6  # 2, 4, … 64 lanes: one lane is a single SELECT, no UNION
 
 
@@ -328,15 +347,15 @@ async def test_a_claimed_front_holds_back_its_whole_lane_from_another_claim(gate
         lease_until = now + timedelta(minutes=1)
         first, _ = await repository.claim_due(now, lease_until, lane, 3, max_lanes=1)
         assert [d.event_id for d in first] == ["e-1", "e-2", "e-3"]
-        second, next_due = await repository.claim_due(now, lease_until, lane, 3, max_lanes=1)
-        assert second == [] and next_due == lease_until
+        second, heads = await repository.claim_due(now, lease_until, lane, 3, max_lanes=1)
+        assert second == [] and heads == {lane[0]: lease_until}
         # The owner asks for the head again while it is being sent: the lease is kept.
         owner = Identity(account_id=account.id, organisation=account.name, roles=frozenset({Role.integrator}))
         await WebhookService(session, gateway_settings).redeliver(owner, webhook.id, first[0].id)
         await session.flush()
         after = datetime.now(UTC)
-        second, next_due = await repository.claim_due(after, after + timedelta(minutes=1), lane, 3, max_lanes=1)
-        assert second == [] and next_due == lease_until
+        second, heads = await repository.claim_due(after, after + timedelta(minutes=1), lane, 3, max_lanes=1)
+        assert second == [] and heads == {lane[0]: lease_until}
         later = lease_until + timedelta(seconds=1)
         again, _ = await repository.claim_due(later, later + timedelta(minutes=1), lane, 5, max_lanes=1)
         assert [d.event_id for d in again] == ["e-1", "e-2", "e-3", "e-4", "e-5"]

@@ -16,7 +16,8 @@ from sihub_gateway.proxy.router import forward_route
 from sihub_gateway.proxy.service import Forwarder, IdentityTokens
 from sihub_gateway.ratelimit import RateLimits, limit_by_address
 from sihub_gateway.settings import GatewaySettings
-from sihub_gateway.webhooks.worker import DeliveryWorker, QueueBell, queue_subscriptions
+from sihub_gateway.webhooks.lanes import QueueBell
+from sihub_gateway.webhooks.worker import DeliveryWorker, queue_subscriptions
 from sihub_shared.app import create_service_app
 
 
@@ -63,6 +64,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.rate_limits = RateLimits(settings)
+    app.state.webhook_bell = bell  # deliveries sent again, subscriptions resumed: their lanes wake
     app.state.identity_tokens = IdentityTokens(
         settings.identity_secret.get_secret_value(), settings.identity_ttl_s
     )

@@ -39,3 +39,6 @@ class GatewaySettings(ServiceSettings):
     webhook_concurrency: int = Field(default=50, ge=1, le=1000)
     webhook_lane_batch: int = Field(default=200, ge=1, le=500)
     webhook_poll_s: float = Field(default=0.2, gt=0)
+    # How often a round reads every lane, idle and waiting ones too (lanes.py): what another gateway
+    # process queued for a lane idle here is sent within this time.
+    webhook_sweep_s: float = Field(default=5.0, gt=0)

@@ -44,7 +44,7 @@ def _lane_head_due(subscription_id: Any, stream: Any) -> sa.Select:
             .order_by(_DELIVERY.c.sequence).limit(1))
 
 
-def claim_slots(lanes: int) -> int:
+def _claim_slots(lanes: int) -> int:
     """The lane count a claim statement is built for: the next power of two, at most
     LANES_PER_STATEMENT. The lanes of a round change with every delivery in flight and every new
     subscription; a statement per exact count missed the compiled cache nearly every round
@@ -56,7 +56,7 @@ def claim_slots(lanes: int) -> int:
 _NO_LANE = ("", "")  # no subscription has an empty id
 
 
-@functools.cache  # by slot count (claim_slots): built, and compiled, once each
+@functools.cache  # by slot count (_claim_slots): built, and compiled, once each
 def _claim_statement(lanes: int, postgresql: bool) -> sa.Select:
     """The fronts of `lanes` lanes (`subscription_<i>`, `stream_<i>`): up to `per_lane` rows of a
     lane whose head is due, the head alone of one that waits (a retry, or another worker's lease),
@@ -168,7 +168,7 @@ class WebhookRepository:
 
     async def claim_due(
         self, now: datetime, lease_until: datetime, lanes: list[tuple[str, str]], per_lane: int, *, max_lanes: int
-    ) -> tuple[list[sa.Row], datetime | None]:
+    ) -> tuple[list[sa.Row], dict[tuple[str, str], datetime]]:
         """Up to `per_lane` deliveries from the front of each lane (subscription id × stream, by
         sequence), and only those whose every predecessor in the lane is due too: a delivery
         waiting for its retry, or one in flight (leased), holds back the rest of its lane; at most
@@ -177,14 +177,15 @@ class WebhookRepository:
         `lease_until` through the first of each lane's front, which holds back the rest of the lane
         from every other worker (one row written per front, not every row of it; what a front does
         not get to send is then simply still due behind it); a worker that dies leaves the lease to
-        expire and the front is attempted again (at least once)."""
+        expire and the front is attempted again (at least once). Also returns when the head of
+        each lane read with a pending delivery was due, as read (before this claim's leases)."""
         fronts: dict[tuple[str, str], list[sa.Row]] = {}
         postgresql = self.session.bind.dialect.name == "postgresql"
         # One statement for many lanes (each a range of the lane index), not one per lane; in
         # groups, as SQLite refuses a compound SELECT of over 500 terms (SQLITE_MAX_COMPOUND_SELECT).
         for start in range(0, len(lanes), LANES_PER_STATEMENT):
             group = lanes[start:start + LANES_PER_STATEMENT]
-            slots = claim_slots(len(group))
+            slots = _claim_slots(len(group))
             params: dict[str, object] = {"per_lane": per_lane, "now": now}
             for i, (subscription_id, stream) in enumerate(group + [_NO_LANE] * (slots - len(group))):
                 params[f"subscription_{i}"], params[f"stream_{i}"] = subscription_id, stream
@@ -202,6 +203,5 @@ class WebhookRepository:
                 leased.append(due[0].position)
         if leased:
             await self._core(_DELIVERY.update().where(_DELIVERY.c.position.in_(leased)).values(next_attempt_at=lease_until))
-        # When the first lane not claimed now comes due (a retry's wait), so the worker can wake then.
-        waiting = [front[0].next_attempt_at for front in fronts.values() if front[0].next_attempt_at > now]
-        return claimed, min(waiting, default=None)
+        # When each lane's head was due as read (a lane with nothing pending has none).
+        return claimed, {lane: front[0].next_attempt_at for lane, front in fronts.items()}

@@ -29,7 +29,7 @@ _NOT_YOURS = {404: {"description": "no such webhook (or delivery) of this accoun
 
 
 def webhook_service(request: Request, session: Session) -> WebhookService:
-    return WebhookService(session, request.app.state.settings)
+    return WebhookService(session, request.app.state.settings, request.app.state.webhook_bell)
 
 
 Webhooks = Annotated[WebhookService, Depends(webhook_service)]

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_gateway.event_types import EventTypes, matches
 from sihub_gateway.events.contracts import WebhookDisabled
 from sihub_gateway.settings import GatewaySettings
+from sihub_gateway.webhooks.lanes import Lane, LaneRests, QueueBell
 from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
 from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
 from sihub_gateway.webhooks.schemas import WebhookCreate, WebhookWithSecret
@@ -55,10 +56,11 @@ def retry_delay(attempts: int, settings: GatewaySettings) -> timedelta:
 
 
 class WebhookService:
-    def __init__(self, session: AsyncSession, settings: GatewaySettings) -> None:
+    def __init__(self, session: AsyncSession, settings: GatewaySettings, bell: QueueBell | None = None) -> None:
         self.session = session
         self.settings = settings
         self.repository = WebhookRepository(session)
+        self.bell = bell  # this process's delivery worker, woken for lanes with new work
 
     # --- owners ---------------------------------------------------------------------------
 
@@ -90,6 +92,8 @@ class WebhookService:
         webhook.status, webhook.disabled_reason = status, None
         webhook.updated_at = datetime.now(UTC)
         self.repository.add(webhook)
+        if status == WebhookStatus.active and self.bell is not None:
+            self.bell.ring_after_commit(self.session, [(webhook.id, stream) for stream in self._streams()])
         return webhook
 
     async def rotate_secret(self, owner: Identity, webhook_id: str) -> WebhookWithSecret:
@@ -136,6 +140,8 @@ class WebhookService:
         delivery.status, delivery.attempts = DeliveryStatus.pending, 0
         delivery.next_attempt_at, delivery.delivered_at = max(now, head_due) if head_due else now, None
         self.repository.add(delivery)
+        if self.bell is not None:
+            self.bell.ring_after_commit(self.session, [(delivery.subscription_id, delivery.stream)])
         return delivery
 
     async def attempts(self, owner: Identity, webhook_id: str, delivery_id: str) -> list[WebhookAttempt]:
@@ -143,10 +149,10 @@ class WebhookService:
 
     # --- the queue and its workers --------------------------------------------------------------------------
 
-    async def enqueue(self, events: Sequence[CloudEvent], service: str) -> int:
+    async def enqueue(self, events: Sequence[CloudEvent], service: str) -> set[Lane]:
         """One delivery per event and matching subscription, paused and disabled ones included (they
         keep their queue); a subscription gets the events published from its creation on. Returns
-        how many deliveries were queued."""
+        the lanes it queued deliveries in."""
         subscriptions = await self.repository.all_subscriptions()
         queued = [
             QueuedEvent(subscription_ids, event.id, event.type, event.stream_sequence or 0, event.to_bytes())
@@ -155,22 +161,26 @@ class WebhookService:
                                      if event.time >= webhook.created_at and matches(event.type, webhook.types)])
         ]
         await self.repository.queue(queued, stream=service, at=datetime.now(UTC))
-        return sum(len(q.subscription_ids) for q in queued)
+        return {(subscription_id, service) for q in queued for subscription_id in q.subscription_ids}
 
     async def claim_due(
-        self, now: datetime, busy: set[tuple[str, str]]
+        self, now: datetime, busy: set[Lane], rests: LaneRests
     ) -> tuple[list[tuple[sa.Row, sa.Row]], datetime | None]:
-        """The due front of every lane (subscription × stream) not `busy` (in flight), up to
-        `webhook_concurrency` lanes in flight in all, as (delivery, subscription) rows; and when the
-        next waiting lane comes due."""
-        streams = ["gateway", *self.settings.upstreams]  # the streams enqueue is fed from
+        """The due front of every lane (subscription × stream) not `busy` (in flight) nor resting,
+        up to `webhook_concurrency` lanes in flight in all, as (delivery, subscription) rows; and
+        when the next waiting lane comes due."""
         subscriptions = {w.id: w for w in await self.repository.active_subscriptions()}
-        lanes = [(w, stream) for w in subscriptions for stream in streams if (w, stream) not in busy]
+        lanes = rests.to_read([(w, stream) for w in subscriptions for stream in self._streams() if (w, stream) not in busy],
+                              now)
         random.shuffle(lanes)  # with more lanes than room in flight, none is always last
-        claimed, next_due = await self.repository.claim_due(
+        claimed, heads = await self.repository.claim_due(
             now, now + LEASE, lanes, self.settings.webhook_lane_batch,
             max_lanes=self.settings.webhook_concurrency - len(busy))
-        return [(d, subscriptions[d.subscription_id]) for d in claimed], next_due
+        rests.note(lanes, heads, now)
+        return [(d, subscriptions[d.subscription_id]) for d in claimed], rests.next_due()
+
+    def _streams(self) -> list[str]:
+        return ["gateway", *self.settings.upstreams]  # the streams enqueue is fed from
 
     async def record_outcomes(self, outcomes: list[tuple[str, Outcome]]) -> None:
         """Successes in two statements (the common case, thousands a second); each failure on its own."""

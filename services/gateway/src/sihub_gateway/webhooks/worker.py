@@ -5,7 +5,7 @@
   record (service.enqueue), and rings the QueueBell once that transaction has committed.
 - Delivering: `DeliveryWorker` claims the front of every lane (subscription × stream, by sequence:
   a delivery waiting for its retry holds back the later ones, so each receiver gets each stream in
-  order), sends the lanes concurrently and independently and each lane's deliveries one after the
+  order) that may have one (lanes.py: idle and waiting lanes rest between sweeps), sends the lanes concurrently and independently and each lane's deliveries one after the
   other, and records the outcomes in batches.
 """
 
@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog import get_logger
 
 from sihub_gateway.settings import GatewaySettings
+from sihub_gateway.webhooks.lanes import Lane, LaneRests, QueueBell
 from sihub_gateway.webhooks.sender import Outcome, WebhookSender
 from sihub_gateway.webhooks.service import LEASE, WebhookService, signing_secrets
 from sihub_shared.db import Database
@@ -33,39 +33,14 @@ from sihub_shared.workers import raise_if_stopping
 
 log = get_logger(__name__)
 
-_RINGS = "webhook_queue_bell"  # the transaction whose commit will ring the bell
-
-
-class QueueBell:
-    """Wakes this process's DeliveryWorker when deliveries it could claim have been committed: a
-    receiver that has caught up gets the next events as soon as they are queued, not at the
-    worker's next poll (`webhook_poll_s`, which still finds what other gateway processes queue and
-    retries coming due). Rung after the commit, as a claim before it would find nothing."""
-
-    def __init__(self) -> None:
-        self.worker_wakes: asyncio.Event | None = None  # the running worker's, on its loop
-
-    def ring(self) -> None:
-        if self.worker_wakes is not None:
-            self.worker_wakes.set()
-
-    def ring_after_commit(self, session: AsyncSession) -> None:
-        """Once per transaction of `session`. (After a rollback its listener may ring at the
-        session's next commit: a spare ring only costs the worker a round.)"""
-        transaction = session.sync_session.get_transaction()
-        if session.info.get(_RINGS) is not transaction:
-            session.info[_RINGS] = transaction
-            sa.event.listen(session.sync_session, "after_commit", lambda _: self.ring(), once=True)
-
-
 def queue_subscriptions(settings: GatewaySettings, bell: QueueBell) -> list[Subscription]:
     """One per stream the gateway knows: its own and each upstream service's. Each consumer's batch
     of events is queued at once (one statement), whatever the events' types."""
 
     def handler_for(service: str) -> BatchHandler:
         async def enqueue(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-            if await WebhookService(session, settings).enqueue(events, service):
-                bell.ring_after_commit(session)
+            if lanes := await WebhookService(session, settings).enqueue(events, service):
+                bell.ring_after_commit(session, lanes)
         return enqueue
 
     return [
@@ -75,8 +50,6 @@ def queue_subscriptions(settings: GatewaySettings, bell: QueueBell) -> list[Subs
         for service in ["gateway", *settings.upstreams]
     ]
 
-
-_Lane = tuple[str, str]  # (subscription id, stream)
 
 # Left of a front's lease after its last request can have ended, for the round that records it.
 _RECORDING_MARGIN_S = 15.0
@@ -112,13 +85,14 @@ class DeliveryWorker:
         # time, not only in count, so it can be long (webhook_lane_batch) and still never outlive
         # its lease (another gateway would then claim the lane: duplicates, and order lost).
         self.front_s = LEASE.total_seconds() - self.sender.longest_request_s - _RECORDING_MARGIN_S
-        self.in_flight: dict[_Lane, asyncio.Task] = {}
+        self.in_flight: dict[Lane, asyncio.Task] = {}
         self.finished: list[list[tuple[str, Outcome]]] = []  # each finished front's outcomes
         self.wakes = asyncio.Event()  # a lane finished, or the bell rang
+        self.rests = LaneRests(settings.webhook_sweep_s)
 
     async def run(self) -> None:
         if self.bell is not None:
-            self.bell.worker_wakes = self.wakes
+            self.bell.worker_wakes, self.bell.worker_rests = self.wakes, self.rests
         try:
             while True:
                 try:
@@ -130,7 +104,7 @@ class DeliveryWorker:
                     await asyncio.sleep(self.settings.webhook_poll_s)
         finally:
             if self.bell is not None:
-                self.bell.worker_wakes = None
+                self.bell.worker_wakes, self.bell.worker_rests = None, None
             # What was in flight keeps its lease and is attempted again when it ends (at least once).
             lanes = list(self.in_flight.values())
             for task in lanes:
@@ -150,8 +124,8 @@ class DeliveryWorker:
             service = WebhookService(session, self.settings)
             if finished:
                 await service.record_outcomes([item for outcomes in finished for item in outcomes])
-            claimed, next_due = await service.claim_due(now, set(self.in_flight))
-            fronts: dict[_Lane, _LaneFront] = {}
+            claimed, next_due = await service.claim_due(now, set(self.in_flight), self.rests)
+            fronts: dict[Lane, _LaneFront] = {}
             for d, w in claimed:
                 front = fronts.setdefault((w.id, d.stream), _LaneFront(w.url, signing_secrets(w, now), [], until))
                 front.deliveries.append((d.id, d.event_id, d.body))
@@ -166,7 +140,7 @@ class DeliveryWorker:
                 await asyncio.wait_for(self.wakes.wait(), wait)
         return len(claimed)
 
-    async def _send_lane(self, lane: _Lane, front: _LaneFront) -> None:
+    async def _send_lane(self, lane: Lane, front: _LaneFront) -> None:
         """One after the other, in the lane's order; the first failure, or the front's time, stops
         the lane (what follows was never leased: it waits behind the retry, or for the next front).
         The next round records the outcomes before it claims the lane again."""
