@@ -118,3 +118,15 @@ def test_a_lane_woken_while_its_claim_ran_is_read_again():
     rests.wake([("a", "ledger")])
     rests.note(lanes, {}, now)  # both read empty
     assert rests.to_read(lanes, now + timedelta(seconds=1)) == [("a", "ledger")]
+
+
+def test_a_lane_no_longer_offered_sets_no_wake_up_time():
+    """A lane whose head waited for its retry, then paused (no longer offered to a claim): its old
+    due time must not wake the worker in a loop once it has passed."""
+    rests, now = LaneRests(sweep_s=60), datetime.now(UTC)
+    waiting, idle = ("a", "ledger"), ("b", "ledger")
+    rests.to_read([waiting, idle], now)
+    rests.note([waiting, idle], {waiting: now + timedelta(seconds=5)}, now)
+    assert rests.next_due() == now + timedelta(seconds=5)
+    assert rests.to_read([idle], now + timedelta(seconds=10)) == []
+    assert rests.next_due() is None

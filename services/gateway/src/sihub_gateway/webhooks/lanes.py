@@ -43,6 +43,9 @@ class LaneRests:
         if self.next_sweep is None or now >= self.next_sweep:
             self.next_sweep, self.until = now + self.sweep, {}
             return list(lanes)
+        # A lane no longer offered (paused, deleted) keeps no rest: its due time would wake the worker for nothing.
+        offered = set(lanes)
+        self.until = {lane: until for lane, until in self.until.items() if lane in offered}
         return [lane for lane in lanes if (until := self.until.get(lane, now)) is not None and until <= now]
 
     def note(self, read: Iterable[Lane], heads: Mapping[Lane, datetime], now: datetime) -> None:
