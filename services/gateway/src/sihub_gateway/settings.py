@@ -42,3 +42,8 @@ class GatewaySettings(ServiceSettings):
     # How often a round reads every lane, idle and waiting ones too (lanes.py): what another gateway
     # process queued for a lane idle here is sent within this time.
     webhook_sweep_s: float = Field(default=5.0, gt=0)
+
+    @property
+    def streams(self) -> list[str]:
+        """The event streams the gateway reads (replay, webhooks): its own and each upstream's."""
+        return ["gateway", *self.upstreams]

@@ -57,7 +57,7 @@ def replay_service(request: Request, types: Annotated[EventTypes, Depends(event_
     state = request.app.state
     if not state.bus.is_connected:
         raise ProblemError("the event store (NATS) is not reachable", status=503, title="Service unavailable")
-    return ReplayService(EventStreams(state.bus.jetstream), ["gateway", *state.settings.upstreams], types)
+    return ReplayService(EventStreams(state.bus.jetstream), state.settings.streams, types)
 
 
 Replay = Annotated[ReplayService, Depends(replay_service)]

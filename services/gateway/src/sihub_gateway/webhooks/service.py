@@ -93,7 +93,7 @@ class WebhookService:
         webhook.updated_at = datetime.now(UTC)
         self.repository.add(webhook)
         if status == WebhookStatus.active and self.bell is not None:
-            self.bell.ring_after_commit(self.session, [(webhook.id, stream) for stream in self._streams()])
+            self.bell.ring_after_commit(self.session, [(webhook.id, stream) for stream in self.settings.streams])
         return webhook
 
     async def rotate_secret(self, owner: Identity, webhook_id: str) -> WebhookWithSecret:
@@ -170,17 +170,14 @@ class WebhookService:
         up to `webhook_concurrency` lanes in flight in all, as (delivery, subscription) rows; and
         when the next waiting lane comes due."""
         subscriptions = {w.id: w for w in await self.repository.active_subscriptions()}
-        lanes = rests.to_read([(w, stream) for w in subscriptions for stream in self._streams() if (w, stream) not in busy],
-                              now)
+        offered = [(w, stream) for w in subscriptions for stream in self.settings.streams if (w, stream) not in busy]
+        lanes = rests.to_read(offered, now)
         random.shuffle(lanes)  # with more lanes than room in flight, none is always last
         claimed, heads = await self.repository.claim_due(
             now, now + LEASE, lanes, self.settings.webhook_lane_batch,
             max_lanes=self.settings.webhook_concurrency - len(busy))
         rests.note(lanes, heads, now)
         return [(d, subscriptions[d.subscription_id]) for d in claimed], rests.next_due()
-
-    def _streams(self) -> list[str]:
-        return ["gateway", *self.settings.upstreams]  # the streams enqueue is fed from
 
     async def record_outcomes(self, outcomes: list[tuple[str, Outcome]]) -> None:
         """Successes in two statements (the common case, thousands a second); each failure on its own."""

@@ -5,8 +5,9 @@
   record (service.enqueue), and rings the QueueBell once that transaction has committed.
 - Delivering: `DeliveryWorker` claims the front of every lane (subscription × stream, by sequence:
   a delivery waiting for its retry holds back the later ones, so each receiver gets each stream in
-  order) that may have one (lanes.py: idle and waiting lanes rest between sweeps), sends the lanes concurrently and independently and each lane's deliveries one after the
-  other, and records the outcomes in batches.
+  order) that may have one (lanes.py: idle and waiting lanes rest between sweeps), sends the
+  lanes concurrently and independently and each lane's deliveries one after the other, and
+  records the outcomes in batches.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def queue_subscriptions(settings: GatewaySettings, bell: QueueBell) -> list[Subs
         Subscription(name=f"gateway-webhooks-{service}", stream=stream_name(service),
                      subjects=[f"sihub.{service}.>"], handlers={}, handle_all=handler_for(service),
                      description=f"webhook deliveries of {service} events")
-        for service in ["gateway", *settings.upstreams]
+        for service in settings.streams
     ]
 
 
