@@ -8,11 +8,13 @@ from pathlib import Path
 
 import typer
 
-from sihub_gateway.accounts.schemas import AccountCreate, ApiKeyCreate, ApiKeyIssued
-from sihub_gateway.accounts.service import AccountService
+from typing import TYPE_CHECKING
+
 from sihub_gateway.settings import GatewaySettings
 from sihub_shared.cli import service_cli
-from sihub_shared.db import Database
+
+if TYPE_CHECKING:  # the accounts' modules load when a command needs them (sihub_shared.cli says why)
+    from sihub_gateway.accounts.schemas import ApiKeyIssued
 
 app = service_cli(
     "gateway",
@@ -23,6 +25,10 @@ app = service_cli(
 
 
 async def _create_account_with_key(name: str, roles: list[str], label: str) -> ApiKeyIssued:
+    from sihub_gateway.accounts.schemas import AccountCreate, ApiKeyCreate
+    from sihub_gateway.accounts.service import AccountService
+    from sihub_shared.db import Database
+
     database = Database(GatewaySettings().database_url)
     try:
         async with database.session() as session:

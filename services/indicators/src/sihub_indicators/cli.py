@@ -13,21 +13,23 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sihub_indicators.demo.loader import load_demo
-from sihub_indicators.observations.schemas import IngestFormat, IngestReport
-from sihub_indicators.observations.service import IngestFile, IngestService, parse_mapping
+from typing import TYPE_CHECKING
+
+from sihub_indicators.observations.schemas import IngestFormat
 from sihub_indicators.settings import IndicatorsSettings
 from sihub_shared.cli import service_cli
-from sihub_shared.db import Database
-from sihub_shared.errors import ProblemError
-from sihub_shared.identity import Identity, Role
+
+if TYPE_CHECKING:  # the ingest's modules load when it runs (sihub_shared.cli says why)
+    from sihub_indicators.observations.schemas import IngestReport
+    from sihub_indicators.observations.service import IngestFile
+    from sihub_shared.identity import Identity
 
 app = service_cli(
     "indicators",
     settings_class=IndicatorsSettings,
     app_factory="sihub_indicators.main:create_app",
     migrations=Path(__file__).parent / "migrations",
-    load_demo=load_demo,
+    load_demo="sihub_indicators.demo.loader:load_demo",
 )
 _BLOCK = 1024 * 1024
 
@@ -42,6 +44,9 @@ def _sha256(path: Path) -> str:
 
 async def _ingest(settings: IndicatorsSettings, identity: Identity, path: Path, upload: IngestFile,
                   progress: Progress) -> IngestReport:
+    from sihub_indicators.observations.service import IngestService
+    from sihub_shared.db import Database
+
     task = progress.add_task(path.name, total=path.stat().st_size)
     database = Database(settings.database_url)
     try:
@@ -68,6 +73,10 @@ def ingest(
 ) -> None:
     """Validate and ingest a file into SIHUB_DATABASE_URL: all rows or none. Bad rows are listed
     and the exit status is 1; the events go out when the service's relay next runs."""
+    from sihub_indicators.observations.service import IngestFile, parse_mapping
+    from sihub_shared.errors import ProblemError
+    from sihub_shared.identity import Identity, Role
+
     settings = IndicatorsSettings()
     console = Console(stderr=True)
     identity = Identity(account_id=f"cli:{getpass.getuser()}"[:36], organisation=organisation,

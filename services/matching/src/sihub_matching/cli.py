@@ -12,21 +12,20 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sihub_matching.demo.loader import load_demo
-from sihub_matching.rounds.runner import run_in_background
-from sihub_matching.rounds.service import RoundService
+from typing import TYPE_CHECKING
+
 from sihub_matching.settings import MatchingSettings
 from sihub_shared.cli import service_cli
-from sihub_shared.db import Database
-from sihub_shared.errors import ProblemError
-from sihub_shared.identity import Identity, Role
+
+if TYPE_CHECKING:  # a round's modules load when it runs (sihub_shared.cli says why)
+    from sihub_shared.identity import Identity
 
 app = service_cli(
     "matching",
     settings_class=MatchingSettings,
     app_factory="sihub_matching.main:create_app",
     migrations=Path(__file__).parent / "migrations",
-    load_demo=load_demo,
+    load_demo="sihub_matching.demo.loader:load_demo",
 )
 rounds = typer.Typer(help="matching rounds", no_args_is_help=True)
 app.add_typer(rounds, name="round")
@@ -35,6 +34,10 @@ app.add_typer(rounds, name="round")
 async def _run(
     settings: MatchingSettings, identity: Identity, round_id: str, progress: Progress
 ) -> dict:
+    from sihub_matching.rounds.runner import run_in_background
+    from sihub_matching.rounds.service import RoundService
+    from sihub_shared.db import Database
+
     task = progress.add_task("scoring and solving", total=1.0)
     database = Database(settings.database_url)
     try:
@@ -58,6 +61,9 @@ async def _run(
 @rounds.command("run")
 def run_round(round_id: str = typer.Argument(..., help="the round's id")) -> None:
     """Run a round into a new draft (as the API's run does), showing its progress."""
+    from sihub_shared.errors import ProblemError
+    from sihub_shared.identity import Identity, Role
+
     settings = MatchingSettings()
     console = Console(stderr=True)
     identity = Identity(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -11,22 +12,19 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sihub_registry.actors.formats import parse_upload
-from sihub_registry.actors.importer import ActorImporter, ImportMode, OnExisting
-from sihub_registry.actors.schemas import ImportReport
-from sihub_registry.demo.loader import load_demo
 from sihub_registry.settings import RegistrySettings
 from sihub_shared.cli import service_cli
-from sihub_shared.db import Database
-from sihub_shared.errors import ProblemError
-from sihub_shared.identity import Identity, Role
+
+if TYPE_CHECKING:  # the import's modules load when it runs (sihub_shared.cli says why)
+    from sihub_registry.actors.importer import ImportMode, OnExisting
+    from sihub_registry.actors.schemas import ImportReport
 
 app = service_cli(
     "registry",
     settings_class=RegistrySettings,
     app_factory="sihub_registry.main:create_app",
     migrations=Path(__file__).parent / "migrations",
-    load_demo=load_demo,
+    load_demo="sihub_registry.demo.loader:load_demo",
 )
 
 console = Console(stderr=True)
@@ -36,6 +34,11 @@ MAX_SHOWN_ERRORS = 200
 async def _import_file(body: bytes, file_format: str, mode: ImportMode, existing: OnExisting, owner: str,
                        progress: Progress) -> ImportReport:  # fmt: skip
     """The endpoint's import, in one transaction of our own: committed only if it succeeds."""
+    from sihub_registry.actors.formats import parse_upload
+    from sihub_registry.actors.importer import ActorImporter
+    from sihub_shared.db import Database
+    from sihub_shared.identity import Identity, Role
+
     identity = Identity(account_id=owner, organisation="registry command line", roles=frozenset({Role.admin}))
     records = parse_upload(body, None, file_format)
     tasks = {"checking": progress.add_task("checking rows", total=len(records)),
@@ -71,6 +74,9 @@ def import_actors(
 ) -> None:
     """Import actors from a file into SIHUB_DATABASE_URL, as the bulk import endpoint does: every row
     is checked first, and nothing is written unless all rows are valid (or --partial)."""
+    from sihub_registry.actors.importer import ImportMode, OnExisting
+    from sihub_shared.errors import ProblemError
+
     file_format = file_format or file.suffix.lstrip(".").lower()
     if file_format not in ("csv", "json"):
         raise typer.BadParameter("csv or json", param_hint="--format")

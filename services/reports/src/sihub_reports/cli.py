@@ -13,12 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sihub_shared.cli import service_cli
-from sihub_shared.db import Database
-from sihub_shared.errors import ProblemError, error_message, field_path
 
 from sihub_reports.builds.schemas import BuildRequest, Format
-from sihub_reports.builds.service import BuildService
-from sihub_reports.demo.loader import load_demo
 from sihub_reports.settings import ReportsSettings
 
 app = service_cli(
@@ -26,11 +22,13 @@ app = service_cli(
     settings_class=ReportsSettings,
     app_factory="sihub_reports.main:create_app",
     migrations=Path(__file__).parent / "migrations",
-    load_demo=load_demo,
+    load_demo="sihub_reports.demo.loader:load_demo",
 )
 
 
 def _request(codes: list[str]) -> BuildRequest:
+    from sihub_shared.errors import error_message, field_path
+
     try:
         return BuildRequest(kind="country" if len(codes) == 1 else "comparative", countries=codes)
     except ValidationError as invalid:  # said as the API says it: the field, then the rule
@@ -38,6 +36,10 @@ def _request(codes: list[str]) -> BuildRequest:
 
 
 async def _build(settings: ReportsSettings, request: BuildRequest, format_: Format, progress: Progress) -> tuple[str, bytes]:
+    # a build's modules (rendering, PDF) load when it runs (sihub_shared.cli says why)
+    from sihub_reports.builds.service import BuildService
+    from sihub_shared.db import Database
+
     task = progress.add_task("reading the streams", total=None)
 
     async def advance(done: int, total: int) -> None:
@@ -64,6 +66,8 @@ def build(
 ) -> None:
     """Build a report from SIHUB_DATABASE_URL's read model as it is now, store it (with its stream
     positions) and write it to a file. Two or more countries make a comparative report."""
+    from sihub_shared.errors import ProblemError
+
     settings = ReportsSettings()
     console = Console(stderr=True)
     codes = [c.upper() for c in country]
