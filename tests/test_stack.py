@@ -4,11 +4,15 @@ Ctrl-C, and a second start reuses the data without loading the demo twice."""
 
 from __future__ import annotations
 
+import socket
 import stat
 import time
 
 import httpx
 import pytest
+
+from sihub_devstack.stack import DEFAULT_SERVICES, Ports, PortsInUse, Stack
+from sihub_shared.natsserver import free_port
 
 
 def test_make_run_starts_everything_with_demo_data_and_stops_cleanly(live_stack):
@@ -90,3 +94,18 @@ def _actor_count(client: httpx.Client) -> int:
         cursor = page.get("next_cursor")
         if not cursor:
             return total
+
+
+def test_a_port_already_taken_is_named_and_nothing_starts(tmp_path):
+    """A second `make run` beside a first (or anything on its ports) is refused up front: else the
+    first stack's gateway would answer the second's readiness check and refuse its admin key."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        stack = Stack(tmp_path / "var", Ports(gateway=busy, nats=free_port(),
+                                              services={spec.name: free_port() for spec in DEFAULT_SERVICES}))
+        with pytest.raises(PortsInUse, match=rf"port {busy} \(gateway\) already in use"):
+            stack.start()
+    assert stack.processes == [] and stack.nats.process is None
+    assert not (tmp_path / "var").exists()

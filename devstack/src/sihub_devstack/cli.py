@@ -8,8 +8,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from sihub_devstack.stack import Ports, Stack
+from sihub_devstack.stack import Ports, PortsInUse, Stack
 
 app = typer.Typer(help="sihub's embedded development stack", no_args_is_help=True, add_completion=False)
 console = Console()
@@ -62,6 +63,9 @@ def run(
         )
         console.print("READY", highlight=False)
         stopping.wait()
+    except PortsInUse as taken:
+        console.print(f"[red]not started[/red]: {escape(str(taken))}", highlight=False)
+        raise typer.Exit(1) from None
     finally:
         console.print("stopping…")
         stack.stop()

@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,10 @@ DEFAULT_SERVICES = (
     ServiceSpec("matching", 8103, demo_after=("registry",)),
     ServiceSpec("reports", 8104, demo_after=("registry", "indicators", "matching")),
 )
+
+
+class PortsInUse(RuntimeError):
+    """A port the stack needs is taken (often by another `make run`): nothing was started."""
 
 
 @dataclass
@@ -102,7 +107,24 @@ class Stack:
         )
         self.processes.append((service, process))
 
+    def _check_ports_free(self) -> None:
+        """Before anything starts: otherwise another stack's gateway would answer this one's
+        readiness check and its demo load, and refuse this one's admin key as unknown."""
+        wanted = {"nats-server": self.ports.nats, "gateway": self.ports.gateway,
+                  **{spec.name: self.ports.of(spec) for spec in self.services}}
+        taken = []
+        for name, port in wanted.items():
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    taken.append(f"{port} ({name})")
+        if taken:
+            raise PortsInUse(f"port {', '.join(taken)} already in use, by another `make run`? "
+                             "Stop it, or choose other ports (`uv run sihub-dev run --help`).")
+
     def start(self) -> None:
+        self._check_ports_free()
         (self.var / "logs").mkdir(parents=True, exist_ok=True)
         self.echo(f"nats-server   {self.nats.url}  (JetStream in {self.var / 'nats'})")
         self.nats.start()
