@@ -115,6 +115,8 @@ class Stack:
         taken = []
         for name, port in wanted.items():
             with socket.socket() as probe:
+                # as uvicorn and nats-server bind: a port whose last connections are closing is free
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     probe.bind(("127.0.0.1", port))
                 except OSError:
