@@ -4,14 +4,18 @@ Ctrl-C, and a second start reuses the data without loading the demo twice."""
 
 from __future__ import annotations
 
+import os
 import socket
 import stat
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from sihub_devstack.stack import DEFAULT_SERVICES, Ports, PortsInUse, Stack
+from sihub_devstack.stack import DEFAULT_SERVICES, Ports, PortsInUse, ServiceSpec, Stack
 from sihub_shared.natsserver import free_port
 
 
@@ -109,3 +113,30 @@ def test_a_port_already_taken_is_named_and_nothing_starts(tmp_path):
             stack.start()
     assert stack.processes == [] and stack.nats.process is None
     assert not (tmp_path / "var").exists()
+
+
+def test_run_fresh_beside_a_running_stack_deletes_nothing(tmp_path):
+    """`--fresh` wipes the data folder only once the ports are known free: the folder may be the
+    running stack's."""
+    var = tmp_path / "var"
+    var.mkdir()
+    (var / "registry.db").write_bytes(b"a running stack's data")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "sihub-dev"), "run", "--var", str(var), "--fresh",
+             "--gateway-port", str(busy), "--nats-port", str(free_port())],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"port {busy} (gateway) already in use" in result.stdout
+    assert (var / "registry.db").read_bytes() == b"a running stack's data"
+
+
+def test_a_demo_load_can_wait_only_for_a_service_declared_before_it(tmp_path):
+    later = (ServiceSpec("matching", free_port(), demo_after=("registry",)), ServiceSpec("registry", free_port()))
+    with pytest.raises(ValueError, match=r"matching's demo_after names \['registry'\]"):
+        Stack(tmp_path / "var", Ports(), services=later)
+    with pytest.raises(ValueError, match=r"reports's demo_after names \['regsitry'\]"):
+        Stack(tmp_path / "var", Ports(), services=(ServiceSpec("reports", free_port(), demo_after=("regsitry",)),))

@@ -41,6 +41,11 @@ def run(
                         "matching": matching_port, "reports": reports_port}),
         echo=console.print,
     )
+    try:
+        stack.check_ports_free()  # before --fresh wipes anything: the folder may be a running stack's
+    except PortsInUse as taken:
+        console.print(f"[red]not started[/red]: {escape(str(taken))}", highlight=False)
+        raise typer.Exit(1) from None
     if fresh:
         stack.wipe()
     stopping = threading.Event()
@@ -63,9 +68,6 @@ def run(
         )
         console.print("READY", highlight=False)
         stopping.wait()
-    except PortsInUse as taken:
-        console.print(f"[red]not started[/red]: {escape(str(taken))}", highlight=False)
-        raise typer.Exit(1) from None
     finally:
         console.print("stopping…")
         stack.stop()

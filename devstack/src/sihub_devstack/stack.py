@@ -66,6 +66,11 @@ class Stack:
         self.echo = echo
         self.nats = NatsServer(self.var / "nats", port=ports.nats, log_file=self.var / "logs" / "nats.log")
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        declared_before: set[str] = set()
+        for spec in services:  # so a demo load never waits for one submitted after it (or for a typo)
+            if stray := set(spec.demo_after) - declared_before:
+                raise ValueError(f"{spec.name}'s demo_after names {sorted(stray)}: not services declared before it")
+            declared_before.add(spec.name)
 
     @property
     def gateway_url(self) -> str:
@@ -107,7 +112,7 @@ class Stack:
         )
         self.processes.append((service, process))
 
-    def _check_ports_free(self) -> None:
+    def check_ports_free(self) -> None:
         """Before anything starts: otherwise another stack's gateway would answer this one's
         readiness check and its demo load, and refuse this one's admin key as unknown."""
         wanted = {"nats-server": self.ports.nats, "gateway": self.ports.gateway,
@@ -126,7 +131,7 @@ class Stack:
                              "Stop it, or choose other ports (`uv run sihub-dev run --help`).")
 
     def start(self) -> None:
-        self._check_ports_free()
+        self.check_ports_free()
         (self.var / "logs").mkdir(parents=True, exist_ok=True)
         self.echo(f"nats-server   {self.nats.url}  (JetStream in {self.var / 'nats'})")
         self.nats.start()
@@ -173,7 +178,7 @@ class Stack:
         loading = {spec.name for spec in specs}
         loads: dict[str, Future[None]] = {}
         with ThreadPoolExecutor(max_workers=max(len(specs), 1)) as pool:
-            for spec in specs:  # in declared order: a load it waits for is declared (and submitted) before it
+            for spec in specs:
                 after = [loads[name] for name in spec.demo_after if name in loading]
                 loads[spec.name] = pool.submit(self._load_demo_of, spec, after)
         for future in loads.values():
@@ -187,10 +192,13 @@ class Stack:
                   "--key-file", str(self.admin_key_file), env=self._env(spec.name))
 
     def stop(self) -> None:
-        for _, process in reversed(self.processes):
+        # The gateway first, so that no request reaches a service on its way down; the processes
+        # were started side by side, so their list's order says nothing.
+        stopping = sorted(self.processes, key=lambda started: started[0] != "gateway")
+        for _, process in stopping:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for name, process in reversed(self.processes):
+        for name, process in stopping:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-
-from typing import TYPE_CHECKING
 
 from sihub_gateway.settings import GatewaySettings
 from sihub_shared.cli import service_cli

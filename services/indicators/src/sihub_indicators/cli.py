@@ -7,13 +7,12 @@ import getpass
 import hashlib
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
-from typing import TYPE_CHECKING
 
 from sihub_indicators.observations.schemas import IngestFormat
 from sihub_indicators.settings import IndicatorsSettings

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-from typing import TYPE_CHECKING
 
 from sihub_matching.settings import MatchingSettings
 from sihub_shared.cli import service_cli
