@@ -9,9 +9,8 @@ was ~3 s of CPU."""
 from __future__ import annotations
 
 import asyncio
-import importlib
+import pkgutil
 from pathlib import Path
-from typing import Any
 
 import httpx
 import typer
@@ -20,12 +19,6 @@ from rich.markup import escape
 
 from sihub_shared.demo import DemoLoadError, LoadDemo
 from sihub_shared.settings import ServiceSettings
-
-
-def _import_from(path: str) -> Any:
-    """The object at "module:attribute"."""
-    module, _, attribute = path.partition(":")
-    return getattr(importlib.import_module(module), attribute)
 
 
 def service_cli(
@@ -76,7 +69,7 @@ def _add_load_demo(app: typer.Typer, name: str, load_demo: str) -> None:
         key_file: Path = typer.Option(..., exists=True, dir_okay=False, help="a file holding an admin API key"),
     ) -> None:
         """Load the demo data through the public API; a second load creates nothing twice."""
-        load: LoadDemo = _import_from(load_demo)
+        load: LoadDemo = pkgutil.resolve_name(load_demo)
         try:
             counts = asyncio.run(load(gateway, key_file.read_text().strip(), typer.echo))
         except (DemoLoadError, httpx.HTTPError) as error:
