@@ -27,10 +27,11 @@ def test_every_service_has_the_same_layout():
 
 
 def test_a_service_command_line_loads_only_what_its_commands_share():
-    """`make run` starts ~15 command processes: each loads the app, alembic or a job's modules when
-    that command runs (sihub_shared.cli), not at start."""
+    """`make run` starts ~15 command processes: each loads the app, alembic, the ORM models or a
+    job's modules when that command runs (sihub_shared.cli), not at start."""
     for service in sorted(p.name for p in (ROOT / "services").iterdir()):
         probe = (f"import sys, sihub_{service}.cli; "
-                 f"print(' '.join(m for m in ('alembic', 'uvicorn', 'sihub_{service}.main') if m in sys.modules))")
+                 f"print(' '.join(m for m in sys.modules if m in ('alembic', 'uvicorn', 'sihub_{service}.main') "
+                 f"or m.startswith('sihub_{service}.') and m.endswith('.models')))")
         loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
         assert loaded == [], f"sihub-{service} loads {loaded} at start"

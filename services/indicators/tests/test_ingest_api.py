@@ -238,7 +238,7 @@ def test_a_200k_row_csv_is_read_and_validated_in_bounded_chunks(tmp_path):
 
 @pytest.mark.parametrize("indicators_settings", [{"ingest_chunk_rows": 1_000}])
 async def test_an_ingest_stages_chunk_by_chunk_and_merges_them_all(api, tmp_path):
-    from sihub_indicators.observations.schemas import IngestFormat
+    from sihub_indicators.observations.formats import IngestFormat
     from sihub_indicators.observations.service import IngestFile, IngestService
     from sihub_shared.db import Database
     from sihub_shared.identity import Identity, Role

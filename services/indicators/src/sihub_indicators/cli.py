@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sihub_indicators.observations.schemas import IngestFormat
+from sihub_indicators.observations.formats import IngestFormat
 from sihub_indicators.settings import IndicatorsSettings
 from sihub_shared.cli import service_cli
 

@@ -13,8 +13,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
+from sihub_indicators.observations.formats import IngestFormat
 from sihub_indicators.observations.schemas import (
-    IngestFormat,
     IngestPublic,
     IngestReport,
     ObservationPublic,

@@ -1,18 +1,11 @@
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, Field
 
 from sihub_indicators.events.contracts import ComparisonSetCounts
+from sihub_indicators.observations.formats import IngestFormat
 from sihub_indicators.observations.models import ObservationBase
 from sihub_shared.timestamps import UtcDatetime
-
-
-class IngestFormat(StrEnum):
-    CSV = "csv"
-    SDMX_ML = "sdmx-ml"
-    SDMX_CSV = "sdmx-csv"
 
 
 class ObservationPublic(ObservationBase):

@@ -35,8 +35,8 @@ from sihub_indicators.observations.readers import (
     SdmxMlReader,
 )
 from sihub_indicators.observations.repository import ObservationRepository
+from sihub_indicators.observations.formats import IngestFormat
 from sihub_indicators.observations.schemas import (
-    IngestFormat,
     IngestPublic,
     IngestReport,
     ObservationPublic,
