@@ -21,8 +21,15 @@ OUTBOX_PENDING = "outbox_pending"
 BulkInsert = Callable[[AsyncSession, Any, Sequence[dict[str, Any]]], Awaitable[None]]
 
 
+_UNPUBLISHED = sa.text("published_at IS NULL")
+
+
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
+    # The relay only ever reads unpublished rows: a partial index keeps that lookup small.
+    __table_args__ = (
+        sa.Index("ix_outbox_message_unpublished", "position", postgresql_where=_UNPUBLISHED, sqlite_where=_UNPUBLISHED),
+    )
 
     position: int | None = Field(default=None, sa_type=_POSITION, primary_key=True)
     event_id: str = Field(max_length=36, unique=True)
@@ -84,13 +91,12 @@ def create_event_tables() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     )
-    # The relay only ever reads unpublished rows: a partial index keeps that lookup small.
     op.create_index(
         "ix_outbox_message_unpublished",
         "outbox_message",
         ["position"],
-        postgresql_where=sa.text("published_at IS NULL"),
-        sqlite_where=sa.text("published_at IS NULL"),
+        postgresql_where=_UNPUBLISHED,
+        sqlite_where=_UNPUBLISHED,
     )
     op.create_table(
         "processed_event",

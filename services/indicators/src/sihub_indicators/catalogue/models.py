@@ -26,6 +26,8 @@ class IndicatorBase(SQLModel):
 
 
 class Indicator(IndicatorBase, table=True):
+    __table_args__ = (sa.Index("ix_indicator_theme", "theme"),)
+
     code: str = Field(primary_key=True, max_length=80)
     names: dict[str, str] = Field(sa_type=sa.JSON)
     sdg_targets: list[str] = Field(default_factory=list, sa_type=sa.JSON)

@@ -13,6 +13,7 @@ class ThemeIndexRow(SQLModel, table=True):
     withheld it (coverage says how much was there)."""
 
     __tablename__ = "theme_index"
+    __table_args__ = (sa.Index("ix_theme_index_comparison_set", "comparison_set", "frequency"),)
 
     geography: str = Field(primary_key=True, max_length=12)
     theme: str = Field(primary_key=True, max_length=40)
@@ -35,6 +36,7 @@ class SeverityRow(SQLModel, table=True):
     """How severe a theme is in a geography: from its latest theme index, with the trend."""
 
     __tablename__ = "severity"
+    __table_args__ = (sa.Index("ix_severity_comparison_set", "comparison_set", "frequency"),)
 
     geography: str = Field(primary_key=True, max_length=12)
     theme: str = Field(primary_key=True, max_length=40)

@@ -28,7 +28,17 @@ class ObservationBase(SQLModel):
     illustrative: bool = Field(default=False, description="Made up for a demonstration, not a published figure")
 
 
+_CURRENT = sa.text("superseded_at IS NULL")
+
+
 class Observation(ObservationBase, table=True):
+    # One current revision per key; led by the comparison set, so that a recompute loads a set
+    # by index and the ingest's merge finds current rows by the same index.
+    __table_args__ = (
+        sa.Index("ix_observation_current", "comparison_set", "frequency", "indicator_code", "geography", "period",
+                 unique=True, postgresql_where=_CURRENT, sqlite_where=_CURRENT),
+    )
+
     indicator_code: str = Field(primary_key=True, max_length=80)
     geography: str = Field(primary_key=True, max_length=12)
     period: str = Field(primary_key=True, max_length=7)
@@ -82,5 +92,5 @@ class Ingest(SQLModel, table=True):
     revised: int
     unchanged: int
     skipped: int
-    created_at: datetime = Field(default_factory=now, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=now, sa_type=sa.DateTime(timezone=True), index=True)
     summary: dict[str, Any] = Field(sa_type=sa.JSON)
