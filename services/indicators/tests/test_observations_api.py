@@ -40,7 +40,19 @@ async def test_a_revision_keeps_history_and_as_of_returns_the_earlier_value(api)
     assert history[0]["superseded_at"] == history[1]["recorded_at"] == second["created_at"]
     assert history[1]["superseded_at"] is None
     assert [h["ingest_id"] for h in history] == [first["ingest_id"], second["ingest_id"]]
-    api.problem(await api.get("/observations/relative_poverty_rate/KR-26/2019/revisions"), 404)
+    missing = api.problem(await api.get("/observations/relative_poverty_rate/KR-26/2019/revisions"), 404)
+    assert [e["field"] for e in missing["errors"]] == ["period"]
+
+
+async def test_an_indicator_not_in_the_catalogue_is_404_naming_it_not_an_empty_answer(api):
+    await api.ingest(HEADER + "relative_poverty_rate,KR-26,2022,16.2\n", expect=201)
+    for path, params in (("/observations", {"indicator": "relative_poverty_rat"}),
+                         ("/observations", {"indicator": "nope", "geography": "KR"}),
+                         ("/observations/nope/KR-26/2022/revisions", {})):
+        problem = api.problem(await api.get(path, params=params, role="partner"), 404)
+        assert [e["field"] for e in problem["errors"]] == ["indicator"], path
+    known = await api.get("/observations", params={"indicator": "unemployment_rate"}, role="partner")
+    assert known.status_code == 200 and known.json()["items"] == []  # in the catalogue, no data yet
 
 
 async def test_any_hub_operator_may_revise_anywhere_and_every_revision_names_who(api):

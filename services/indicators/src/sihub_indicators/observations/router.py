@@ -36,6 +36,7 @@ from sihub_shared.timestamps import UtcDatetime, as_utc
 from sihub_shared.db import Session
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import CurrentIdentity, Role, require_roles
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from sihub_shared.strict import CountryCode, GeographyCode, Line, Text
 
@@ -106,7 +107,8 @@ async def ingest(
     return report
 
 
-@router.get("/observations", response_model=Page[ObservationPublic], summary="Observations, current or as of a time")
+@router.get("/observations", response_model=Page[ObservationPublic], responses=problems(404),
+            summary="Observations, current or as of a time")
 async def list_observations(
     session: Session,
     indicator: Annotated[Line | None, Query(description="An indicator code")] = None,

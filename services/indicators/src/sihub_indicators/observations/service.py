@@ -25,6 +25,7 @@ from sihub_indicators.catalogue.repository import CatalogueRepository
 from sihub_indicators.events.contracts import ComparisonSetCounts, ObservationsIngested
 from sihub_indicators.indices.service import IndexService
 from sihub_indicators.observations.errors import InvalidRows, row_error
+from sihub_indicators.observations.formats import IngestFormat
 from sihub_indicators.observations.models import Ingest, Observation
 from sihub_indicators.observations.readers import (
     STRUCTURE,
@@ -35,7 +36,6 @@ from sihub_indicators.observations.readers import (
     SdmxMlReader,
 )
 from sihub_indicators.observations.repository import ObservationRepository
-from sihub_indicators.observations.formats import IngestFormat
 from sihub_indicators.observations.schemas import (
     IngestPublic,
     IngestReport,
@@ -244,6 +244,14 @@ def _checked_geography(name: str, code: str | None, level: str) -> str | None:
 class ObservationQueries:
     def __init__(self, session: AsyncSession) -> None:
         self.repository = ObservationRepository(session)
+        self.catalogue = CatalogueRepository(session)
+
+    async def _known(self, indicator: str) -> str:
+        """An indicator a query names must be in the catalogue: an unknown one is a 404 naming it,
+        not an empty answer that reads as "no data yet"."""
+        if await self.catalogue.get(indicator) is None:
+            raise NotFound.for_field("indicator", f"no indicator {indicator!r} in the catalogue")
+        return indicator
 
     async def find(self, *, indicator: str | None, geography: str | None, country: str | None,
                    frequency: Frequency | None, period_from: str | None, period_to: str | None,
@@ -255,14 +263,14 @@ class ObservationQueries:
         if period_to is not None and frequency_of(period_to) is Frequency.ANNUAL:
             period_to += "-~"  # sorts after every quarter and month of that year
         return await self.repository.find(
-            indicator=indicator, geography=_checked_geography("geography", geography, "any"),
+            indicator=await self._known(indicator) if indicator is not None else None, geography=_checked_geography("geography", geography, "any"),
             country=_checked_geography("country", country, "country"),
             frequency=frequency.value if frequency else None, period_from=period_from, period_to=period_to,
             as_of=as_of, after=after, limit=limit,
         )
 
     async def revisions(self, indicator: str, geography: str, period: str) -> list[RevisionPublic]:
-        rows = await self.repository.revisions(indicator, geography, period)
+        rows = await self.repository.revisions(await self._known(indicator), geography, period)
         if not rows:
             raise NotFound(f"no observation of {indicator} for {geography} in {period}",
                            errors=[{"field": "period", "message": "no observation with this key"}])
