@@ -11,6 +11,7 @@ from sihub_matching.scoring.compute import (
     Severities,
     combined_scores,
     score_pairs,
+    with_article,
 )
 from sihub_matching.scoring.profile import DEFAULT_PROFILE, PartName
 
@@ -123,8 +124,14 @@ async def test_suggestions_are_explained_part_by_part(matching):
     funding = next(p for p in funder["seeker_parts"] if p["name"] == "funding")
     assert (
         funding["value"] == 1.0
-        and "foundation offering funding on ageing care" in funding["sentence"]
+        and "a foundation offering funding on ageing care" in funding["sentence"]
     )
+
+
+def test_a_kind_is_said_with_its_article():
+    kinds = ("impact investor", "foundation", "university research", "non profit", "corporation")
+    assert [with_article(kind) for kind in kinds] == [
+        "an impact investor", "a foundation", "a university research", "a non profit", "a corporation"]
 
 
 async def test_filters(matching):

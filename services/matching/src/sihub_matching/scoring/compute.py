@@ -380,6 +380,12 @@ def _label(code: str) -> str:
     return code.replace("_", " ")
 
 
+def with_article(label: str) -> str:
+    """The label with its article, by its first letter: "an impact investor", "a foundation",
+    "a university research" (the only kind starting with a "u" says it "you"; none has a silent h)."""
+    return ("an " if label[:1] in ("a", "e", "i", "o") else "a ") + label
+
+
 def _listed(codes: Sequence[str]) -> str:
     labels = [_label(c) for c in codes]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
@@ -450,9 +456,9 @@ def explain_side(
     funds = them.kind in profile.funder_kinds and "funding" in them.offers
     common = sorted(set(you.issue_areas) & set(them.issue_areas))
     sentences[PartName.FUNDING] = (
-        f"a {_label(them.kind)} offering funding on {_listed(common)}"
+        f"{with_article(_label(them.kind))} offering funding on {_listed(common)}"
         if funds and common
-        else f"a {_label(them.kind)} offering funding, but not on your issue areas"
+        else f"{with_article(_label(them.kind))} offering funding, but not on your issue areas"
         if funds
         else "offers no funding as a funder or impact investor"
     )
