@@ -129,11 +129,14 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def assert_problem(response, status: int) -> dict:
+def assert_problem(response, status: int, header: str | None = None) -> dict:
+    """A problem document; with `header`, one whose errors name that request header."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == status and body["title"] and body["detail"]
+    if header is not None:
+        assert [(e["field"], e["in"]) for e in body["errors"]] == [(header, "header")], body
     return body
 
 
@@ -200,19 +203,19 @@ async def test_service_refuses_a_request_without_a_valid_identity_token(upstream
     async with httpx.AsyncClient() as client:
         missing = await client.get(upstream + "/api/v1/echo/whoami")
         forged = await client.get(upstream + "/api/v1/echo/whoami", headers={"X-Sihub-Identity": "a.b.c"})
-    assert_problem(missing, 401)
-    assert_problem(forged, 401)
+    assert_problem(missing, 401, "X-Sihub-Identity")
+    assert_problem(forged, 401, "X-Sihub-Identity")
 
 
 async def test_unknown_missing_and_revoked_keys_are_401(gateway, admin_key):
-    assert_problem(await gateway.get("/api/v1/echo/whoami"), 401)
-    assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer("sihub_nope_nope")), 401)
+    assert_problem(await gateway.get("/api/v1/echo/whoami"), 401, "Authorization")
+    assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer("sihub_nope_nope")), 401, "Authorization")
     key = await make_key(gateway, admin_key, "partner")
     prefix = key.split("_")[1]
     assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(key))).status_code == 200
     revoked = await gateway.delete(f"/api/v1/gateway/keys/{prefix}", headers=bearer(admin_key))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
-    assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer(key)), 401)
+    assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer(key)), 401, "Authorization")
 
 
 async def test_an_admin_cannot_revoke_the_key_it_calls_with(gateway, admin_key):
@@ -227,8 +230,10 @@ async def test_an_admin_cannot_revoke_the_key_it_calls_with(gateway, admin_key):
 async def test_wrong_role_is_403(gateway, admin_key):
     partner = await make_key(gateway, admin_key, "partner")
     integrator = await make_key(gateway, admin_key, "integrator")
-    assert_problem(await gateway.post("/api/v1/gateway/accounts", json={"name": "x", "roles": ["partner"]}, headers=bearer(partner)), 403)
-    assert_problem(await gateway.post("/api/v1/echo/whoami", json={}, headers=bearer(integrator)), 403)
+    assert_problem(await gateway.post("/api/v1/gateway/accounts", json={"name": "x", "roles": ["partner"]},
+                                      headers=bearer(partner)), 403, "Authorization")
+    assert_problem(await gateway.post("/api/v1/echo/whoami", json={}, headers=bearer(integrator)), 403, "Authorization")
+    assert_problem(await gateway.get("/api/v1/events", headers=bearer(partner)), 403, "Authorization")
     assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(integrator))).status_code == 200
 
 

@@ -19,19 +19,13 @@ def etag(version: int) -> str:
 
 def check_if_match(if_match: str | None, version: int) -> None:
     if if_match is None:
-        raise PreconditionRequired(
-            "send If-Match with the ETag you read, so that no one else's change is overwritten",
-            errors=[{"field": "If-Match", "in": "header", "message": "required"}],
-        )
+        raise PreconditionRequired.for_header(
+            "If-Match", "send If-Match with the ETag you read, so that no one else's change is overwritten", "required")
     if not re.fullmatch(IF_MATCH_PATTERN, if_match):
-        raise UnprocessableContent(
-            "If-Match: send the ETag you read, in quotes as it was sent (or *)",
-            errors=[{"field": "If-Match", "in": "header", "message": "not an entity tag"}],
-        )
+        raise UnprocessableContent.for_header(
+            "If-Match", "If-Match: send the ETag you read, in quotes as it was sent (or *)", "not an entity tag")
     sent = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
     if "*" not in sent and etag(version) not in sent:
-        raise PreconditionFailed(
-            f"the resource changed since you read it (now ETag {etag(version)}); read it again",
-            errors=[{"field": "If-Match", "in": "header", "message": "stale ETag"}],
-            current_etag=etag(version),
-        )
+        raise PreconditionFailed.for_header(
+            "If-Match", f"the resource changed since you read it (now ETag {etag(version)}); read it again",
+            "stale ETag", current_etag=etag(version))

@@ -49,6 +49,12 @@ class ProblemError(Exception):
     def for_field(cls, field: str, message: str, **kwargs: Any) -> ProblemError:
         return cls(f"{field}: {message}", errors=[{"field": field, "message": message}], **kwargs)
 
+    @classmethod
+    def for_header(cls, header: str, detail: str, message: str, **kwargs: Any) -> ProblemError:
+        """A refusal of a request header's value: If-Match, Idempotency-Key, or the API key in
+        Authorization (a 401, or a 403 for what the key's roles may not do)."""
+        return cls(detail, errors=[{"field": header, "in": "header", "message": message}], **kwargs)
+
 
 class NotFound(ProblemError):
     status, title = 404, "Not found"

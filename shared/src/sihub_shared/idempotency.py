@@ -40,10 +40,8 @@ async def stored_response(
 ) -> IdempotencyRecord | None:
     found = await session.get(IdempotencyRecord, (account_id, key))
     if found is not None and found.request_hash != fingerprint:
-        raise Conflict(
-            "this Idempotency-Key was used for a different request",
-            errors=[{"field": "Idempotency-Key", "in": "header", "message": "reused with another body"}],
-        )
+        raise Conflict.for_header("Idempotency-Key", "this Idempotency-Key was used for a different request",
+                                  "reused with another body")
     return found
 
 

@@ -15,10 +15,12 @@ import jwt
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict
 
-from sihub_shared.errors import Forbidden, Unauthorized
+from sihub_shared.errors import Forbidden, ProblemError, Unauthorized
 from sihub_shared.openapi import answers
 
 IDENTITY_HEADER = "X-Sihub-Identity"
+# Where a caller's API key travels: what a 401 or a role's 403 names as its field.
+KEY_HEADER = "Authorization"
 AUDIENCE = "sihub"
 ALGORITHM = "HS256"
 
@@ -61,11 +63,16 @@ def sign_identity(identity: Identity, secret: str, ttl_s: int = 60) -> str:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+def _not_verified() -> ProblemError:
+    return Unauthorized.for_header(IDENTITY_HEADER, "the identity token is missing, expired or not signed by the gateway",
+                                   "not a valid identity token")
+
+
 def verify_identity(token: str, secret: str) -> Identity:
     identity, expires_at = _verified(token, secret)
     # As PyJWT's own check: a token is expired from its `exp` second on.
     if expires_at <= time.time():
-        raise Unauthorized("the identity token is missing, expired or not signed by the gateway")
+        raise _not_verified()
     return identity
 
 
@@ -86,7 +93,7 @@ def _verified(token: str, secret: str) -> tuple[Identity, float]:
         )
         return identity, float(claims["exp"])
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
-        raise Unauthorized("the identity token is missing, expired or not signed by the gateway") from exc
+        raise _not_verified() from exc
 
 
 # The guard of every service route: 401 without a valid token; the role and ownership rules
@@ -96,7 +103,8 @@ def _verified(token: str, secret: str) -> tuple[Identity, float]:
 async def current_identity(request: Request) -> Identity:
     token = request.headers.get(IDENTITY_HEADER)
     if not token:
-        raise Unauthorized("no identity: call this service through the gateway with an API key")
+        raise Unauthorized.for_header(IDENTITY_HEADER, "no identity: call this service through the gateway with an API key",
+                                      "missing")
     return verify_identity(token, request.app.state.settings.identity_secret.get_secret_value())
 
 
@@ -109,7 +117,7 @@ def require_roles(*roles: Role):
     async def _check(identity: CurrentIdentity) -> Identity:
         if not identity.has_any(*roles):
             wanted = ", ".join(sorted(roles))
-            raise Forbidden(f"this needs one of the roles: {wanted}")
+            raise Forbidden.for_header(KEY_HEADER, f"this needs one of the roles: {wanted}", f"the key's roles are not {wanted}")
         return identity
 
     return Depends(_check)

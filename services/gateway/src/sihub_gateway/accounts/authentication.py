@@ -17,7 +17,7 @@ from sihub_gateway.accounts.service import AccountService, hash_key
 from sihub_gateway.ratelimit import RateLimits, client_address
 from sihub_shared.db import Database
 from sihub_shared.errors import Forbidden, Unauthorized
-from sihub_shared.identity import Identity, Role
+from sihub_shared.identity import KEY_HEADER, Identity, Role
 from sihub_shared.openapi import answers
 
 _BEARER = "bearer "
@@ -37,10 +37,8 @@ class KeyAuthenticator:
         """The key's identity; a request without a valid key counts against its address's limit."""
         if not authorization or not authorization.lower().startswith(_BEARER):
             self.limits.take_for_address(address)
-            raise Unauthorized(
-                "send an API key as `Authorization: Bearer <key>`",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise Unauthorized.for_header(KEY_HEADER, "send an API key as `Authorization: Bearer <key>`",
+                                          "no Bearer key", headers={"WWW-Authenticate": "Bearer"})
         key = authorization[len(_BEARER):].strip()
         digest = hash_key(key)
         cached = self._cache.get(digest)
@@ -55,7 +53,8 @@ class KeyAuthenticator:
         if identity is None:
             self._cache.pop(digest, None)
             self.limits.take_for_address(address)
-            raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized.for_header(KEY_HEADER, "unknown or revoked API key", "unknown or revoked key",
+                                          headers={"WWW-Authenticate": "Bearer"})
         self._cache[digest] = (identity, now + self.ttl_s)
         self._proven.add(digest)
         return identity
@@ -81,7 +80,7 @@ Caller = Annotated[Identity, Depends(authenticate)]
 @answers(403)
 def _admin(caller: Caller) -> Identity:
     if Role.admin not in caller.roles:
-        raise Forbidden("this needs the admin role")
+        raise Forbidden.for_header(KEY_HEADER, "this needs the admin role", "not an admin key")
     return caller
 
 
@@ -90,7 +89,7 @@ Admin = Annotated[Identity, Depends(_admin)]
 
 def _integrator_or_admin(caller: Caller) -> Identity:
     if not caller.has_any(Role.integrator, Role.admin):
-        raise Forbidden("this needs the integrator or admin role")
+        raise Forbidden.for_header(KEY_HEADER, "this needs the integrator or admin role", "not an integrator or admin key")
     return caller
 
 

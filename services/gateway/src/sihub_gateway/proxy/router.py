@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from sihub_gateway.accounts.authentication import authenticate
 from sihub_shared.errors import Forbidden, NotFound, allowed_methods
-from sihub_shared.identity import Role
+from sihub_shared.identity import KEY_HEADER, Role
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -26,7 +26,7 @@ async def forward(request: Request) -> Response:
     identity = await authenticate(request)
     # Integrators read only, whatever the service; the services check everything finer.
     if request.method not in _READ_METHODS and identity.roles == {Role.integrator}:
-        raise Forbidden("integrator keys are read-only")
+        raise Forbidden.for_header(KEY_HEADER, "integrator keys are read-only", "an integrator key reads only")
     return await state.forwarder.forward(request, service, state.identity_tokens.token_for(identity))
 
 

@@ -77,10 +77,9 @@ def media_format(content_type: str | None, explicit: str | None) -> str:
         return "csv"
     if kind in ("application/json", "") or kind.endswith("+json"):
         return "json"
-    raise UnsupportedMediaType(
-        f"cannot import {kind}: send text/csv or application/json (or ?format=csv|json)",
-        errors=[{"field": "Content-Type", "in": "header", "message": f"unsupported: {kind}"}],
-    )
+    raise UnsupportedMediaType.for_header(
+        "Content-Type", f"cannot import {kind}: send text/csv or application/json (or ?format=csv|json)",
+        f"unsupported: {kind}")
 
 
 def parse_json(text: str) -> list[ImportRecord]:

@@ -123,10 +123,9 @@ class ActorImporter:
             try:
                 await self.session.flush()
             except IntegrityError as exc:  # the same key, at the same moment, in another request
-                raise Conflict(
-                    "a request with this Idempotency-Key is being processed; send it again later",
-                    errors=[{"field": "Idempotency-Key", "in": "header", "message": "in use"}],
-                ) from exc
+                raise Conflict.for_header(
+                    "Idempotency-Key", "a request with this Idempotency-Key is being processed; send it again later",
+                    "in use") from exc
         return status, answer, False
 
     async def import_records(

@@ -4,17 +4,15 @@ that writes (integrators read only) and, for an existing record, being its owner
 from __future__ import annotations
 
 from sihub_shared.errors import Forbidden
-from sihub_shared.identity import Identity, Role
+from sihub_shared.identity import KEY_HEADER, Identity, Role
 
 WRITER_ROLES = (Role.partner, Role.hub_operator)
 
 
 def ensure_writer(identity: Identity) -> None:
     if not identity.has_any(*WRITER_ROLES):
-        raise Forbidden(
-            "this key reads only: writing needs the partner, hub_operator or admin role",
-            errors=[{"field": "role", "message": "read-only key"}],
-        )
+        raise Forbidden.for_header(KEY_HEADER, "this key reads only: writing needs the partner, hub_operator or admin role",
+                                   "read-only key")
 
 
 def ensure_owner(identity: Identity, owner_account_id: str, what: str) -> None:
