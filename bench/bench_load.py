@@ -16,9 +16,11 @@ stack is stopped cleanly and the WAL files left are said on stderr.
 
 Last line of stdout, one JSON object:
     requests, five_xx (goal 0), rps_first_minute, rps_last_minute, p99_ms per operation kind,
-    rss_growth_pct per process from minute 2 to the end (goal ≤ 10; from half-way on runs shorter
-    than 4 minutes), wal_max_mb, export_actors_per_s (actors in full exports / their seconds
-    from the request to the last byte at the client, goal ≥ 20,000).
+    rss_growth_pct per process from minute 2 to the end (goal ≤ 10): the median RSS of the last
+    minute against the median of minute 2 (on runs shorter than 4 minutes: the last quarter
+    against the third), with those medians in MB as rss_mb {start, end}; wal_max_mb,
+    export_actors_per_s (actors in full exports / their seconds from the request to the last byte
+    at the client, goal ≥ 20,000).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import json
 import random
 import time
 from collections import defaultdict
+from statistics import median
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -173,20 +176,29 @@ async def an_indicator(http: httpx.AsyncClient, admin_key: str) -> dict[str, Any
     return {"code": listed.json()["items"][0]["code"], "regions": ["KR-11", "KR-26", "KR-42"]}
 
 
-async def sample(stack: Stack, until: float, baseline_at: float) -> tuple[float, dict[str, float]]:
-    """(largest WAL seen in MB, RSS growth % per process from `baseline_at` to the end)."""
+async def sample(stack: Stack, until: float, baseline_at: float) -> tuple[float, dict[str, Any]]:
+    """(largest WAL seen in MB, RSS per process: the median MB of the window from `baseline_at`
+    and of the window that ends the run, and the growth % between them). Medians, because a
+    full export or an import in flight moves one sample by tens of MB: one sample against one
+    sample read 10.2 to 44.9% for the same code in the same hour (bench/README, session 15)."""
+    window = min(60.0, (until - baseline_at) / 2)
     wal_max = 0
-    baseline: dict[str, int] = {}
-    last: dict[str, int] = {}
+    samples: dict[str, list[tuple[float, int]]] = defaultdict(list)
     while time.monotonic() < until:
         wal_max = max([wal_max] + [p.stat().st_size for p in stack.var.glob("*.db-wal") if p.exists()])
+        now = time.monotonic()
         for name, process in stack.processes:
-            last[name] = rss_kb(process.pid)
-            if time.monotonic() >= baseline_at and name not in baseline:
-                baseline[name] = last[name]
+            samples[name].append((now, rss_kb(process.pid)))
         await asyncio.sleep(1)
-    growth = {name: round(100 * (last[name] - kb) / kb, 1) for name, kb in baseline.items() if kb}
-    return wal_max / 1e6, growth
+    rss: dict[str, Any] = {}
+    for name, taken in samples.items():
+        start = [kb for at, kb in taken if baseline_at <= at < baseline_at + window]
+        end = [kb for at, kb in taken if at >= until - window]
+        if start and end and median(start):
+            first, last = median(start) / 1024, median(end) / 1024
+            rss[name] = {"start_mb": round(first, 1), "end_mb": round(last, 1),
+                         "growth_pct": round(100 * (last - first) / first, 1)}
+    return wal_max / 1e6, rss
 
 
 async def soak(stack: Stack, minutes: float, clients: int) -> dict[str, Any]:
@@ -201,7 +213,7 @@ async def soak(stack: Stack, minutes: float, clients: int) -> dict[str, Any]:
         runners = [Client(http, *made[n % len(made)], n, results, indicator) for n in range(clients)]
         say(f"{clients} clients for {minutes} min")
         sampled, *_ = await asyncio.gather(sample(stack, until, baseline_at), *(c.run(until) for c in runners))
-    wal_max_mb, rss_growth = sampled
+    wal_max_mb, rss = sampled
     elapsed = max(results.done_at) - started if results.done_at else 0.0
     first = sum(1 for t in results.done_at if t - started < 60)
     last = sum(1 for t in results.done_at if t >= started + elapsed - 60)
@@ -212,7 +224,8 @@ async def soak(stack: Stack, minutes: float, clients: int) -> dict[str, Any]:
         "rps_first_minute": round(first / min(60.0, elapsed or 1), 2),
         "rps_last_minute": round(last / min(60.0, elapsed or 1), 2),
         "p99_ms": {kind: round(percentile(values, 99), 1) for kind, values in sorted(results.latencies.items())},
-        "rss_growth_pct": rss_growth,
+        "rss_growth_pct": {name: values["growth_pct"] for name, values in rss.items()},
+        "rss_mb": {name: {"start": values["start_mb"], "end": values["end_mb"]} for name, values in rss.items()},
         "wal_max_mb": round(wal_max_mb, 1),
         "export_actors_per_s": round(results.exported[0] / results.exported[1]) if results.exported[1] else None,
     }
