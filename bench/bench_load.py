@@ -16,6 +16,7 @@ stack is stopped cleanly and the WAL files left are said on stderr.
 
 Last line of stdout, one JSON object:
     requests, five_xx (goal 0), rps_first_minute, rps_last_minute, p99_ms per operation kind,
+    p50_ms_first_minute and p50_ms_last_minute per kind (which ones slow down as the data grows),
     rss_growth_pct per process from minute 2 to the end (goal ≤ 10): the median RSS of the last
     minute against the median of minute 2 (on runs shorter than 4 minutes: the last quarter
     against the third), with those medians in MB as rss_mb {start, end}; wal_max_mb,
@@ -62,6 +63,7 @@ class Results:
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.done_at: list[float] = []
+        self.timed: list[tuple[float, str, float]] = []  # (done at, kind, ms) of every answer
         self.statuses: dict[int, int] = defaultdict(int)
         self.exported = [0, 0.0]  # actors, seconds
 
@@ -86,8 +88,10 @@ class Client:
             say(f"client {self.number}: {method} {path}: {exc!r}")
             self.results.statuses[599] += 1
             return None
-        self.results.latencies[kind].append((time.perf_counter() - started) * 1000)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self.results.latencies[kind].append(elapsed_ms)
         self.results.done_at.append(time.monotonic())
+        self.results.timed.append((self.results.done_at[-1], kind, elapsed_ms))
         self.results.statuses[response.status_code] += 1
         if response.status_code >= 500:
             say(f"client {self.number}: {method} {path}: {response.status_code} {response.text[:200]}")
@@ -217,6 +221,14 @@ async def soak(stack: Stack, minutes: float, clients: int) -> dict[str, Any]:
     elapsed = max(results.done_at) - started if results.done_at else 0.0
     first = sum(1 for t in results.done_at if t - started < 60)
     last = sum(1 for t in results.done_at if t >= started + elapsed - 60)
+
+    def p50_by_kind(keep: Any) -> dict[str, float]:
+        kinds: dict[str, list[float]] = defaultdict(list)
+        for at, kind, ms in results.timed:
+            if keep(at):
+                kinds[kind].append(ms)
+        return {kind: round(percentile(values, 50), 1) for kind, values in sorted(kinds.items())}
+
     say(f"statuses: {dict(sorted(results.statuses.items()))}")
     return {
         "requests": sum(results.statuses.values()),
@@ -224,6 +236,9 @@ async def soak(stack: Stack, minutes: float, clients: int) -> dict[str, Any]:
         "rps_first_minute": round(first / min(60.0, elapsed or 1), 2),
         "rps_last_minute": round(last / min(60.0, elapsed or 1), 2),
         "p99_ms": {kind: round(percentile(values, 99), 1) for kind, values in sorted(results.latencies.items())},
+        # Which kinds slow down as the data grows (a full export grows with every actor added).
+        "p50_ms_first_minute": p50_by_kind(lambda at: at - started < 60),
+        "p50_ms_last_minute": p50_by_kind(lambda at: at >= started + elapsed - 60),
         "rss_growth_pct": {name: values["growth_pct"] for name, values in rss.items()},
         "rss_mb": {name: {"start": values["start_mb"], "end": values["end_mb"]} for name, values in rss.items()},
         "wal_max_mb": round(wal_max_mb, 1),
