@@ -97,7 +97,7 @@ async def add_catalogue(database) -> None:  # noqa: ANN001 - sihub_shared.db.Dat
 
 
 async def ingest(database, path: Path, profile: bool) -> tuple[float, dict]:  # noqa: ANN001
-    from sihub_indicators.observations.schemas import IngestFormat
+    from sihub_indicators.observations.formats import IngestFormat
     from sihub_indicators.observations.service import IngestFile, IngestService
     from sihub_indicators.settings import IndicatorsSettings
     from sihub_shared.identity import Identity, Role

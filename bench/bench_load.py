@@ -34,8 +34,8 @@ import json
 import random
 import time
 from collections import defaultdict
-from statistics import median
 from pathlib import Path
+from statistics import median
 from tempfile import TemporaryDirectory
 from typing import Any
 
@@ -61,8 +61,6 @@ def rss_kb(pid: int) -> int:
 
 class Results:
     def __init__(self) -> None:
-        self.latencies: dict[str, list[float]] = defaultdict(list)
-        self.done_at: list[float] = []
         self.timed: list[tuple[float, str, float]] = []  # (done at, kind, ms) of every answer
         self.statuses: dict[int, int] = defaultdict(int)
         self.exported = [0, 0.0]  # actors, seconds
@@ -88,10 +86,7 @@ class Client:
             say(f"client {self.number}: {method} {path}: {exc!r}")
             self.results.statuses[599] += 1
             return None
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        self.results.latencies[kind].append(elapsed_ms)
-        self.results.done_at.append(time.monotonic())
-        self.results.timed.append((self.results.done_at[-1], kind, elapsed_ms))
+        self.results.timed.append((time.monotonic(), kind, (time.perf_counter() - started) * 1000))
         self.results.statuses[response.status_code] += 1
         if response.status_code >= 500:
             say(f"client {self.number}: {method} {path}: {response.status_code} {response.text[:200]}")
@@ -218,16 +213,18 @@ async def soak(stack: Stack, minutes: float, clients: int) -> dict[str, Any]:
         say(f"{clients} clients for {minutes} min")
         sampled, *_ = await asyncio.gather(sample(stack, until, baseline_at), *(c.run(until) for c in runners))
     wal_max_mb, rss = sampled
-    elapsed = max(results.done_at) - started if results.done_at else 0.0
-    first = sum(1 for t in results.done_at if t - started < 60)
-    last = sum(1 for t in results.done_at if t >= started + elapsed - 60)
+    done_at = [at for at, _, _ in results.timed]
+    elapsed = max(done_at) - started if done_at else 0.0
+    first = sum(1 for t in done_at if t - started < 60)
+    last = sum(1 for t in done_at if t >= started + elapsed - 60)
 
-    def p50_by_kind(keep: Any) -> dict[str, float]:
+    def by_kind(rank: float, keep: Any = lambda at: True) -> dict[str, float]:
+        """The `rank` percentile of each kind's latencies, of the answers done at a time `keep` keeps."""
         kinds: dict[str, list[float]] = defaultdict(list)
         for at, kind, ms in results.timed:
             if keep(at):
                 kinds[kind].append(ms)
-        return {kind: round(percentile(values, 50), 1) for kind, values in sorted(kinds.items())}
+        return {kind: round(percentile(values, rank), 1) for kind, values in sorted(kinds.items())}
 
     say(f"statuses: {dict(sorted(results.statuses.items()))}")
     return {
@@ -235,10 +232,10 @@ async def soak(stack: Stack, minutes: float, clients: int) -> dict[str, Any]:
         "five_xx": sum(count for status, count in results.statuses.items() if status >= 500),
         "rps_first_minute": round(first / min(60.0, elapsed or 1), 2),
         "rps_last_minute": round(last / min(60.0, elapsed or 1), 2),
-        "p99_ms": {kind: round(percentile(values, 99), 1) for kind, values in sorted(results.latencies.items())},
+        "p99_ms": by_kind(99),
         # Which kinds slow down as the data grows (a full export grows with every actor added).
-        "p50_ms_first_minute": p50_by_kind(lambda at: at - started < 60),
-        "p50_ms_last_minute": p50_by_kind(lambda at: at >= started + elapsed - 60),
+        "p50_ms_first_minute": by_kind(50, lambda at: at - started < 60),
+        "p50_ms_last_minute": by_kind(50, lambda at: at >= started + elapsed - 60),
         "rss_growth_pct": {name: values["growth_pct"] for name, values in rss.items()},
         "rss_mb": {name: {"start": values["start_mb"], "end": values["end_mb"]} for name, values in rss.items()},
         "wal_max_mb": round(wal_max_mb, 1),

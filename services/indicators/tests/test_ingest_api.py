@@ -167,8 +167,10 @@ relative_poverty_rate,KR,2017,10,,
         assert problem["errors"][0]["field"]
     mapping_for_csv = api.problem(await api.ingest(GOOD_CSV, mapping="{}"), 400)
     assert mapping_for_csv["errors"][0]["field"] == "mapping"
-    api.problem(await api.ingest(GOOD_CSV, role="partner"), 403)
-    api.problem(await api.ingest(GOOD_CSV, role="integrator"), 403)
+    for role in ("partner", "integrator"):  # refused for the key's roles: the key is the field
+        refused = api.problem(await api.ingest(GOOD_CSV, role=role), 403)
+        assert refused["errors"] == [{"field": "Authorization", "in": "header",
+                                      "message": "the key has none of the roles: hub_operator"}], refused
     api.problem(await api.ingest(GOOD_CSV, format="json"), 422)
 
     assert await api.scalar("SELECT COUNT(*) FROM observation") == 0

@@ -22,7 +22,7 @@ log = get_logger(__name__)
 
 
 class ProblemError(Exception):
-    """An error the client should see. `errors` names fields: [{"field", "message", "row"?}]."""
+    """An error the client should see. `errors` names fields: [{"field", "message", "row"?, "in"?}]."""
 
     status = 400
     title = "Bad request"
@@ -51,8 +51,9 @@ class ProblemError(Exception):
 
     @classmethod
     def for_header(cls, header: str, detail: str, message: str, **kwargs: Any) -> ProblemError:
-        """A refusal of a request header's value: If-Match, Idempotency-Key, or the API key in
-        Authorization (a 401, or a 403 for what the key's roles may not do)."""
+        """A refusal of a request header's value: If-Match, Idempotency-Key, Content-Type, the API
+        key in Authorization (the gateway's 401, or a 403 for what the key's roles may not do) or
+        the gateway's identity token at a service (X-Sihub-Identity)."""
         return cls(detail, errors=[{"field": header, "in": "header", "message": message}], **kwargs)
 
 

@@ -117,7 +117,7 @@ def require_roles(*roles: Role):
     async def _check(identity: CurrentIdentity) -> Identity:
         if not identity.has_any(*roles):
             wanted = ", ".join(sorted(roles))
-            raise Forbidden.for_header(KEY_HEADER, f"this needs one of the roles: {wanted}", f"the key's roles are not {wanted}")
+            raise Forbidden.for_header(KEY_HEADER, f"this needs one of the roles: {wanted}", f"the key has none of the roles: {wanted}")
         return identity
 
     return Depends(_check)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sihub_indicators.catalogue.errors import unknown_indicator
 from sihub_indicators.catalogue.models import Indicator
 from sihub_indicators.catalogue.repository import CatalogueRepository
 from sihub_indicators.catalogue.schemas import IndicatorCreate, IndicatorPublic, IndicatorUpdate, check_bounds
@@ -22,7 +23,7 @@ from sihub_indicators.indices.service import IndexService
 from sihub_indicators.observations.repository import ObservationRepository
 from sihub_indicators.units import effective_bounds
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import Conflict, NotFound, UnprocessableContent
+from sihub_shared.errors import Conflict, UnprocessableContent
 from sihub_shared.events.outbox import record
 
 # The fields an observation's bounds follow from.
@@ -58,7 +59,7 @@ class CatalogueService:
     async def get(self, code: str, *, for_update: bool = False) -> Indicator:
         indicator = await self.repository.get(code, for_update=for_update)
         if indicator is None:
-            raise NotFound(f"no indicator {code} in the catalogue", errors=[{"field": "code", "message": "unknown"}])
+            raise unknown_indicator(code, "code")
         return indicator
 
     async def list(self, theme: str | None, after: str | None, limit: int) -> list[Indicator]:

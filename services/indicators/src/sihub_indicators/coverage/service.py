@@ -12,12 +12,12 @@ from collections import defaultdict
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sihub_indicators.catalogue.errors import unknown_indicator
 from sihub_indicators.catalogue.repository import CatalogueRepository
 from sihub_indicators.coverage.repository import CoverageRepository
 from sihub_indicators.coverage.schemas import CoverageGap, SetCoverage, WithheldIndex
 from sihub_indicators.geography import COUNTRIES, REGIONS_PREFIX, lookup, members_of
 from sihub_indicators.observations.repository import ObservationRepository
-from sihub_shared.errors import NotFound
 
 
 def _name(code: str) -> str:
@@ -40,7 +40,7 @@ class CoverageService:
     ) -> list[SetCoverage]:
         themes = {code: str(row.theme) for code, row in (await self.catalogue.all_by_code()).items()}
         if indicator is not None and indicator not in themes:
-            raise NotFound.for_field("indicator", f"no indicator {indicator!r} in the catalogue")
+            raise unknown_indicator(indicator, "indicator")
         sets = await self.observations.all_sets()
         answer = []
         for cs, f in sets:

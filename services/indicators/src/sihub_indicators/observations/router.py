@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
+from sihub_indicators.catalogue.schemas import CODE_PATTERN
 from sihub_indicators.observations.formats import IngestFormat
 from sihub_indicators.observations.schemas import (
     IngestPublic,
@@ -111,7 +112,7 @@ async def ingest(
             summary="Observations, current or as of a time")
 async def list_observations(
     session: Session,
-    indicator: Annotated[Line | None, Query(description="An indicator code")] = None,
+    indicator: Annotated[Line | None, Query(pattern=CODE_PATTERN, description="An indicator code")] = None,
     geography: Annotated[GeographyCode | None, Query(description="KR or KR-26")] = None,
     country: Annotated[CountryCode | None, Query(description="A country and all its regions")] = None,
     frequency: Frequency | None = None,

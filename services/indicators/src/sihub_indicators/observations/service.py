@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_indicators import geography as geographies
+from sihub_indicators.catalogue.errors import unknown_indicator
 from sihub_indicators.catalogue.repository import CatalogueRepository
 from sihub_indicators.events.contracts import ComparisonSetCounts, ObservationsIngested
 from sihub_indicators.indices.service import IndexService
@@ -246,12 +247,11 @@ class ObservationQueries:
         self.repository = ObservationRepository(session)
         self.catalogue = CatalogueRepository(session)
 
-    async def _known(self, indicator: str) -> str:
+    async def _known(self, indicator: str) -> None:
         """An indicator a query names must be in the catalogue: an unknown one is a 404 naming it,
         not an empty answer that reads as "no data yet"."""
         if await self.catalogue.get(indicator) is None:
-            raise NotFound.for_field("indicator", f"no indicator {indicator!r} in the catalogue")
-        return indicator
+            raise unknown_indicator(indicator, "indicator")
 
     async def find(self, *, indicator: str | None, geography: str | None, country: str | None,
                    frequency: Frequency | None, period_from: str | None, period_to: str | None,
@@ -262,15 +262,18 @@ class ObservationQueries:
         period_to = _checked_period("period_to", period_to)
         if period_to is not None and frequency_of(period_to) is Frequency.ANNUAL:
             period_to += "-~"  # sorts after every quarter and month of that year
+        if indicator is not None:
+            await self._known(indicator)
         return await self.repository.find(
-            indicator=await self._known(indicator) if indicator is not None else None, geography=_checked_geography("geography", geography, "any"),
+            indicator=indicator, geography=_checked_geography("geography", geography, "any"),
             country=_checked_geography("country", country, "country"),
             frequency=frequency.value if frequency else None, period_from=period_from, period_to=period_to,
             as_of=as_of, after=after, limit=limit,
         )
 
     async def revisions(self, indicator: str, geography: str, period: str) -> list[RevisionPublic]:
-        rows = await self.repository.revisions(await self._known(indicator), geography, period)
+        await self._known(indicator)
+        rows = await self.repository.revisions(indicator, geography, period)
         if not rows:
             raise NotFound(f"no observation of {indicator} for {geography} in {period}",
                            errors=[{"field": "period", "message": "no observation with this key"}])
