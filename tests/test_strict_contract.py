@@ -1,13 +1,16 @@
 """Every service's published contract is strict as a class, so that a new endpoint (or service)
 cannot slip back: request bodies refuse unknown fields, every text a caller sends (body, query or
 path) carries a pattern, enum or format that keeps control characters out, and every query
-integer is bounded. The rules themselves are tested in shared/tests/test_strict_input.py."""
+integer is bounded. The rules themselves are tested in shared/tests/test_strict_input.py. And the
+README's tour calls only operations the contract has."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,3 +103,31 @@ def test_the_merged_openapi_states_the_iso_codes_once():
     text = json.dumps(merged)
     assert text.count('"KR-26"') == 1
     assert text.count('"#/components/schemas/RegionCode"') > 5
+
+
+def readme_calls() -> list[tuple[str, str]]:
+    """(method, path) of every `curl` in the README that calls the API, as a reader would send it:
+    a command's continued lines joined, the query left off, the method from -X, or POST when it
+    sends a body (-d, --data-binary) unless -G makes that body the query."""
+    text = (Path(__file__).parents[1] / "README.md").read_text().replace("\\\n", " ")
+    calls = []
+    for command in (part for line in text.splitlines() for part in line.split("|")):  # a pipe's jq or cut is not curl's
+        for path in re.findall(r"localhost:8000(/api/v1/[^\s'\"?|)]+)", command):
+            method = re.search(r"-X (\w+)", command)
+            sends = re.search(r"\s(-d|--data-binary|--data)\s", command) and not re.search(r"\s-G\s", command)
+            calls.append((method.group(1) if method else "POST" if sends else "GET", path))
+    return calls
+
+
+def test_every_api_call_in_the_readme_is_an_operation_of_the_merged_openapi():
+    """The README's tour is what a new user runs first: each call it shows names a path and method
+    the API has (a variable such as `$id` stands for a path parameter)."""
+    documents = {service: openapi(service) for service in SERVICES}
+    merged = merge_openapi(documents.pop("gateway"), documents, EventTypes(frozenset(CATALOGUE), frozenset()))
+    operations = [(method.upper(), re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$"))
+                  for path, item in merged["paths"].items() for method in item if method != "parameters"]
+    calls = readme_calls()
+    assert len(calls) > 40, calls  # the tour is there and was read
+    unknown = [(method, path) for method, path in calls
+               if not any(method == known and template.match(path) for known, template in operations)]
+    assert unknown == []
