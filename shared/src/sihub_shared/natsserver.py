@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -22,8 +23,35 @@ def nats_server_binary() -> str:
     return found
 
 
+_LOWEST_PORT = 10_000
+_GIVEN_PORTS: set[int] = set()
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
+    """A port free now for a server to bind, below the range the system hands out to outgoing
+    connections: a port from that range (a bind to port 0) can be taken by any client's connection
+    before the server given it binds (seen in CI: a service of a test stack exiting with 'address
+    already in use'). Never the same port twice in one process."""
+    highest = _first_ephemeral_port() - 1
+    while highest > _LOWEST_PORT:
+        port = random.randint(_LOWEST_PORT, highest)
+        if port in _GIVEN_PORTS:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # in use, or closing
+                continue
+        _GIVEN_PORTS.add(port)
+        return port
+    with socket.socket() as probe:  # a system whose outgoing range leaves nothing below it
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
