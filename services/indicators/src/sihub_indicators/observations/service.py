@@ -249,7 +249,8 @@ class ObservationQueries:
 
     async def _known(self, indicator: str) -> None:
         """An indicator a query names must be in the catalogue: an unknown one is a 404 naming it,
-        not an empty answer that reads as "no data yet"."""
+        not an empty answer that reads as "no data yet". Asked only once the query found nothing
+        (an indicator with observations is in the catalogue), so a listing costs no extra look-up."""
         if await self.catalogue.get(indicator) is None:
             raise unknown_indicator(indicator, "indicator")
 
@@ -262,19 +263,20 @@ class ObservationQueries:
         period_to = _checked_period("period_to", period_to)
         if period_to is not None and frequency_of(period_to) is Frequency.ANNUAL:
             period_to += "-~"  # sorts after every quarter and month of that year
-        if indicator is not None:
-            await self._known(indicator)
-        return await self.repository.find(
+        found = await self.repository.find(
             indicator=indicator, geography=_checked_geography("geography", geography, "any"),
             country=_checked_geography("country", country, "country"),
             frequency=frequency.value if frequency else None, period_from=period_from, period_to=period_to,
             as_of=as_of, after=after, limit=limit,
         )
+        if not found and indicator is not None:
+            await self._known(indicator)
+        return found
 
     async def revisions(self, indicator: str, geography: str, period: str) -> list[RevisionPublic]:
-        await self._known(indicator)
         rows = await self.repository.revisions(indicator, geography, period)
         if not rows:
+            await self._known(indicator)
             raise NotFound(f"no observation of {indicator} for {geography} in {period}",
                            errors=[{"field": "period", "message": "no observation with this key"}])
         return [revision_public(row, ingest) for row, ingest in rows]
