@@ -134,9 +134,10 @@ class Events:
         return CloudEvent(source="/sihub/indicators", type="org.sihub.indicators.index.recomputed.v1", data=data)
 
     @staticmethod
-    def round_published(round_id: str, hub_id: str, pairs: list[tuple[str, str, str, float]]) -> CloudEvent:
+    def round_published(round_id: str, hub_id: str, pairs: list[tuple[str, str, str, float]], *,
+                        publication: int = 1, illustrative: bool = True) -> CloudEvent:
         data = {"round_id": round_id, "hub_id": hub_id, "objective": "optimal", "profile_version": "1.0",
-                "publication": 1, "illustrative": True, "published_at": T0,
+                "publication": publication, "illustrative": illustrative, "published_at": T0,
                 "proposals": [{"proposal_id": p, "seeker_id": s, "provider_id": v, "score": sc}
                               for p, s, v, sc in pairs]}
         return CloudEvent(source="/sihub/matching", type="org.sihub.matching.round.published.v1", data=data)

@@ -62,6 +62,17 @@ async def test_country_report_traces_every_figure_to_its_records(reports):
             assert all(figure_id in found for figure_id in findings[finding]["figures"])
 
 
+async def test_every_publication_of_a_round_counts_its_proposals_once(reports):
+    # A re-run round published again sends only its new proposals; a redelivered event changes nothing.
+    events = reports.events
+    later = events.round_published("r1", "hub", [("m3", "se1", "fund", 0.6)], publication=2, illustrative=False)
+    await reports.feed(*events.korea(), later, later)
+    found = figures((await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json())
+    assert found["collaboration.matching.rounds"]["value"] == 1
+    assert found["collaboration.matching.proposed"]["value"] == 3  # m1, m2 of the first publication, m3
+    assert found["collaboration.matching.proposed"]["illustrative"] is True  # the first publication's were
+
+
 async def test_formats_are_renderings_of_the_stored_build(reports):
     await reports.feed(*reports.events.korea())
     build = await reports.build("country", "KR")

@@ -116,6 +116,13 @@ class Ecosystem:
     def _apply_matching(self, entity: str, verb: str, data: dict[str, Any]) -> None:
         if entity == "round":
             published = RoundPublishedView.model_validate(data)
+            earlier = self.rounds.get(published.round_id)
+            if earlier is not None:  # a publication after a re-run sends only its new proposals
+                known = {p.proposal_id for p in earlier.proposals}
+                published = earlier.model_copy(update={
+                    "proposals": [*earlier.proposals, *(p for p in published.proposals if p.proposal_id not in known)],
+                    "illustrative": earlier.illustrative or published.illustrative,
+                })
             self.rounds[published.round_id] = published
         elif entity == "match":
             if verb == "accepted":
