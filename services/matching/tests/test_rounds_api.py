@@ -441,6 +441,30 @@ class TestBackground:
         ] == 4
 
 
+    async def test_a_run_whose_process_stopped_reads_as_failed_and_runs_again(self, matching):
+        await seed(matching)
+        created = await create(matching)
+        # What a process killed mid-run leaves behind: running, under a lease no one renews.
+        await matching.scalar(
+            "UPDATE match_round SET run_state = 'running', run_lease_until = '2020-01-01 00:00:00' "
+            f"WHERE id = '{created['id']}' RETURNING id"
+        )
+        progress = (await matching.get(f"/rounds/{created['id']}/progress")).json()
+        assert progress["run_state"] == "failed"
+        assert await matching.scalar(
+            f"SELECT run_state FROM match_round WHERE id = '{created['id']}'"
+        ) == "failed"
+        response = await matching.post(
+            f"/rounds/{created['id']}/run", role="hub_operator", account="hub-owner"
+        )
+        assert response.status_code == 202, response.text
+        for _ in range(200):
+            progress = (await matching.get(f"/rounds/{created['id']}/progress")).json()
+            if progress["run_state"] != "running":
+                break
+        assert progress["run_state"] == "done" and progress["drafts"] == 1
+
+
 # For each rule across fields a round's body declares (`x-sihub-rules`), a change that breaks it.
 RULE_BREAKS = {
     ("providers.actor_ids",): {"seekers": {"actor_ids": [SEEKERS[0]]}, "providers": {"actor_ids": [SEEKERS[0]]}},

@@ -41,9 +41,12 @@ async def _run(
     database = Database(settings.database_url)
     try:
         async with database.session() as session:
-            await RoundService(session).start_run(identity, round_id, background_cells=0)
+            await RoundService(session).start_run(
+                identity, round_id, background_cells=0, lease_s=settings.round_run_lease_s
+            )
         await run_in_background(
-            database, round_id, lambda done: progress.update(task, completed=done)
+            database, round_id, settings.round_run_lease_s,
+            lambda done: progress.update(task, completed=done),
         )
         async with database.session() as session:
             service = RoundService(session)

@@ -33,6 +33,8 @@ class MatchRound(SQLModel, table=True):
     illustrative: bool = False
     run_state: str = Field(default="idle", sa_type=sa.String(20))
     progress: float = 0.0
+    # While running in the background: renewed by the run; lapsed, the run's process is gone.
+    run_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     drafts: int = 0
     published_draft: int = 0
     publications: int = 0

@@ -124,12 +124,15 @@ async def run_round(
     session: Session,
     identity: CurrentIdentity,
 ):
+    settings = request.app.state.settings
     service = RoundService(session)
     row, later = await service.start_run(
-        identity, round_id, request.app.state.settings.background_round_cells
+        identity, round_id, settings.background_round_cells, settings.round_run_lease_s
     )
     if later:
-        background.add_task(run_in_background, request.app.state.database, row.id)
+        background.add_task(
+            run_in_background, request.app.state.database, row.id, settings.round_run_lease_s
+        )
         progress = RoundProgress(
             id=row.id, run_state=row.run_state, progress=row.progress, drafts=row.drafts
         )

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from sqlmodel.ext.asyncio.session import AsyncSession
+from structlog import get_logger
 
 from sihub_matching.ecosystem.models import EcoActor
 from sihub_matching.ecosystem.repository import EcosystemRepository
@@ -46,7 +47,9 @@ from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import Conflict, Forbidden, NotFound, Problems, ReferenceConflict
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
+from sihub_shared.workers import lease_lapsed, lease_until
 
+log = get_logger(__name__)
 HUB_KIND = "hub_intermediary"
 # What a match is about, from the first of the seeker's needs the provider offers (else co-delivery).
 PARTNERSHIP_TYPE_OF_NEED = (
@@ -212,6 +215,14 @@ class RoundService:
             raise NotFound(
                 f"no round {round_id}", errors=[{"field": "round_id", "message": "no such round"}]
             )
+        return self._settled(row)
+
+    def _settled(self, row: MatchRound) -> MatchRound:
+        """A background run whose lease lapsed stopped with its process: the round failed."""
+        if row.run_state == "running" and lease_lapsed(row.run_lease_until):
+            log.warning("round run lost with its process", round_id=row.id, lease_until=row.run_lease_until)
+            row.run_state, row.run_lease_until = "failed", None
+            self.repository.add(row)
         return row
 
     async def _operated(self, identity: Identity, round_id: str) -> MatchRound:
@@ -385,7 +396,7 @@ class RoundService:
         return row
 
     async def start_run(
-        self, identity: Identity, round_id: str, background_cells: int
+        self, identity: Identity, round_id: str, background_cells: int, lease_s: float
     ) -> tuple[MatchRound, bool]:
         """Checks and either runs now (False) or marks the round running for the background (True)."""
         row = await self._operated(identity, round_id)
@@ -400,6 +411,7 @@ class RoundService:
         )
         if len(seeker_ids) * len(provider_ids) > background_cells:
             row.run_state, row.progress, row.updated_at = "running", 0.0, now()
+            row.run_lease_until = lease_until(lease_s)
             self.repository.add(row)
             return row, True
         run = await self.prepare(row)
@@ -435,6 +447,7 @@ class RoundService:
         """The run's draft replaces the previous one; the round counts it."""
         row.drafts += 1
         row.run_state, row.progress, row.updated_at = "done", 1.0, now()
+        row.run_lease_until = None
         row.version += 1
         self.repository.add(row)
         draft = await self.repository.draft(row.id) or MatchDraft(
@@ -453,10 +466,18 @@ class RoundService:
     async def set_progress(self, round_id: str, progress: float, state: str = "running") -> None:
         row = await self.get(round_id)
         row.progress, row.run_state = progress, state
+        if state != "running":
+            row.run_lease_until = None
         self.repository.add(row)
 
+    async def renew_lease(self, round_id: str, until: datetime) -> None:
+        row = await self.repository.get(round_id)
+        if row is not None and row.run_state == "running":
+            row.run_lease_until = until
+            self.repository.add(row)
+
     async def of_hub(self, hub_id: str, after: str | None, limit: int) -> Sequence[MatchRound]:
-        return await self.repository.of_hub(hub_id, after, limit)
+        return [self._settled(row) for row in await self.repository.of_hub(hub_id, after, limit)]
 
     async def draft(self, round_id: str) -> MatchDraft | None:
         return await self.repository.draft(round_id)
