@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from jsonschema import Draft202012Validator
 from sihub_reports.builds.models import ReportBuild
@@ -13,6 +13,7 @@ from sihub_shared.db import Database
 from sihub_shared.settings import async_database_url
 from sihub_shared.testing import identity_headers
 from sihub_shared.testing.servers import app_client
+from sihub_shared.workers import lease_until
 
 
 def figures(report: dict) -> dict[str, dict]:
@@ -168,21 +169,37 @@ async def test_the_published_contract_says_what_a_build_request_refuses(reports)
         assert validator.is_valid(accepted), accepted
 
 
-async def test_a_build_not_yet_done_answers_a_declared_409(reports):
-    queued = ReportBuild(id=str(uuid.uuid4()), kind="country", countries=["KR"], positions={}, status="queued",
-                         created_by="someone", created_at=datetime.now(UTC))
+async def _store(reports, build: ReportBuild) -> None:
     database = Database(async_database_url(reports.database_url))
     try:
         async with database.session() as session:
-            session.add(queued)
+            session.add(build)
     finally:
         await database.dispose()
+
+
+async def test_a_build_not_yet_done_answers_a_declared_409(reports):
+    queued = ReportBuild(id=str(uuid.uuid4()), kind="country", countries=["KR"], positions={}, status="queued",
+                         created_by="someone", created_at=datetime.now(UTC), lease_until=lease_until(60))
+    await _store(reports, queued)
     answers = {("/api/v1/reports/builds/{build_id}", "get"): await reports.get(f"/builds/{queued.id}?format=pdf"),
                ("/api/v1/reports/builds/{build_id}/rebuild", "post"): await reports.post(f"/builds/{queued.id}/rebuild")}
     document = reports.app().openapi()
     for (path, method), answer in answers.items():
         reports.problem(answer, 409)
         assert "409" in document["paths"][path][method]["responses"], (method, path)
+
+
+async def test_a_build_whose_process_stopped_reads_as_failed(reports):
+    # What a process killed mid-build leaves behind: running, under a lease no one renews.
+    lost = ReportBuild(id=str(uuid.uuid4()), kind="country", countries=["KR"], positions={}, status="running",
+                       progress=0.4, created_by="someone", created_at=datetime.now(UTC),
+                       lease_until=datetime.now(UTC) - timedelta(minutes=5))
+    await _store(reports, lost)
+    listed = (await reports.get("/builds")).json()["items"]
+    assert [b["status"] for b in listed if b["id"] == lost.id] == ["failed"]
+    assert (await reports.get(f"/builds/{lost.id}/status")).json()["status"] == "failed"
+    assert reports.problem(await reports.get(f"/builds/{lost.id}"), 409)["status_of_build"] == "failed"
 
 
 async def test_builds_are_listed_newest_first_with_positions(reports):

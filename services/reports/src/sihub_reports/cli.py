@@ -50,7 +50,8 @@ async def _build(settings: ReportsSettings, request: BuildRequest, format_: Form
         async with database.session() as session:
             service = BuildService(session)
             build, _ = await service.request(request, f"cli:{getpass.getuser()}"[:64],
-                                             background_events=2**62, progress=advance)
+                                             background_events=2**62, lease_s=settings.build_lease_s,
+                                             progress=advance)
             progress.update(task, description=f"rendering {format_.value}")
             await session.flush()
             return build.id, await service.content(build.id, format_)

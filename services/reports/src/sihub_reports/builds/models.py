@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sihub_shared.timestamps import UTCDateTime
 from sqlmodel import Field, SQLModel
 
 
@@ -18,6 +19,8 @@ class ReportBuild(SQLModel, table=True):
     positions: dict[str, int] = Field(sa_type=sa.JSON)
     status: str = Field(max_length=10, description="queued, running, done or failed")
     progress: float = 0.0
+    # While queued or running in the background: renewed by the build; lapsed, its process is gone.
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     illustrative: bool = False
     empty: bool = False
     document: bytes | None = Field(default=None, sa_type=sa.LargeBinary)

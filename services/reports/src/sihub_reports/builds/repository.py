@@ -22,6 +22,11 @@ class BuildRepository:
         await self.session.exec(sa.update(ReportBuild).where(col(ReportBuild.id) == build_id)
                                 .values(progress=round(progress, 3)))
 
+    async def renew_lease(self, build_id: str, until: datetime) -> None:
+        await self.session.exec(sa.update(ReportBuild)
+                                .where(col(ReportBuild.id) == build_id, col(ReportBuild.status).in_(("queued", "running")))
+                                .values(lease_until=until))
+
     async def get(self, build_id: str) -> ReportBuild | None:
         return await self.session.get(ReportBuild, build_id)
 

@@ -32,12 +32,13 @@ async def list_builds(session: Session, limit: Limit = DEFAULT_LIMIT, cursor: Cu
                               "model": BuildPublic}})
 async def request_build(body: BuildRequest, session: Session, identity: CurrentIdentity, request: Request,
                         response: Response, tasks: BackgroundTasks) -> BuildPublic:
+    settings = request.app.state.settings
     build, in_background = await BuildService(session).request(
-        body, identity.account_id, background_events=request.app.state.settings.background_build_events)
+        body, identity.account_id, background_events=settings.background_build_events, lease_s=settings.build_lease_s)
     response.headers["Location"] = f"/api/v1/reports/builds/{build.id}"
     if in_background:
         response.status_code = status.HTTP_202_ACCEPTED
-        tasks.add_task(run_in_background, request.app.state.database, build.id)
+        tasks.add_task(run_in_background, request.app.state.database, build.id, settings.build_lease_s)
     return public(build)
 
 

@@ -14,6 +14,7 @@ from sihub_shared.db import Database
 from sihub_shared.errors import Conflict, NotFound, ProblemError, UnprocessableContent
 from sihub_shared.events.outbox import record
 from sihub_shared.pagination import decode_cursor, encode_cursor
+from sihub_shared.workers import lease_lapsed, lease_until, renewing_lease
 from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog import get_logger
 
@@ -86,7 +87,7 @@ def finish(session: AsyncSession, build: ReportBuild, data: bytes) -> None:
     document = _loads(data)
     build.document, build.json_sha256 = data, sha256(data)
     build.illustrative, build.empty = document["illustrative"], document["empty"]
-    build.status, build.progress = "done", 1.0
+    build.status, build.progress, build.lease_until = "done", 1.0, None
     session.add(build)
     record(session, ReportPublished(build_id=build.id, kind=build.kind, countries=build.countries,
                                 positions=build.positions, illustrative=build.illustrative,
@@ -99,7 +100,7 @@ class BuildService:
         self.builds = BuildRepository(session)
         self.ecosystem = EcosystemService(session)
 
-    async def request(self, request: BuildRequest, account_id: str, *, background_events: int,
+    async def request(self, request: BuildRequest, account_id: str, *, background_events: int, lease_s: float,
                       progress: Progress | None = None) -> tuple[ReportBuild, bool]:
         """Store the build at the read model's current positions; build it now unless it is
         large (returns True then: the caller runs `run_in_background`)."""
@@ -110,6 +111,7 @@ class BuildService:
                             status="queued", created_by=account_id, created_at=datetime.now(UTC))
         self.builds.add(build)
         if await self.ecosystem.count(positions) > background_events:
+            build.lease_until = lease_until(lease_s)
             return build, True
         finish(self.session, build, await compute(self.session, build.kind, build.countries, positions, progress))
         return build, False
@@ -118,6 +120,14 @@ class BuildService:
         build = await self.builds.get(build_id)
         if build is None:
             raise NotFound.for_field("id", f"no build {build_id}")
+        return self._settled(build)
+
+    def _settled(self, build: ReportBuild) -> ReportBuild:
+        """A background build whose lease lapsed stopped with its process: it failed."""
+        if build.status in ("queued", "running") and lease_lapsed(build.lease_until):
+            log.warning("report build lost with its process", build_id=build.id, lease_until=build.lease_until)
+            build.status, build.lease_until = "failed", None
+            self.builds.add(build)
         return build
 
     async def page(self, limit: int, cursor: str | None) -> tuple[list[ReportBuild], str | None]:
@@ -128,7 +138,7 @@ class BuildService:
                 after = (datetime.fromisoformat(position["created_at"]), str(position["id"]))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
-        rows = await self.builds.page(limit, after)
+        rows = [self._settled(build) for build in await self.builds.page(limit, after)]
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
@@ -162,25 +172,32 @@ class BuildService:
                              rebuilt_json_sha256=sha256(data))
 
 
-async def run_in_background(database: Database, build_id: str) -> None:
-    """Build a queued build in its own transactions, saying its progress as it goes."""
-    try:
-        async with database.session() as session:
-            build = await session.get(ReportBuild, build_id)
-            build.status, build.progress = "running", 0.1
-            session.add(build)
-        async def progress(done: int, total: int) -> None:
-            async with database.session() as session:
-                await BuildRepository(session).set_progress(build_id, 0.1 + 0.8 * done / max(total, 1))
+async def run_in_background(database: Database, build_id: str, lease_s: float) -> None:
+    """Build a queued build in its own transactions, saying its progress and renewing its lease as it goes."""
 
+    async def renew(until: datetime) -> None:
         async with database.session() as session:
-            build = await session.get(ReportBuild, build_id)
-            data = await compute(session, build.kind, build.countries, build.positions, progress)
-            await session.refresh(build)
-            finish(session, build, data)
+            await BuildRepository(session).renew_lease(build_id, until)
+
+    try:
+        async with renewing_lease(renew, lease_s):
+            async with database.session() as session:
+                build = await session.get(ReportBuild, build_id)
+                build.status, build.progress = "running", 0.1
+                session.add(build)
+
+            async def progress(done: int, total: int) -> None:
+                async with database.session() as session:
+                    await BuildRepository(session).set_progress(build_id, 0.1 + 0.8 * done / max(total, 1))
+
+            async with database.session() as session:
+                build = await session.get(ReportBuild, build_id)
+                data = await compute(session, build.kind, build.countries, build.positions, progress)
+                await session.refresh(build)
+                finish(session, build, data)
     except Exception:
         log.exception("report build failed", build_id=build_id)
         async with database.session() as session:
             build = await session.get(ReportBuild, build_id)
-            build.status = "failed"
+            build.status, build.lease_until = "failed", None
             session.add(build)
