@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
 from sihub_shared.db import PAGE_CACHE_KIB, Database, DatabaseBusy
 from sihub_shared.events.bus import EventBus
@@ -19,6 +20,7 @@ from sihub_shared.events.relay import OutboxRelay
 from sihub_shared.events.streams import ensure_stream
 from sihub_shared.settings import async_database_url
 from sihub_shared.testing.ledger import (
+    Note,
     create_tables,
     note_subscription,
     unpublished_count,
@@ -241,3 +243,22 @@ async def test_relay_empties_a_large_wal_while_readers_keep_reading(tmp_path: Pa
         await asyncio.gather(*tasks, return_exceptions=True)
         await bus.close()
         await database.dispose()
+
+
+async def test_a_read_for_update_holds_the_row_until_the_transaction_ends(database):
+    """Two requests read the same row to change it, check what they read and write: the second
+    must read what the first wrote (PostgreSQL's row lock; on SQLite the write turn)."""
+    async with database.session() as session:
+        session.add(Note(id="counter", text="0"))
+
+    async def increment() -> None:
+        async with database.session() as session:
+            note = (await session.exec(select(Note).where(Note.id == "counter").with_for_update())).one()
+            seen = int(note.text)
+            await asyncio.sleep(0.05)  # the other request reads meanwhile
+            note.text = str(seen + 1)
+            session.add(note)
+
+    await asyncio.gather(increment(), increment())
+    async with database.session() as session:
+        assert (await session.get(Note, "counter")).text == "2"

@@ -70,9 +70,17 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return connect
 
 
+def _reads_for_update(context: Any) -> bool:
+    """A read of rows the transaction is about to change (`with_for_update`). SQLite drops FOR
+    UPDATE: without the write turn, two requests could each read the same row, check it (an ETag,
+    a decision, a state) and write on what the other had already changed."""
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
 class WriteGate:
     """The in-process write lock of one SQLite database, held by one DBAPI connection from its
-    first write statement to the end of its transaction."""
+    first write statement (or read for update) to the end of its transaction."""
 
     def __init__(self, wait_s: float) -> None:
         self.wait_s = wait_s
@@ -86,13 +94,22 @@ class WriteGate:
             headers={"Retry-After": self.retry_after},
         )
 
-    def before_cursor_execute(self, conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+    def before_cursor_execute(self, conn: Connection, _cursor: Any, statement: str, _parameters: Any,
+                              context: Any, _executemany: bool) -> None:
         dbapi_connection = conn.connection.dbapi_connection
-        if self._holder is dbapi_connection or not statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
+        if self._holder is dbapi_connection:
+            return
+        writes = statement.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+        if not (writes or _reads_for_update(context)):
             return
         # SQLAlchemy runs this hook in a greenlet of the calling task: await_ suspends that task.
         await_(self._acquire())
         self._holder = dbapi_connection
+        driver = dbapi_connection.driver_connection
+        if not writes and not driver.in_transaction:
+            # The turn's last holder may still be committing (the commit event comes before the
+            # commit): a write transaction begun now waits for it, and then reads what it wrote.
+            await_(driver.begin_immediate())
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

@@ -165,6 +165,15 @@ class FewerTripsConnection(aiosqlite.Connection):
                 and self._calls_sent == self._calls_done and sql.lstrip()[:6].upper() == "SELECT"
                 and sql not in _LONG_READS)
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._transaction_open
+
+    async def begin_immediate(self) -> None:
+        """A write transaction begun before the first write: it waits in busy_timeout for any other
+        writer's commit to finish, so that what it reads next is what that writer left."""
+        await self._execute(self._conn.execute, "BEGIN IMMEDIATE")
+
     @contextmanager
     async def cursor(self) -> aiosqlite.Cursor:
         return _Cursor(self)
