@@ -400,6 +400,8 @@ async def test_a_hubs_rounds_are_listed_page_by_page(matching):
     ).json()
     assert [r["id"] for r in rest["items"]] == made[2:] and rest["next_cursor"] is None
     assert (await matching.get("/rounds", params={"hub_id": OTHER_HUB})).json()["items"] == []
+    unknown = await matching.get("/rounds", params={"hub_id": "u0000000-0000-4000-8000-000000000009"})
+    assert matching.problem(unknown, 404)["errors"][0]["field"] == "hub_id"
     bad = await matching.get("/rounds", params={"hub_id": HUB, "cursor": "!!"})
     assert matching.problem(bad, 422)["errors"][0]["field"] == "cursor"
     foreign = await matching.get("/rounds", params={"hub_id": HUB, "cursor": "e30"})  # "{}"
@@ -416,6 +418,39 @@ async def test_a_provider_filter_picks_live_actors_other_than_the_seekers(matchi
     export = (await matching.get(f"/rounds/{created['id']}/export")).json()
     assert {p["actor_id"] for p in export["providers"]} == set(PROVIDERS)
     assert draft["matched_count"] > 0
+
+
+async def test_proposals_between_illustrative_actors_are_illustrative_whatever_the_round_says(matching):
+    await seed(matching)  # every actor of the seed is illustrative
+    created = await create(matching, illustrative=False)
+    await run(matching, created["id"])
+    published = await matching.post(
+        f"/rounds/{created['id']}/publish", role="hub_operator", account="hub-owner"
+    )
+    assert published.status_code == 200 and published.json()["illustrative"] is False  # as set
+    proposals = (await matching.get(f"/rounds/{created['id']}/proposals")).json()
+    assert proposals and all(p["illustrative"] for p in proposals)
+    [event] = await matching.outbox("sihub.matching.round.published")
+    assert event["data"]["illustrative"] is True
+
+
+async def test_stored_settings_a_departed_actor_no_longer_fits_are_a_conflict_at_run_time(matching):
+    await seed(matching)
+    created = await create(
+        matching, providers={"filter": {"sector": "private"}},
+        capacities=[{"actor_id": PROVIDERS[2], "capacity": 1}],
+    )
+    e = matching.events
+    await matching.feed(
+        e.actor(PROVIDERS[2], "deleted", version=2, owner=owner(PROVIDERS[2]), kind="corporation",
+                sector="private", deleted=True)
+    )
+    response = await matching.post(
+        f"/rounds/{created['id']}/run", role="hub_operator", account="hub-owner"
+    )
+    # The run's request sent no settings: the stored ones conflict with who is left (409, not 422).
+    problem = matching.problem(response, 409)
+    assert [error["field"] for error in problem["errors"]] == ["capacities[0].actor_id"]
 
 
 class TestBackground:

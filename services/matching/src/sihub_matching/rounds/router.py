@@ -58,7 +58,12 @@ async def create_round(
     return await _public(service, row)
 
 
-@router.get("/rounds", response_model=Page[RoundSummary], summary="A hub's rounds, in id order")
+@router.get(
+    "/rounds",
+    response_model=Page[RoundSummary],
+    responses=problems(404),  # the hub named in the query is not known
+    summary="A hub's rounds, in id order",
+)
 async def list_rounds(
     session: Session,
     hub_id: Annotated[str, Query(min_length=1, max_length=36, pattern=ID_PATTERN)],

@@ -44,7 +44,15 @@ from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography, PartName
 from sihub_matching.rounds.solvers import Instance, Objective, Proposer, as_pairs, solve
 from sihub_matching.scoring.service import snapshot
 from sihub_shared.concurrency import check_if_match
-from sihub_shared.errors import Conflict, Forbidden, NotFound, Problems, ReferenceConflict
+from sihub_shared.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ProblemError,
+    Problems,
+    ReferenceConflict,
+    UnprocessableContent,
+)
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 from sihub_shared.workers import lease_lapsed, lease_until
@@ -291,8 +299,11 @@ class RoundService:
         return sorted(set(seeker_ids)), sorted(set(provider_ids))
 
     def check_settings(
-        self, settings: RoundSettings, seeker_ids: Sequence[str], provider_ids: Sequence[str]
+        self, settings: RoundSettings, seeker_ids: Sequence[str], provider_ids: Sequence[str],
+        error: type[ProblemError] = UnprocessableContent,
     ) -> None:
+        """422 for settings a request sends; `error` 409 (ReferenceConflict) for stored settings
+        that participants who changed or left no longer fit (a run): the request sent none of it."""
         problems = Problems()
         seekers, providers = set(seeker_ids), set(provider_ids)
         capacity = {p: settings.capacity for p in providers}
@@ -329,7 +340,7 @@ class RoundService:
                 )
         for name, message in DEFAULT_PROFILE.out_of_bounds(dict(settings.weights)):
             problems.add(f"weights.{name}", message)
-        problems.raise_if_any("the round's settings are not valid")
+        problems.raise_if_any("the round's settings are not valid", error)
 
     async def _resolve(
         self, hub_id: str, seekers: dict[str, Any], providers: dict[str, Any]
@@ -407,7 +418,8 @@ class RoundService:
             )
         seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
         self.check_settings(
-            RoundSettings.model_validate(_settings_of(row)), seeker_ids, provider_ids
+            RoundSettings.model_validate(_settings_of(row)), seeker_ids, provider_ids,
+            ReferenceConflict,
         )
         if len(seeker_ids) * len(provider_ids) > background_cells:
             row.run_state, row.progress, row.updated_at = "running", 0.0, now()
@@ -477,6 +489,8 @@ class RoundService:
             self.repository.add(row)
 
     async def of_hub(self, hub_id: str, after: str | None, limit: int) -> Sequence[MatchRound]:
+        if hub_id not in await self.ecosystem.actors([hub_id]):  # a deleted hub keeps its rounds
+            raise NotFound.for_field("hub_id", f"no actor {hub_id} is known")
         return [self._settled(row) for row in await self.repository.of_hub(hub_id, after, limit)]
 
     async def draft(self, round_id: str) -> MatchDraft | None:
@@ -517,6 +531,10 @@ class RoundService:
         row.published_draft = row.drafts
         moment = now()
         created = []
+        # A proposal between actors made up for a demonstration is illustrative, whatever the round says.
+        actors = await self.ecosystem.actors(
+            {a for pair in draft.result["assignment"] for a in (pair["seeker"], pair["provider"])}
+        )
         for pair in draft.result["assignment"]:
             if (pair["seeker"], pair["provider"]) in existing:
                 continue
@@ -536,7 +554,12 @@ class RoundService:
                 seeker_score=pair["seeker_score"],
                 provider_score=pair["provider_score"],
                 partnership_type=kind,
-                illustrative=row.illustrative,
+                illustrative=row.illustrative
+                or any(
+                    actors[a].illustrative
+                    for a in (pair["seeker"], pair["provider"])
+                    if a in actors
+                ),
                 created_at=moment,
                 updated_at=moment,
             )
@@ -553,7 +576,7 @@ class RoundService:
                 objective=row.objective,
                 profile_version=DEFAULT_PROFILE.version,
                 publication=row.publications,
-                illustrative=row.illustrative,
+                illustrative=row.illustrative or any(p.illustrative for p in created),
                 published_at=moment,
                 proposals=[
                     ProposedPair(
