@@ -234,11 +234,12 @@ class Events:
         *,
         band: str | None = "critical",
         computed_at: datetime = T0,
+        frequency: str = "annual",
     ) -> CloudEvent:
         data = {
             "geography": geography,
             "theme": theme,
-            "frequency": "annual",
+            "frequency": frequency,
             "comparison_set": "regions:KR",
             "period": "2024",
             "index": None if severity is None else 100 * (1 - severity),

@@ -14,7 +14,7 @@ import pytest
 from nats.js.errors import NotFoundError
 from sqlmodel import select, text
 
-from sihub_matching.ecosystem.models import READ_MODEL_TABLES
+from sihub_matching.ecosystem.models import READ_MODEL_TABLES, EcoSeverity
 from sihub_matching.events.handlers import indicators_subscription, registry_subscription
 from sihub_shared.db import Database
 from sihub_shared.events.bus import EventBus
@@ -198,6 +198,27 @@ async def test_an_older_event_never_overwrites_a_newer_state(matching):
         await database.dispose()
     assert "['data']" in rows["eco_actor"][0] and "space" not in rows["eco_actor"][0]
     assert "0.9" in rows["eco_severity"][0]
+
+
+async def test_an_annual_severity_is_kept_over_another_frequency_in_any_order(matching):
+    events = matching.events
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    await matching.feed(
+        events.severity("KR-42", "housing", 0.9),
+        events.severity("KR-42", "housing", 0.1, computed_at=later, frequency="monthly"),
+        events.severity("KR-11", "housing", 0.2, computed_at=later, frequency="monthly"),
+        events.severity("KR-11", "housing", 0.7),
+        events.severity("KR-26", "housing", 0.3, frequency="quarterly"),
+        events.severity("KR-26", "housing", 0.4, computed_at=later, frequency="monthly"),
+    )
+    database = Database(async_database_url(matching.database_url))
+    try:
+        async with database.session() as session:
+            rows = (await session.exec(select(EcoSeverity))).all()
+            held = {(row.geography, row.frequency): row.severity for row in rows}
+    finally:
+        await database.dispose()
+    assert held == {("KR-42", "annual"): 0.9, ("KR-11", "annual"): 0.7, ("KR-26", "monthly"): 0.4}
 
 
 async def test_one_batch_holding_several_versions_of_an_actor_keeps_the_newest_once(matching):

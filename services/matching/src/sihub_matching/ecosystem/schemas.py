@@ -92,6 +92,7 @@ class PartnershipData(_Read):
 class SeverityData(_Read):
     geography: str
     theme: str
+    frequency: str = "annual"
     period: str | None = None
     severity: float | None = None
     band: str | None = None

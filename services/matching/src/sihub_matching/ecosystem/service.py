@@ -4,6 +4,7 @@ computation time for severities), so replays and redeliveries leave the same row
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import SQLModel, col
@@ -47,6 +48,16 @@ REGISTRY_TABLES: tuple[type[SQLModel], ...] = (
 )
 INDICATOR_TABLES: tuple[type[SQLModel], ...] = (EcoSeverity, EcoThemeIndex)
 
+
+
+def _supersedes(
+    frequency: str, computed_at: datetime, held_frequency: str, held_computed_at: datetime
+) -> bool:
+    """Matching weighs a (geography, theme) by one severity: the annual one where there is one
+    (the frequency the reports read), else the latest of any other; whatever order events come in."""
+    if (frequency == "annual") != (held_frequency == "annual"):
+        return frequency == "annual"
+    return computed_at >= held_computed_at
 
 class EcosystemService:
     def __init__(self, session: AsyncSession) -> None:
@@ -126,13 +137,16 @@ class EcosystemService:
     async def apply_severity(self, data: SeverityData) -> None:
         computed_at = as_utc(data.computed_at)
         row = await self.repository.get(EcoSeverity, (data.geography, data.theme))
-        if row is not None and as_utc(row.computed_at) > computed_at:
+        if row is not None and not _supersedes(
+            data.frequency, computed_at, row.frequency, as_utc(row.computed_at)
+        ):
             return
         row = row or EcoSeverity(
             geography=data.geography, theme=data.theme, computed_at=computed_at
         )
         row.sqlmodel_update(
             {
+                "frequency": data.frequency,
                 "severity": data.severity,
                 "band": data.band,
                 "period": data.period,
