@@ -15,7 +15,8 @@ On a throwaway PostgreSQL database (dropped at the end):
 (c') the floor of any ingest into `observation`: the rows the ingest stored (every column, in key
     order) COPYed into an empty copy of `observation` with its primary key and both indexes: the
     write alone, with no parsing, checks, merge or recompute     → floor_s, floor_vs_copy (the
-    highest ingest_vs_copy this table allows), ingest_vs_floor;
+    highest ingest_vs_copy this table allows), ingest_vs_floor; measured as a COPY into a copy
+    with no index, then with each index added in turn, the last being the floor → floor_s_by_index;
 (d) recompute, after a VACUUM ANALYZE (what autovacuum does soon after a large write): the stored
     results of regions:GB-ENG (152 regions), regions:TR (81) and regions:KR (17) — 250 regions,
     250,000 observations — are dropped and `IndexService.recompute` computes,
@@ -35,6 +36,7 @@ import cProfile
 import hashlib
 import io
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -144,26 +146,42 @@ async def raw_copy(url: str, path: Path) -> float:
         await connection.close()
 
 
-async def copy_into_observation(url: str) -> float:
-    """Seconds to COPY the stored observations into an empty copy of `observation` (its key and
-    indexes included), in key order as the ingest's merge inserts them."""
+async def copy_into_observation(url: str) -> tuple[float, dict[str, float]]:
+    """Seconds to COPY the stored observations, in key order as the ingest's merge inserts them,
+    into an empty copy of `observation` with all its indexes (the floor); and what each index adds:
+    the same COPY into a copy with no index, then with the indexes added one at a time (primary
+    key first), the last of which is the floor."""
     import asyncpg
 
     connection = await asyncpg.connect(url)
     try:
-        await connection.execute("CREATE TABLE observation_floor (LIKE observation INCLUDING ALL)")
         rows = io.BytesIO()
         await connection.copy_from_query(
             "SELECT * FROM observation ORDER BY indicator_code, geography, period, revision", output=rows)
-        rows.seek(0)
-        started = time.perf_counter()
-        async with connection.transaction():
-            await connection.copy_to_table("observation_floor", source=rows)
-        elapsed = time.perf_counter() - started
-        assert await connection.fetchval("SELECT count(*) FROM observation_floor") == \
-            await connection.fetchval("SELECT count(*) FROM observation")
-        await connection.execute("DROP TABLE observation_floor")
-        return elapsed
+        expected = await connection.fetchval("SELECT count(*) FROM observation")
+        indexes = await connection.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = 'observation' ORDER BY indexname <> 'observation_pkey', indexname")
+
+        async def timed_copy(create: list[str]) -> float:
+            for statement in create:
+                await connection.execute(statement)
+            rows.seek(0)
+            started = time.perf_counter()
+            async with connection.transaction():
+                await connection.copy_to_table("observation_floor", source=rows)
+            elapsed = time.perf_counter() - started
+            assert await connection.fetchval("SELECT count(*) FROM observation_floor") == expected
+            await connection.execute("DROP TABLE observation_floor")
+            return elapsed
+
+        created = ["CREATE TABLE observation_floor (LIKE observation INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"]
+        by_index = {"no index": await timed_copy(created)}
+        for index in indexes:
+            definition = index["indexdef"].replace(index["indexname"], index["indexname"] + "_floor", 1)
+            created.append(re.sub(r" ON \S+ USING ", " ON observation_floor USING ", definition, count=1))
+            by_index[f"+{index['indexname']}"] = await timed_copy(created)
+        return by_index[f"+{indexes[-1]['indexname']}"], by_index
     finally:
         await connection.close()
 
@@ -219,8 +237,10 @@ async def main(profile: bool) -> None:
                 assert report["inserted"] == rows, report
                 copy_s = await raw_copy(url, path)
                 say(f"raw COPY: {copy_s:.2f} s")
-                floor_s = await copy_into_observation(url)
-                say(f"COPY into a copy of observation with its indexes: {floor_s:.2f} s")
+                floor_s, floor_by_index = await copy_into_observation(url)
+                say(f"COPY into a copy of observation with its indexes: {floor_s:.2f} s; "
+                    "with none, then adding them one by one: "
+                    + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor_by_index.items()))
 
             # What autovacuum does soon after a large write, done now so that the recompute below
             # does not pay for the ingest's hint bits and missing statistics.
@@ -245,6 +265,7 @@ async def main(profile: bool) -> None:
         "floor_s": round(floor_s, 2),
         "floor_vs_copy": round(copy_s / floor_s, 3),
         "ingest_vs_floor": round(floor_s / ingest_s, 3),
+        "floor_s_by_index": {name: round(seconds, 2) for name, seconds in floor_by_index.items()},
         "recompute_s": round(recompute_s, 3),
         "recompute_unchanged_s": round(unchanged_s, 3),
         "recompute_observations": sum(s.geographies * s.indicators * s.periods for s in summaries),
