@@ -36,8 +36,8 @@ API = "/api/v1/reports"
 T0 = datetime(2026, 12, 1, tzinfo=UTC).isoformat()
 
 
-def _stamps(deleted: bool = False) -> dict[str, Any]:
-    return {"version": 1, "created_at": T0, "updated_at": T0, "deleted_at": T0 if deleted else None}
+def _stamps(deleted: bool = False, version: int = 1) -> dict[str, Any]:
+    return {"version": version, "created_at": T0, "updated_at": T0, "deleted_at": T0 if deleted else None}
 
 
 def _consent(actor_ids: list[str], confirmed: bool) -> dict[str, Any]:
@@ -58,7 +58,8 @@ class Events:
     def actor(cls, actor_id: str, *, kind: str = "social_enterprise", sector: str = "social", country: str = "KR",
               region: str | None = "KR-42", issue_areas: tuple[str, ...] = (), offers: tuple[str, ...] = (),
               needs: tuple[str, ...] = (), name: str | None = None, founded_year: int | None = 2015,
-              certifications: tuple[str, ...] = (), illustrative: bool = True, verb: str = "created") -> CloudEvent:
+              certifications: tuple[str, ...] = (), illustrative: bool = True, verb: str = "created",
+              version: int = 1) -> CloudEvent:
         state = {"id": actor_id, "ref": None, "kind": kind, "sector": sector, "country": country, "region": region,
                  "locality": None, "founded_year": founded_year, "website": None, "illustrative": illustrative,
                  "names": [{"value": name or f"Actor {actor_id}", "lang": "en"}], "descriptions": [],
@@ -67,7 +68,7 @@ class Events:
                  "certifications": [{"scheme": s, "level": "certified", "valid_from": None, "valid_to": None,
                                      "number": None} for s in certifications],
                  "identifiers": [], "owner_account_id": "owner-1", "some_future_field": {"ignored": True},
-                 **_stamps(verb == "deleted")}
+                 **_stamps(verb == "deleted", version)}
         return cls.registry("actor", state, verb)
 
     @classmethod

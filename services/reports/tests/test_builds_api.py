@@ -74,6 +74,19 @@ async def test_every_publication_of_a_round_counts_its_proposals_once(reports):
     assert found["collaboration.matching.proposed"]["illustrative"] is True  # the first publication's were
 
 
+async def test_an_older_state_published_after_a_newer_one_does_not_win(reports):
+    # Registry replicas relay in parallel: a record's versions can reach the stream out of order.
+    events = reports.events
+    await reports.feed(
+        *events.korea(),
+        events.actor("late", region="KR-26", version=3), events.actor("late", region="KR-11", version=2, verb="updated"),
+        events.actor("gone", version=2, verb="deleted"), events.actor("gone", version=1),
+    )
+    found = figures((await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json())
+    assert found["ecosystem.actors.total"]["value"] == 5  # korea's 4 and "late"; "gone" stays deleted
+    assert "/api/v1/registry/actors/late" in found["ecosystem.actors.region.KR-26"]["evidence"]
+
+
 async def test_formats_are_renderings_of_the_stored_build(reports):
     await reports.feed(*reports.events.korea())
     build = await reports.build("country", "KR")

@@ -31,6 +31,7 @@ class CertificationView(View):
 
 class Record(View):
     id: str
+    version: int = 0
     illustrative: bool = False
     deleted_at: str | None = None
 

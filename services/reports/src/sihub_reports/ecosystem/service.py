@@ -48,6 +48,9 @@ class Ecosystem:
     """What the streams said, up to `positions`: the latest state of every record."""
 
     positions: dict[str, int]
+    # (entity, id) -> the newest version folded, deleted records included: a registry with several
+    # relays may publish an older state of a record after a newer one, which must not win.
+    versions: dict[tuple[str, str], int] = field(default_factory=dict)
     actors: dict[str, ActorView] = field(default_factory=dict)
     programmes: dict[str, ProgrammeView] = field(default_factory=dict)
     cohorts: dict[str, CohortView] = field(default_factory=dict)
@@ -76,6 +79,9 @@ class Ecosystem:
         service, entity, verb = parts[2], parts[3], parts[4]
         if service == "registry" and entity in REGISTRY_VIEWS:
             record = REGISTRY_VIEWS[entity].model_validate(data[entity])
+            if record.version < self.versions.get((entity, record.id), 0):
+                return
+            self.versions[(entity, record.id)] = record.version
             records = self.records(entity)
             if verb == "deleted" or record.deleted_at is not None:
                 records.pop(record.id, None)
