@@ -433,6 +433,10 @@ class RoundService:
     async def prepare(self, row: MatchRound) -> RunInputs:
         seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
         held = await snapshot(self.session)
+        for field, ids in (("seekers", seeker_ids), ("providers", provider_ids)):
+            gone = [a for a in ids if a not in held.actors.row_of]
+            if gone:  # deleted between the two reads (the read model applied an event meanwhile)
+                raise ReferenceConflict.for_field(field, f"no longer live: {', '.join(gone)}; run again")
         proposals = await self.repository.proposals_of_round(row.id)
         return RunInputs(
             objective=Objective(row.objective),
