@@ -262,3 +262,18 @@ async def test_a_read_for_update_holds_the_row_until_the_transaction_ends(databa
     await asyncio.gather(increment(), increment())
     async with database.session() as session:
         assert (await session.get(Note, "counter")).text == "2"
+
+
+async def test_a_claim_that_skips_locked_rows_leaves_the_turn_to_writers(database):
+    """The outbox relay claims rows with SKIP LOCKED and then publishes them: that claim must not
+    hold every other writer of the process through the broker's round trip."""
+
+    async def claim_and_publish_slowly() -> None:
+        async with database.session() as session:
+            await session.exec(select(Note).with_for_update(skip_locked=True))
+            await asyncio.sleep(WAIT_S * 3)
+
+    claiming = asyncio.create_task(claim_and_publish_slowly())
+    await asyncio.sleep(0.01)
+    assert len(await write_notes(database, 1)) == 1  # not DatabaseBusy after WAIT_S
+    await claiming

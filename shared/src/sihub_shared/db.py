@@ -73,9 +73,12 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
 def _reads_for_update(context: Any) -> bool:
     """A read of rows the transaction is about to change (`with_for_update`). SQLite drops FOR
     UPDATE: without the write turn, two requests could each read the same row, check it (an ETag,
-    a decision, a state) and write on what the other had already changed."""
+    a decision, a state) and write on what the other had already changed. Not a claim of work that
+    skips locked rows (the outbox relay's): that is for workers in parallel on PostgreSQL, and
+    taking the turn there would hold every other writer through the relay's publish."""
     compiled = getattr(context, "compiled", None)
-    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+    for_update = getattr(getattr(compiled, "statement", None), "_for_update_arg", None)
+    return for_update is not None and not for_update.skip_locked
 
 
 class WriteGate:
