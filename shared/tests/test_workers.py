@@ -60,8 +60,7 @@ async def test_a_lease_is_renewed_while_the_job_runs_and_not_after():
     ended_with = len(renewals)
     await asyncio.sleep(0.15)
     assert ended_with >= 3 and len(renewals) == ended_with
-    assert all(until > datetime.now(UTC) - timedelta(seconds=1) for until in renewals)
-    assert not lease_lapsed(renewals[-1] + timedelta(seconds=1))
+    assert all(later > earlier for earlier, later in zip(renewals, renewals[1:], strict=False))  # each extends it
 
 
 def test_a_lease_lapses_when_its_time_passes_or_it_was_never_taken():

@@ -219,6 +219,11 @@ async def test_an_annual_severity_is_kept_over_another_frequency_in_any_order(ma
     finally:
         await database.dispose()
     assert held == {("KR-42", "annual"): 0.9, ("KR-11", "annual"): 0.7, ("KR-26", "monthly"): 0.4}
+    # A row kept before the read model knew frequencies (migration 0003) gives way to any severity.
+    await matching.scalar("UPDATE eco_severity SET frequency = 'unknown' WHERE geography = 'KR-42' RETURNING theme")
+    await matching.feed(events.severity("KR-42", "housing", 0.2, computed_at=datetime(2020, 1, 1, tzinfo=UTC),
+                                        frequency="quarterly"))
+    assert await matching.scalar("SELECT frequency FROM eco_severity WHERE geography = 'KR-42'") == "quarterly"
 
 
 async def test_one_batch_holding_several_versions_of_an_actor_keeps_the_newest_once(matching):

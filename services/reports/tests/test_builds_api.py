@@ -213,6 +213,12 @@ async def test_a_build_whose_process_stopped_reads_as_failed(reports):
     assert [b["status"] for b in listed if b["id"] == lost.id] == ["failed"]
     assert (await reports.get(f"/builds/{lost.id}/status")).json()["status"] == "failed"
     assert reports.problem(await reports.get(f"/builds/{lost.id}"), 409)["status_of_build"] == "failed"
+    database = Database(async_database_url(reports.database_url))
+    try:
+        async with database.session() as session:
+            assert (await session.get(ReportBuild, lost.id)).status == "failed"  # stored, not only shown
+    finally:
+        await database.dispose()
 
 
 async def test_builds_are_listed_newest_first_with_positions(reports):

@@ -54,7 +54,10 @@ def _supersedes(
     frequency: str, computed_at: datetime, held_frequency: str, held_computed_at: datetime
 ) -> bool:
     """Matching weighs a (geography, theme) by one severity: the annual one where there is one
-    (the frequency the reports read), else the latest of any other; whatever order events come in."""
+    (the frequency the reports read), else the latest of any other; whatever order events come in.
+    A row kept before frequencies were (migration 0003: "unknown") gives way to any event."""
+    if held_frequency == "unknown":
+        return True
     if (frequency == "annual") != (held_frequency == "annual"):
         return frequency == "annual"
     return computed_at >= held_computed_at

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +20,21 @@ class RoundRepository:
         self.session.add(row)
 
     async def get(self, round_id: str, *, for_update: bool = False) -> MatchRound | None:
-        return await self.session.get(MatchRound, round_id, with_for_update=for_update)
+        # Read again for update: what this session read before may have changed since.
+        return await self.session.get(
+            MatchRound, round_id, with_for_update=for_update, populate_existing=for_update
+        )
+
+    async def fail_lapsed_run(self, round_id: str, moment: datetime) -> bool:
+        """Mark a background run whose lease lapsed as failed; False when it is no longer so."""
+        lapsed = col(MatchRound.run_lease_until).is_(None) | (col(MatchRound.run_lease_until) < moment)
+        result = await self.session.exec(
+            update(MatchRound)
+            .where(col(MatchRound.id) == round_id, col(MatchRound.run_state) == "running", lapsed)
+            .values(run_state="failed", run_lease_until=None)
+            .execution_options(synchronize_session=False)  # the caller reads the row again
+        )
+        return result.rowcount == 1
 
     async def of_hub(self, hub_id: str, after: str | None, limit: int) -> Sequence[MatchRound]:
         query = (

@@ -76,6 +76,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+
+def _ensure_not_running(row: MatchRound) -> None:
+    if row.run_state == "running":
+        raise Conflict(
+            "the round is already running", errors=[{"field": "run_state", "message": "running"}]
+        )
+
 def partnership_type(seeker: ActorFacts, provider: ActorFacts) -> str:
     met = set(seeker.needs) & set(provider.offers)
     return next((kind for need, kind in PARTNERSHIP_TYPE_OF_NEED if need in met), "co_delivery")
@@ -223,18 +230,21 @@ class RoundService:
             raise NotFound(
                 f"no round {round_id}", errors=[{"field": "round_id", "message": "no such round"}]
             )
-        return self._settled(row)
+        return await self._settled(row)
 
-    def _settled(self, row: MatchRound) -> MatchRound:
-        """A background run whose lease lapsed stopped with its process: the round failed."""
+    async def _settled(self, row: MatchRound) -> MatchRound:
+        """A background run whose lease lapsed stopped with its process: the round failed. Only
+        while it still reads so (a conditional update): a run that has just stored its draft wins."""
         if row.run_state == "running" and lease_lapsed(row.run_lease_until):
-            log.warning("round run lost with its process", round_id=row.id, lease_until=row.run_lease_until)
-            row.run_state, row.run_lease_until = "failed", None
-            self.repository.add(row)
+            if await self.repository.fail_lapsed_run(row.id, now()):
+                log.warning("round run lost with its process", round_id=row.id, lease_until=row.run_lease_until)
+            await self.session.refresh(row)
         return row
 
-    async def _operated(self, identity: Identity, round_id: str) -> MatchRound:
-        row = await self.get(round_id, for_update=True)
+    async def _operated(
+        self, identity: Identity, round_id: str, *, for_update: bool = True
+    ) -> MatchRound:
+        row = await self.get(round_id, for_update=for_update)
         await self._ensure_operator(
             identity, (await self.ecosystem.actors([row.hub_id])).get(row.hub_id), row.hub_id
         )
@@ -409,25 +419,28 @@ class RoundService:
     async def start_run(
         self, identity: Identity, round_id: str, background_cells: int, lease_s: float
     ) -> tuple[MatchRound, bool]:
-        """Checks and either runs now (False) or marks the round running for the background (True)."""
-        row = await self._operated(identity, round_id)
-        if row.run_state == "running":
-            raise Conflict(
-                "the round is already running",
-                errors=[{"field": "run_state", "message": "running"}],
-            )
+        """Checks and either runs now (False) or marks the round running for the background (True).
+        The checks and a run in the request read the round plainly; it is read for update (on
+        SQLite: the write turn) only to write, so that other writers need not wait out the solver."""
+        row = await self._operated(identity, round_id, for_update=False)
+        _ensure_not_running(row)
         seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
         self.check_settings(
             RoundSettings.model_validate(_settings_of(row)), seeker_ids, provider_ids,
             ReferenceConflict,
         )
         if len(seeker_ids) * len(provider_ids) > background_cells:
+            row = await self.get(round_id, for_update=True)
+            _ensure_not_running(row)
             row.run_state, row.progress, row.updated_at = "running", 0.0, now()
             row.run_lease_until = lease_until(lease_s)
             self.repository.add(row)
             return row, True
         run = await self.prepare(row)
-        await self.store(row, solve_and_record(run, build_instance(run)))
+        output = solve_and_record(run, build_instance(run))
+        row = await self.get(round_id, for_update=True)
+        _ensure_not_running(row)  # a background run started meanwhile
+        await self.store(row, output)
         return row, False
 
     async def prepare(self, row: MatchRound) -> RunInputs:
@@ -495,7 +508,7 @@ class RoundService:
     async def of_hub(self, hub_id: str, after: str | None, limit: int) -> Sequence[MatchRound]:
         if hub_id not in await self.ecosystem.actors([hub_id]):  # a deleted hub keeps its rounds
             raise NotFound.for_field("hub_id", f"no actor {hub_id} is known")
-        return [self._settled(row) for row in await self.repository.of_hub(hub_id, after, limit)]
+        return [await self._settled(row) for row in await self.repository.of_hub(hub_id, after, limit)]
 
     async def draft(self, round_id: str) -> MatchDraft | None:
         return await self.repository.draft(round_id)

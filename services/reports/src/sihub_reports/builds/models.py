@@ -10,6 +10,9 @@ from sihub_shared.timestamps import UTCDateTime
 from sqlmodel import Field, SQLModel
 
 
+UNFINISHED = ("queued", "running")
+
+
 class ReportBuild(SQLModel, table=True):
     __tablename__ = "report_build"
 

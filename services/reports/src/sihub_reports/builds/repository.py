@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sihub_reports.builds.models import ReportBuild
+from sihub_reports.builds.models import UNFINISHED, ReportBuild
 
 
 class BuildRepository:
@@ -24,8 +24,18 @@ class BuildRepository:
 
     async def renew_lease(self, build_id: str, until: datetime) -> None:
         await self.session.exec(sa.update(ReportBuild)
-                                .where(col(ReportBuild.id) == build_id, col(ReportBuild.status).in_(("queued", "running")))
+                                .where(col(ReportBuild.id) == build_id, col(ReportBuild.status).in_(UNFINISHED))
                                 .values(lease_until=until))
+
+    async def fail_lapsed(self, build_id: str, moment: datetime) -> bool:
+        """Mark a background build whose lease lapsed as failed; False when it is no longer so."""
+        lapsed = col(ReportBuild.lease_until).is_(None) | (col(ReportBuild.lease_until) < moment)
+        result = await self.session.exec(
+            sa.update(ReportBuild)
+            .where(col(ReportBuild.id) == build_id, col(ReportBuild.status).in_(UNFINISHED), lapsed)
+            .values(status="failed", lease_until=None)
+            .execution_options(synchronize_session=False))  # the caller reads the row again
+        return result.rowcount == 1
 
     async def get(self, build_id: str) -> ReportBuild | None:
         return await self.session.get(ReportBuild, build_id)

@@ -18,7 +18,7 @@ from sihub_shared.workers import lease_lapsed, lease_until, renewing_lease
 from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog import get_logger
 
-from sihub_reports.builds.models import ReportBuild
+from sihub_reports.builds.models import UNFINISHED, ReportBuild
 from sihub_reports.builds.repository import BuildRepository
 from sihub_reports.builds.schemas import BuildPublic, BuildRequest, Format, RebuildResult
 from sihub_reports.content.comparative import build_comparative
@@ -120,14 +120,15 @@ class BuildService:
         build = await self.builds.get(build_id)
         if build is None:
             raise NotFound.for_field("id", f"no build {build_id}")
-        return self._settled(build)
+        return await self._settled(build)
 
-    def _settled(self, build: ReportBuild) -> ReportBuild:
-        """A background build whose lease lapsed stopped with its process: it failed."""
-        if build.status in ("queued", "running") and lease_lapsed(build.lease_until):
-            log.warning("report build lost with its process", build_id=build.id, lease_until=build.lease_until)
-            build.status, build.lease_until = "failed", None
-            self.builds.add(build)
+    async def _settled(self, build: ReportBuild) -> ReportBuild:
+        """A background build whose lease lapsed stopped with its process: it failed. Only while it
+        still reads so (a conditional update): a build that has just finished wins."""
+        if build.status in UNFINISHED and lease_lapsed(build.lease_until):
+            if await self.builds.fail_lapsed(build.id, datetime.now(UTC)):
+                log.warning("report build lost with its process", build_id=build.id, lease_until=build.lease_until)
+            await self.session.refresh(build)
         return build
 
     async def page(self, limit: int, cursor: str | None) -> tuple[list[ReportBuild], str | None]:
@@ -138,7 +139,7 @@ class BuildService:
                 after = (datetime.fromisoformat(position["created_at"]), str(position["id"]))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
-        rows = [self._settled(build) for build in await self.builds.page(limit, after)]
+        rows = [await self._settled(build) for build in await self.builds.page(limit, after)]
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]

@@ -125,7 +125,7 @@ class Ecosystem:
             earlier = self.rounds.get(published.round_id)
             if earlier is not None:  # a publication after a re-run sends only its new proposals
                 known = {p.proposal_id for p in earlier.proposals}
-                published = earlier.model_copy(update={
+                published = published.model_copy(update={  # the round as last published, every proposal
                     "proposals": [*earlier.proposals, *(p for p in published.proposals if p.proposal_id not in known)],
                     "illustrative": earlier.illustrative or published.illustrative,
                 })

@@ -16,10 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Rows from before this revision are taken as annual; a replay from the start sets each one's own.
+    # Rows from before this revision did not keep it: "unknown", which the next severity of their
+    # geography and theme replaces whatever its frequency (a replay from the start sets every one).
     op.add_column(
         "eco_severity",
-        sa.Column("frequency", sa.String(10), nullable=False, server_default="annual"),
+        sa.Column("frequency", sa.String(10), nullable=False, server_default="unknown"),
     )
 
 
