@@ -49,7 +49,6 @@ REGISTRY_TABLES: tuple[type[SQLModel], ...] = (
 INDICATOR_TABLES: tuple[type[SQLModel], ...] = (EcoSeverity, EcoThemeIndex)
 
 
-
 def _supersedes(
     frequency: str, computed_at: datetime, held_frequency: str, held_computed_at: datetime
 ) -> bool:
@@ -61,6 +60,7 @@ def _supersedes(
     if (frequency == "annual") != (held_frequency == "annual"):
         return frequency == "annual"
     return computed_at >= held_computed_at
+
 
 class EcosystemService:
     def __init__(self, session: AsyncSession) -> None:

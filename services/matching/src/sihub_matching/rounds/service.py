@@ -76,12 +76,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-
 def _ensure_not_running(row: MatchRound) -> None:
     if row.run_state == "running":
         raise Conflict(
             "the round is already running", errors=[{"field": "run_state", "message": "running"}]
         )
+
 
 def partnership_type(seeker: ActorFacts, provider: ActorFacts) -> str:
     met = set(seeker.needs) & set(provider.offers)
