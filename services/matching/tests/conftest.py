@@ -97,10 +97,12 @@ class Events:
         }
 
     @staticmethod
-    def hub_operators(hub_id: str, owner: str, accounts: list[str]) -> CloudEvent:
+    def hub_operators(hub_id: str, owner: str, accounts: list[str], *, version: int | None = None) -> CloudEvent:
+        """The registry's event; without `version`, as it was published before lists had one."""
         hub = {
             "hub_id": hub_id,
             "owner_account_id": owner,
+            **({"version": version} if version is not None else {}),
             "operators": [
                 {"hub_id": hub_id, "account_id": a, "added_by": owner, "added_at": T0.isoformat()}
                 for a in accounts

@@ -226,6 +226,27 @@ async def test_an_annual_severity_is_kept_over_another_frequency_in_any_order(ma
     assert await matching.scalar("SELECT frequency FROM eco_severity WHERE geography = 'KR-42'") == "quarterly"
 
 
+async def test_an_older_operator_list_never_replaces_a_newer_one(matching):
+    events = matching.events
+    hub = "a0000000-0000-4000-8000-000000000021"
+    held = "SELECT string_agg(account_id, ',' ORDER BY account_id) FROM eco_hub_operator"
+    if matching.database_url.startswith("sqlite"):
+        held = "SELECT group_concat(account_id, ',') FROM (SELECT account_id FROM eco_hub_operator ORDER BY account_id)"
+    # Lists published before the registry versioned them replace each other in the order they come.
+    await matching.feed(events.hub_operators(hub, "owner", ["a"]), events.hub_operators(hub, "owner", ["b"]))
+    assert await matching.scalar(held) == "b"
+    await matching.feed(
+        events.hub_operators(hub, "owner", ["c", "d"], version=2),
+        events.hub_operators(hub, "owner", ["e"], version=1),  # older, redelivered later
+        events.hub_operators(hub, "owner", ["f"]),  # older than any versioned list
+    )
+    assert await matching.scalar(held) == "c,d"
+    await matching.feed(events.hub_operators(hub, "owner", [], version=3))
+    assert await matching.scalar(held) is None
+    await matching.feed(events.hub_operators(hub, "owner", ["e"], version=1))
+    assert await matching.scalar("SELECT count(*) FROM eco_hub_operator") == 0
+
+
 async def test_one_batch_holding_several_versions_of_an_actor_keeps_the_newest_once(matching):
     """In one transaction (a consumer's batch) a row put earlier is found again before it is
     written: a later version updates it (one row, not a second insert), an older one after it

@@ -5,6 +5,7 @@ when an actor was deleted meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sihub_registry.events.handlers import matches_subscription
@@ -102,3 +103,25 @@ async def test_adding_and_removing_an_operator_publishes_the_whole_list(registry
     assert {e["hub_id"] for e in events} == {hub["id"]} and events[0][
         "owner_account_id"
     ] == hub_owner.account_id
+    # Each change moves the list's version on (a repeated PUT changes nothing): a consumer keeps
+    # the newest list whatever order the events reach it in.
+    assert [e["version"] for e in events] == [1, 2]
+    assert (await hub_owner.get(f"/hubs/{hub['id']}/operators")).json()["version"] == 2
+
+
+async def test_concurrent_changes_of_one_hubs_operators_take_turns(registry, new_actor):
+    hub_owner = registry.caller(Role.hub_operator)
+    hub = await hub_owner.create("/actors", new_actor("Social Economy Innovation Town Seoul", kind="hub_intermediary"))
+    accounts = [registry.caller(Role.hub_operator).account_id for _ in range(6)]
+    answers = await asyncio.gather(
+        *(hub_owner.put(f"/hubs/{hub['id']}/operators/{a}") for a in accounts),
+        *(hub_owner.put(f"/hubs/{hub['id']}/operators/{accounts[0]}") for _ in range(3)),
+    )
+    assert [a.status_code for a in answers] == [200] * 9
+    listed = (await hub_owner.get(f"/hubs/{hub['id']}/operators")).json()
+    assert sorted(o["account_id"] for o in listed["operators"]) == sorted(accounts)
+    events = [e["data"]["hub"] for e in await registry.events("sihub.registry.hub_operators.changed")
+              if e["data"]["hub"]["hub_id"] == hub["id"]]
+    assert sorted(e["version"] for e in events) == list(range(1, 7)) and listed["version"] == 6
+    newest = max(events, key=lambda e: e["version"])
+    assert sorted(o["account_id"] for o in newest["operators"]) == sorted(accounts)

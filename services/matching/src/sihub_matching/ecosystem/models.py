@@ -78,6 +78,15 @@ class EcoHubOperator(SQLModel, table=True):
     account_id: str = Field(primary_key=True, sa_type=sa.String(64))
 
 
+class EcoHubOperatorList(SQLModel, table=True):
+    """The version of the operator list held for a hub (the registry's `version` of it)."""
+
+    __tablename__ = "eco_hub_operator_list"
+
+    hub_id: str = Field(primary_key=True, sa_type=sa.String(36))
+    version: int
+
+
 class EcoPartnership(SQLModel, table=True):
     __tablename__ = "eco_partnership"
 

@@ -50,6 +50,7 @@ class OperatorData(_Read):
 class HubOperatorsData(_Read):
     hub_id: str
     operators: list[OperatorData]
+    version: int = 0  # lists published before the registry versioned them have none
 
 
 class ProgrammeData(_Read):

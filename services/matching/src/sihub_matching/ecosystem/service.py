@@ -14,6 +14,7 @@ from sihub_matching.ecosystem.models import (
     EcoActor,
     EcoCohort,
     EcoHubOperator,
+    EcoHubOperatorList,
     EcoMembership,
     EcoPartnerPair,
     EcoPartnership,
@@ -40,6 +41,7 @@ CURRENT_PARTNERSHIP = frozenset({"proposed", "active"})
 REGISTRY_TABLES: tuple[type[SQLModel], ...] = (
     EcoActor,
     EcoHubOperator,
+    EcoHubOperatorList,
     EcoProgramme,
     EcoCohort,
     EcoMembership,
@@ -101,7 +103,15 @@ class EcosystemService:
             row.revision = await self.repository.bump_revision()
 
     async def apply_hub_operators(self, data: HubOperatorsData) -> None:
-        # The event carries the whole list, so replacing it is the same however often it comes.
+        # The event carries the whole list, so replacing it is the same however often it comes; an
+        # older list than the one held changes nothing. Lists from before the registry versioned
+        # them (version 0) replace each other in the order they come, as they always did.
+        held = await self.repository.get(EcoHubOperatorList, data.hub_id)
+        if held is not None and (held.version > data.version or held.version == data.version > 0):
+            return
+        held = held or EcoHubOperatorList(hub_id=data.hub_id, version=data.version)
+        held.version = data.version
+        self.repository.put(held)
         await self.repository.replace_operators(data.hub_id, [o.account_id for o in data.operators])
 
     async def apply_programme(self, data: ProgrammeData) -> None:

@@ -58,9 +58,10 @@ class ActorService:
         self.session = session
         self.repository = ActorRepository(session)
 
-    async def get(self, actor_id: str, *, deleted_ok: bool = False) -> Actor:
+    async def get(self, actor_id: str, *, deleted_ok: bool = False, for_update: bool = False) -> Actor:
         require_id("actor", actor_id)
-        return found(await self.repository.get(actor_id), "actor", actor_id, deleted_ok=deleted_ok)
+        actor = await (self.repository.get_for_update(actor_id) if for_update else self.repository.get(actor_id))
+        return found(actor, "actor", actor_id, deleted_ok=deleted_ok)
 
     async def live_actors(self, actor_ids: Sequence[str], field: str) -> dict[str, Actor]:
         """The actors listed in `field`: each must exist and not be deleted (409 naming the item)."""
@@ -104,8 +105,7 @@ class ActorService:
         return actor
 
     async def update(self, identity: Identity, actor_id: str, data: ActorUpdate, if_match: str | None) -> Actor:
-        require_id("actor", actor_id)
-        actor = found(await self.repository.get_for_update(actor_id), "actor", actor_id)
+        actor = await self.get(actor_id, for_update=True)
         ensure_owner(identity, actor.owner_account_id, "this actor")
         check_if_match(if_match, actor.version)
         changes = data.model_dump(exclude_unset=True)
@@ -135,8 +135,7 @@ class ActorService:
         return actor
 
     async def delete(self, identity: Identity, actor_id: str, if_match: str | None) -> Actor:
-        require_id("actor", actor_id)
-        actor = found(await self.repository.get_for_update(actor_id), "actor", actor_id)
+        actor = await self.get(actor_id, for_update=True)
         ensure_owner(identity, actor.owner_account_id, "this actor")
         check_if_match(if_match, actor.version)
         soft_delete(actor)

@@ -25,6 +25,16 @@ class HubOperator(SQLModel, table=True):
     added_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class HubOperatorList(SQLModel, table=True):
+    """The version of a hub's operator list, moved on by each change: the list's events carry it
+    so that a consumer keeps the newest list whatever order they come in. No row: version 0."""
+
+    __tablename__ = "hub_operator_list"
+
+    hub_id: str = Field(primary_key=True, sa_type=UUID)
+    version: int
+
+
 class ProgrammeBase(SQLModel):
     starts_on: date | None = None
     ends_on: date | None = None

@@ -12,7 +12,7 @@ from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_registry.common.query import keyset, ref_prefix_filter
-from sihub_registry.hubs.models import Cohort, HubOperator, Membership, Programme
+from sihub_registry.hubs.models import Cohort, HubOperator, HubOperatorList, Membership, Programme
 
 
 @dataclass
@@ -42,6 +42,9 @@ class HubRepository:
 
     async def remove_operator(self, hub_id: str, account_id: str) -> None:
         await self.session.exec(delete(HubOperator).where(HubOperator.hub_id == hub_id, HubOperator.account_id == account_id))
+
+    async def operator_list(self, hub_id: str) -> HubOperatorList | None:
+        return await self.session.get(HubOperatorList, hub_id)
 
     async def programme(self, programme_id: str, *, for_update: bool = False) -> Programme | None:
         if for_update:

@@ -44,7 +44,7 @@ from sihub_registry.events.contracts import (
     ProgrammeUpdated,
     link_decided,
 )
-from sihub_registry.hubs.models import Cohort, HubOperator, Membership, Programme
+from sihub_registry.hubs.models import Cohort, HubOperator, HubOperatorList, Membership, Programme
 from sihub_registry.hubs.repository import HubRepository, MembershipFilters
 from sihub_registry.hubs.schemas import (
     CohortCreate,
@@ -88,11 +88,11 @@ class HubService:
 
     # --- hubs and their operators -------------------------------------------------------------
 
-    async def hub(self, hub_id: str, *, field: str | None = None) -> Actor:
+    async def hub(self, hub_id: str, *, field: str | None = None, for_update: bool = False) -> Actor:
         """The hub actor: 404 when named in the path (an actor of another kind is no hub there),
         409 naming `field` when named in a body (a reference, `ReferenceConflict`)."""
         if field is None:
-            actor = await self.actors.get(hub_id)
+            actor = await self.actors.get(hub_id, for_update=for_update)
             if actor.kind != ActorKind.HUB_INTERMEDIARY.value:
                 raise not_found("hub", hub_id, "hub_id")
             return actor
@@ -112,28 +112,42 @@ class HubService:
             )
 
     async def operators(self, hub_id: str) -> HubOperators:
-        hub = await self.hub(hub_id)
+        return await self._operators(await self.hub(hub_id))
+
+    async def _operators(self, hub: Actor) -> HubOperators:
         rows = await self.repository.operators(hub.id)
+        listed = await self.repository.operator_list(hub.id)
         return HubOperators(hub_id=hub.id, owner_account_id=hub.owner_account_id,
-                            operators=[HubOperatorPublic.model_validate(r) for r in rows])
+                            operators=[HubOperatorPublic.model_validate(r) for r in rows],
+                            version=listed.version if listed is not None else 0)
 
     async def add_operator(self, identity: Identity, hub_id: str, account_id: str) -> HubOperators:
-        hub = await self.hub(hub_id)
-        ensure_owner(identity, hub.owner_account_id, "this hub")
+        hub = await self._hub_to_change(identity, hub_id)
         if await self.repository.operator(hub.id, account_id) is None:
             self.repository.add(HubOperator(hub_id=hub.id, account_id=account_id, added_by=identity.account_id, added_at=utcnow()))
-            await self.session.flush()
-            record(self.session, HubOperatorsChanged(hub=await self.operators(hub_id)), subject=hub.id)
-        return await self.operators(hub_id)
+            await self._operators_changed(hub)
+        return await self._operators(hub)
 
     async def remove_operator(self, identity: Identity, hub_id: str, account_id: str) -> HubOperators:
-        hub = await self.hub(hub_id)
-        ensure_owner(identity, hub.owner_account_id, "this hub")
+        hub = await self._hub_to_change(identity, hub_id)
         if await self.repository.operator(hub.id, account_id) is not None:
             await self.repository.remove_operator(hub.id, account_id)
-            await self.session.flush()
-            record(self.session, HubOperatorsChanged(hub=await self.operators(hub_id)), subject=hub.id)
-        return await self.operators(hub_id)
+            await self._operators_changed(hub)
+        return await self._operators(hub)
+
+    async def _hub_to_change(self, identity: Identity, hub_id: str) -> Actor:
+        # The hub's row is read for update, so that two changes of one hub's operators take turns:
+        # each sees the other's (no duplicate insert) and moves the list's version on once.
+        hub = await self.hub(hub_id, for_update=True)
+        ensure_owner(identity, hub.owner_account_id, "this hub")
+        return hub
+
+    async def _operators_changed(self, hub: Actor) -> None:
+        listed = await self.repository.operator_list(hub.id) or HubOperatorList(hub_id=hub.id, version=0)
+        listed.version += 1
+        self.repository.add(listed)
+        await self.session.flush()
+        record(self.session, HubOperatorsChanged(hub=await self._operators(hub)), subject=hub.id)
 
     # --- programmes ---------------------------------------------------------------------------
 
