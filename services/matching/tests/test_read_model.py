@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from nats.js.errors import NotFoundError
-from sqlmodel import select, text
+from sqlmodel import col, select, text
 
 from sihub_matching.ecosystem.models import READ_MODEL_TABLES, EcoSeverity
+from sihub_matching.ecosystem.service import weighing_severities
 from sihub_matching.events.handlers import indicators_subscription, registry_subscription
 from sihub_shared.db import Database
 from sihub_shared.events.bus import EventBus
@@ -200,9 +201,19 @@ async def test_an_older_event_never_overwrites_a_newer_state(matching):
     assert "0.9" in rows["eco_severity"][0]
 
 
-async def test_an_annual_severity_is_kept_over_another_frequency_in_any_order(matching):
+async def test_an_annual_severity_weighs_over_another_frequency_in_any_order(matching):
     events = matching.events
     later = datetime(2030, 1, 1, tzinfo=UTC)
+
+    async def weighed() -> dict[str, tuple[str, float | None]]:
+        database = Database(async_database_url(matching.database_url))
+        try:
+            async with database.session() as session:
+                rows = (await session.exec(select(EcoSeverity).where(col(EcoSeverity.severity).is_not(None)))).all()
+        finally:
+            await database.dispose()
+        return {geography: (row.frequency, row.severity) for (geography, _), row in weighing_severities(rows).items()}
+
     await matching.feed(
         events.severity("KR-42", "housing", 0.9),
         events.severity("KR-42", "housing", 0.1, computed_at=later, frequency="monthly"),
@@ -210,20 +221,20 @@ async def test_an_annual_severity_is_kept_over_another_frequency_in_any_order(ma
         events.severity("KR-11", "housing", 0.7),
         events.severity("KR-26", "housing", 0.3, frequency="quarterly"),
         events.severity("KR-26", "housing", 0.4, computed_at=later, frequency="monthly"),
+        events.severity("KR-26", "housing", 0.5, computed_at=datetime(2020, 1, 1, tzinfo=UTC), frequency="monthly"),
     )
-    database = Database(async_database_url(matching.database_url))
-    try:
-        async with database.session() as session:
-            rows = (await session.exec(select(EcoSeverity))).all()
-            held = {(row.geography, row.frequency): row.severity for row in rows}
-    finally:
-        await database.dispose()
-    assert held == {("KR-42", "annual"): 0.9, ("KR-11", "annual"): 0.7, ("KR-26", "monthly"): 0.4}
-    # A row kept before the read model knew frequencies (migration 0003) gives way to any severity.
-    await matching.scalar("UPDATE eco_severity SET frequency = 'unknown' WHERE geography = 'KR-42' RETURNING theme")
-    await matching.feed(events.severity("KR-42", "housing", 0.2, computed_at=datetime(2020, 1, 1, tzinfo=UTC),
+    assert await weighed() == {"KR-42": ("annual", 0.9), "KR-11": ("annual", 0.7), "KR-26": ("monthly", 0.4)}
+    # An annual severity that can no longer be computed leaves the monthly one to weigh.
+    await matching.feed(events.severity("KR-42", "housing", None, band=None, computed_at=later))
+    assert (await weighed())["KR-42"] == ("monthly", 0.1)
+    # A row kept before the read model knew frequencies (migration 0003) weighs only where no
+    # other does.
+    await matching.feed(events.severity("KR-50", "housing", 0.6, computed_at=later))
+    await matching.scalar("UPDATE eco_severity SET frequency = 'unknown' WHERE geography = 'KR-50' RETURNING theme")
+    assert (await weighed())["KR-50"] == ("unknown", 0.6)
+    await matching.feed(events.severity("KR-50", "housing", 0.3, computed_at=datetime(2020, 1, 1, tzinfo=UTC),
                                         frequency="quarterly"))
-    assert await matching.scalar("SELECT frequency FROM eco_severity WHERE geography = 'KR-42'") == "quarterly"
+    assert (await weighed())["KR-50"] == ("quarterly", 0.3)
 
 
 async def test_an_older_operator_list_never_replaces_a_newer_one(matching):

@@ -114,8 +114,9 @@ class EcoSeverity(SQLModel, table=True):
 
     geography: str = Field(primary_key=True, sa_type=sa.String(12))
     theme: str = Field(primary_key=True, sa_type=sa.String(40))
-    # The frequency of the indices it comes from: an annual severity is kept over any other.
-    frequency: str = Field(default="annual", sa_type=sa.String(10))
+    # The frequency of the indices it comes from: one row per frequency, so that an annual
+    # severity that cannot be computed does not hide a monthly one (`weighing_severities`).
+    frequency: str = Field(primary_key=True, sa_type=sa.String(10))
     severity: float | None = None
     band: str | None = Field(default=None, sa_type=sa.String(20))
     period: str | None = Field(default=None, sa_type=sa.String(10))

@@ -4,6 +4,7 @@ computation time for severities), so replays and redeliveries leave the same row
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -51,17 +52,21 @@ REGISTRY_TABLES: tuple[type[SQLModel], ...] = (
 INDICATOR_TABLES: tuple[type[SQLModel], ...] = (EcoSeverity, EcoThemeIndex)
 
 
-def _supersedes(
-    frequency: str, computed_at: datetime, held_frequency: str, held_computed_at: datetime
-) -> bool:
-    """Matching weighs a (geography, theme) by one severity: the annual one where there is one
-    (the frequency the reports read), else the latest of any other; whatever order events come in.
-    A row kept before frequencies were (migration 0003: "unknown") gives way to any event."""
-    if held_frequency == "unknown":
-        return True
-    if (frequency == "annual") != (held_frequency == "annual"):
-        return frequency == "annual"
-    return computed_at >= held_computed_at
+def weighing_severities(rows: Iterable[EcoSeverity]) -> dict[tuple[str, str], EcoSeverity]:
+    """The severity matching weighs each (geography, theme) by, of the rows held with a value: the
+    annual one where there is one (the frequency the reports read), else the latest of the other
+    frequencies. A row kept before frequencies were (migration 0003: "unknown") counts only where
+    there is no other."""
+    chosen: dict[tuple[str, str], EcoSeverity] = {}
+    for row in rows:
+        key = (row.geography, row.theme)
+        if key not in chosen or _weight_rank(row) > _weight_rank(chosen[key]):
+            chosen[key] = row
+    return chosen
+
+
+def _weight_rank(row: EcoSeverity) -> tuple[bool, bool, datetime]:
+    return row.frequency == "annual", row.frequency != "unknown", as_utc(row.computed_at)
 
 
 class EcosystemService:
@@ -148,18 +153,16 @@ class EcosystemService:
         await self.repository.bump_revision()
 
     async def apply_severity(self, data: SeverityData) -> None:
+        # One row per frequency, the latest computed kept; which one weighs is chosen when read.
         computed_at = as_utc(data.computed_at)
-        row = await self.repository.get(EcoSeverity, (data.geography, data.theme))
-        if row is not None and not _supersedes(
-            data.frequency, computed_at, row.frequency, as_utc(row.computed_at)
-        ):
+        row = await self.repository.get(EcoSeverity, (data.geography, data.theme, data.frequency))
+        if row is not None and as_utc(row.computed_at) > computed_at:
             return
         row = row or EcoSeverity(
-            geography=data.geography, theme=data.theme, computed_at=computed_at
+            geography=data.geography, theme=data.theme, frequency=data.frequency, computed_at=computed_at
         )
         row.sqlmodel_update(
             {
-                "frequency": data.frequency,
                 "severity": data.severity,
                 "band": data.band,
                 "period": data.period,
@@ -209,6 +212,6 @@ class EcosystemService:
             cohorts=await count(EcoCohort, col(EcoCohort.deleted).is_(False)),
             memberships=await count(EcoMembership, col(EcoMembership.deleted).is_(False)),
             current_partner_pairs=await count(EcoPartnerPair),
-            severities=await count(EcoSeverity, col(EcoSeverity.severity).is_not(None)),
+            severities=len(weighing_severities(await self.repository.severities())),
             theme_indices=await count(EcoThemeIndex),
         )

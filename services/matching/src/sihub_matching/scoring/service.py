@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_matching.ecosystem.models import EcoActor
 from sihub_matching.ecosystem.repository import EcosystemRepository
+from sihub_matching.ecosystem.service import weighing_severities
 from sihub_matching.scoring.compute import (
     ActorFacts,
     ActorTable,
@@ -75,9 +76,8 @@ async def snapshot(session: AsyncSession) -> Snapshot:
     actors = await _actors(repository, held)
     severities = Severities(
         {
-            (s.geography, s.theme): (s.severity, s.band)
-            for s in await repository.severities()
-            if s.severity is not None
+            place: (s.severity, s.band)
+            for place, s in weighing_severities(await repository.severities()).items()
         }
     )
     partners: dict[str, set[str]] = {}
