@@ -127,3 +127,33 @@ async def stream_sequences(database_url: str) -> list[int]:
             return list(rows.all())
     finally:
         await database.dispose()
+
+
+def at(sequence: int, event: CloudEvent) -> CloudEvent:
+    """The event as a consumer reads it at `sequence` of its stream."""
+    read = event.model_copy()
+    read._stream_sequence = sequence
+    return read
+
+
+async def test_a_build_records_how_far_each_stream_was_read_without_a_gap(reports):
+    registry = [e for e in reports.events.korea() if e.source == "/sihub/registry"]
+    read = [at(sequence, event) for sequence, event in enumerate(registry, start=1)]
+    # The third event's handler failed: it comes again after the ones behind it were kept.
+    await reports.feed(*read[:2], *read[3:])
+    assert (await reports.get("/streams")).json()["positions"] == {"SIHUB_REGISTRY": 2}
+    build = await reports.build("country", "KR")
+    assert build["positions"] == {"SIHUB_REGISTRY": 2}
+    report = (await reports.get(f"/builds/{build['id']}")).json()
+    actors = next(f for s in report["sections"] for f in s["figures"] if f["id"] == "ecosystem.actors.total")
+    assert actors["value"] == 2  # the hub and se1: not se2, nor the events read past the gap
+
+    await reports.feed(read[2])
+    assert (await reports.get("/streams")).json()["positions"] == {"SIHUB_REGISTRY": len(read)}
+    # An event published again under a new message id is read at a later sequence; it is not
+    # applied twice, and the stream's position moves past it.
+    await reports.feed(at(len(read) + 1, registry[0]))
+    assert (await reports.get("/streams")).json()["positions"] == {"SIHUB_REGISTRY": len(read) + 1}
+    # What the build recorded is what it folded: made again now, it is the same, byte for byte.
+    rebuilt = (await reports.post(f"/builds/{build['id']}/rebuild")).json()
+    assert rebuilt["identical"] is True

@@ -10,7 +10,9 @@
 
 A consumer whose work per event is a few rows may instead declare `handle_all`, called once per
 transaction with every event to apply (in stream order): one statement for a whole batch, not one
-per event (the gateway's webhook queue).
+per event (the gateway's webhook queue). A consumer that keeps how far it has read a stream
+declares `note_read`, called in the same transaction with every event of the batch, those already
+applied included (reports' positions).
 
 Each fetched batch is applied in one transaction that also records every event id in
 `processed_event`; the acks are sent only after that commit. A redelivered event finds its id and
@@ -65,6 +67,7 @@ class Subscription:
     handlers: Mapping[str, Handler]
     reset: Callable[[AsyncSession], Awaitable[None]] | None = None
     handle_all: BatchHandler | None = None  # instead of `handlers`: every event, whatever its type
+    note_read: BatchHandler | None = None  # every event read, applied or found already applied
     description: str = ""
     batch_size: int = field(default=100)
 
@@ -160,8 +163,10 @@ class ConsumerRunner:
         try:
             async with self.database.session() as session:
                 if await session.get(ProcessedEvent, (self.subscription.name, event.id)):
+                    await self._note_read(session, [event])
                     return False
                 await self._handle_events(session, [event])
+                await self._note_read(session, [event])
                 session.add(
                     ProcessedEvent(
                         consumer=self.subscription.name,
@@ -194,6 +199,7 @@ class ConsumerRunner:
                     seen.add(event.id)
                 await self._handle_events(session, [e for e, was_applied in zip(events, applied, strict=True)
                                                     if was_applied])
+                await self._note_read(session, events)
                 now = datetime.now(UTC)
                 session.add_all(
                     ProcessedEvent(consumer=name, event_id=event.id, processed_at=now)
@@ -214,6 +220,10 @@ class ConsumerRunner:
             handler = self.subscription.handlers.get(event.type)
             if handler is not None:
                 await handler(session, event)
+
+    async def _note_read(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        if self.subscription.note_read is not None:
+            await self.subscription.note_read(session, events)
 
     async def rebuild(self) -> None:
         """Forget the durable and the read model; the next run replays the stream from the start."""

@@ -1,4 +1,5 @@
-"""SQL of the read model: append an event at its stream position, read each stream up to one."""
+"""SQL of the read model: append an event at its stream position, read each stream up to one, and
+keep how far each stream has been read."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sihub_reports.ecosystem.models import StreamEvent
+from sihub_reports.ecosystem.models import StreamEvent, StreamPosition
 
 
 class StreamEventRepository:
@@ -24,8 +26,20 @@ class StreamEventRepository:
         self.session.add(StreamEvent(stream=stream, sequence=sequence, event_id=event_id, type=type_, data=data))
 
     async def positions(self) -> dict[str, int]:
-        query = select(StreamEvent.stream, func.max(StreamEvent.sequence)).group_by(StreamEvent.stream)
-        return {stream: sequence for stream, sequence in (await self.session.exec(query)).all()}
+        query = select(StreamPosition.stream, StreamPosition.through).where(col(StreamPosition.through) > 0)
+        return {stream: through for stream, through in (await self.session.exec(query)).all()}
+
+    async def position_for_update(self, stream: str) -> StreamPosition:
+        """The stream's position, locked until the transaction ends (replicas reading one durable
+        take turns); made at 0 the first time, a concurrent first insert left to the other."""
+        query = select(StreamPosition).where(StreamPosition.stream == stream).with_for_update()
+        position = (await self.session.exec(query)).first()
+        if position is None:
+            insert = (postgresql.insert if self.session.bind.dialect.name == "postgresql" else sqlite.insert)
+            await self.session.exec(insert(StreamPosition).values(stream=stream, through=0, ahead=[])
+                                    .on_conflict_do_nothing())
+            position = (await self.session.exec(query)).one()
+        return position
 
     def _up_to(self, positions: Mapping[str, int]) -> sa.ColumnElement[bool]:
         if not positions:
@@ -50,3 +64,4 @@ class StreamEventRepository:
 
     async def clear(self, stream: str) -> None:
         await self.session.exec(delete(StreamEvent).where(col(StreamEvent.stream) == stream))
+        await self.session.exec(delete(StreamPosition).where(col(StreamPosition.stream) == stream))

@@ -4,7 +4,7 @@ same events always gives the same projection, which is what makes a rebuild byte
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +147,19 @@ class EcosystemService:
         """Keep the event at its stream sequence (the next one when applied outside a consumer)."""
         sequence = event.stream_sequence or await self.repository.last_sequence(stream) + 1
         self.repository.add(stream, sequence, event.id, event.type, event.data)
+
+    async def note_read(self, stream: str, events: Sequence[CloudEvent]) -> None:
+        """Move the stream's position past the events read, as far as no sequence is missing. An
+        event applied outside a consumer has no stream sequence: it was kept at the next one."""
+        position = await self.repository.position_for_update(stream)
+        read = set(position.ahead) | {e.stream_sequence for e in events if e.stream_sequence}
+        through = position.through
+        if any(e.stream_sequence is None for e in events):
+            through = max(through, await self.repository.last_sequence(stream))
+        while through + 1 in read:
+            through += 1
+        # The row is the session's: its new values are written at the commit.
+        position.through, position.ahead = through, sorted(s for s in read if s > through)
 
     async def positions(self) -> dict[str, int]:
         return await self.repository.positions()

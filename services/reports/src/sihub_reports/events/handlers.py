@@ -4,6 +4,8 @@ imports the publishers: the events are read with reports' own views (ecosystem/s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sihub_shared.events.consumer import Handler, Subscription
 from sihub_shared.events.contracts import stream_name
 from sihub_shared.events.envelope import CloudEvent
@@ -36,10 +38,15 @@ def _subscription(service: str, types: list[str], description: str) -> Subscript
     async def reset(session: AsyncSession) -> None:
         await EcosystemService(session).reset(stream)
 
+    async def note_read(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        await EcosystemService(session).note_read(stream, events)
+
     keep = _keeper(stream)
-    # Every subject of the stream, so that the positions kept are the stream's own sequences.
+    # Every subject of the stream, so that the positions kept are the stream's own sequences and
+    # every one of them is read (a build's position is how far a stream was read without a gap).
     return Subscription(name=f"reports-{service}", stream=stream, subjects=[f"sihub.{service}.>"],
-                        handlers={type_: keep for type_ in types}, reset=reset, description=description)
+                        handlers={type_: keep for type_ in types}, reset=reset, note_read=note_read,
+                        description=description)
 
 
 registry_subscription = _subscription(
