@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from sihub_shared.db import Database
 from sihub_shared.events.bus import EventBus
@@ -20,6 +21,7 @@ from sihub_shared.testing import read_stream
 
 from sihub_shared.testing.ledger import (
     STREAM,
+    NoteView,
     NoteWritten,
     apply_note_written,
     create_tables,
@@ -143,6 +145,50 @@ async def test_the_same_event_twice_on_the_stream_is_applied_once(database, bus)
     finally:
         task.cancel()
     assert await view_rows(database) == {"n-2": ("twice", 1)}
+
+
+async def test_a_handlers_own_conflict_is_redelivered_not_taken_as_applied(database, bus):
+    """An IntegrityError means "another replica applied it first" only when the event's id is
+    recorded as processed; the handler's own conflict leaves the event to come again."""
+
+    async def insert_twice(session, event) -> None:  # noqa: ANN001
+        note = event.unwrap(NoteWritten)
+        session.add(NoteView(note_id=note.note_id, text=note.text))
+        await session.flush()
+        await session.exec(text("INSERT INTO test_note_view (note_id, text, times_applied) VALUES (:id, 'again', 1)")
+                           .bindparams(id=note.note_id))
+
+    event = CloudEvent.wrap(NoteWritten(note_id="n-3", text="conflict"), subject="n-3")
+    conflicting = ConsumerRunner(database, bus, replace(note_subscription(), handlers={NoteWritten.event_type: insert_twice}))
+    with pytest.raises(IntegrityError):
+        await conflicting.apply(event)
+    assert await view_rows(database) == {}
+    assert await ConsumerRunner(database, bus, note_subscription()).apply(event) is True
+
+
+async def test_a_malformed_message_is_terminated_and_the_ones_behind_it_applied(database, bus):
+    await bus.jetstream.publish(NoteWritten.subject, b"{not an event", headers={"Nats-Msg-Id": "malformed"})
+    event = CloudEvent.wrap(NoteWritten(note_id="n-4", text="behind"), subject="n-4")
+    await bus.jetstream.publish(NoteWritten.subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+    floors: list[int] = []
+
+    async def note_read_through(session, floor: int) -> None:  # noqa: ANN001
+        floors.append(floor)
+
+    consumer = ConsumerRunner(database, bus, replace(note_subscription(), note_read_through=note_read_through),
+                              fetch_timeout_s=0.2)
+    task = asyncio.create_task(consumer.run())
+    try:
+        await wait_until(lambda: _consumer_done(bus, "ledger-view"))
+        # Idle, the consumer passes the broker's ack floor on: past the terminated message too.
+        await wait_until(lambda: _true(floors == [2]))
+    finally:
+        task.cancel()
+    assert await view_rows(database) == {"n-4": ("behind", 1)}
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def _consumer_done(bus: EventBus, name: str) -> bool:

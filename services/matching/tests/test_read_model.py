@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from nats.js.errors import NotFoundError
-from sqlmodel import col, select, text
+from sqlmodel import select, text
 
 from sihub_matching.ecosystem.models import READ_MODEL_TABLES, EcoSeverity
+from sihub_matching.ecosystem.repository import EcosystemRepository
 from sihub_matching.ecosystem.service import weighing_severities
 from sihub_matching.events.handlers import indicators_subscription, registry_subscription
 from sihub_shared.db import Database
@@ -209,7 +210,7 @@ async def test_an_annual_severity_weighs_over_another_frequency_in_any_order(mat
         database = Database(async_database_url(matching.database_url))
         try:
             async with database.session() as session:
-                rows = (await session.exec(select(EcoSeverity).where(col(EcoSeverity.severity).is_not(None)))).all()
+                rows = await EcosystemRepository(session).severities()
         finally:
             await database.dispose()
         return {geography: (row.frequency, row.severity) for (geography, _), row in weighing_severities(rows).items()}
@@ -235,6 +236,9 @@ async def test_an_annual_severity_weighs_over_another_frequency_in_any_order(mat
     await matching.feed(events.severity("KR-50", "housing", 0.3, computed_at=datetime(2020, 1, 1, tzinfo=UTC),
                                         frequency="quarterly"))
     assert (await weighed())["KR-50"] == ("quarterly", 0.3)
+    # … and is gone: when the quarterly one can no longer be computed, it does not weigh again.
+    await matching.feed(events.severity("KR-50", "housing", None, band=None, computed_at=later, frequency="quarterly"))
+    assert "KR-50" not in await weighed()
 
 
 async def test_an_older_operator_list_never_replaces_a_newer_one(matching):

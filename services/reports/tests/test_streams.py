@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sihub_reports.builds.schemas import Format
 from sihub_reports.builds.service import compute, render
-from sihub_reports.ecosystem.models import StreamEvent
+from sihub_reports.ecosystem.models import StreamEvent, StreamPosition
 from sihub_reports.ecosystem.service import EcosystemService
 from sihub_reports.events.handlers import subscriptions
 from sihub_shared.db import Database
@@ -27,7 +27,7 @@ from sihub_shared.testing import (
     reachable_postgres_or_skip,
 )
 from sihub_shared.testing.ledger import wait_until
-from sqlmodel import select
+from sqlmodel import select, text
 
 MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_reports" / "migrations"
 
@@ -157,3 +157,37 @@ async def test_a_build_records_how_far_each_stream_was_read_without_a_gap(report
     # What the build recorded is what it folded: made again now, it is the same, byte for byte.
     rebuilt = (await reports.post(f"/builds/{build['id']}/rebuild")).json()
     assert rebuilt["identical"] is True
+
+
+async def test_a_position_moves_past_sequences_that_will_never_be_read(database_url, fresh_nats_server, reports):
+    """A message deleted from a stream is never read; nor, after migration 0003, are the events of
+    types reports does not keep that were acked before positions were kept (a stream starts at its
+    highest sequence kept). Neither holds a position back for ever: idle, each consumer passes the
+    broker's ack floor on."""
+    link = CloudEvent(source="/sihub/registry", type="org.sihub.registry.link.confirmed.v1",
+                      data={"link": {"record_kind": "partnership", "record_id": "p2", "actor_id": "se1"}})
+    late = [reports.events.actor(f"late{n}", region="KR-26") for n in range(3)]
+    bus = EventBus(fresh_nats_server.url, name="reports-streams-test")
+    bus.start()
+    await bus.wait_connected()
+    try:
+        await publish(bus, [*reports.events.korea(), link, *late[:2]])  # the registry's 11, the link at 12, 13, 14
+        await bus.jetstream.delete_msg("SIHUB_REGISTRY", 13)
+        expected = {"SIHUB_REGISTRY": 14, "SIHUB_INDICATORS": 4, "SIHUB_MATCHING": 2}
+        async with consuming(database_url, bus) as (database, _):
+            await wait_until(lambda: reached(database, expected))
+            async with database.session() as session:
+                position = await session.get(StreamPosition, "SIHUB_REGISTRY")
+                assert position is not None and position.ahead == []
+
+        database = Database(async_database_url(database_url))
+        try:
+            async with database.session() as session:
+                await session.exec(text("UPDATE stream_position SET through = 5 WHERE stream = 'SIHUB_REGISTRY'"))
+        finally:
+            await database.dispose()
+        await publish(bus, late[2:])
+        async with consuming(database_url, bus) as (database, _):
+            await wait_until(lambda: reached(database, expected | {"SIHUB_REGISTRY": 15}))
+    finally:
+        await bus.close()

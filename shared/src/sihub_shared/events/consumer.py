@@ -12,7 +12,9 @@ A consumer whose work per event is a few rows may instead declare `handle_all`, 
 transaction with every event to apply (in stream order): one statement for a whole batch, not one
 per event (the gateway's webhook queue). A consumer that keeps how far it has read a stream
 declares `note_read`, called in the same transaction with every event of the batch, those already
-applied included (reports' positions).
+applied included, and `note_read_through`, called when the consumer is idle with the broker's ack
+floor (every sequence up to it applied, found applied, or never to come: deleted, malformed);
+reports' positions.
 
 Each fetched batch is applied in one transaction that also records every event id in
 `processed_event`; the acks are sent only after that commit. A redelivered event finds its id and
@@ -68,6 +70,7 @@ class Subscription:
     reset: Callable[[AsyncSession], Awaitable[None]] | None = None
     handle_all: BatchHandler | None = None  # instead of `handlers`: every event, whatever its type
     note_read: BatchHandler | None = None  # every event read, applied or found already applied
+    note_read_through: Callable[[AsyncSession, int], Awaitable[None]] | None = None  # the ack floor
     description: str = ""
     batch_size: int = field(default=100)
 
@@ -80,6 +83,7 @@ class ConsumerRunner:
         self.bus = bus
         self.subscription = subscription
         self.fetch_timeout_s = fetch_timeout_s
+        self._noted_floor = 0
 
     def _config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -119,6 +123,7 @@ class ConsumerRunner:
                         self.subscription.batch_size, timeout=self.fetch_timeout_s
                     )
                 except TimeoutError:
+                    await self._note_ack_floor()
                     continue
                 await self._handle_batch(messages)
         finally:
@@ -145,8 +150,31 @@ class ConsumerRunner:
         for message in messages:
             await self._handle(message)
 
+    async def _note_ack_floor(self) -> None:
+        """Tell the subscription how far the broker has seen every message acked: sequences the
+        consumer never reads (a deleted message, a malformed one) are passed only this way."""
+        if self.subscription.note_read_through is None:
+            return
+        info = await self.bus.jetstream.consumer_info(self.subscription.stream, self.subscription.name)
+        floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
+        if floor > self._noted_floor:
+            try:
+                async with self.database.session() as session:
+                    await self.subscription.note_read_through(session, floor)
+            except Exception:  # noqa: BLE001 - noted again at the next idle moment
+                raise_if_stopping()
+                log.warning("could not note the ack floor", consumer=self.subscription.name, exc_info=True)
+                return
+            self._noted_floor = floor
+
     async def _handle(self, message) -> None:  # noqa: ANN001 - nats-py Msg
-        event = CloudEvent.received(message)
+        try:
+            event = CloudEvent.received(message)
+        except ValueError:
+            # It can never be applied: redelivering it would only hold up the ones behind it.
+            log.error("malformed message terminated", consumer=self.subscription.name, subject=message.subject)
+            await message.term()
+            return
         try:
             applied = await self.apply(event)
         except Exception:
@@ -175,7 +203,12 @@ class ConsumerRunner:
                     )
                 )
         except IntegrityError:
-            # Another replica applied and recorded the same event first.
+            # Another replica applied and recorded the same event first; any other conflict is the
+            # handler's, and the event is redelivered.
+            async with self.database.session() as session:
+                if await session.get(ProcessedEvent, (self.subscription.name, event.id)) is None:
+                    raise
+                await self._note_read(session, [event])
             return False
         return True
 
@@ -227,6 +260,7 @@ class ConsumerRunner:
 
     async def rebuild(self) -> None:
         """Forget the durable and the read model; the next run replays the stream from the start."""
+        self._noted_floor = 0
         try:
             await self.bus.jetstream.delete_consumer(self.subscription.stream, self.subscription.name)
         except NotFoundError:

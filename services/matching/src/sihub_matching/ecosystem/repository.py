@@ -135,6 +135,11 @@ class EcosystemRepository:
         )
         return {(a, b) for a, b in rows.all()}
 
+    async def delete_severity(self, geography: str, theme: str, frequency: str) -> None:
+        await self.session.exec(delete(EcoSeverity).where(
+            col(EcoSeverity.geography) == geography, col(EcoSeverity.theme) == theme,
+            col(EcoSeverity.frequency) == frequency))
+
     async def severities(self) -> Sequence[EcoSeverity]:
         return (
             await self.session.exec(

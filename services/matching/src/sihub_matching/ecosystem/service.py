@@ -56,7 +56,7 @@ def weighing_severities(rows: Iterable[EcoSeverity]) -> dict[tuple[str, str], Ec
     """The severity matching weighs each (geography, theme) by, of the rows held with a value: the
     annual one where there is one (the frequency the reports read), else the latest of the other
     frequencies. A row kept before frequencies were (migration 0003: "unknown") counts only where
-    there is no other."""
+    there is no other, and the next severity of its geography and theme replaces it."""
     chosen: dict[tuple[str, str], EcoSeverity] = {}
     for row in rows:
         key = (row.geography, row.theme)
@@ -65,8 +65,9 @@ def weighing_severities(rows: Iterable[EcoSeverity]) -> dict[tuple[str, str], Ec
     return chosen
 
 
-def _weight_rank(row: EcoSeverity) -> tuple[bool, bool, datetime]:
-    return row.frequency == "annual", row.frequency != "unknown", as_utc(row.computed_at)
+def _weight_rank(row: EcoSeverity) -> tuple[bool, bool, datetime, str]:
+    # The frequency last: two computed at the same moment are chosen alike on every replica.
+    return row.frequency == "annual", row.frequency != "unknown", as_utc(row.computed_at), row.frequency
 
 
 class EcosystemService:
@@ -171,6 +172,8 @@ class EcosystemService:
             }
         )
         self.repository.put(row)
+        if data.frequency != "unknown":
+            await self.repository.delete_severity(data.geography, data.theme, "unknown")
         await self.repository.bump_revision()
 
     async def apply_indices(self, data: IndexRecomputedData) -> None:

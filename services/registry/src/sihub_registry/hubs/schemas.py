@@ -33,7 +33,7 @@ class HubOperators(SQLModel):
     hub_id: str
     owner_account_id: str = Field(description="the hub actor's owner, always an operator")
     operators: list[HubOperatorPublic]
-    version: int = Field(0, description="moves on with each change of the list (0: never changed)")
+    version: int = Field(0, description="moves on with each change of the list (0: not changed since lists had versions)")
 
 
 class CohortInline(CohortBase, StrictBody):

@@ -11,6 +11,7 @@ from typing import Any
 from sihub_shared.events.envelope import CloudEvent
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sihub_reports.ecosystem.models import StreamPosition
 from sihub_reports.ecosystem.repository import StreamEventRepository
 from sihub_reports.ecosystem.schemas import (
     ActorView,
@@ -152,10 +153,21 @@ class EcosystemService:
         """Move the stream's position past the events read, as far as no sequence is missing. An
         event applied outside a consumer has no stream sequence: it was kept at the next one."""
         position = await self.repository.position_for_update(stream)
-        read = set(position.ahead) | {e.stream_sequence for e in events if e.stream_sequence}
         through = position.through
         if any(e.stream_sequence is None for e in events):
             through = max(through, await self.repository.last_sequence(stream))
+        self._advance(position, through, {e.stream_sequence for e in events if e.stream_sequence})
+
+    async def note_read_through(self, stream: str, floor: int) -> None:
+        """The broker's ack floor: every sequence up to it was applied or will never come (a
+        message deleted from the stream, or malformed), so none of them is a gap to wait for."""
+        position = await self.repository.position_for_update(stream)
+        if floor > position.through:
+            self._advance(position, floor, set())
+
+    @staticmethod
+    def _advance(position: StreamPosition, through: int, read: set[int]) -> None:
+        read |= set(position.ahead)
         while through + 1 in read:
             through += 1
         # The row is the session's: its new values are written at the commit.

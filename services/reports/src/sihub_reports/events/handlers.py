@@ -41,12 +41,15 @@ def _subscription(service: str, types: list[str], description: str) -> Subscript
     async def note_read(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
         await EcosystemService(session).note_read(stream, events)
 
+    async def note_read_through(session: AsyncSession, floor: int) -> None:
+        await EcosystemService(session).note_read_through(stream, floor)
+
     keep = _keeper(stream)
     # Every subject of the stream, so that the positions kept are the stream's own sequences and
     # every one of them is read (a build's position is how far a stream was read without a gap).
     return Subscription(name=f"reports-{service}", stream=stream, subjects=[f"sihub.{service}.>"],
                         handlers={type_: keep for type_ in types}, reset=reset, note_read=note_read,
-                        description=description)
+                        note_read_through=note_read_through, description=description)
 
 
 registry_subscription = _subscription(
