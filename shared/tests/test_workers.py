@@ -4,11 +4,20 @@ lease is renewed while it runs, survives a failed renewal and is no longer renew
 from __future__ import annotations
 
 import asyncio
+import ctypes
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from sihub_shared.workers import lease_lapsed, lease_until, raise_if_stopping, renewing_lease
+from sihub_shared.workers import (
+    lease_lapsed,
+    lease_until,
+    malloc_trim,
+    raise_if_stopping,
+    renewing_lease,
+    trimming_the_heap,
+)
 
 
 async def _worker(started: asyncio.Event, retries: list[str]) -> None:
@@ -67,3 +76,51 @@ def test_a_lease_lapses_when_its_time_passes_or_it_was_never_taken():
     assert not lease_lapsed(lease_until(60))
     assert lease_lapsed(datetime.now(UTC) - timedelta(seconds=1))
     assert lease_lapsed(None)
+
+
+def _rss_kib() -> int:
+    return next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
+                if line.startswith("VmRSS:"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="RSS is read from /proc (Linux)")
+async def test_the_heap_trim_gives_back_free_pages_the_heap_keeps():
+    """Blocks freed between blocks still in use stay with the process (the heap cannot shrink past
+    the ones in use); the trim gives their pages back. Run as the workers run it."""
+    trim = malloc_trim()
+    assert trim is not None  # glibc, as on every machine this runs on (Debian)
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    blocks = [libc.malloc(4096) for _ in range(40_000)]  # 160 MB, below the mmap threshold
+    for block in blocks:
+        ctypes.memset(block, 1, 4096)  # touched: resident
+    kept = blocks[::64]
+    in_use = set(kept)
+    for block in blocks:
+        if block not in in_use:
+            libc.free(block)
+    before = _rss_kib()
+    calls: list[int] = []
+
+    def counted_trim(pad: int) -> int:
+        calls.append(pad)
+        return trim(pad)
+
+    task = asyncio.create_task(trimming_the_heap(0.01, counted_trim))
+    try:
+        while not calls:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+    after = _rss_kib()
+    for block in kept:
+        libc.free(block)
+    assert before - after > 100_000, (before, after)  # KiB: most of the 160 MB freed
+
+
+async def test_no_heap_trim_when_its_interval_is_zero():
+    calls: list[int] = []
+    await asyncio.wait_for(trimming_the_heap(0, lambda pad: calls.append(pad) or 0), 1)
+    assert calls == []

@@ -36,10 +36,11 @@ from sihub_shared.observability import (
 )
 from sihub_shared.openapi import install_openapi
 from sihub_shared.settings import ServiceSettings
+from sihub_shared.workers import trimming_the_heap
 
 
 class Workers:
-    """The background side of a service process: relay and consumers."""
+    """The background side of a service process: relay, consumers and the heap's trim."""
 
     def __init__(self, settings: ServiceSettings, database: Database, bus: EventBus,
                  subscriptions: Sequence[Subscription]) -> None:
@@ -61,6 +62,8 @@ class Workers:
 
     def start(self) -> None:
         self.tasks.append(asyncio.create_task(self._start_when_connected(), name="workers-start"))
+        self.tasks.append(asyncio.create_task(trimming_the_heap(self.settings.heap_trim_interval_s),
+                                              name="heap-trim"))
 
     async def stop(self) -> None:
         for task in self.tasks:

@@ -44,6 +44,9 @@ class ServiceSettings(BaseSettings):
     # (the database disposed, the SQLite WAL emptied). Below the process manager's kill: the
     # devstack waits 15 s, Kubernetes 30 s. Without a bound one stuck connection held a stop forever.
     shutdown_grace_s: float = Field(default=10.0, gt=0, le=300)
+    # Every this many seconds the C heap's free pages are given back to the operating system
+    # (glibc's malloc_trim; 0: never). Measured in bench/README.md, bench-load, session 18.
+    heap_trim_interval_s: float = Field(default=30.0, ge=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
