@@ -43,7 +43,7 @@ import httpx
 from _support import emit, percentile, say
 from bench_registry import generate
 
-from sihub_devstack.stack import Ports, Stack
+from sihub_devstack.stack import DEFAULT_SERVICES, Ports, Stack
 from sihub_shared.natsserver import free_port
 
 READ, WRITE, BULK, EXPORT = "read", "write", "bulk", "export"
@@ -249,8 +249,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     arguments = parser.parse_args()
     with TemporaryDirectory(prefix="sihub-bench-load-") as tmp:
+        # Every port free, so that a soak runs beside `make run` or another soak.
         ports = Ports(gateway=free_port(), nats=free_port(),
-                      services={"registry": free_port(), "indicators": free_port()})
+                      services={spec.name: free_port() for spec in DEFAULT_SERVICES})
         stack = Stack(Path(tmp) / "var", ports, echo=say)
         try:
             stack.start()

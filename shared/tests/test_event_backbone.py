@@ -180,8 +180,8 @@ async def test_a_malformed_message_is_terminated_and_the_ones_behind_it_applied(
     task = asyncio.create_task(consumer.run())
     try:
         await wait_until(lambda: _consumer_done(bus, "ledger-view"))
-        # Idle, the consumer passes the broker's ack floor on: past the terminated message too.
-        await wait_until(lambda: _true(floors == [2]))
+        # The consumer passes the broker's ack floor on: past the terminated message too.
+        await wait_until(lambda: _true(floors[-1:] == [2]))
     finally:
         task.cancel()
     assert await view_rows(database) == {"n-4": ("behind", 1)}

@@ -26,6 +26,7 @@ the failing event is redelivered (its handler may thus run twice; only its datab
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,9 @@ from sihub_shared.workers import raise_if_stopping
 log = get_logger(__name__)
 APPLIED = Counter("sihub_events_applied_total", "Events applied by consumers", ["consumer"])
 SKIPPED = Counter("sihub_events_duplicate_total", "Redelivered events skipped", ["consumer"])
+
+# How often a consumer that keeps its position reads the broker's ack floor.
+FLOOR_CHECK_INTERVAL_S = 5.0
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
@@ -84,6 +88,7 @@ class ConsumerRunner:
         self.subscription = subscription
         self.fetch_timeout_s = fetch_timeout_s
         self._noted_floor = 0
+        self._floor_checked_at = float("-inf")
 
     def _config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -113,6 +118,7 @@ class ConsumerRunner:
 
     async def _consume(self) -> None:
         seen_reconnections = self.bus.reconnections
+        self._noted_floor = 0  # the durable may have been made again elsewhere: its floor starts over
         subscription = await self._pull_subscription()
         try:
             # nats-py pull subscriptions can stall after the server restarts: after every
@@ -126,6 +132,7 @@ class ConsumerRunner:
                     await self._note_ack_floor()
                     continue
                 await self._handle_batch(messages)
+                await self._note_ack_floor()
         finally:
             try:
                 await subscription.unsubscribe()
@@ -139,7 +146,7 @@ class ConsumerRunner:
             try:
                 events = [CloudEvent.received(message) for message in messages]
             except ValueError:
-                events = None  # a malformed message: handled one by one, as before
+                events = None  # a malformed message: handled one by one (it is terminated)
             if events is not None:
                 applied = await self.apply_batch(events)
                 if applied is not None:
@@ -151,11 +158,18 @@ class ConsumerRunner:
             await self._handle(message)
 
     async def _note_ack_floor(self) -> None:
-        """Tell the subscription how far the broker has seen every message acked: sequences the
-        consumer never reads (a deleted message, a malformed one) are passed only this way."""
-        if self.subscription.note_read_through is None:
+        """Tell the subscription how far the broker has seen every message acked (at most every
+        FLOOR_CHECK_INTERVAL_S, idle or not): sequences the consumer never reads (a deleted message,
+        a malformed one) are passed only this way."""
+        now = time.monotonic()
+        if self.subscription.note_read_through is None or now - self._floor_checked_at < FLOOR_CHECK_INTERVAL_S:
             return
-        info = await self.bus.jetstream.consumer_info(self.subscription.stream, self.subscription.name)
+        self._floor_checked_at = now
+        try:
+            info = await self.bus.jetstream.consumer_info(self.subscription.stream, self.subscription.name)
+        except (NatsError, TimeoutError) as exc:
+            log.debug("ack floor not read; read again later", consumer=self.subscription.name, error=repr(exc))
+            return
         floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
         if floor > self._noted_floor:
             try:
@@ -260,7 +274,7 @@ class ConsumerRunner:
 
     async def rebuild(self) -> None:
         """Forget the durable and the read model; the next run replays the stream from the start."""
-        self._noted_floor = 0
+        self._noted_floor, self._floor_checked_at = 0, float("-inf")
         try:
             await self.bus.jetstream.delete_consumer(self.subscription.stream, self.subscription.name)
         except NotFoundError:

@@ -24,8 +24,9 @@ class StreamEvent(SQLModel, table=True):
 
 
 class StreamPosition(SQLModel, table=True):
-    """How far reports has read a stream: every event up to `through` is kept (or is of a type
-    reports does not read); `ahead` holds the sequences read past a gap, until the gap is read."""
+    """How far reports has read a stream: every event up to `through` is kept, is of a type
+    reports does not read, or will never be read (deleted from the stream, or malformed: the
+    broker's ack floor passes it); `ahead` holds the sequences read past a gap, until it closes."""
 
     __tablename__ = "stream_position"
 

@@ -4,7 +4,8 @@ A build recorded the highest sequence kept of each stream; an event that failed 
 later was kept after higher ones, so a build could record a position past an event it had not
 folded, and a rebuild at that position later would differ. Builds now record the position read
 without a gap. Streams read before this revision start at their highest sequence kept (what their
-builds recorded until now); the next events read move them on.
+builds recorded until now); the broker's ack floor, read by the consumers, moves them past the
+events of types reports does not keep that were read before.
 
 Revision ID: 0003
 Revises: 0002
