@@ -12,8 +12,9 @@ A consumer whose work per event is a few rows may instead declare `handle_all`, 
 transaction with every event to apply (in stream order): one statement for a whole batch, not one
 per event (the gateway's webhook queue). A consumer that keeps how far it has read a stream
 declares `note_read`, called in the same transaction with every event of the batch, those already
-applied included, and `note_read_through`, called when the consumer is idle with the broker's ack
-floor (every sequence up to it applied, found applied, or never to come: deleted, malformed);
+applied included, and `note_read_through`, called at most every FLOOR_CHECK_INTERVAL_S with the
+broker's ack floor (every sequence up to it applied, found applied, or never to come: deleted,
+malformed);
 reports' positions.
 
 Each fetched batch is applied in one transaction that also records every event id in
