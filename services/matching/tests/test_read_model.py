@@ -16,7 +16,8 @@ from sqlmodel import select, text
 
 from sihub_matching.ecosystem.models import READ_MODEL_TABLES, EcoSeverity
 from sihub_matching.ecosystem.repository import EcosystemRepository
-from sihub_matching.ecosystem.service import weighing_severities
+from sihub_matching.ecosystem.schemas import ActorData, HubOperatorsData
+from sihub_matching.ecosystem.service import EcosystemService, weighing_severities
 from sihub_matching.events.handlers import indicators_subscription, registry_subscription
 from sihub_shared.db import Database
 from sihub_shared.events.bus import EventBus
@@ -225,6 +226,7 @@ async def test_an_annual_severity_weighs_over_another_frequency_in_any_order(mat
         events.severity("KR-26", "housing", 0.5, computed_at=datetime(2020, 1, 1, tzinfo=UTC), frequency="monthly"),
     )
     assert await weighed() == {"KR-42": ("annual", 0.9), "KR-11": ("annual", 0.7), "KR-26": ("monthly", 0.4)}
+    assert (await matching.get("/ecosystem")).json()["severities"] == 3  # places, not rows (six)
     # An annual severity that can no longer be computed leaves the monthly one to weigh.
     await matching.feed(events.severity("KR-42", "housing", None, band=None, computed_at=later))
     assert (await weighed())["KR-42"] == ("monthly", 0.1)
@@ -286,3 +288,39 @@ async def test_one_batch_holding_several_versions_of_an_actor_keeps_the_newest_o
     assert [(r[0], json.loads(r[1]) if isinstance(r[1], str) else r[1], r[2]) for r in rows] == [
         (actor, ["space"], 3), (other, [], 1)]
     assert rows[0][3] == rows[1][3] > 0
+
+
+async def test_two_replicas_applying_two_versions_of_a_record_at_once_keep_the_newer(matching):
+    """Two matching replicas (two connections) apply versions 3 and 2 of one record at the same
+    moment. The one that reads second waits for the first to commit and compares with what it
+    wrote, so the older version never commits last (with a plain read both compared with version
+    1, and version 2, committed second, won)."""
+    events = matching.events
+    actor, hub = "a0000000-0000-4000-8000-000000000031", "a0000000-0000-4000-8000-000000000032"
+    await matching.feed(events.actor(actor, version=1), events.hub_operators(hub, "owner", ["a"], version=1))
+    races = [
+        (EcosystemService.apply_actor, ActorData, [events.actor(actor, "updated", version=v).data["actor"]
+                                                   for v in (3, 2)]),
+        (EcosystemService.apply_hub_operators, HubOperatorsData,
+         [events.hub_operators(hub, "owner", accounts, version=v).data["hub"] for v, accounts in ((3, ["c"]), (2, ["b"]))]),
+    ]
+    replicas = [Database(async_database_url(matching.database_url)) for _ in range(2)]
+
+    async def apply_in(replica: Database, apply: Any, data: Any) -> None:
+        async with replica.session() as session:
+            await apply(EcosystemService(session), data)
+
+    try:
+        for apply, view, (newer, older) in races:
+            async with replicas[0].session() as first:
+                await apply(EcosystemService(first), view.model_validate(newer))
+                second = asyncio.create_task(apply_in(replicas[1], apply, view.model_validate(older)))
+                await asyncio.sleep(0.5)
+                assert not second.done()  # it waits for the first replica's transaction
+            await asyncio.wait_for(second, 30)
+    finally:
+        for replica in replicas:
+            await replica.dispose()
+    assert await matching.scalar(f"SELECT version FROM eco_actor WHERE id = '{actor}'") == 3
+    assert await matching.scalar(f"SELECT version FROM eco_hub_operator_list WHERE hub_id = '{hub}'") == 3
+    assert await matching.scalar(f"SELECT account_id FROM eco_hub_operator WHERE hub_id = '{hub}'") == "c"

@@ -29,14 +29,17 @@ class EcosystemRepository:
         self.session = session
 
     async def get(self, table: type[Row], key: Any) -> Row | None:
-        """The row of `key`, one `put` earlier in this transaction included. Without flushing: a
-        flush before every read wrote a consumer's batch one row per statement; the session writes
-        the new rows at the commit, together."""
+        """The row of `key`, one `put` earlier in this transaction included, read for update: a
+        second replica applying another version of the record waits for this transaction, then
+        compares with what it wrote (with a plain read both compared with the old row, and the
+        older version could commit last). Without flushing: a flush before every read wrote a
+        consumer's batch one row per statement; the session writes the new rows at the commit,
+        together."""
         added = self._of_this_transaction(_ADDED).get((table, key))
         if added is not None:
             return added
         with self.session.no_autoflush:
-            return await self.session.get(table, key)
+            return await self.session.get(table, key, with_for_update=True, populate_existing=True)
 
     def put(self, row: SQLModel) -> None:
         self.session.add(row)
@@ -146,6 +149,16 @@ class EcosystemRepository:
                 select(EcoSeverity).where(col(EcoSeverity.severity).is_not(None))
             )
         ).all()
+
+    async def count_places_with_severity(self) -> int:
+        """How many (geography, theme) have a severity of some frequency: the places scoring weighs."""
+        places = (
+            select(EcoSeverity.geography, EcoSeverity.theme)
+            .where(col(EcoSeverity.severity).is_not(None))
+            .distinct()
+            .subquery()
+        )
+        return (await self.session.exec(select(func.count()).select_from(places))).one()
 
     async def cohort(self, cohort_id: str) -> EcoCohort | None:
         return await self.session.get(EcoCohort, cohort_id)

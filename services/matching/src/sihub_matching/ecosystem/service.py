@@ -215,6 +215,6 @@ class EcosystemService:
             cohorts=await count(EcoCohort, col(EcoCohort.deleted).is_(False)),
             memberships=await count(EcoMembership, col(EcoMembership.deleted).is_(False)),
             current_partner_pairs=await count(EcoPartnerPair),
-            severities=len(weighing_severities(await self.repository.severities())),
+            severities=await self.repository.count_places_with_severity(),
             theme_indices=await count(EcoThemeIndex),
         )
