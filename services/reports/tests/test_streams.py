@@ -191,3 +191,36 @@ async def test_a_position_moves_past_sequences_that_will_never_be_read(database_
             await wait_until(lambda: reached(database, expected | {"SIHUB_REGISTRY": 15}))
     finally:
         await bus.close()
+
+
+async def test_sequences_read_past_a_gap_are_kept_as_ranges(database_url):
+    """An event that fails for ever holds a gap; what is read after it is one range that grows,
+    not a list of every sequence. Positions kept as lists before migration 0004 become ranges."""
+    await upgrade(MIGRATIONS, database_url, "0003")
+    database = Database(async_database_url(database_url))
+    stream, event = "SIHUB_REGISTRY", CloudEvent(source="/sihub/registry", type="org.sihub.registry.link.confirmed.v1",
+                                                 data={})
+
+    async def held() -> tuple[int, list[list[int]]]:
+        async with database.session() as session:
+            position = (await session.exec(select(StreamPosition).where(StreamPosition.stream == stream))).one()
+            return position.through, position.ahead
+
+    async def read(*sequences: int) -> None:
+        async with database.session() as session:
+            await EcosystemService(session).note_read(stream, [at(s, event) for s in sequences])
+
+    try:
+        async with database.session() as session:
+            await session.exec(text(f"INSERT INTO stream_position (stream, through, ahead) VALUES ('{stream}', 5, "
+                                    "'[7, 8, 9, 11]')"))
+        await upgrade(MIGRATIONS, database_url)
+        assert await held() == (5, [[7, 9], [11, 11]])
+        await read(10, *range(13, 1013))  # 6 fails for ever, and 12 is yet to come
+        assert await held() == (5, [[7, 11], [13, 1012]])
+        await read(12, 1014)
+        assert await held() == (5, [[7, 1012], [1014, 1014]])
+        await read(6)
+        assert await held() == (1012, [[1014, 1014]])
+    finally:
+        await database.dispose()

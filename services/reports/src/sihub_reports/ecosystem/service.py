@@ -167,11 +167,19 @@ class EcosystemService:
 
     @staticmethod
     def _advance(position: StreamPosition, through: int, read: set[int]) -> None:
-        read |= set(position.ahead)
-        while through + 1 in read:
-            through += 1
+        """Past `through` and every sequence read that follows it without a gap. The sequences read
+        past a gap are kept as ranges, so an event that fails for ever holds one range that grows,
+        not a list of every sequence read since."""
+        ranges: list[list[int]] = []
+        for first, last in sorted([*position.ahead, *([s, s] for s in read)]):
+            if ranges and first <= ranges[-1][1] + 1:
+                ranges[-1][1] = max(ranges[-1][1], last)
+            else:
+                ranges.append([first, last])
+        while ranges and ranges[0][0] <= through + 1:
+            through = max(through, ranges.pop(0)[1])
         # The row is the session's: its new values are written at the commit.
-        position.through, position.ahead = through, sorted(s for s in read if s > through)
+        position.through, position.ahead = through, ranges
 
     async def positions(self) -> dict[str, int]:
         return await self.repository.positions()
