@@ -131,3 +131,30 @@ def test_every_api_call_in_the_readme_is_an_operation_of_the_merged_openapi():
     unknown = [(method, path) for method, path in calls
                if not any(method == known and template.match(path) for known, template in operations)]
     assert unknown == []
+
+
+def test_every_evidence_link_of_a_report_names_an_operation_and_its_query_parameters():
+    """A figure's evidence is a link a reader follows to the records behind it. The API ignores a
+    query parameter it does not have, so a link naming a wrong one would list every record, not
+    the evidence: each link names a GET operation and only query parameters it has."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from sihub_reports.content import figures
+
+    documents = {service: openapi(service) for service in SERVICES}
+    merged = merge_openapi(documents.pop("gateway"), documents, EventTypes(frozenset(CATALOGUE), frozenset()))
+    links = [
+        *(figures.record_link(entity, "a0000000-0000-4000-8000-000000000001") for entity in figures.REGISTRY_PATHS),
+        figures.index_link("regions:KR", "KR-26", "ageing_care"),
+        figures.severity_link("KR-26", "ageing_care"),
+        figures.severity_link("KR", "ageing_care"),
+        figures.observations_link("KR-26"),
+        figures.coverage_link("KR"),
+        figures.round_link("a0000000-0000-4000-8000-000000000002"),
+    ]
+    for link in links:
+        url = urlsplit(link)
+        [(path, item)] = [(path, item) for path, item in merged["paths"].items()
+                          if re.fullmatch(re.sub(r"\{[^/}]+\}", "[^/]+", path), url.path) and "get" in item]
+        known = {p["name"] for p in item["get"].get("parameters", []) if p["in"] == "query"}
+        assert set(parse_qs(url.query)) <= known, (link, path, known)

@@ -4,6 +4,7 @@ formats, immutability, rebuild, the method documents and bad input."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -134,6 +135,17 @@ async def test_comparative_report_side_by_side_with_cross_border_suggestions(rep
     assert recommendation["PR-4"]["countries"] == ["JP", "KR"] and recommendation["PR-4"]["shared"]
     html = await reports.get(f"/builds/{build['id']}?format=html")
     assert "東京ケア財団" in html.text
+    # Each country's report is in the page: its figures' anchors are its own, and every link within
+    # the page (a finding's figures, a side-by-side value) reaches the figure of its country.
+    ids = re.findall(r' id="([^"]+)"', html.text)
+    assert len(ids) == len(set(ids))
+    assert set(re.findall(r'href="#([^"]+)"', html.text)) <= set(ids)
+    assert 'id="KR-ecosystem.actors.total"' in html.text and 'id="JP-ecosystem.actors.total"' in html.text
+    kr_total = total["values"]["KR"]
+    assert kr_total["illustrative"]
+    assert f'<a href="#KR-ecosystem.actors.total">{kr_total["value"]}</a>*' in html.text
+    markdown = (await reports.get(f"/builds/{build['id']}?format=md")).text
+    assert re.search(r"\| `ecosystem.actors.total` \| [^|]+ \| 1\\\* \| 4\\\* \|", markdown), markdown
 
 
 async def test_a_country_with_no_data_gives_an_empty_report_that_says_so(reports):

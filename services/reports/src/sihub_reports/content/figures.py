@@ -30,7 +30,8 @@ def index_link(comparison_set: str, geography: str, theme: str) -> str:
 
 
 def severity_link(geography: str, theme: str) -> str:
-    return f"{INDICATORS}/severities?" + urlencode({"geography": geography, "theme": theme})
+    # `region` is the severities' name for one place, a country's own row included.
+    return f"{INDICATORS}/severities?" + urlencode({"region": geography, "theme": theme})
 
 
 def observations_link(geography: str) -> str:

@@ -76,14 +76,16 @@ def _evidence(f: dict[str, Any], medium: Medium) -> str:
     return evidence + (f"<span> +{more} in the JSON build</span>" if more else "")
 
 
-def _figures_table(figures: list[dict[str, Any]], medium: Medium = SCREEN) -> str:
+def _figures_table(figures: list[dict[str, Any]], medium: Medium = SCREEN, prefix: str = "") -> str:
+    """`prefix` goes before each figure's id in the page: a comparative report holds every country's
+    report, whose figures have the same ids."""
     if not figures:
         return "<p><em>No figures.</em></p>"
     if medium.printed:  # a paragraph a figure: a table's layout costs WeasyPrint several times as much
         return (f'<p class="meta">Each figure: label, value (* illustrative), detail, evidence (the records it is '
                 f"computed from: up to {EVIDENCE_SHOWN} linked, else the first, every one in "
                 f"{medium.json_build()}), figure id.</p>" + "".join(
-                    f'<p class="figure" id="{escape(f["id"])}">{escape(f["label"])}: '
+                    f'<p class="figure" id="{prefix}{escape(f["id"])}">{escape(f["label"])}: '
                     f'{escape(number(f["value"], f["unit"]))}{"*" if f["illustrative"] else ""} {escape(f["unit"])}'
                     + (f"; {escape(text)}" if (text := attributes_text(f)) else "")
                     + (f"; evidence {_evidence(f, medium)}" if f["evidence"] else "; no records")
@@ -91,7 +93,7 @@ def _figures_table(figures: list[dict[str, Any]], medium: Medium = SCREEN) -> st
     rows = []
     for f in figures:
         tag = '<span class="tag">illustrative</span>' if f["illustrative"] else ""
-        rows.append(f'<tr id="{escape(f["id"])}"><td>{escape(f["label"])}<br><code>{escape(f["id"])}</code></td>'
+        rows.append(f'<tr id="{prefix}{escape(f["id"])}"><td>{escape(f["label"])}<br><code>{escape(f["id"])}</code></td>'
                     f'<td class="num">{escape(number(f["value"], f["unit"]))}</td><td>{escape(f["unit"])}</td>'
                     f'<td>{escape(attributes_text(f))}</td><td class="evidence">{_evidence(f, medium)}</td>'
                     f"<td>{tag}</td></tr>")
@@ -103,7 +105,7 @@ def _figures_table(figures: list[dict[str, Any]], medium: Medium = SCREEN) -> st
 GRIDS = ("issues.region.", "data_gaps.coverage.")
 
 
-def _grid(figures: list[dict[str, Any]], medium: Medium = SCREEN) -> str:
+def _grid(figures: list[dict[str, Any]], medium: Medium = SCREEN, prefix: str = "") -> str:
     cells = {(f["attributes"]["geography"], f["attributes"]["theme"]): f for f in figures}
     geographies, themes = sorted({g for g, _ in cells}), sorted({t for _, t in cells})
     rows = []
@@ -121,15 +123,15 @@ def _grid(figures: list[dict[str, Any]], medium: Medium = SCREEN) -> str:
             small = " · ".join(x for x in (rank, trend, attributes.get("band") or "") if x)
             value = f'{escape(number(f["value"], f["unit"]))}{"*" if f["illustrative"] else ""}'
             if medium.printed:  # one text per cell; the evidence by figure id in the JSON build
-                out.append(f'<td id="{escape(f["id"])}">{value}' + (f"<br>{escape(small)}" if small else "") + "</td>")
+                out.append(f'<td id="{prefix}{escape(f["id"])}">{value}' + (f"<br>{escape(small)}" if small else "") + "</td>")
                 continue
-            out.append(f'<td class="num" id="{escape(f["id"])}" title="{escape(f["label"])}: '
+            out.append(f'<td class="num" id="{prefix}{escape(f["id"])}" title="{escape(f["label"])}: '
                        f'{escape(attributes_text(f))}"><a href="{escape(f["evidence"][0])}">'
                        f'{escape(number(f["value"], f["unit"]))}</a>{"*" if f["illustrative"] else ""}'
                        + (f"<br><small>{escape(small)}</small>" if small else "") + "</td>")
         rows.append("<tr>" + "".join(out) + "</tr>")
-    unit, prefix = figures[0]["unit"], figures[0]["id"].rsplit(".", 2)[0]
-    evidence = (f"the evidence of each cell is figure <code>{escape(prefix)}.&lt;region&gt;.&lt;theme&gt;</code> "
+    unit, kind = figures[0]["unit"], figures[0]["id"].rsplit(".", 2)[0]
+    evidence = (f"the evidence of each cell is figure <code>{escape(kind)}.&lt;region&gt;.&lt;theme&gt;</code> "
                 f"in {medium.json_build()}" if medium.printed
                 else "each cell links its evidence (all of it in the JSON build)")
     return (f"<table class=\"grid\"><caption>{escape(unit)} by region (rows) and theme (columns); r: rank "
@@ -138,30 +140,30 @@ def _grid(figures: list[dict[str, Any]], medium: Medium = SCREEN) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
-def _figures(figures: list[dict[str, Any]], medium: Medium) -> str:
+def _figures(figures: list[dict[str, Any]], medium: Medium, prefix: str = "") -> str:
     """The region × theme grids, then every other figure in the one table."""
     def in_grid(f: dict[str, Any]) -> bool:
         return f["id"].startswith(GRIDS) and {"geography", "theme"} <= f.get("attributes", {}).keys()
 
     out = []
-    for prefix in GRIDS:
-        grid = [f for f in figures if f["id"].startswith(prefix) and in_grid(f)]
+    for kind in GRIDS:
+        grid = [f for f in figures if f["id"].startswith(kind) and in_grid(f)]
         if grid:
-            out.append(_grid(grid, medium))
+            out.append(_grid(grid, medium, prefix))
     rest = [f for f in figures if not in_grid(f)]
     if rest or not out:
-        out.append(_figures_table(rest, medium))
+        out.append(_figures_table(rest, medium, prefix))
     return "".join(out)
 
 
-def _charts(section: dict[str, Any], fonts: str) -> str:
+def _charts(section: dict[str, Any], fonts: str, prefix: str = "") -> str:
     by_id = {f["id"]: f for f in section["figures"]}
     out = []
     for chart in section["charts"]:
         figures = [by_id[i] for i in chart["figures"] if i in by_id]
         if figures:
             draw = line_chart if chart["kind"] == "line" else bar_chart
-            out.append(f'<figure id="{escape(chart["id"])}">{draw(chart["title"], figures, fonts)}'
+            out.append(f'<figure id="{prefix}{escape(chart["id"])}">{draw(chart["title"], figures, fonts)}'
                        f'<figcaption>{escape(chart["title"])}</figcaption></figure>')
     return "".join(out)
 
@@ -170,8 +172,8 @@ def _country_body(document: dict[str, Any], level: int, medium: Medium, prefix: 
     out = []
     for section in document["sections"]:
         out.append(f'<section id="{prefix}{escape(section["id"])}"><h{level}>{escape(section["title"])}</h{level}>')
-        out.append(_charts(section, medium.fonts))
-        out.append(_figures(section["figures"], medium))
+        out.append(_charts(section, medium.fonts, prefix))
+        out.append(_figures(section["figures"], medium, prefix))
         if section.get("items"):
             out.append("<ul>" + "".join(
                 f'<li><a href="{escape(i["link"])}">{escape(i["title"])}</a> ({escape(str(i["year"] or "n.d."))}): '
@@ -182,7 +184,7 @@ def _country_body(document: dict[str, Any], level: int, medium: Medium, prefix: 
         out.append("</section>")
     out.append(f"<h{level}>Findings</h{level}><ul>" + "".join(
         f'<li><strong>{escape(f["id"])}</strong>: {escape(f["text"])} '
-        + " ".join(f'<a href="#{escape(i)}">{escape(i)}</a>' for i in f["figures"]) + "</li>"
+        + " ".join(f'<a href="#{prefix}{escape(i)}">{escape(i)}</a>' for i in f["figures"]) + "</li>"
         for f in document["findings"]) + "</ul>")
     out.append(f"<h{level}>Policy options</h{level}><ul>" + "".join(
         f'<li><strong>{escape(o["rule"])}</strong>: {escape(o["text"])} (rests on: '
@@ -197,10 +199,11 @@ def _comparative_body(document: dict[str, Any], medium: Medium) -> str:
         head = "".join(f"<th>{escape(c)}</th>" for c in codes)
         rows = "".join(
             f'<tr><td><code>{escape(r["id"])}</code></td><td>{escape(r["unit"])}</td>' + "".join(
-                f'<td class="num">{escape(number(r["values"][c]["value"], r["unit"]))}</td>' if c in r["values"]
-                else "<td>–</td>" for c in codes) + "</tr>" for r in section["rows"])
-        out.append(f'<section id="{escape(section["id"])}"><h2>{escape(section["title"])}</h2><table><thead><tr>'
-                   f"<th>figure</th><th>unit</th>{head}</tr></thead><tbody>{rows}</tbody></table></section>")
+                _side_by_side_cell(r["values"][c], r["unit"]) if c in r["values"] else "<td>–</td>" for c in codes)
+            + "</tr>" for r in section["rows"])
+        out.append(f'<section id="{escape(section["id"])}"><h2>{escape(section["title"])}</h2><table>'
+                   "<caption>* illustrative; each value links its figure in the country's report below</caption>"
+                   f"<thead><tr><th>figure</th><th>unit</th>{head}</tr></thead><tbody>{rows}</tbody></table></section>")
     out.append("<h2>Recommendations across countries</h2><ul>" + "".join(
         f'<li><strong>{escape(r["rule"])}</strong> ({escape(", ".join(r["countries"]))}): {escape(r["text"])}</li>'
         for r in document["recommendations"]) + "</ul>")
@@ -210,6 +213,14 @@ def _comparative_body(document: dict[str, Any], medium: Medium) -> str:
         out.append(f'<h2 id="country-{escape(code)}">{escape(title_of(report))}</h2>')
         out.append(_country_body(report, 3, medium, prefix=f"{code}-"))
     return "".join(out)
+
+
+def _side_by_side_cell(value: dict[str, Any], unit: str) -> str:
+    """A country's value, linked to its figure in that country's report below (`KR:<figure id>` is
+    at `#KR-<figure id>`), * when illustrative."""
+    anchor = value["figure"].replace(":", "-", 1)
+    return (f'<td class="num"><a href="#{escape(anchor)}">{escape(number(value["value"], unit))}</a>'
+            f'{"*" if value["illustrative"] else ""}</td>')
 
 
 def render_html(document: dict[str, Any], medium: Medium = SCREEN) -> str:

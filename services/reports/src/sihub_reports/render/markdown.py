@@ -60,10 +60,12 @@ def render_markdown(document: dict[str, Any]) -> str:
         return "\n".join(lines)
     codes = [c["code"] for c in document["countries"]]
     for section in document["comparison"]:
-        lines += [f"## {section['title']}", "", "| figure | unit | " + " | ".join(codes) + " |",
+        lines += [f"## {section['title']}", "", "Values marked \\* are illustrative.", "",
+                  "| figure | unit | " + " | ".join(codes) + " |",
                   "| --- | --- | " + " | ".join("---" for _ in codes) + " |"]
         for row in section["rows"]:
-            values = [number(row["values"][c]["value"], row["unit"]) if c in row["values"] else "–" for c in codes]
+            values = [number(row["values"][c]["value"], row["unit"]) + ("\\*" if row["values"][c]["illustrative"] else "")
+                      if c in row["values"] else "–" for c in codes]
             lines.append(f"| `{row['id']}` | {_cell(row['unit'])} | " + " | ".join(values) + " |")
         lines.append("")
     lines += ["## Recommendations across countries", ""]
