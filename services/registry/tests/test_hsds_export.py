@@ -22,6 +22,8 @@ ORGANIZATION_SCHEMA = STANDARD / "compiled" / "organization.json"
 def validator() -> Draft202012Validator:
     schema = json.loads(ORGANIZATION_SCHEMA.read_text())
     Draft202012Validator.check_schema(schema)
+    # jsonschema checks a format only when the library for it is installed (jsonschema[format-nongpl]).
+    assert {"uri", "date-time", "date", "uuid", "email"} <= Draft202012Validator.FORMAT_CHECKER.checkers.keys()
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -51,6 +53,9 @@ async def test_every_demo_organisation_validates(registry, validator):
     assert len(contents) == len(actors) == 316
     invalid = {o["name"]: errors for o in contents if (errors := problems(validator, o))}
     assert invalid == {}, f"{len(invalid)} of {len(contents)} fail HSDS 3.0.1"
+    # Invented organisations say so, the real ones named in the sources do not.
+    assert sorted(o["illustrative"] for o in contents) == sorted(a.get("illustrative", False) for a in actors)
+    assert any(not o["illustrative"] for o in contents) and any(o["illustrative"] for o in contents)
 
 
 async def test_an_actor_with_every_optional_field_empty_validates(registry, validator):
@@ -61,6 +66,8 @@ async def test_an_actor_with_every_optional_field_empty_validates(registry, vali
     # absent values are left out, never null
     assert not {"website", "year_incorporated", "alternate_name"} & organisation.keys()
     assert organisation["description"] == ""  # required by HSDS, so present even when empty
+    assert organisation["illustrative"] is False
+    assert [a for a in organisation["attributes"] if a["link_type"] == "data_status"] == []
 
 
 async def test_an_actor_with_every_field_set_validates(registry, validator):
@@ -86,3 +93,6 @@ async def test_an_actor_with_every_field_set_validates(registry, validator):
     assert organisation["website"] == full["website"] and organisation["year_incorporated"] == 2012
     assert organisation["alternate_name"] == "햇살돌봄사회적협동조합 / Haessal Dolbom"
     assert [s["name"] for s in organisation["services"]] == ["Mentoring and coaching", "Space and facilities"]
+    assert organisation["illustrative"] is True
+    [status] = [a for a in organisation["attributes"] if a["link_type"] == "data_status"]
+    assert status["value"] == "illustrative" and status["link_id"] == organisation["id"]

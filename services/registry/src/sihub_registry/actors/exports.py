@@ -140,7 +140,11 @@ def hsds_organization(actor: Actor, base_url: str) -> dict[str, Any]:
             }
             for code, name, detail in services
         ],
-        "attributes": [_issue_attribute(actor.id, area) for area in actor.issue_areas],
+        "attributes": [_issue_attribute(actor.id, area) for area in actor.issue_areas]
+        + ([_ILLUSTRATIVE_ATTRIBUTE | {"id": _nested_id(actor.id, "attribute", "data_status", "illustrative"),
+                                       "link_id": actor.id}] if actor.illustrative else []),
+        # An extension HSDS allows (it closes no object): what every other sihub output says.
+        "illustrative": actor.illustrative,
         "metadata": [
             {"id": _nested_id(actor.id, "metadata", str(actor.version)), "resource_id": actor.id,
              "resource_type": "organization", "last_action_date": actor.updated_at.date().isoformat(),
@@ -148,6 +152,20 @@ def hsds_organization(actor: Actor, base_url: str) -> dict[str, Any]:
              "previous_value": "", "replacement_value": "", "updated_by": "sihub registry"}
         ],
     }
+
+
+_ILLUSTRATIVE_TERM_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "https://sihub.org/taxonomy/data_status/illustrative"))
+# Invented (demo) data says so in HSDS's own terms too, for a reader that knows no extension.
+_ILLUSTRATIVE_ATTRIBUTE = {
+    "link_type": "data_status",
+    "link_entity": "organization",
+    "taxonomy_term_id": _ILLUSTRATIVE_TERM_ID,
+    "value": "illustrative",
+    "label": "Illustrative: invented for a demonstration, not a real record",
+    "taxonomy_term": {"id": _ILLUSTRATIVE_TERM_ID, "code": "illustrative", "name": "Illustrative",
+                      "description": "Invented for a demonstration, not a real record",
+                      "taxonomy": "sihub data status"},
+}
 
 
 def _issue_attribute(actor_id: str, area: str) -> dict[str, Any]:
