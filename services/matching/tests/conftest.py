@@ -55,6 +55,7 @@ class Events:
         needs: list[str] | None = None,
         name: str | None = None,
         deleted: bool = False,
+        illustrative: bool = True,
     ) -> CloudEvent:
         state = {
             "id": actor_id,
@@ -66,7 +67,7 @@ class Events:
             "locality": None,
             "founded_year": None,
             "website": None,
-            "illustrative": True,
+            "illustrative": illustrative,
             "names": [{"value": name or f"Actor {actor_id[:8]}", "lang": "en"}],
             "descriptions": [],
             "issue_areas": issue_areas or [],
@@ -237,6 +238,7 @@ class Events:
         band: str | None = "critical",
         computed_at: datetime = T0,
         frequency: str = "annual",
+        illustrative: bool = True,
     ) -> CloudEvent:
         data = {
             "geography": geography,
@@ -249,7 +251,7 @@ class Events:
             "band": band,
             "trend_per_year": None,
             "coverage": 1.0,
-            "illustrative": True,
+            "illustrative": illustrative,
             "previous_severity": None,
             "previous_band": None,
             "method_version": "1.0",

@@ -128,6 +128,29 @@ async def test_suggestions_are_explained_part_by_part(matching):
     )
 
 
+async def test_a_suggestion_says_when_it_rests_on_invented_data(matching):
+    e = matching.events
+    await matching.feed(
+        e.actor(SEEKER, needs=["funding"], issue_areas=["ageing_care"], illustrative=False),
+        e.actor(FUNDER, kind="foundation", sector="philanthropic", offers=["funding"], issue_areas=["ageing_care"],
+                region="KR-11", illustrative=False),
+        e.actor(MENTOR, offers=["funding"], issue_areas=["housing"], region="KR-11"),  # invented
+        e.severity("KR-42", "ageing_care", 0.6, illustrative=False),
+    )
+
+    async def suggested() -> dict[str, dict]:
+        body = (await matching.get("/suggestions", params={"actor_id": SEEKER})).json()
+        return {item["actor"]["id"]: item for item in body["items"]}
+
+    items = await suggested()
+    assert (items[FUNDER]["illustrative"], items[FUNDER]["actor"]["illustrative"]) == (False, False)
+    assert (items[MENTOR]["illustrative"], items[MENTOR]["actor"]["illustrative"]) == (True, True)
+    # A severity computed from invented data, of a place and an issue area the score weighs by.
+    await matching.feed(e.severity("KR-11", "ageing_care", 0.9, illustrative=True))
+    items = await suggested()
+    assert (items[FUNDER]["illustrative"], items[FUNDER]["actor"]["illustrative"]) == (True, False)
+
+
 def test_a_kind_is_said_with_its_article():
     kinds = ("impact investor", "foundation", "university research", "non profit", "corporation")
     assert [with_article(kind) for kind in kinds] == [

@@ -7,7 +7,7 @@ Vocabularies mirror the registry's taxonomy codes; a code matching does not know
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +61,7 @@ class ActorFacts:
     issue_areas: tuple[str, ...] = ()
     offers: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    illustrative: bool = False
 
 
 def _mask(codes: Sequence[str], bits: Mapping[str, int]) -> int:
@@ -173,13 +174,21 @@ class ActorTable:
 class Severities:
     """Severity (0–1) and its band per geography and issue area, from the indicators' events."""
 
-    def __init__(self, values: Mapping[tuple[str, str], tuple[float, str | None]]) -> None:
+    def __init__(self, values: Mapping[tuple[str, str], tuple[float, str | None]],
+                 illustrative: Iterable[tuple[str, str]] = ()) -> None:
+        """`illustrative`: the (geography, theme) whose severity was computed from invented data."""
         self.by_geography: dict[str, np.ndarray] = {}
         self.values = dict(values)
+        self.illustrative = frozenset(illustrative)
         for (geography, theme), (severity, _band) in values.items():
             if theme in _ISSUE_BIT:
                 row = self.by_geography.setdefault(geography, np.full(len(ISSUE_AREAS), np.nan))
                 row[_ISSUE_BIT[theme]] = severity
+
+    def any_illustrative(self, geographies: Iterable[str | None], themes: Iterable[str]) -> bool:
+        """Whether a severity of these places and themes, one a score may weigh by, is invented."""
+        themes = set(themes)
+        return any((g, t) in self.illustrative for g in set(geographies) if g is not None for t in themes)
 
     def of(self, region: str | None, country: str) -> np.ndarray:
         """Per issue area: the region's severity, else the country's, else NaN."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sihub_matching.scoring.profile import PartName
 
@@ -21,6 +21,7 @@ class ActorBrief(BaseModel):
     sector: str
     country: str
     region: str | None
+    illustrative: bool = Field(description="the actor is invented (demo) data")
 
 
 class ScoredPair(BaseModel):

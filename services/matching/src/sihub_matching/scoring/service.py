@@ -36,6 +36,7 @@ def facts_of(actor: EcoActor) -> ActorFacts:
         issue_areas=tuple(actor.issue_areas),
         offers=tuple(actor.offers),
         needs=tuple(actor.needs),
+        illustrative=actor.illustrative,
     )
 
 
@@ -74,11 +75,10 @@ async def snapshot(session: AsyncSession) -> Snapshot:
     if held is not None and held.revision == revision:
         return held
     actors = await _actors(repository, held)
+    weighing = weighing_severities(await repository.severities())
     severities = Severities(
-        {
-            place: (s.severity, s.band)
-            for place, s in weighing_severities(await repository.severities()).items()
-        }
+        {place: (s.severity, s.band) for place, s in weighing.items()},
+        illustrative=[place for place, s in weighing.items() if s.illustrative],
     )
     partners: dict[str, set[str]] = {}
     for actor_id, partner_id in await repository.all_partner_pairs():

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sihub_matching.scoring.schemas import ActorBrief, ScoredPair
 
@@ -9,6 +9,10 @@ class Suggestion(ScoredPair):
     """A candidate partner for the asking actor (the seeker), explained from both sides."""
 
     actor: ActorBrief
+    illustrative: bool = Field(
+        description="the score rests on invented (demo) data: either actor, or a severity of their places "
+        "and issue areas"
+    )
 
 
 class SuggestionList(BaseModel):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sihub_matching.scoring.compute import ISSUE_AREAS, combined_scores
+from sihub_matching.scoring.compute import ISSUE_AREAS, ActorFacts, Severities, combined_scores
 from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography
 from sihub_matching.scoring.schemas import ActorBrief
 from sihub_matching.scoring.service import explained_pairs, snapshot
@@ -83,13 +83,19 @@ class SuggestionService:
             read_model_revision=held.revision,
             candidates=int(eligible.sum()),
             items=[
-                Suggestion(actor=_brief(table.facts[i]), **pair.model_dump())
+                Suggestion(actor=_brief(table.facts[i]), illustrative=_rests_on_illustrative(
+                    table.facts[row], table.facts[i], held.severities), **pair.model_dump())
                 for i, pair in zip(best, explained, strict=True)
             ],
         )
 
 
-def _brief(facts) -> ActorBrief:  # noqa: ANN001 - ActorFacts
+def _rests_on_illustrative(seeker: ActorFacts, provider: ActorFacts, severities: Severities) -> bool:
+    return seeker.illustrative or provider.illustrative or severities.any_illustrative(
+        (seeker.region, seeker.country, provider.region, provider.country), (*seeker.issue_areas, *provider.issue_areas))
+
+
+def _brief(facts: ActorFacts) -> ActorBrief:
     return ActorBrief(
         id=facts.id,
         name=facts.name,
@@ -97,4 +103,5 @@ def _brief(facts) -> ActorBrief:  # noqa: ANN001 - ActorFacts
         sector=facts.sector,
         country=facts.country,
         region=facts.region,
+        illustrative=facts.illustrative,
     )
