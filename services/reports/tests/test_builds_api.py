@@ -54,6 +54,8 @@ async def test_country_report_traces_every_figure_to_its_records(reports):
     assert found["issues.region.KR-42.ageing_care"]["attributes"]["rank_worst"] == 3
     assert found["issues.country.JP.ageing_care"]["value"] == 45.0
     assert found["data_gaps.unscored.ageing_care"]["attributes"]["regions"] == ["KR-11", "KR-26"]
+    # Gaps counted in invented data are invented too (the demo leaves values out on purpose).
+    assert found["data_gaps.unscored.ageing_care"]["illustrative"] and found["data_gaps.unscored.total"]["illustrative"]
     cases = next(s for s in report["sections"] if s["id"] == "case_studies")["items"]
     assert [a["name"] for a in cases[0]["actors"]] == ["Seoul Campus 캠퍼스", "Actor se1"]  # by id
     rules = {o["rule"]: o for o in report["policy_options"]}
@@ -62,6 +64,16 @@ async def test_country_report_traces_every_figure_to_its_records(reports):
     for option in rules.values():
         for finding in option["findings"]:
             assert all(figure_id in found for figure_id in findings[finding]["figures"])
+
+
+async def test_gaps_in_real_data_are_not_flagged_illustrative(reports):
+    await reports.feed(*reports.events.korea(), reports.events.indices(
+        "regions:KR", [("KR-11", "employment", 62.0, 1.0), ("KR-42", "ageing_care", 31.0, 0.7)],
+        geographies=["KR-11", "KR-26", "KR-42"], illustrative=False))
+    found = figures((await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json())
+    assert found["data_gaps.unscored.ageing_care"]["attributes"]["regions"] == ["KR-11", "KR-26"]
+    assert not found["data_gaps.unscored.ageing_care"]["illustrative"]
+    assert not found["data_gaps.unscored.total"]["illustrative"]
 
 
 async def test_every_publication_of_a_round_counts_its_proposals_once(reports):

@@ -364,18 +364,22 @@ def data_gaps_section(facts: CountryFacts) -> dict[str, Any]:
     figures.append(figure("data_gaps.coverage.mean", "Mean indicator coverage", sum(coverages) / len(coverages)
                           if coverages else 0.0, "share", [coverage_link(facts.country)],
                           any(v.illustrative for v in facts.region_indices.values()), cells=len(coverages)))
-    unscored_total = 0
+    unscored_total, unscored_illustrative = 0, False
     for theme in sorted(themes):
         missing = sorted(g for g in regions if (g, theme) not in facts.region_indices
                          or (facts.severities.get((g, theme)) is not None
                              and facts.severities[(g, theme)].severity is None))
+        # A gap is counted in the set's data: where that data is invented, so is the gap (the demo
+        # leaves values out on purpose).
+        illustrative = any(v.illustrative for (_, t), v in facts.region_indices.items() if t == theme)
         unscored_total += len(missing)
         if missing:
+            unscored_illustrative |= illustrative
             figures.append(figure(f"data_gaps.unscored.{theme}", f"Regions with no {theme} score", len(missing),
                                   "regions", [coverage_link(facts.country)] + [severity_link(g, theme) for g in missing],
-                                  False, regions=missing))
+                                  illustrative, regions=missing))
     figures.append(figure("data_gaps.unscored.total", "Region × theme cells with no score (too much missing)",
-                          unscored_total, "cells", [coverage_link(facts.country)], False))
+                          unscored_total, "cells", [coverage_link(facts.country)], unscored_illustrative))
     return {"id": "data_gaps", "title": "Data gaps", "figures": figures, "charts": []}
 
 
