@@ -76,6 +76,28 @@ async def test_gaps_in_real_data_are_not_flagged_illustrative(reports):
     assert not found["data_gaps.unscored.total"]["illustrative"]
 
 
+async def test_a_partnership_naming_an_invented_actor_is_counted_as_invented(reports):
+    """A partnership's figures read its actors' sectors: an invented actor makes them invented,
+    whatever the partnership's own record says."""
+    e = reports.events
+    await reports.feed(e.actor("real1", illustrative=False),
+                       e.actor("real2", kind="foundation", sector="philanthropic", illustrative=False),
+                       e.partnership("p1", ["real1", "real2"], illustrative=False))
+
+    async def found() -> dict:
+        return figures((await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json())
+
+    real = await found()
+    assert not real["collaboration.partnerships.total"]["illustrative"]
+    assert not real["collaboration.partnerships.sectors.philanthropic+social"]["illustrative"]
+    await reports.feed(e.actor("made_up", kind="corporation", sector="private"),
+                       e.partnership("p2", ["real1", "made_up"], illustrative=False))
+    mixed = await found()
+    assert mixed["collaboration.partnerships.total"]["illustrative"]
+    assert mixed["collaboration.partnerships.sectors.private+social"]["illustrative"]
+    assert not mixed["collaboration.partnerships.sectors.philanthropic+social"]["illustrative"]
+
+
 async def test_every_publication_of_a_round_counts_its_proposals_once(reports):
     # A re-run round published again sends only its new proposals; a redelivered event changes nothing.
     events = reports.events

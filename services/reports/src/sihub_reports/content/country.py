@@ -8,6 +8,7 @@ findings, from the rule set in documents.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import pycountry
@@ -74,6 +75,13 @@ class CountryFacts:
 
     def sectors_of(self, partnership: PartnershipView) -> list[str]:
         return sorted({self.ecosystem.actors[i].sector for i in partnership.actor_ids if i in self.ecosystem.actors})
+
+    def invented(self, partnerships: Iterable[PartnershipView]) -> bool:
+        """Whether a figure over these partnerships rests on invented data: a partnership's own
+        record, or an actor it names (whose sector, region and issues the figures read)."""
+        actors = self.ecosystem.actors
+        return any(p.illustrative or any(i in actors and actors[i].illustrative for i in p.actor_ids)
+                   for p in partnerships)
 
 
 def ecosystem_section(facts: CountryFacts) -> dict[str, Any]:
@@ -216,7 +224,7 @@ def white_spaces_section(facts: CountryFacts) -> dict[str, Any]:
             f"white_spaces.{geography}.{theme}", f"White space: {theme} in {geography}", score, "score (0–1)",
             [severity_link(geography, theme)] + [record_link("actor", a.id) for a in actors]
             + [record_link("partnership", p.id) for p in links],
-            severity.illustrative or any(a.illustrative for a in actors) or any(p.illustrative for p in links),
+            severity.illustrative or any(a.illustrative for a in actors) or facts.invented(links),
             rank=rank, geography=geography, theme=theme, severity=severity.severity, band=severity.band,
             actors=len(actors), partnerships=len(links)))
     return {"id": "white_spaces", "title": "White spaces", "figures": figures, "charts": [],
@@ -233,19 +241,19 @@ def collaboration_section(facts: CountryFacts) -> dict[str, Any]:
             groups[key(p)].append(p)
         return [figure(f"collaboration.partnerships.{name}.{value}", f"Confirmed partnerships, {name} {value}",
                        len(members), "partnerships", [record_link("partnership", p.id) for p in members],
-                       any(p.illustrative for p in members), share=share(len(members), total))
+                       facts.invented(members), share=share(len(members), total))
                 for value, members in sorted(groups.items())]
 
     cross = [p for p in confirmed if len(facts.sectors_of(p)) > 1]
     unconfirmed = [p for p in facts.partnerships if not p.confirmed]
     figures = [figure("collaboration.partnerships.total", "Confirmed partnerships", total, "partnerships",
-                      [record_link("partnership", p.id) for p in confirmed], any(p.illustrative for p in confirmed)),
+                      [record_link("partnership", p.id) for p in confirmed], facts.invented(confirmed)),
                figure("collaboration.partnerships.unconfirmed", "Partnerships awaiting confirmation (not counted)",
                       len(unconfirmed), "partnerships", [record_link("partnership", p.id) for p in unconfirmed],
-                      any(p.illustrative for p in unconfirmed)),
+                      facts.invented(unconfirmed)),
                figure("collaboration.partnerships.cross_sector", "Share of confirmed partnerships across sectors",
                       share(len(cross), total), "share", [record_link("partnership", p.id) for p in confirmed],
-                      any(p.illustrative for p in confirmed), cross_sector=len(cross))]
+                      facts.invented(confirmed), cross_sector=len(cross))]
     figures += group("type", lambda p: p.type or "unknown", confirmed)
     figures += group("status", lambda p: p.status or "unknown", confirmed)
     figures += group("sectors", lambda p: "+".join(facts.sectors_of(p)) or "unknown", confirmed)
@@ -306,7 +314,7 @@ def funding_section(facts: CountryFacts) -> dict[str, Any]:
         figure("funding.seekers.total", "Actors needing funding", len(seekers), "actors", links(seekers),
                any(a.illustrative for a in seekers)),
         figure("funding.unmet.total", "Seekers with no funder on their issue in the country", len(unmet), "actors",
-               links(unmet) + links(funders), any(a.illustrative for a in unmet + funders),
+               links(seekers) + links(funders), any(a.illustrative for a in seekers + funders),
                share=share(len(unmet), len(seekers))),
     ]
     for dimension, keys in (("region", lambda a: [a.region or "unknown"]), ("issue", lambda a: sorted(set(a.issue_areas)))):
