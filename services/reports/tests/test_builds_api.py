@@ -64,6 +64,10 @@ async def test_country_report_traces_every_figure_to_its_records(reports):
     for option in rules.values():
         for finding in option["findings"]:
             assert all(figure_id in found for figure_id in findings[finding]["figures"])
+        assert option["illustrative"] == any(findings[f]["illustrative"] for f in option["findings"])
+    for finding in findings.values():
+        assert finding["illustrative"] == any(found[i]["illustrative"] for i in finding["figures"])
+    assert findings["unmet_funding"]["illustrative"] and rules["PR-2"]["illustrative"]
 
 
 async def test_gaps_in_real_data_are_not_flagged_illustrative(reports):
@@ -89,6 +93,7 @@ async def test_a_partnership_naming_an_invented_actor_is_counted_as_invented(rep
 
     real = await found()
     assert not real["collaboration.partnerships.total"]["illustrative"]
+    assert not real["collaboration.partnerships.cross_sector"]["illustrative"]
     assert not real["collaboration.partnerships.sectors.philanthropic+social"]["illustrative"]
     await reports.feed(e.actor("made_up", kind="corporation", sector="private"),
                        e.partnership("p2", ["real1", "made_up"], illustrative=False))
@@ -167,6 +172,7 @@ async def test_comparative_report_side_by_side_with_cross_border_suggestions(rep
     assert all(s["attributes"]["seeker_country"] != s["attributes"]["provider_country"] for s in report["cross_border"])
     recommendation = {r["rule"]: r for r in report["recommendations"]}
     assert recommendation["PR-4"]["countries"] == ["JP", "KR"] and recommendation["PR-4"]["shared"]
+    assert recommendation["PR-4"]["illustrative"]  # the two countries' data gaps are counted in invented data
     html = await reports.get(f"/builds/{build['id']}?format=html")
     assert "東京ケア財団" in html.text
     # Each country's report is in the page: its figures' anchors are its own, and every link within

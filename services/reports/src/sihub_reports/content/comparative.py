@@ -66,9 +66,12 @@ def side_by_side(reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 def recommendations(reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     fired: dict[str, list[str]] = defaultdict(list)
+    invented: set[str] = set()
     for country, report in reports.items():
         for option in report["policy_options"]:
             fired[option["rule"]].append(country)
+            if option["illustrative"]:
+                invented.add(option["rule"])
     result = []
     for rule_id, countries in sorted(fired.items()):
         rule = documents.rule(rule_id)
@@ -76,7 +79,8 @@ def recommendations(reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                        "shared": len(countries) >= 2,
                        "text": (f"Shared agenda for {', '.join(sorted(countries))}: " if len(countries) >= 2 else "")
                        + rule["option"],
-                       "options": [f"{c}:{rule_id}.{c}" for c in sorted(countries)]})
+                       "options": [f"{c}:{rule_id}.{c}" for c in sorted(countries)],
+                       "illustrative": rule_id in invented})
     return result
 
 

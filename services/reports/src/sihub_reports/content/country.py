@@ -402,11 +402,13 @@ def findings_and_options(facts: CountryFacts, sections: list[dict[str, Any]]) ->
     options: list[dict[str, Any]] = []
 
     def found(finding_id: str, text: str, figure_ids: list[str], fires: bool) -> None:
-        findings.append({"id": finding_id, "text": text, "figures": figure_ids})
+        # A finding quotes its figures: invented when one of them is, and so is an option resting on it.
+        illustrative = any(figures[i]["illustrative"] for i in figure_ids)
+        findings.append({"id": finding_id, "text": text, "figures": figure_ids, "illustrative": illustrative})
         if fires:
             rule = next(r for r in documents.POLICY_RULES["rules"] if r["finding"] == finding_id)
             options.append({"id": f"{rule['id']}.{facts.country}", "rule": rule["id"], "text": rule["option"],
-                            "findings": [finding_id]})
+                            "findings": [finding_id], "illustrative": illustrative})
 
     spaces = [f for f in figures.values() if f["id"].startswith("white_spaces.")]
     top = sorted(spaces, key=lambda f: f["attributes"]["rank"])[:3]

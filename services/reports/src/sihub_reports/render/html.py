@@ -168,6 +168,11 @@ def _charts(section: dict[str, Any], fonts: str, prefix: str = "") -> str:
     return "".join(out)
 
 
+def _tag(statement: dict[str, Any]) -> str:
+    """The mark of a finding, option or recommendation that rests on invented data."""
+    return ' <span class="tag">illustrative</span>' if statement["illustrative"] else ""
+
+
 def _country_body(document: dict[str, Any], level: int, medium: Medium, prefix: str = "") -> str:
     out = []
     for section in document["sections"]:
@@ -184,11 +189,11 @@ def _country_body(document: dict[str, Any], level: int, medium: Medium, prefix: 
         out.append("</section>")
     out.append(f"<h{level}>Findings</h{level}><ul>" + "".join(
         f'<li><strong>{escape(f["id"])}</strong>: {escape(f["text"])} '
-        + " ".join(f'<a href="#{prefix}{escape(i)}">{escape(i)}</a>' for i in f["figures"]) + "</li>"
+        + " ".join(f'<a href="#{prefix}{escape(i)}">{escape(i)}</a>' for i in f["figures"]) + _tag(f) + "</li>"
         for f in document["findings"]) + "</ul>")
     out.append(f"<h{level}>Policy options</h{level}><ul>" + "".join(
         f'<li><strong>{escape(o["rule"])}</strong>: {escape(o["text"])} (rests on: '
-        f'{escape(", ".join(o["findings"]))})</li>' for o in document["policy_options"]) + "</ul>")
+        f'{escape(", ".join(o["findings"]))}){_tag(o)}</li>' for o in document["policy_options"]) + "</ul>")
     return "".join(out)
 
 
@@ -205,8 +210,8 @@ def _comparative_body(document: dict[str, Any], medium: Medium) -> str:
                    "<caption>* illustrative; each value links its figure in the country's report below</caption>"
                    f"<thead><tr><th>figure</th><th>unit</th>{head}</tr></thead><tbody>{rows}</tbody></table></section>")
     out.append("<h2>Recommendations across countries</h2><ul>" + "".join(
-        f'<li><strong>{escape(r["rule"])}</strong> ({escape(", ".join(r["countries"]))}): {escape(r["text"])}</li>'
-        for r in document["recommendations"]) + "</ul>")
+        f'<li><strong>{escape(r["rule"])}</strong> ({escape(", ".join(r["countries"]))}): {escape(r["text"])}'
+        f"{_tag(r)}</li>" for r in document["recommendations"]) + "</ul>")
     out.append("<h2>Cross-border collaboration suggestions</h2>" + _figures_table(document["cross_border"], medium))
     for code in codes:
         report = document["country_reports"][code]
