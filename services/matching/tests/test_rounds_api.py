@@ -22,10 +22,11 @@ def owner(actor_id: str) -> str:
     return "owner-" + actor_id[:1] + actor_id[-1]
 
 
-async def seed(matching) -> None:
+async def seed(matching, *, illustrative: bool = True) -> None:
+    """A hub, its cohort of seekers and the providers; `illustrative` for every actor and severity."""
     e = matching.events
     events = [
-        e.actor(HUB, kind="hub_intermediary", owner="hub-owner"),
+        e.actor(HUB, kind="hub_intermediary", owner="hub-owner", illustrative=illustrative),
         e.actor(OTHER_HUB, kind="hub_intermediary", owner="other-owner"),
         e.programme("prog-1", HUB),
         e.cohort("cohort-1", "prog-1", HUB),
@@ -40,6 +41,7 @@ async def seed(matching) -> None:
                 needs=[CAPS[n % 6], CAPS[(n + 1) % 6]],
                 offers=[CAPS[(n + 3) % 6]],
                 issue_areas=["ageing_care"],
+                illustrative=illustrative,
             )
         )
         events.append(e.membership(f"m-{n}", HUB, "prog-1", "cohort-1", seeker))
@@ -53,9 +55,10 @@ async def seed(matching) -> None:
                 offers=[CAPS[n], CAPS[(n + 2) % 6]],
                 needs=[CAPS[(n + 3) % 6]],
                 issue_areas=["ageing_care"] if n else ["housing"],
+                illustrative=illustrative,
             )
         )
-    events.append(e.severity("KR-42", "ageing_care", 0.8))
+    events.append(e.severity("KR-42", "ageing_care", 0.8, illustrative=illustrative))
     await matching.feed(*events)
 
 
@@ -432,6 +435,23 @@ async def test_proposals_between_illustrative_actors_are_illustrative_whatever_t
     assert proposals and all(p["illustrative"] for p in proposals)
     [event] = await matching.outbox("sihub.matching.round.published")
     assert event["data"]["illustrative"] is True
+
+
+async def test_proposals_weighed_by_an_invented_severity_are_illustrative(matching):
+    await seed(matching, illustrative=False)  # real actors, a real severity
+
+    async def proposals_of_a_new_round() -> list[dict]:
+        created = await create(matching, illustrative=False)
+        await run(matching, created["id"])
+        published = await matching.post(f"/rounds/{created['id']}/publish", role="hub_operator", account="hub-owner")
+        assert published.status_code == 200, published.text
+        return (await matching.get(f"/rounds/{created['id']}/proposals")).json()
+
+    real = await proposals_of_a_new_round()
+    assert real and not any(p["illustrative"] for p in real)
+    await matching.feed(matching.events.severity("KR-42", "ageing_care", 0.9, illustrative=True))
+    weighed_by_invented = await proposals_of_a_new_round()
+    assert weighed_by_invented and all(p["illustrative"] for p in weighed_by_invented)
 
 
 async def test_stored_settings_a_departed_actor_no_longer_fits_are_a_conflict_at_run_time(matching):

@@ -42,7 +42,7 @@ from sihub_matching.scoring.compute import (
 )
 from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography, PartName
 from sihub_matching.rounds.solvers import Instance, Objective, Proposer, as_pairs, solve
-from sihub_matching.scoring.service import snapshot
+from sihub_matching.scoring.service import rests_on_illustrative, snapshot
 from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import (
     Conflict,
@@ -548,7 +548,8 @@ class RoundService:
         row.published_draft = row.drafts
         moment = now()
         created = []
-        # A proposal between actors made up for a demonstration is illustrative, whatever the round says.
+        # A proposal between actors made up for a demonstration, or weighed by a severity computed from
+        # invented data, is illustrative, whatever the round says.
         actors = await self.ecosystem.actors(
             {a for pair in draft.result["assignment"] for a in (pair["seeker"], pair["provider"])}
         )
@@ -576,7 +577,8 @@ class RoundService:
                     actors[a].illustrative
                     for a in (pair["seeker"], pair["provider"])
                     if a in actors
-                ),
+                )
+                or (None not in facts and rests_on_illustrative(facts[0], facts[1], held.severities)),  # type: ignore[arg-type]
                 created_at=moment,
                 updated_at=moment,
             )

@@ -88,6 +88,13 @@ async def snapshot(session: AsyncSession) -> Snapshot:
     return held
 
 
+def rests_on_illustrative(seeker: ActorFacts, provider: ActorFacts, severities: Severities) -> bool:
+    """Whether a pair's score rests on invented (demo) data: either actor, or a severity of their
+    places and issue areas that the score may be weighed by."""
+    return seeker.illustrative or provider.illustrative or severities.any_illustrative(
+        (seeker.region, seeker.country, provider.region, provider.country), (*seeker.issue_areas, *provider.issue_areas))
+
+
 def _public(parts: Sequence[Part]) -> list[PartPublic]:
     return [
         PartPublic(name=p.name, value=p.value, weight=p.weight, sentence=p.sentence) for p in parts

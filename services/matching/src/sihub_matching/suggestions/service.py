@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sihub_matching.scoring.compute import ISSUE_AREAS, ActorFacts, Severities, combined_scores
+from sihub_matching.scoring.compute import ISSUE_AREAS, ActorFacts, combined_scores
 from sihub_matching.scoring.profile import DEFAULT_PROFILE, Geography
 from sihub_matching.scoring.schemas import ActorBrief
-from sihub_matching.scoring.service import explained_pairs, snapshot
+from sihub_matching.scoring.service import explained_pairs, rests_on_illustrative, snapshot
 from sihub_matching.suggestions.schemas import Suggestion, SuggestionList
 from sihub_shared.errors import NotFound, ProblemError
 
@@ -83,16 +83,12 @@ class SuggestionService:
             read_model_revision=held.revision,
             candidates=int(eligible.sum()),
             items=[
-                Suggestion(actor=_brief(table.facts[i]), illustrative=_rests_on_illustrative(
+                Suggestion(actor=_brief(table.facts[i]), illustrative=rests_on_illustrative(
                     table.facts[row], table.facts[i], held.severities), **pair.model_dump())
                 for i, pair in zip(best, explained, strict=True)
             ],
         )
 
-
-def _rests_on_illustrative(seeker: ActorFacts, provider: ActorFacts, severities: Severities) -> bool:
-    return seeker.illustrative or provider.illustrative or severities.any_illustrative(
-        (seeker.region, seeker.country, provider.region, provider.country), (*seeker.issue_areas, *provider.issue_areas))
 
 
 def _brief(facts: ActorFacts) -> ActorBrief:
