@@ -311,3 +311,14 @@ async def test_a_large_build_runs_in_the_background_with_progress(reports):
         assert status["status"] == "done" and status["progress"] == 1.0
         report = (await client.get(response.headers["location"], headers=identity_headers())).json()
     assert figures(report)["ecosystem.actors.total"]["value"] == 4
+
+
+def test_a_line_chart_marks_its_invented_points_as_the_bars_do():
+    from sihub_reports.render.charts import BAR_FILL, ILLUSTRATIVE, line_chart
+
+    points = [{"id": f"ecosystem.founded.{year}", "label": f"Founded {year}", "value": n, "illustrative": invented}
+              for year, n, invented in ((2019, 2, False), (2020, 5, True), (2021, 3, False))]
+    svg = line_chart("Actors founded by year", points, "sans-serif")
+    fills = re.findall(r'<circle [^>]*fill="([^"]+)"', svg)
+    assert fills == [BAR_FILL, ILLUSTRATIVE, BAR_FILL]
+    assert "Founded 2020: 5 (illustrative)" in svg

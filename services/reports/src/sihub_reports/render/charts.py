@@ -35,12 +35,16 @@ def line_chart(title: str, figures: list[dict[str, Any]], font_family: str) -> s
     values = [float(f["value"] or 0) for f in figures]
     top = max(values, default=0) or 1.0
     step = (WIDTH - 2 * pad) / max(len(values) - 1, 1)
-    points = " ".join(f"{pad + i * step:.1f},{height - pad - (height - 2 * pad) * v / top:.1f}"
-                      for i, v in enumerate(values))
+    xy = [(pad + i * step, height - pad - (height - 2 * pad) * v / top) for i, v in enumerate(values)]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    # Each point a dot, in the illustrative colour where its figure is invented (as the bars are).
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{ILLUSTRATIVE if f["illustrative"] else BAR_FILL}">'
+                   f'<title>{escape(f["label"])}: {v:g}{" (illustrative)" if f["illustrative"] else ""}</title></circle>'
+                   for (x, y), f, v in zip(xy, figures, values, strict=True))
     labels = "".join(f'<text x="{pad + i * step:.1f}" y="{height - pad + 16}" text-anchor="middle">'
                      f'{escape(f["id"].rsplit(".", 1)[-1])}</text>'
                      for i, f in enumerate(figures) if i in (0, len(figures) - 1) or i % 5 == 0)
     return (f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
             f'font-family="{escape(font_family)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
-            f'<polyline class="line" fill="none" stroke="{BAR_FILL}" stroke-width="2" points="{points}"/>{labels}'
+            f'<polyline class="line" fill="none" stroke="{BAR_FILL}" stroke-width="2" points="{points}"/>{dots}{labels}'
             f'<text x="{pad}" y="{pad - 10}">{top:g}</text></svg>')
