@@ -185,6 +185,8 @@ async def test_comparative_report_side_by_side_with_cross_border_suggestions(rep
     assert kr_total["illustrative"]
     assert f'<a href="#KR-ecosystem.actors.total">{kr_total["value"]}</a>*' in html.text
     markdown = (await reports.get(f"/builds/{build['id']}?format=md")).text
+    suggestion = pairs[("se1", "jp1")]
+    assert f"score 0.70 (matching) [1]({suggestion['evidence'][0]})" in markdown  # the cross-border list's evidence
     assert re.search(r"\| `ecosystem.actors.total` \| [^|]+ \| 1\\\* \| 4\\\* \|", markdown), markdown
 
 

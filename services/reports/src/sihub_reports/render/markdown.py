@@ -23,11 +23,15 @@ def _figures(figures: list[dict[str, Any]]) -> list[str]:
         return ["_No figures._", ""]
     lines = ["| figure | value | unit | detail | evidence | |", "| --- | --- | --- | --- | --- | --- |"]
     for f in figures:
-        shown, more = shown_evidence(f)
-        evidence = " ".join(f"[{i + 1}]({link})" for i, link in enumerate(shown)) + (f" +{more}" if more else "")
+        evidence = _evidence(f)
         lines.append(f"| {_cell(f['label'])} `{f['id']}` | {number(f['value'], f['unit'])} | {_cell(f['unit'])} "
                      f"| {_cell(attributes_text(f))} | {evidence} | {'illustrative' if f['illustrative'] else ''} |")
     return [*lines, ""]
+
+
+def _evidence(figure: dict[str, Any]) -> str:
+    shown, more = shown_evidence(figure)
+    return " ".join(f"[{i + 1}]({link})" for i, link in enumerate(shown)) + (f" +{more}" if more else "")
 
 
 def _country_body(document: dict[str, Any], level: str) -> list[str]:
@@ -74,8 +78,8 @@ def render_markdown(document: dict[str, Any]) -> str:
     lines += [f"- **{r['rule']}** ({', '.join(r['countries'])}): {r['text']}"
               f"{' — illustrative' if r['illustrative'] else ''}" for r in document["recommendations"]]
     lines += ["", "## Cross-border collaboration suggestions", ""]
-    lines += [f"{s['attributes']['rank']}. {s['label']} — score {s['value']:.2f} ({s['attributes']['scored_by']})"
-              f"{' — illustrative' if s['illustrative'] else ''}" for s in document["cross_border"]]
+    lines += [f"{s['attributes']['rank']}. {s['label']} — score {s['value']:.2f} ({s['attributes']['scored_by']}) "
+              f"{_evidence(s)}{' — illustrative' if s['illustrative'] else ''}" for s in document["cross_border"]]
     lines.append("")
     for code in codes:
         lines += [f"## {title_of(document['country_reports'][code])}", ""]
