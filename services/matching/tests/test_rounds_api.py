@@ -454,6 +454,22 @@ async def test_proposals_weighed_by_an_invented_severity_are_illustrative(matchi
     assert weighed_by_invented and all(p["illustrative"] for p in weighed_by_invented)
 
 
+async def test_a_deleted_hubs_round_can_be_read_but_not_run_published_or_changed(matching):
+    await seed(matching)
+    created = await create(matching)
+    await run(matching, created["id"])
+    await matching.feed(matching.events.actor(HUB, "deleted", version=2, kind="hub_intermediary", owner="hub-owner",
+                                              deleted=True))
+    path = f"/rounds/{created['id']}"
+    for method, suffix, extra in (("POST", "/run", {}), ("POST", "/publish", {}),
+                                  ("PATCH", "", {"json": {"name": "renamed"}, "headers": {"If-Match": "*"}})):
+        response = await matching.request(method, path + suffix, role="hub_operator", account="hub-owner", **extra)
+        problem = matching.problem(response, 409)
+        assert problem["errors"][0]["field"] == "hub_id", problem
+    assert (await matching.get(path)).status_code == 200
+    assert await matching.outbox("sihub.matching.round.published") == []
+
+
 async def test_stored_settings_a_departed_actor_no_longer_fits_are_a_conflict_at_run_time(matching):
     await seed(matching)
     created = await create(

@@ -244,10 +244,13 @@ class RoundService:
     async def _operated(
         self, identity: Identity, round_id: str, *, for_update: bool = True
     ) -> MatchRound:
+        """The round, to change, run or publish: by its hub's operators, while the hub is live (a
+        deleted hub's round stays readable, but no longer proposes matches in its name)."""
         row = await self.get(round_id, for_update=for_update)
-        await self._ensure_operator(
-            identity, (await self.ecosystem.actors([row.hub_id])).get(row.hub_id), row.hub_id
-        )
+        hub = (await self.ecosystem.actors([row.hub_id])).get(row.hub_id)
+        await self._ensure_operator(identity, hub, row.hub_id)
+        if hub is None or hub.deleted:
+            raise ReferenceConflict.for_field("hub_id", "the round's hub has been deleted from the registry")
         return row
 
     # --- participants and settings -------------------------------------------------------------
