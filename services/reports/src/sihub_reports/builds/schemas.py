@@ -24,16 +24,18 @@ ISO_COUNTRIES = sorted(country.alpha_2 for country in pycountry.countries)
 
 
 class BuildRequest(StrictBody):
-    # A country report is about exactly one country: the schema says so, as the service does.
+    # A country report is about exactly one country, a comparative one about two or more: the schema
+    # says so, as the service does.
     model_config = ConfigDict(json_schema_extra={
         "if": {"properties": {"kind": {"const": "country"}}},
         "then": {"properties": {"countries": {"maxItems": 1}}},
+        "else": {"properties": {"countries": {"minItems": 2}}},
     })
 
     kind: Literal["country", "comparative"]
     countries: list[Annotated[CountryCode, Field(json_schema_extra={"enum": ISO_COUNTRIES})]] = Field(
         min_length=1, max_length=20, json_schema_extra={"uniqueItems": True},
-        description="ISO 3166-1 alpha-2, each once: one for a country report, any set for a comparative one")
+        description="ISO 3166-1 alpha-2, each once: one for a country report, two or more for a comparative one")
 
     @field_validator("countries")
     @classmethod

@@ -35,12 +35,15 @@ API = "/api/v1/reports/builds"
 
 
 def check_countries(request: BuildRequest) -> None:
-    """ISO 3166-1 alpha-2 codes that exist; one for a country report (422 naming the field)."""
+    """ISO 3166-1 alpha-2 codes that exist; one for a country report, two or more for a comparative
+    one (422 naming the field)."""
     for index, code in enumerate(request.countries):
         if country_name(code) is None:
             raise UnprocessableContent.for_field(f"countries[{index}]", f"{code!r} is not an ISO 3166-1 alpha-2 country code")
     if request.kind == "country" and len(request.countries) != 1:
         raise UnprocessableContent.for_field("countries", "a country report is about exactly one country")
+    if request.kind == "comparative" and len(request.countries) < 2:
+        raise UnprocessableContent.for_field("countries", "a comparative report compares two or more countries")
 
 
 def build_document(ecosystem: Ecosystem, kind: str, countries: list[str]) -> dict[str, Any]:
