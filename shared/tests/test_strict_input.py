@@ -8,7 +8,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Form, Query
 from pydantic import TypeAdapter, ValidationError
 
 from sihub_shared.errors import install_problem_handlers
@@ -36,6 +36,10 @@ async def client():
     @app.post("/things")
     async def create(body: Body) -> Body:
         return body
+
+    @app.post("/forms")
+    async def fill(name: Annotated[str, Form(max_length=10)]) -> str:
+        return name
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         yield http
@@ -84,6 +88,20 @@ async def test_unparseable_json_names_the_body_with_line_and_column(client):
     errors = await _refused(client, '{\n  "name": "a",\n  "ratio": ,\n}')
     assert errors == [{"field": "body", "in": "body", "line": 3, "column": 12,
                        "message": "not valid JSON: line 3, column 12"}]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "text/csv; charset=utf-8"])
+async def test_a_json_body_sent_as_another_type_is_415_naming_the_content_type(client, content_type):
+    response = await client.post("/things", content='{"name": "a"}', headers={"content-type": content_type})
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "Content-Type", "in": "header", "message": "send application/json"}]
+    # The type of a JSON document, or one of its kind (+json), is read as JSON.
+    for json_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        assert (await client.post("/things", content='{"name": "a"}', headers={"content-type": json_type})).status_code == 200
+    # A form's own fields are still checked as fields (422), not refused by type.
+    refused = await client.post("/forms", data={"name": "x" * 11})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "name"
 
 
 async def test_no_exception_text_reaches_the_caller(client):

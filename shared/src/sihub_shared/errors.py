@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -208,6 +208,19 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def _json_body_sent_as_another_type(request: Request, errors: list[dict[str, Any]]) -> bool:
+    """A body that failed as JSON because it was sent as another type (FastAPI then leaves it
+    unparsed, and says the body is "not an object"): the type is the caller's mistake, not the body."""
+    content_type = request.headers.get("content-type")
+    if not content_type or not any(e["in"] == "body" for e in errors):
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return False
+    body = getattr(request.scope.get("route"), "body_field", None)
+    return body is not None and not isinstance(body.field_info, params.Form)  # File is a Form
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -224,6 +237,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = validation_errors(exc)
+        if _json_body_sent_as_another_type(request, errors):
+            content_type = request.headers["content-type"]
+            return problem_response(
+                request, status=415, title="Unsupported media type",
+                detail=f"the body is read as application/json, not {content_type}",
+                errors=[{"field": "Content-Type", "in": "header", "message": "send application/json"}],
+            )
         return problem_response(
             request,
             status=422,
