@@ -134,3 +134,32 @@ async def test_moving_a_membership_into_a_cohort_the_actor_is_already_in_is_a_40
     assert (await operator.delete(f"/memberships/{in_spring['id']}")).status_code == 428
     assert (await operator.delete(f"/memberships/{in_spring['id']}", headers={"If-Match": '"9"'})).status_code == 412
     assert (await operator.remove(f"/memberships/{in_spring['id']}")).status_code == 200
+
+
+async def test_a_deleted_hubs_records_can_be_read_and_deleted_not_changed(registry, new_actor):
+    hub_owner, member_owner = registry.partner(), registry.partner()
+    hub = await hub_owner.create("/actors", new_actor("Social Campus On Daegu", kind="hub_intermediary", region="KR-27"))
+    member = await member_owner.create("/actors", new_actor("Daegu Makers", region="KR-27"))
+    programme = await hub_owner.create("/programmes", {"hub_id": hub["id"], "names": [{"value": "Makers", "lang": "en"}],
+                                                       "cohorts": [{"name": "2026"}]})
+    cohort = programme["cohorts"][0]
+    membership = await hub_owner.create("/memberships", {"programme_id": programme["id"], "cohort_id": cohort["id"],
+                                                         "actor_id": member["id"]})
+    assert (await hub_owner.remove(f"/actors/{hub['id']}")).status_code == 200
+
+    # The records are there (the path's record is not missing: no 404); their hub is not: 409 naming it.
+    for response in (
+        await hub_owner.change(f"/programmes/{programme['id']}", {"names": [{"value": "Makers II", "lang": "en"}]}),
+        await hub_owner.change(f"/cohorts/{cohort['id']}", {"name": "2026 spring"}),
+        await hub_owner.change(f"/memberships/{membership['id']}", {"role": "alumnus"}),
+        await hub_owner.post("/cohorts", json={"programme_id": programme["id"], "name": "2027"}),
+        await hub_owner.post("/memberships", json={"programme_id": programme["id"], "actor_id": member["id"],
+                                                   "role": "mentor"}),
+    ):
+        assert response.status_code == 409, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == "hub_id"
+    assert (await member_owner.get(f"/programmes/{programme['id']}")).status_code == 200
+    assert (await member_owner.remove(f"/memberships/{membership['id']}")).status_code == 403  # still its operators'
+    for path in (f"/memberships/{membership['id']}", f"/cohorts/{cohort['id']}", f"/programmes/{programme['id']}"):
+        assert (await hub_owner.remove(path)).status_code == 200, path

@@ -101,6 +101,16 @@ class HubService:
             raise ReferenceConflict.for_field(field, f"actor {hub_id} is a {actor.kind}, not a hub_intermediary")
         return actor
 
+    async def hub_of(self, hub_id: str, *, deleted_ok: bool = False) -> Actor:
+        """The hub a programme, cohort or membership belongs to. Once the hub is deleted, its records
+        can be read and deleted (by its operators and admins), not changed or added to: 409 naming
+        `hub_id` (the record in the path is there; its hub is not)."""
+        actor = await self.actors.get(hub_id, deleted_ok=True)
+        if actor.deleted_at is not None and not deleted_ok:
+            raise ReferenceConflict.for_field(
+                "hub_id", f"hub {hub_id} has been deleted: its records can be read and deleted, not changed")
+        return actor
+
     async def ensure_operator(self, identity: Identity, hub: Actor) -> None:
         ensure_writer(identity)
         if identity.is_admin or identity.account_id == hub.owner_account_id:
@@ -213,7 +223,7 @@ class HubService:
 
     async def update_programme(self, identity: Identity, programme_id: str, data: ProgrammeUpdate, if_match: str | None) -> Programme:
         programme = await self.programme(programme_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub(programme.hub_id))
+        await self.ensure_operator(identity, await self.hub_of(programme.hub_id))
         check_if_match(if_match, programme.version)
         current = {name: getattr(programme, name) for name in
                    ("ref", "hub_id", "names", "descriptions", "issue_areas", "starts_on", "ends_on", "illustrative")}
@@ -237,7 +247,7 @@ class HubService:
 
     async def delete_programme(self, identity: Identity, programme_id: str, if_match: str | None) -> Programme:
         programme = await self.programme(programme_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub(programme.hub_id))
+        await self.ensure_operator(identity, await self.hub_of(programme.hub_id, deleted_ok=True))
         check_if_match(if_match, programme.version)
         if await self.repository.live_memberships(programme_id=programme.id):
             raise Conflict("the programme has members: delete their memberships first",
@@ -268,7 +278,7 @@ class HubService:
     async def create_cohort(self, identity: Identity, data: CohortCreate) -> Cohort:
         ensure_writer(identity)
         programme = await self._programme_in_body(data.programme_id)
-        await self.ensure_operator(identity, await self.hub(programme.hub_id))
+        await self.ensure_operator(identity, await self.hub_of(programme.hub_id))
         problems = Problems()
         check_dates(problems, data.starts_on, data.ends_on)
         problems.raise_if_any("the cohort is not valid")
@@ -281,7 +291,7 @@ class HubService:
 
     async def update_cohort(self, identity: Identity, cohort_id: str, data: CohortUpdate, if_match: str | None) -> Cohort:
         cohort = await self.cohort(cohort_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub(cohort.hub_id))
+        await self.ensure_operator(identity, await self.hub_of(cohort.hub_id))
         check_if_match(if_match, cohort.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
         problems = Problems()
@@ -298,7 +308,7 @@ class HubService:
 
     async def delete_cohort(self, identity: Identity, cohort_id: str, if_match: str | None) -> Cohort:
         cohort = await self.cohort(cohort_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub(cohort.hub_id))
+        await self.ensure_operator(identity, await self.hub_of(cohort.hub_id, deleted_ok=True))
         check_if_match(if_match, cohort.version)
         if await self.repository.live_memberships(cohort_id=cohort.id):
             raise Conflict("the cohort has members: delete their memberships first",
@@ -337,7 +347,7 @@ class HubService:
     async def create_membership(self, identity: Identity, data: MembershipCreate) -> Membership:
         ensure_writer(identity)
         programme = await self._programme_in_body(data.programme_id)
-        await self.ensure_operator(identity, await self.hub(programme.hub_id))
+        await self.ensure_operator(identity, await self.hub_of(programme.hub_id))
         cohort = await self._cohort_of(programme, data.cohort_id)
         actor = await self.actors.live_actor(data.actor_id, "actor_id")
         problems = Problems()
@@ -363,7 +373,7 @@ class HubService:
 
     async def update_membership(self, identity: Identity, membership_id: str, data: MembershipUpdate, if_match: str | None) -> Membership:
         membership = await self.membership(membership_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub(membership.hub_id))
+        await self.ensure_operator(identity, await self.hub_of(membership.hub_id))
         check_if_match(if_match, membership.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
         programme = await self.repository.programme(membership.programme_id)
@@ -389,7 +399,7 @@ class HubService:
 
     async def delete_membership(self, identity: Identity, membership_id: str, if_match: str | None) -> Membership:
         membership = await self.membership(membership_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub(membership.hub_id))
+        await self.ensure_operator(identity, await self.hub_of(membership.hub_id, deleted_ok=True))
         check_if_match(if_match, membership.version)
         soft_delete(membership)
         self.repository.add(membership)
