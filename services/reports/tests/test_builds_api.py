@@ -155,6 +155,32 @@ async def test_rebuild_from_recorded_positions_is_identical(reports):
     body = result.json()
     assert body["identical"] and body["json_identical"] and body["html_identical"] and body["md_identical"]
     assert body["rebuilt_json_sha256"] == body["json_sha256"] == build["json_sha256"]
+    assert body["schema"] == body["rebuilt_schema"] == "sihub.report/2"
+
+
+async def test_a_build_of_an_earlier_schema_still_renders_and_its_rebuild_says_the_schema_changed(reports):
+    """A build is stored as it was made: one made before findings carried their flag (schema /1)
+    renders in every format, and its rebuild says why its bytes differ."""
+    await reports.feed(*reports.events.korea())
+    build = await reports.build("comparative", "KR", "JP")
+    database = Database(async_database_url(reports.database_url))
+    try:
+        async with database.session() as session:
+            stored = await session.get(ReportBuild, build["id"])
+            earlier = json.loads(stored.document)
+            for statement in (*earlier["recommendations"], *(s for r in earlier["country_reports"].values()
+                                                              for s in (*r["findings"], *r["policy_options"]))):
+                del statement["illustrative"]
+            stored.document = json.dumps(earlier | {"schema": "sihub.report/1"}).encode()
+            session.add(stored)
+    finally:
+        await database.dispose()
+    for format_ in ("html", "md"):
+        assert (await reports.get(f"/builds/{build['id']}?format={format_}")).status_code == 200, format_
+    rebuilt = await reports.post(f"/builds/{build['id']}/rebuild")
+    assert rebuilt.status_code == 200, rebuilt.text
+    body = rebuilt.json()
+    assert (body["schema"], body["rebuilt_schema"], body["json_identical"]) == ("sihub.report/1", "sihub.report/2", False)
 
 
 async def test_comparative_report_side_by_side_with_cross_border_suggestions(reports):

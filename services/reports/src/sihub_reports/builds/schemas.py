@@ -73,3 +73,6 @@ class RebuildResult(BaseModel):
     md_identical: bool
     json_sha256: str
     rebuilt_json_sha256: str
+    schema_: str = Field(alias="schema", description="the document schema the stored build was made with")
+    rebuilt_schema: str = Field(description="the schema of the rebuild (this version's): where it differs from "
+                                "`schema`, the bytes differ by what the schema changed, not only by the data")

@@ -173,7 +173,8 @@ class BuildService:
                         == await asyncio.to_thread(render, build.document, format_))
         return RebuildResult(id=build.id, positions=build.positions, identical=all(same), json_identical=same[0],
                              html_identical=same[1], md_identical=same[2], json_sha256=build.json_sha256 or "",
-                             rebuilt_json_sha256=sha256(data))
+                             rebuilt_json_sha256=sha256(data), schema=_loads(build.document).get("schema", ""),
+                             rebuilt_schema=_loads(data)["schema"])
 
 
 async def run_in_background(database: Database, build_id: str, lease_s: float) -> None:

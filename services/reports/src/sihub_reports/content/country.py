@@ -29,7 +29,9 @@ from sihub_reports.ecosystem.service import Ecosystem
 
 COUNTRIES_SET = "countries"
 FUNDING = "funding"
-SCHEMA = "sihub.report/1"
+# /2: findings, policy options and recommendations carry `illustrative`; severity evidence links
+# name `region`. A build keeps the schema it was made with; its rebuild says when they differ.
+SCHEMA = "sihub.report/2"
 
 
 def country_name(code: str) -> str | None:

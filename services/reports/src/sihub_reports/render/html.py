@@ -169,8 +169,9 @@ def _charts(section: dict[str, Any], fonts: str, prefix: str = "") -> str:
 
 
 def _tag(statement: dict[str, Any]) -> str:
-    """The mark of a finding, option or recommendation that rests on invented data."""
-    return ' <span class="tag">illustrative</span>' if statement["illustrative"] else ""
+    """The mark of a finding, option or recommendation that rests on invented data (a build of
+    schema /1, made before they said so, has no flag)."""
+    return ' <span class="tag">illustrative</span>' if statement.get("illustrative") else ""
 
 
 def _country_body(document: dict[str, Any], level: int, medium: Medium, prefix: str = "") -> str:

@@ -47,10 +47,10 @@ def _country_body(document: dict[str, Any], level: str) -> list[str]:
             lines.append("")
     lines += [f"{level} Findings", ""]
     lines += [f"- **{f['id']}**: {f['text']} (figures: {', '.join(f['figures']) or 'none'})"
-              f"{' — illustrative' if f['illustrative'] else ''}" for f in document["findings"]]
+              f"{' — illustrative' if f.get('illustrative') else ''}" for f in document["findings"]]
     lines += ["", f"{level} Policy options", ""]
     lines += [f"- **{o['rule']}**: {o['text']} (rests on: {', '.join(o['findings'])})"
-              f"{' — illustrative' if o['illustrative'] else ''}" for o in document["policy_options"]]
+              f"{' — illustrative' if o.get('illustrative') else ''}" for o in document["policy_options"]]
     return [*lines, ""]
 
 
@@ -76,7 +76,7 @@ def render_markdown(document: dict[str, Any]) -> str:
         lines.append("")
     lines += ["## Recommendations across countries", ""]
     lines += [f"- **{r['rule']}** ({', '.join(r['countries'])}): {r['text']}"
-              f"{' — illustrative' if r['illustrative'] else ''}" for r in document["recommendations"]]
+              f"{' — illustrative' if r.get('illustrative') else ''}" for r in document["recommendations"]]
     lines += ["", "## Cross-border collaboration suggestions", ""]
     lines += [f"{s['attributes']['rank']}. {s['label']} — score {s['value']:.2f} ({s['attributes']['scored_by']}) "
               f"{_evidence(s)}{' — illustrative' if s['illustrative'] else ''}" for s in document["cross_border"]]
