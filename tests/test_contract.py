@@ -47,6 +47,14 @@ expected-statuses = ["400", "401", "403", "406", "415", "422", "428"]
 # can accept. Invalid input to these operations is still checked by every other check.
 include-path-regex = "/(actors/import|observations/ingest)$"
 checks.positive_data_acceptance.enabled = false
+
+[[operations]]
+# An import with `mode=partial` takes the rows that pass and reports each one that does not, a row
+# that breaks the schema included, as skipped (201): a query parameter changes whether the body's
+# items must fit their schema, which OpenAPI cannot say. With the default `mode=all` such a body
+# is refused whole (422, nothing written): tested in services/registry/tests.
+include-path-regex = "/actors/import$"
+checks.negative_data_rejection.enabled = false
 """
 
 

@@ -451,7 +451,10 @@ async def test_proposals_weighed_by_an_invented_severity_are_illustrative(matchi
     assert real and not any(p["illustrative"] for p in real)
     await matching.feed(matching.events.severity("KR-42", "ageing_care", 0.9, illustrative=True))
     weighed_by_invented = await proposals_of_a_new_round()
-    assert weighed_by_invented and all(p["illustrative"] for p in weighed_by_invented)
+    # Flagged where the pair shares ageing care (weighed by the invented severity of the seekers'
+    # place); a pair sharing no issue area (the first provider works on housing only) is not weighed.
+    assert weighed_by_invented
+    assert all(p["illustrative"] == (p["provider_id"] != PROVIDERS[0]) for p in weighed_by_invented)
 
 
 async def test_a_deleted_hubs_round_can_be_read_but_not_run_published_or_changed(matching):

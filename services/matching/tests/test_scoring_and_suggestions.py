@@ -145,8 +145,11 @@ async def test_a_suggestion_says_when_it_rests_on_invented_data(matching):
     items = await suggested()
     assert (items[FUNDER]["illustrative"], items[FUNDER]["actor"]["illustrative"]) == (False, False)
     assert (items[MENTOR]["illustrative"], items[MENTOR]["actor"]["illustrative"]) == (True, True)
-    # A severity computed from invented data, of a place and an issue area the score weighs by.
+    # An invented severity the score does not weigh by (the provider's place) changes nothing …
     await matching.feed(e.severity("KR-11", "ageing_care", 0.9, illustrative=True))
+    assert (await suggested())[FUNDER]["illustrative"] is False
+    # … one of the seeker's place and a shared issue area does.
+    await matching.feed(e.severity("KR-42", "ageing_care", 0.7, illustrative=True))
     items = await suggested()
     assert (items[FUNDER]["illustrative"], items[FUNDER]["actor"]["illustrative"]) == (True, False)
 

@@ -170,6 +170,24 @@ async def test_json_import_and_bad_files_name_row_and_field(registry):
     assert len(await listed(partner)) == 2 and len(await registry.events()) == 2
 
 
+async def test_a_row_that_breaks_the_schema_is_refused_whole_or_skipped_in_a_partial_import(registry):
+    """What the contract test cannot see: `mode` decides whether a row of the wrong shape refuses
+    the import (all, the default) or is reported as skipped (partial)."""
+    partner = registry.partner()
+    rows = [{"ref": "p", "names": [{"value": "Papa", "lang": "en"}], "kind": "social_enterprise", "country": "KR"},
+            {"ref": "q", "names": [{"value": "Quebec", "lang": "en"}], "kind": "social_enterprise", "country": "KR",
+             "identifiers": [1.5], "contacts": [{"phone": {"not": "text"}}]}]
+    refused = await partner.post("/actors/import", json=rows)
+    assert refused.status_code == 422
+    assert {(e["row"], e["field"]) for e in refused.json()["errors"]} == {(2, "identifiers[0]"), (2, "contacts[0].phone")}
+    assert await listed(partner) == []
+    partial = await partner.post("/actors/import", params={"mode": "partial"}, json=rows)
+    assert partial.status_code == 201 and partial.json()["created"] == 1
+    assert [(s["row"], sorted(e["field"] for e in s["errors"])) for s in partial.json()["skipped"]] == [
+        (2, ["contacts[0].phone", "identifiers[0]"])]
+    assert [a["ref"] for a in await listed(partner)] == ["p"]
+
+
 async def test_an_import_of_several_batches_is_all_or_nothing_and_finds_duplicates_across_them(registry):
     """More rows than the importer checks at a time: on PostgreSQL the first batches are written
     while the later ones are checked, and a bad row in the last batch must still undo them."""

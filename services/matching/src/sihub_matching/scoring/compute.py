@@ -185,10 +185,14 @@ class Severities:
                 row = self.by_geography.setdefault(geography, np.full(len(ISSUE_AREAS), np.nan))
                 row[_ISSUE_BIT[theme]] = severity
 
-    def any_illustrative(self, geographies: Iterable[str | None], themes: Iterable[str]) -> bool:
-        """Whether a severity of these places and themes, one a score may weigh by, is invented."""
-        themes = set(themes)
-        return any((g, t) in self.illustrative for g in set(geographies) if g is not None for t in themes)
+    def weighs_by_illustrative(self, region: str | None, country: str, themes: Iterable[str]) -> bool:
+        """Whether the severity one of `themes` is weighed by in this place (the region's, else the
+        country's, as `value` reads it) was computed from invented data."""
+        for theme in themes:
+            known = self.value(region, country, theme)
+            if known is not None and (known[2], theme) in self.illustrative:
+                return True
+        return False
 
     def of(self, region: str | None, country: str) -> np.ndarray:
         """Per issue area: the region's severity, else the country's, else NaN."""

@@ -89,10 +89,11 @@ async def snapshot(session: AsyncSession) -> Snapshot:
 
 
 def rests_on_illustrative(seeker: ActorFacts, provider: ActorFacts, severities: Severities) -> bool:
-    """Whether a pair's score rests on invented (demo) data: either actor, or a severity of their
-    places and issue areas that the score may be weighed by."""
-    return seeker.illustrative or provider.illustrative or severities.any_illustrative(
-        (seeker.region, seeker.country, provider.region, provider.country), (*seeker.issue_areas, *provider.issue_areas))
+    """Whether a pair's score rests on invented (demo) data: either actor, or the severity a shared
+    issue area is weighed by in the seeker's place (what `part_values` weighs)."""
+    shared = set(seeker.issue_areas) & set(provider.issue_areas)
+    return (seeker.illustrative or provider.illustrative
+            or severities.weighs_by_illustrative(seeker.region, seeker.country, shared))
 
 
 def _public(parts: Sequence[Part]) -> list[PartPublic]:

@@ -10,8 +10,8 @@ class Suggestion(ScoredPair):
 
     actor: ActorBrief
     illustrative: bool = Field(
-        description="the score rests on invented (demo) data: either actor, or a severity of their places "
-        "and issue areas"
+        description="the score rests on invented (demo) data: either actor, or the severity a shared issue "
+        "area is weighed by in the seeker's place"
     )
 
 
