@@ -147,18 +147,22 @@ async def test_a_deleted_hubs_records_can_be_read_and_deleted_not_changed(regist
                                                          "actor_id": member["id"]})
     assert (await hub_owner.remove(f"/actors/{hub['id']}")).status_code == 200
 
-    # The records are there (the path's record is not missing: no 404); their hub is not: 409 naming it.
-    for response in (
-        await hub_owner.change(f"/programmes/{programme['id']}", {"names": [{"value": "Makers II", "lang": "en"}]}),
-        await hub_owner.change(f"/cohorts/{cohort['id']}", {"name": "2026 spring"}),
-        await hub_owner.change(f"/memberships/{membership['id']}", {"role": "alumnus"}),
-        await hub_owner.post("/cohorts", json={"programme_id": programme["id"], "name": "2027"}),
-        await hub_owner.post("/memberships", json={"programme_id": programme["id"], "actor_id": member["id"],
-                                                   "role": "mentor"}),
+    # The records are there (the path's record is not missing: no 404); their hub is not: 409 naming
+    # the record's hub, or the programme a new record would join. Who may not manage it hears 403 first.
+    new_cohort = {"programme_id": programme["id"], "name": "2027"}
+    assert (await member_owner.post("/cohorts", json=new_cohort)).status_code == 403
+    for response, field in (
+        (await hub_owner.change(f"/programmes/{programme['id']}", {"names": [{"value": "Makers II", "lang": "en"}]}),
+         "hub_id"),
+        (await hub_owner.change(f"/cohorts/{cohort['id']}", {"name": "2026 spring"}), "hub_id"),
+        (await hub_owner.change(f"/memberships/{membership['id']}", {"role": "alumnus"}), "hub_id"),
+        (await hub_owner.post("/cohorts", json=new_cohort), "programme_id"),
+        (await hub_owner.post("/memberships", json={"programme_id": programme["id"], "actor_id": member["id"],
+                                                    "role": "mentor"}), "programme_id"),
     ):
         assert response.status_code == 409, response.text
         assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["errors"][0]["field"] == "hub_id"
+        assert response.json()["errors"][0]["field"] == field
     assert (await member_owner.get(f"/programmes/{programme['id']}")).status_code == 200
     assert (await member_owner.remove(f"/memberships/{membership['id']}")).status_code == 403  # still its operators'
     for path in (f"/memberships/{membership['id']}", f"/cohorts/{cohort['id']}", f"/programmes/{programme['id']}"):

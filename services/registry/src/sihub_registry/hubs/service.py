@@ -101,15 +101,18 @@ class HubService:
             raise ReferenceConflict.for_field(field, f"actor {hub_id} is a {actor.kind}, not a hub_intermediary")
         return actor
 
-    async def hub_of(self, hub_id: str, *, deleted_ok: bool = False) -> Actor:
-        """The hub a programme, cohort or membership belongs to. Once the hub is deleted, its records
-        can be read and deleted (by its operators and admins), not changed or added to: 409 naming
-        `hub_id` (the record in the path is there; its hub is not)."""
-        actor = await self.actors.get(hub_id, deleted_ok=True)
-        if actor.deleted_at is not None and not deleted_ok:
+    async def operated_hub(self, identity: Identity, hub_id: str, *, deleted_ok: bool = False,
+                           field: str = "hub_id") -> Actor:
+        """The hub a programme, cohort or membership belongs to, checked for the caller's right to
+        manage it (403 first, as for any hub). Once the hub is deleted (or is no hub any more), its
+        records can be read and deleted by its operators, not changed or added to: 409 naming `field`
+        (the record in the path is there; what it belongs to is not)."""
+        hub = await self.actors.get(hub_id, deleted_ok=True)
+        await self.ensure_operator(identity, hub)
+        if not deleted_ok and (hub.deleted_at is not None or hub.kind != ActorKind.HUB_INTERMEDIARY.value):
             raise ReferenceConflict.for_field(
-                "hub_id", f"hub {hub_id} has been deleted: its records can be read and deleted, not changed")
-        return actor
+                field, f"hub {hub_id} has been deleted: its records can be read and deleted, not changed")
+        return hub
 
     async def ensure_operator(self, identity: Identity, hub: Actor) -> None:
         ensure_writer(identity)
@@ -223,7 +226,7 @@ class HubService:
 
     async def update_programme(self, identity: Identity, programme_id: str, data: ProgrammeUpdate, if_match: str | None) -> Programme:
         programme = await self.programme(programme_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub_of(programme.hub_id))
+        await self.operated_hub(identity, programme.hub_id)
         check_if_match(if_match, programme.version)
         current = {name: getattr(programme, name) for name in
                    ("ref", "hub_id", "names", "descriptions", "issue_areas", "starts_on", "ends_on", "illustrative")}
@@ -247,7 +250,7 @@ class HubService:
 
     async def delete_programme(self, identity: Identity, programme_id: str, if_match: str | None) -> Programme:
         programme = await self.programme(programme_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub_of(programme.hub_id, deleted_ok=True))
+        await self.operated_hub(identity, programme.hub_id, deleted_ok=True)
         check_if_match(if_match, programme.version)
         if await self.repository.live_memberships(programme_id=programme.id):
             raise Conflict("the programme has members: delete their memberships first",
@@ -278,7 +281,7 @@ class HubService:
     async def create_cohort(self, identity: Identity, data: CohortCreate) -> Cohort:
         ensure_writer(identity)
         programme = await self._programme_in_body(data.programme_id)
-        await self.ensure_operator(identity, await self.hub_of(programme.hub_id))
+        await self.operated_hub(identity, programme.hub_id, field="programme_id")
         problems = Problems()
         check_dates(problems, data.starts_on, data.ends_on)
         problems.raise_if_any("the cohort is not valid")
@@ -291,7 +294,7 @@ class HubService:
 
     async def update_cohort(self, identity: Identity, cohort_id: str, data: CohortUpdate, if_match: str | None) -> Cohort:
         cohort = await self.cohort(cohort_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub_of(cohort.hub_id))
+        await self.operated_hub(identity, cohort.hub_id)
         check_if_match(if_match, cohort.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
         problems = Problems()
@@ -308,7 +311,7 @@ class HubService:
 
     async def delete_cohort(self, identity: Identity, cohort_id: str, if_match: str | None) -> Cohort:
         cohort = await self.cohort(cohort_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub_of(cohort.hub_id, deleted_ok=True))
+        await self.operated_hub(identity, cohort.hub_id, deleted_ok=True)
         check_if_match(if_match, cohort.version)
         if await self.repository.live_memberships(cohort_id=cohort.id):
             raise Conflict("the cohort has members: delete their memberships first",
@@ -347,7 +350,7 @@ class HubService:
     async def create_membership(self, identity: Identity, data: MembershipCreate) -> Membership:
         ensure_writer(identity)
         programme = await self._programme_in_body(data.programme_id)
-        await self.ensure_operator(identity, await self.hub_of(programme.hub_id))
+        await self.operated_hub(identity, programme.hub_id, field="programme_id")
         cohort = await self._cohort_of(programme, data.cohort_id)
         actor = await self.actors.live_actor(data.actor_id, "actor_id")
         problems = Problems()
@@ -373,7 +376,7 @@ class HubService:
 
     async def update_membership(self, identity: Identity, membership_id: str, data: MembershipUpdate, if_match: str | None) -> Membership:
         membership = await self.membership(membership_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub_of(membership.hub_id))
+        await self.operated_hub(identity, membership.hub_id)
         check_if_match(if_match, membership.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
         programme = await self.repository.programme(membership.programme_id)
@@ -399,7 +402,7 @@ class HubService:
 
     async def delete_membership(self, identity: Identity, membership_id: str, if_match: str | None) -> Membership:
         membership = await self.membership(membership_id, for_update=True)
-        await self.ensure_operator(identity, await self.hub_of(membership.hub_id, deleted_ok=True))
+        await self.operated_hub(identity, membership.hub_id, deleted_ok=True)
         check_if_match(if_match, membership.version)
         soft_delete(membership)
         self.repository.add(membership)
