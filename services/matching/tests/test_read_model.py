@@ -324,3 +324,32 @@ async def test_two_replicas_applying_two_versions_of_a_record_at_once_keep_the_n
     assert await matching.scalar(f"SELECT version FROM eco_actor WHERE id = '{actor}'") == 3
     assert await matching.scalar(f"SELECT version FROM eco_hub_operator_list WHERE hub_id = '{hub}'") == 3
     assert await matching.scalar(f"SELECT account_id FROM eco_hub_operator WHERE hub_id = '{hub}'") == "c"
+
+
+async def test_two_replicas_applying_batches_that_cross_take_turns_without_a_deadlock(matching):
+    """Replica A applies actor X and then Y in one batch while replica B applies Y: B waits for A
+    (both queue on the revision row first) instead of each holding a row the other reads next."""
+    events = matching.events
+    x, y = "a0000000-0000-4000-8000-000000000041", "a0000000-0000-4000-8000-000000000042"
+    await matching.feed(events.actor(x, version=1), events.actor(y, version=1))
+    replicas = [Database(async_database_url(matching.database_url)) for _ in range(2)]
+
+    def state(actor_id: str, version: int) -> ActorData:
+        return ActorData.model_validate(events.actor(actor_id, "updated", version=version).data["actor"])
+
+    async def apply_in(replica: Database, data: ActorData) -> None:
+        async with replica.session() as session:
+            await EcosystemService(session).apply_actor(data)
+
+    try:
+        async with replicas[0].session() as first:
+            await EcosystemService(first).apply_actor(state(x, 2))
+            second = asyncio.create_task(apply_in(replicas[1], state(y, 2)))
+            await asyncio.sleep(0.5)
+            assert not second.done()
+            await EcosystemService(first).apply_actor(state(y, 3))
+        await asyncio.wait_for(second, 30)  # a deadlock would raise here or in the first replica
+    finally:
+        for replica in replicas:
+            await replica.dispose()
+    assert await matching.scalar(f"SELECT version FROM eco_actor WHERE id = '{y}'") == 3

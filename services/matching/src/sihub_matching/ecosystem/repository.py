@@ -22,6 +22,7 @@ from sihub_matching.ecosystem.models import (
 Row = TypeVar("Row", bound=SQLModel)
 _TAKEN_REVISION = "eco_revision_taken"  # {"revision": the revision this transaction took}
 _ADDED = "eco_rows_added"  # (table, key) -> the row put in this transaction
+_TURN_TAKEN = "eco_turn_taken"  # {"taken": True} once this transaction holds the revision row
 
 
 class EcosystemRepository:
@@ -39,7 +40,18 @@ class EcosystemRepository:
         if added is not None:
             return added
         with self.session.no_autoflush:
+            await self._take_turn()
             return await self.session.get(table, key, with_for_update=True, populate_existing=True)
+
+    async def _take_turn(self) -> None:
+        """Lock the revision row before any other row of the transaction. Every apply takes it (a
+        change bumps it), so without this two replicas could each lock a record the other then reads
+        and wait for one another (a deadlock): now they queue on one row, in one order."""
+        taken = self._of_this_transaction(_TURN_TAKEN)
+        if "taken" in taken:
+            return
+        await self.session.exec(select(EcoRevision.id).where(col(EcoRevision.id) == 1).with_for_update())
+        self._of_this_transaction(_TURN_TAKEN)["taken"] = True
 
     def put(self, row: SQLModel) -> None:
         self.session.add(row)
