@@ -380,8 +380,9 @@ def data_gaps_section(facts: CountryFacts) -> dict[str, Any]:
                          or (facts.severities.get((g, theme)) is not None
                              and facts.severities[(g, theme)].severity is None))
         # A gap is counted in the set's data: where that data is invented, so is the gap (the demo
-        # leaves values out on purpose).
-        illustrative = any(v.illustrative for (_, t), v in facts.region_indices.items() if t == theme)
+        # leaves values out on purpose). The theme's indices say; a theme with none, the set's.
+        of_theme = [v for (_, t), v in facts.region_indices.items() if t == theme]
+        illustrative = any(v.illustrative for v in of_theme or facts.region_indices.values())
         unscored_total += len(missing)
         if missing:
             unscored_illustrative |= illustrative
