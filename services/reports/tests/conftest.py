@@ -144,10 +144,11 @@ class Events:
         return CloudEvent(source="/sihub/matching", type="org.sihub.matching.round.published.v1", data=data)
 
     @staticmethod
-    def match_accepted(match_ref: str, round_id: str, hub_id: str, seeker: str, provider: str) -> CloudEvent:
+    def match_accepted(match_ref: str, round_id: str, hub_id: str, seeker: str, provider: str, *,
+                       illustrative: bool = True) -> CloudEvent:
         data = {"match_ref": match_ref, "round_id": round_id, "hub_id": hub_id, "seeker_id": seeker,
                 "provider_id": provider, "actor_ids": [seeker, provider], "partnership_type": "funding",
-                "score": 0.8, "illustrative": True, "accepted_at": T0}
+                "score": 0.8, "illustrative": illustrative, "accepted_at": T0}
         return CloudEvent(source="/sihub/matching", type="org.sihub.matching.match.accepted.v1", data=data)
 
     @classmethod

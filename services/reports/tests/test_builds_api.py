@@ -86,7 +86,9 @@ async def test_a_partnership_naming_an_invented_actor_is_counted_as_invented(rep
     e = reports.events
     await reports.feed(e.actor("real1", illustrative=False),
                        e.actor("real2", kind="foundation", sector="philanthropic", illustrative=False),
-                       e.partnership("p1", ["real1", "real2"], illustrative=False))
+                       e.actor("hub1", kind="hub_intermediary", sector="public", illustrative=False),
+                       e.partnership("p1", ["real1", "real2"], match_ref="m1", illustrative=False),
+                       e.match_accepted("m1", "r1", "hub1", "real1", "real2", illustrative=False))
 
     async def found() -> dict:
         return figures((await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json())
@@ -94,13 +96,18 @@ async def test_a_partnership_naming_an_invented_actor_is_counted_as_invented(rep
     real = await found()
     assert not real["collaboration.partnerships.total"]["illustrative"]
     assert not real["collaboration.partnerships.cross_sector"]["illustrative"]
+    assert real["collaboration.matching.converted"]["value"] == 1
+    assert not real["collaboration.matching.converted"]["illustrative"]
     assert not real["collaboration.partnerships.sectors.philanthropic+social"]["illustrative"]
     await reports.feed(e.actor("made_up", kind="corporation", sector="private"),
-                       e.partnership("p2", ["real1", "made_up"], illustrative=False))
+                       e.partnership("p2", ["real1", "made_up"], match_ref="m2", illustrative=False),
+                       e.match_accepted("m2", "r1", "hub1", "real1", "made_up", illustrative=False))
     mixed = await found()
     assert mixed["collaboration.partnerships.total"]["illustrative"]
     assert mixed["collaboration.partnerships.sectors.private+social"]["illustrative"]
     assert not mixed["collaboration.partnerships.sectors.philanthropic+social"]["illustrative"]
+    assert mixed["collaboration.matching.converted"]["value"] == 2
+    assert mixed["collaboration.matching.converted"]["illustrative"]  # read through p2's invented actor
 
 
 async def test_every_publication_of_a_round_counts_its_proposals_once(reports):

@@ -282,7 +282,9 @@ def _matching_figures(facts: CountryFacts) -> list[dict[str, Any]]:
                [round_link(m.round_id) for m in accepted], any(m.illustrative for m in accepted)),
         figure("collaboration.matching.converted", "Accepted matches now confirmed partnerships", len(converted),
                "matches", [record_link("partnership", by_match[m.match_ref].id) for m in converted],
-               any(m.illustrative for m in converted), share=share(len(converted), len(accepted))),
+               # a share of every accepted match, each converted one read through its partnership
+               any(m.illustrative for m in accepted) or facts.invented(by_match[m.match_ref] for m in converted),
+               share=share(len(converted), len(accepted))),
     ]
 
 
