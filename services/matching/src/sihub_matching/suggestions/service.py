@@ -90,7 +90,6 @@ class SuggestionService:
         )
 
 
-
 def _brief(facts: ActorFacts) -> ActorBrief:
     return ActorBrief(
         id=facts.id,
