@@ -111,7 +111,7 @@ class HubService:
         await self.ensure_operator(identity, hub)
         if not deleted_ok and (hub.deleted_at is not None or hub.kind != ActorKind.HUB_INTERMEDIARY.value):
             raise ReferenceConflict.for_field(
-                field, f"hub {hub_id} has been deleted: its records can be read and deleted, not changed")
+                field, f"hub {hub_id} is deleted or no longer a hub: its records can be read and deleted, not changed")
         return hub
 
     async def ensure_operator(self, identity: Identity, hub: Actor) -> None:
