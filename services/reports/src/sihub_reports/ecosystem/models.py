@@ -26,7 +26,8 @@ class StreamEvent(SQLModel, table=True):
 class StreamPosition(SQLModel, table=True):
     """How far reports has read a stream: every event up to `through` is kept, is of a type
     reports does not read, or will never be read (deleted from the stream, or malformed: the
-    broker's ack floor passes it); `ahead` holds the sequences read past a gap, until it closes, as ranges `[first, last]` in order."""
+    broker's ack floor passes it); `ahead` holds the sequences read past a gap, until it closes,
+    as ranges `[first, last]` in order."""
 
     __tablename__ = "stream_position"
 

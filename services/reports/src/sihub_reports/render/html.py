@@ -169,8 +169,8 @@ def _charts(section: dict[str, Any], fonts: str, prefix: str = "") -> str:
 
 
 def _tag(statement: dict[str, Any]) -> str:
-    """The mark of a finding, option or recommendation that rests on invented data (a build of
-    schema /1, made before they said so, has no flag)."""
+    """The mark of an item, finding, option or recommendation that rests on invented data (a build
+    of schema /1, made before findings said so, has no flag on them)."""
     return ' <span class="tag">illustrative</span>' if statement.get("illustrative") else ""
 
 
@@ -185,7 +185,7 @@ def _country_body(document: dict[str, Any], level: int, medium: Medium, prefix: 
                 f'<li><a href="{escape(i["link"])}">{escape(i["title"])}</a> ({escape(str(i["year"] or "n.d."))}): '
                 f'{escape(", ".join(i["issue_areas"]))}; '
                 + escape(", ".join(a["name"] for a in i["actors"]) or "no actors named")
-                + (' <span class="tag">illustrative</span>' if i["illustrative"] else "") + "</li>"
+                + _tag(i) + "</li>"
                 for i in section["items"]) + "</ul>")
         out.append("</section>")
     out.append(f"<h{level}>Findings</h{level}><ul>" + "".join(

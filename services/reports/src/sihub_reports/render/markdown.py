@@ -29,6 +29,12 @@ def _figures(figures: list[dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
+def _mark(statement: dict[str, Any]) -> str:
+    """The mark of an item, finding, option, recommendation or suggestion resting on invented data
+    (a build of schema /1, made before findings said so, has no flag on them)."""
+    return " — illustrative" if statement.get("illustrative") else ""
+
+
 def _evidence(figure: dict[str, Any]) -> str:
     shown, more = shown_evidence(figure)
     return " ".join(f"[{i + 1}]({link})" for i, link in enumerate(shown)) + (f" +{more}" if more else "")
@@ -42,15 +48,15 @@ def _country_body(document: dict[str, Any], level: str) -> list[str]:
         for item in section.get("items", []):
             actors = ", ".join(a["name"] for a in item["actors"]) or "no actors named"
             lines.append(f"- [{_cell(item['title'])}]({item['link']}) ({item['year'] or 'n.d.'}): "
-                         f"{', '.join(item['issue_areas'])}; {actors}{' — illustrative' if item['illustrative'] else ''}")
+                         f"{', '.join(item['issue_areas'])}; {actors}" + _mark(item))
         if section.get("items"):
             lines.append("")
     lines += [f"{level} Findings", ""]
     lines += [f"- **{f['id']}**: {f['text']} (figures: {', '.join(f['figures']) or 'none'})"
-              f"{' — illustrative' if f.get('illustrative') else ''}" for f in document["findings"]]
+              + _mark(f) for f in document["findings"]]
     lines += ["", f"{level} Policy options", ""]
     lines += [f"- **{o['rule']}**: {o['text']} (rests on: {', '.join(o['findings'])})"
-              f"{' — illustrative' if o.get('illustrative') else ''}" for o in document["policy_options"]]
+              + _mark(o) for o in document["policy_options"]]
     return [*lines, ""]
 
 
@@ -76,10 +82,10 @@ def render_markdown(document: dict[str, Any]) -> str:
         lines.append("")
     lines += ["## Recommendations across countries", ""]
     lines += [f"- **{r['rule']}** ({', '.join(r['countries'])}): {r['text']}"
-              f"{' — illustrative' if r.get('illustrative') else ''}" for r in document["recommendations"]]
+              + _mark(r) for r in document["recommendations"]]
     lines += ["", "## Cross-border collaboration suggestions", ""]
     lines += [f"{s['attributes']['rank']}. {s['label']} — score {s['value']:.2f} ({s['attributes']['scored_by']}) "
-              f"{_evidence(s)}{' — illustrative' if s['illustrative'] else ''}" for s in document["cross_border"]]
+              f"{_evidence(s)}" + _mark(s) for s in document["cross_border"]]
     lines.append("")
     for code in codes:
         lines += [f"## {title_of(document['country_reports'][code])}", ""]
