@@ -457,6 +457,24 @@ async def test_proposals_weighed_by_an_invented_severity_are_illustrative(matchi
     assert all(p["illustrative"] == (p["provider_id"] != PROVIDERS[0]) for p in weighed_by_invented)
 
 
+async def test_a_proposals_flag_follows_the_severities_its_run_weighed_not_those_at_publication(matching):
+    await seed(matching, illustrative=False)  # real actors, a real severity
+    created = await create(matching, illustrative=False)
+    draft = await run(matching, created["id"])
+    assert draft["assignment"] and not any(pair["illustrative"] for pair in draft["assignment"])
+    # The severity is recomputed from invented data after the run and before publication.
+    await matching.feed(matching.events.severity("KR-42", "ageing_care", 0.9, illustrative=True))
+    published = await matching.post(f"/rounds/{created['id']}/publish", role="hub_operator", account="hub-owner")
+    assert published.status_code == 200, published.text
+    proposals = (await matching.get(f"/rounds/{created['id']}/proposals")).json()
+    assert proposals and not any(p["illustrative"] for p in proposals)
+    [event] = await matching.outbox("sihub.matching.round.published")
+    assert event["data"]["illustrative"] is False
+    # Run again: this draft weighed the invented severity, and says so where a pair shares ageing care.
+    rerun = await run(matching, created["id"])
+    assert any(pair["illustrative"] for pair in rerun["assignment"])
+
+
 async def test_a_deleted_hubs_round_can_be_read_but_not_run_published_or_changed(matching):
     await seed(matching)
     created = await create(matching)

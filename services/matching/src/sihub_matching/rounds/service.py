@@ -193,7 +193,17 @@ def solve_and_record(run: RunInputs, instance: Instance) -> RunOutput:
         "weights": run.weights,
         "prefer": (run.prefer or DEFAULT_PROFILE.prefer).value,
         **diagnose(instance, assignment, run.objective, run.proposer, seeker_ids, provider_ids),
-        "assignment": [scored[(c["seeker"], c["provider"])] for c in chosen],
+        # Whether a pair's score rests on invented data is decided with the severities the score
+        # read, so that a proposal published later says what this run weighed.
+        "assignment": [
+            {
+                **scored[(seeker_ids[i], provider_ids[j])],
+                "illustrative": rests_on_illustrative(
+                    run.seekers[i], run.providers[j], run.severities
+                ),
+            }
+            for i, j in as_pairs(assignment)
+        ],
     }
     return RunOutput(inputs=inputs, result=result)
 
@@ -564,6 +574,10 @@ class RoundService:
                 for a in (pair["seeker"], pair["provider"])
             ]
             kind = partnership_type(facts[0], facts[1]) if None not in facts else "co_delivery"  # type: ignore[arg-type]
+            # A draft stored before drafts said so is judged by the severities held now.
+            weighed_invented = pair.get("illustrative")
+            if weighed_invented is None:
+                weighed_invented = None not in facts and rests_on_illustrative(facts[0], facts[1], held.severities)  # type: ignore[arg-type]
             proposal = MatchProposal(
                 id=_new_id(),
                 round_id=row.id,
@@ -581,7 +595,7 @@ class RoundService:
                     for a in (pair["seeker"], pair["provider"])
                     if a in actors
                 )
-                or (None not in facts and rests_on_illustrative(facts[0], facts[1], held.severities)),  # type: ignore[arg-type]
+                or weighed_invented,
                 created_at=moment,
                 updated_at=moment,
             )
