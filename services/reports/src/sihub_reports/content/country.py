@@ -406,9 +406,11 @@ def findings_and_options(facts: CountryFacts, sections: list[dict[str, Any]]) ->
     findings: list[dict[str, Any]] = []
     options: list[dict[str, Any]] = []
 
-    def found(finding_id: str, text: str, figure_ids: list[str], fires: bool) -> None:
-        # A finding quotes its figures: invented when one of them is, and so is an option resting on it.
-        illustrative = any(figures[i]["illustrative"] for i in figure_ids)
+    def found(finding_id: str, text: str, figure_ids: list[str], fires: bool, reads: Iterable[str] = ()) -> None:
+        # A finding cites its figures and may also read others it does not list (a count over all
+        # white spaces, a share of every region): invented when one of those is, and so is an option
+        # resting on it.
+        illustrative = any(figures[i]["illustrative"] for i in [*figure_ids, *reads])
         findings.append({"id": finding_id, "text": text, "figures": figure_ids, "illustrative": illustrative})
         if fires:
             rule = next(r for r in documents.POLICY_RULES["rules"] if r["finding"] == finding_id)
@@ -419,7 +421,7 @@ def findings_and_options(facts: CountryFacts, sections: list[dict[str, Any]]) ->
     top = sorted(spaces, key=lambda f: f["attributes"]["rank"])[:3]
     found("white_spaces", f"{len(spaces)} white spaces; the top: " + (", ".join(
         f"{f['attributes']['theme']} in {f['attributes']['geography']} ({f['value']:.2f})" for f in top) or "none"),
-        [f["id"] for f in top], bool(spaces))
+        [f["id"] for f in top], bool(spaces), reads=[f["id"] for f in spaces])
     unmet_share = figures["funding.unmet.total"]["attributes"]["share"]
     found("unmet_funding", f"{value('funding.unmet.total')} of {value('funding.seekers.total')} funding seekers "
           f"({unmet_share:.0%}) have no funder on their issue in the country",
@@ -440,7 +442,8 @@ def findings_and_options(facts: CountryFacts, sections: list[dict[str, Any]]) ->
     known = sum(f["value"] for f in regional)
     top_share = share(regional[0]["value"], known) if regional else 0.0
     found("regional_concentration", f"the largest region holds {top_share:.0%} of actors with a known region",
-          [f["id"] for f in regional[:1]], len(regional) >= 2 and top_share > documents.rule("PR-5")["threshold"])
+          [f["id"] for f in regional[:1]], len(regional) >= 2 and top_share > documents.rule("PR-5")["threshold"],
+          reads=[f["id"] for f in regional])
     accepted = value("collaboration.matching.accepted")
     converted = figures["collaboration.matching.converted"]["attributes"]["share"]
     found("match_follow_up", f"{value('collaboration.matching.converted')} of {accepted} accepted matches became "
