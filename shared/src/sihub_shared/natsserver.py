@@ -27,6 +27,16 @@ _LOWEST_PORT = 10_000
 _GIVEN_PORTS: set[int] = set()
 
 
+def _own_share() -> tuple[int, int]:
+    """Processes started side by side by pytest-xdist each take every n-th port (n workers), so
+    two workers never pick the same free port before either binds it; others take any."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if worker.isdigit() and count.isdigit() and int(worker) < int(count):
+        return int(worker), int(count)
+    return 0, 1
+
+
 def _first_ephemeral_port() -> int:
     try:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
@@ -38,10 +48,12 @@ def free_port() -> int:
     """A port free now for a server to bind, below the range the system hands out to outgoing
     connections: a port from that range (a bind to port 0) can be taken by any client's connection
     before the server given it binds (seen in CI: a service of a test stack exiting with 'address
-    already in use'). Never the same port twice in one process."""
+    already in use'). Never the same port twice in one process, nor in two test workers."""
     highest = _first_ephemeral_port() - 1
-    while highest > _LOWEST_PORT:
-        port = random.randint(_LOWEST_PORT, highest)
+    share, shares = _own_share()
+    while highest > _LOWEST_PORT + shares:
+        port = random.randint(_LOWEST_PORT + shares, highest)
+        port -= (port - share) % shares
         if port in _GIVEN_PORTS:
             continue
         with socket.socket() as probe:
