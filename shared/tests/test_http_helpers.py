@@ -25,6 +25,12 @@ def test_cursor_round_trip_and_garbage():
     with pytest.raises(ProblemError) as bad:
         decode_cursor("not-a-cursor!")
     assert bad.value.errors[0]["field"] == "cursor"
+    # A number no column holds (once a 500 where it reached the database) is no cursor of ours.
+    for position in (2**63, -(2**63) - 1, 10**30):
+        with pytest.raises(ProblemError) as too_large:
+            decode_cursor(encode_cursor({"position": position}))
+        assert too_large.value.errors[0]["field"] == "cursor"
+    assert decode_cursor(encode_cursor({"position": 2**63 - 1})) == {"position": 2**63 - 1}
 
 
 def test_database_urls_get_async_drivers():

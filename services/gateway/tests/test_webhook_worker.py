@@ -17,6 +17,7 @@ from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.lanes import LaneRests, QueueBell
 from sihub_gateway.webhooks.models import DeliveryStatus, WebhookDelivery
 from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
+from sihub_gateway.webhooks.sender import Outcome
 from sihub_gateway.webhooks.service import WebhookService
 from sihub_gateway.webhooks.worker import DeliveryWorker
 from sihub_shared.testing.servers import serving
@@ -130,3 +131,30 @@ def test_a_lane_no_longer_offered_sets_no_wake_up_time():
     assert rests.next_due() == now + timedelta(seconds=5)
     assert rests.to_read([idle], now + timedelta(seconds=10)) == []
     assert rests.next_due() is None
+
+
+async def test_an_outcome_longer_than_its_column_is_kept_cut_short_with_the_others_of_its_round(gateway, gateway_settings):
+    """A refusal quotes the host, which may be 253 characters: on PostgreSQL such an error once broke
+    the whole round's record (the other lane's delivery was sent again), and the lane was never disabled."""
+    key = await gateway.key("integrator")
+    hooks = [(await gateway.call("POST", "/api/v1/gateway/webhooks", key, json={
+        "url": f"http://127.0.0.1:9/hook-{n}", "types": ["org.sihub.ledger.*"]})).json()["id"] for n in range(2)]
+    async with gateway.database.session() as session:
+        await WebhookRepository(session).queue(
+            [QueuedEvent([hooks[0]], "e1", "org.sihub.ledger.note.written.v1", 1, b"{}"),
+             QueuedEvent([hooks[1]], "e2", "org.sihub.ledger.note.written.v1", 2, b"{}")],
+            stream="ledger", at=datetime.now(UTC))
+        await session.commit()
+    async with gateway.database.session() as session:
+        deliveries = {d.subscription_id: d.id for d in (await session.exec(select(WebhookDelivery))).all()}
+    host = ".".join(["a" * 63] * 3 + ["b" * 61])
+    refused = Outcome(None, 1.0, f"refused: host {host!r} resolves to a non-public address (10.0.0.1)")
+    async with gateway.database.session() as session:
+        await WebhookService(session, gateway_settings).record_outcomes(
+            [(deliveries[hooks[0]], Outcome(204, 1.0, None)), (deliveries[hooks[1]], refused)])
+        await session.commit()
+    async with gateway.database.session() as session:
+        found = {d.subscription_id: d for d in (await session.exec(select(WebhookDelivery))).all()}
+    assert found[hooks[0]].status == DeliveryStatus.delivered
+    assert found[hooks[1]].last_error == refused.error and len(refused.error) == 300
+    assert refused.error.endswith("…") and host[:100] in refused.error

@@ -24,6 +24,7 @@ from sihub_gateway.webhooks.models import Webhook
 from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
 from sihub_gateway.webhooks.service import WebhookService
 from sihub_shared.identity import Identity, Role
+from sihub_shared.pagination import encode_cursor
 from sihub_shared.testing import read_stream
 from sihub_shared.testing.ledger import wait_until
 from sihub_shared.testing.servers import serving
@@ -271,6 +272,9 @@ async def test_only_the_owner_sees_a_webhook(gateway, receiver):
         assert response.json()["errors"][0]["field"] == "webhook_id"
     assert (await gateway.call("GET", "/api/v1/gateway/webhooks", other)).json() == []
     assert (await gateway.call("GET", "/api/v1/gateway/webhooks", partner)).status_code == 403
+    forged = encode_cursor({"position": 10**30})  # once a 500: past what the column holds
+    response = await gateway.call("GET", f"{path}/deliveries?cursor={forged}", owner)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "cursor"
     unknown = await gateway.call("POST", f"{path}/deliveries/00000000-0000-0000-0000-000000000000/redeliver", owner)
     assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "delivery_id"
     assert (await gateway.call("DELETE", path, owner)).status_code == 204

@@ -40,6 +40,8 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         position = json.loads(base64.urlsafe_b64decode(padded))
     except (binascii.Error, ValueError) as exc:
         raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
-    if not isinstance(position, dict):
+    if not isinstance(position, dict) or any(
+        isinstance(v, int) and not -(2**63) <= v < 2**63 for v in position.values()
+    ):  # a number no column holds: no cursor we gave out
         raise ProblemError.for_field("cursor", "not a cursor this API gave out")
     return position

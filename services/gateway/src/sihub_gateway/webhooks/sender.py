@@ -19,11 +19,19 @@ from sihub_gateway.webhooks.targets import Target, TargetRefused, resolve
 USER_AGENT = "sihub-webhooks/1"
 
 
+ERROR_LENGTH = 300  # the columns that keep an attempt's error and a subscription's reason
+
+
 @dataclass(frozen=True)
 class Outcome:
     status_code: int | None
     latency_ms: float
     error: str | None
+
+    def __post_init__(self) -> None:
+        # What an outcome says must fit where it is kept (a refusal quotes a host of up to 253 characters).
+        if self.error is not None and len(self.error) > ERROR_LENGTH:
+            object.__setattr__(self, "error", self.error[: ERROR_LENGTH - 1] + "…")
 
     @property
     def ok(self) -> bool:
