@@ -216,6 +216,33 @@ async def test_unknown_missing_and_revoked_keys_are_401(gateway, admin_key):
     revoked = await gateway.delete(f"/api/v1/gateway/keys/{prefix}", headers=bearer(admin_key))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert_problem(await gateway.get("/api/v1/echo/whoami", headers=bearer(key)), 401, "Authorization")
+    again = await gateway.delete(f"/api/v1/gateway/keys/{prefix}", headers=bearer(admin_key))
+    assert_problem(again, 409)
+    assert again.json()["errors"] == [{"field": "prefix", "message": "already revoked"}]
+    unknown = await gateway.get("/api/v1/nosuchservice/things", headers=bearer(admin_key))
+    assert_problem(unknown, 404)
+    assert unknown.json()["errors"][0]["field"] == "service"
+
+
+async def test_a_key_read_while_its_revocation_commits_is_not_cached_past_it(gateway, admin_key):
+    """A request that looks the key up after the cache was cleared but before the revocation is
+    committed reads it as live and caches it; the cache is cleared again once the revocation commits."""
+    from sihub_gateway.accounts.authentication import KeyAuthenticator
+    from sihub_gateway.accounts.service import AccountService
+    from sihub_shared.errors import Unauthorized
+
+    key = await make_key(gateway, admin_key, "partner")
+    prefix = key.split("_")[1]
+    state = gateway._transport.app.state
+    authenticator = KeyAuthenticator(state.database, 60, state.rate_limits)
+    admin = await authenticator.identify(f"Bearer {admin_key}", "127.0.0.1")
+    async with state.database.session() as session:
+        await AccountService(session).revoke_key(prefix, admin)
+        authenticator.forget_after_commit(session, prefix)
+        await session.flush()
+        assert (await authenticator.identify(f"Bearer {key}", "127.0.0.1")).key_prefix == prefix  # not yet committed
+    with pytest.raises(Unauthorized):
+        await authenticator.identify(f"Bearer {key}", "127.0.0.1")
 
 
 async def test_an_admin_cannot_revoke_the_key_it_calls_with(gateway, admin_key):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_gateway.accounts.service import AccountService, hash_key
 from sihub_gateway.ratelimit import RateLimits, client_address
@@ -52,6 +54,7 @@ class KeyAuthenticator:
             identity = await AccountService(session).authenticate(key)
         if identity is None:
             self._cache.pop(digest, None)
+            self._proven.discard(digest)  # revoked: like any unknown key from now on
             self.limits.take_for_address(address)
             raise Unauthorized.for_header(KEY_HEADER, "unknown or revoked API key", "unknown or revoked key",
                                           headers={"WWW-Authenticate": "Bearer"})
@@ -59,10 +62,16 @@ class KeyAuthenticator:
         self._proven.add(digest)
         return identity
 
+    def forget_after_commit(self, session: AsyncSession, prefix: str) -> None:
+        """Forget the key once its revocation is committed: a request that read it before the commit
+        would otherwise cache it again for the cache's lifetime."""
+        sa.event.listen(session.sync_session, "after_commit", lambda _: self.forget(prefix), once=True)
+
     def forget(self, prefix: str) -> None:
         for digest, (identity, _) in list(self._cache.items()):
             if identity.key_prefix == prefix:
                 del self._cache[digest]
+                self._proven.discard(digest)
 
 
 @answers(401)

@@ -50,5 +50,5 @@ async def list_keys(account_id: Line, session: Session, _: Admin):
 @router.delete("/keys/{prefix}", responses=problems(409), response_model=ApiKeyPublic)
 async def revoke_key(prefix: Line, request: Request, session: Session, caller: Admin):
     revoked = await AccountService(session).revoke_key(prefix, caller)
-    request.app.state.authenticator.forget(prefix)
+    request.app.state.authenticator.forget_after_commit(session, prefix)
     return revoked

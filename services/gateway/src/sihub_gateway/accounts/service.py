@@ -80,7 +80,8 @@ class AccountService:
             raise Conflict("this is the key you are calling with: revoke it with another admin key",
                            errors=[{"field": "prefix", "message": "the calling key"}])
         if row.revoked_at is not None:
-            raise Conflict(f"API key {prefix} is already revoked")
+            raise Conflict(f"API key {prefix} is already revoked",
+                           errors=[{"field": "prefix", "message": "already revoked"}])
         row.revoked_at = datetime.now(UTC)
         self.repository.add(row)
         record(self.session, ApiKeyRevoked(api_key=ApiKeyPublic.model_validate(row)), subject=prefix)

@@ -22,7 +22,8 @@ async def forward(request: Request) -> Response:
         # A path of the gateway's own (PUT /api/v1/gateway/me) with another method.
         if allowed_methods(request):
             raise HTTPException(405)
-        raise NotFound(f"no service {service!r}; known: {sorted(state.forwarder.upstreams)}")
+        raise NotFound(f"no service {service!r}; known: {sorted(state.forwarder.upstreams)}",
+                       errors=[{"field": "service", "message": "not a service of this API"}])
     identity = await authenticate(request)
     # Integrators read only, whatever the service; the services check everything finer.
     if request.method not in _READ_METHODS and identity.roles == {Role.integrator}:
