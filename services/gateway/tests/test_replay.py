@@ -149,6 +149,28 @@ async def test_live_tail_sends_history_then_new_events_and_resumes(gateway, ledg
     assert [e["id"] for _, e in again] == [e["id"] for _, e in got[4:6]]
 
 
+async def test_a_live_stream_ends_once_its_key_is_revoked(gateway, ledger, history):
+    integrator, _ = history
+    headers = {"Authorization": f"Bearer {integrator}"}
+    async with gateway.client.stream("GET", "/api/v1/events/live", params={"types": "org.sihub.ledger.*"},
+                                     headers=headers) as response:
+        assert response.status_code == 200
+        received: list[str] = []
+
+        async def read_to_the_end() -> None:
+            async for line in response.aiter_lines():
+                if line.startswith("data: "):
+                    received.append(json.loads(line.removeprefix("data: "))["subject"])
+
+        reading = asyncio.create_task(read_to_the_end())
+        await wait_until(lambda: asyncio.sleep(0, len(received) == 5))  # the history
+        revoked = await gateway.call("DELETE", f"/api/v1/gateway/keys/{integrator.split('_')[1]}", gateway.admin)
+        assert revoked.status_code == 200, revoked.text
+        [written_after] = await ledger.write(1)
+        await asyncio.wait_for(reading, 30)  # the gateway ended the stream
+    assert len(received) == 5 and written_after not in received
+
+
 async def test_asyncapi_describes_nats_security_and_the_webhook_delivery(gateway, ledger):
     document = (await gateway.client.get("/asyncapi.json")).json()
     assert document["servers"]["nats"]["security"] == [{"$ref": "#/components/securitySchemes/natsUser"}]

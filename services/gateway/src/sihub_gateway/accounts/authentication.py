@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_gateway.accounts.service import AccountService, hash_key
 from sihub_gateway.ratelimit import RateLimits, client_address
 from sihub_shared.db import Database
-from sihub_shared.errors import Forbidden, Unauthorized
+from sihub_shared.errors import Forbidden, ProblemError, Unauthorized
 from sihub_shared.identity import KEY_HEADER, Identity, Role
 from sihub_shared.openapi import answers
 
@@ -61,6 +61,14 @@ class KeyAuthenticator:
         self._cache[digest] = (identity, now + self.ttl_s)
         self._proven.add(digest)
         return identity
+
+    async def still_valid(self, authorization: str | None, address: str) -> bool:
+        """Whether a key that was good when a long answer began still is."""
+        try:
+            await self.identify(authorization, address)
+        except ProblemError:  # revoked, or its address over its limit for keys that fail
+            return False
+        return True
 
     def forget_after_commit(self, session: AsyncSession, prefix: str) -> None:
         """Forget the key once its revocation is committed: a request that read it before the commit

@@ -12,6 +12,7 @@ from fastapi.sse import format_sse_event
 from pydantic import TypeAdapter
 
 from sihub_gateway.accounts.authentication import IntegratorOrAdmin
+from sihub_gateway.ratelimit import client_address
 from sihub_gateway.event_types import EventTypePattern, EventTypes, event_types, split_patterns
 from sihub_gateway.replay.repository import EventStreams
 from sihub_gateway.replay.schemas import EventPage, StreamPosition
@@ -76,6 +77,7 @@ async def replay(_: IntegratorOrAdmin, service: Replay, after: After = None, typ
 @router.get("/live", response_class=StreamingResponse, responses=_PROBLEMS | _EVENT_STREAM, openapi_extra=_POSITION_RULES,
             summary="The same events as Server-Sent Events, then each new one as it is published")
 async def live(
+    request: Request,
     _: IntegratorOrAdmin,
     service: Replay,
     after: After = None,
@@ -86,8 +88,15 @@ async def live(
     position, patterns = service.parse(last_event_id or after, split_patterns(types))
     first = await service.page(position, patterns, DEFAULT_LIMIT)  # checks the position before streaming
 
+    authenticator = request.app.state.authenticator
+    authorization, address = request.headers.get("authorization"), client_address(request)
+
     async def stream() -> AsyncIterator[bytes]:
         async for item in service.follow(first, patterns, DEFAULT_LIMIT):
+            # The key is checked again before each event and keep-alive (through the authenticator's
+            # cache: a look-up once per its lifetime): the stream of a key revoked meanwhile ends.
+            if not await authenticator.still_valid(authorization, address):
+                return
             if item is None:
                 yield format_sse_event(comment="keep-alive")
             else:
