@@ -281,6 +281,26 @@ async def test_only_the_owner_sees_a_webhook(gateway, receiver):
     assert (await gateway.call("GET", path, owner)).status_code == 404
 
 
+async def test_an_admin_can_stop_any_accounts_webhook_but_not_take_its_secret(gateway, receiver):
+    """An account whose access ended (its keys revoked) keeps its subscriptions: an admin finds and
+    pauses or deletes them; the signing secret stays its owner's."""
+    owner = await gateway.key("integrator", name="Former Customer")
+    webhook = await subscribe(gateway, owner, receiver.url)
+    me = (await gateway.call("GET", "/api/v1/gateway/me", owner)).json()
+    listed = await gateway.call("GET", "/api/v1/gateway/webhooks", gateway.admin, params={"account_id": me["account_id"]})
+    assert [w["id"] for w in listed.json()] == [webhook["id"]]
+    assert (await gateway.call("GET", "/api/v1/gateway/webhooks", gateway.admin)).json() == []  # the admin's own
+    refused = await gateway.call("GET", "/api/v1/gateway/webhooks", owner, params={"account_id": "another"})
+    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "account_id"
+    path = f"/api/v1/gateway/webhooks/{webhook['id']}"
+    paused = await gateway.call("POST", path + "/pause", gateway.admin)
+    assert paused.status_code == 200 and paused.json()["status"] == "paused"
+    assert (await gateway.call("GET", path, owner)).json()["status"] == "paused"
+    assert (await gateway.call("POST", path + "/rotate-secret", gateway.admin)).status_code == 404
+    assert (await gateway.call("DELETE", path, gateway.admin)).status_code == 204
+    assert (await gateway.call("GET", path, owner)).status_code == 404
+
+
 async def _subscriptions_with_a_delivery(session, count: int, at: datetime) -> list[Webhook]:  # noqa: ANN001 - a session
     """`count` subscriptions of the first account, each with one delivery due `at` in stream "ledger"."""
     account = (await session.exec(select(Account))).first()

@@ -104,9 +104,10 @@ class WebhookRepository:
         ]
         await insert_records(await self.session.connection(), _DELIVERY, _QUEUED_COLUMNS, records)
 
-    async def get_owned(self, webhook_id: str, account_id: str) -> Webhook | None:
+    async def get_owned(self, webhook_id: str, account_id: str | None) -> Webhook | None:
+        """The webhook if `account_id` owns it (any account's with None)."""
         webhook = await self.session.get(Webhook, webhook_id)
-        return webhook if webhook is not None and webhook.account_id == account_id else None
+        return webhook if webhook is not None and account_id in (None, webhook.account_id) else None
 
     async def list_owned(self, account_id: str) -> list[Webhook]:
         query = select(Webhook).where(Webhook.account_id == account_id).order_by(col(Webhook.created_at))

@@ -1,4 +1,5 @@
-"""`/api/v1/gateway/webhooks`: integrators' and admins' webhook subscriptions, each its owner's only."""
+"""`/api/v1/gateway/webhooks`: integrators' and admins' webhook subscriptions, each its owner's;
+an admin may also read, pause, resume, delete and redeliver any account's (not rotate its secret)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sihub_gateway.webhooks.schemas import (
 )
 from sihub_gateway.webhooks.service import WebhookService
 from sihub_shared.db import Session
+from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.strict import Line
 
@@ -43,9 +45,11 @@ async def create_webhook(data: WebhookCreate, owner: IntegratorOrAdmin, webhooks
     return await webhooks.create(owner, data, types)
 
 
-@router.get("", response_model=list[WebhookPublic], summary="This account's webhooks")
-async def list_webhooks(owner: IntegratorOrAdmin, webhooks: Webhooks):
-    return await webhooks.list_owned(owner)
+@router.get("", response_model=list[WebhookPublic], responses=problems(403),
+            summary="This account's webhooks (an admin: any account's, by `account_id`)")
+async def list_webhooks(owner: IntegratorOrAdmin, webhooks: Webhooks, account_id: Annotated[
+        Line | None, Query(max_length=36, description="admins: the account whose webhooks to list")] = None):
+    return await webhooks.list_owned(owner, account_id)
 
 
 @router.get("/{webhook_id}", response_model=WebhookPublic, responses=_NOT_YOURS)

@@ -26,10 +26,10 @@ from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
 from sihub_gateway.webhooks.schemas import WebhookCreate, WebhookWithSecret
 from sihub_gateway.webhooks.sender import Outcome
 from sihub_gateway.webhooks.targets import TargetRefused, resolve
-from sihub_shared.errors import NotFound, ProblemError, UnprocessableContent
+from sihub_shared.errors import Forbidden, NotFound, ProblemError, UnprocessableContent
 from sihub_shared.events.envelope import CloudEvent
 from sihub_shared.events.outbox import record
-from sihub_shared.identity import Identity
+from sihub_shared.identity import Identity, Role
 from sihub_shared.pagination import decode_cursor, encode_cursor
 
 # Longer than any lane front takes (the worker starts no request late in it: worker.py): a claim
@@ -78,11 +78,17 @@ class WebhookService:
         except TargetRefused as exc:
             raise UnprocessableContent.for_field("url", str(exc)) from exc
 
-    async def list_owned(self, owner: Identity) -> list[Webhook]:
-        return await self.repository.list_owned(owner.account_id)
+    async def list_owned(self, caller: Identity, account_id: str | None = None) -> list[Webhook]:
+        """The caller's webhooks; an admin's, any account's (to stop deliveries to an account whose
+        access has ended)."""
+        if account_id is not None and account_id != caller.account_id and Role.admin not in caller.roles:
+            raise Forbidden.for_field("account_id", "only an admin lists another account's webhooks")
+        return await self.repository.list_owned(account_id or caller.account_id)
 
-    async def get(self, owner: Identity, webhook_id: str) -> Webhook:
-        webhook = await self.repository.get_owned(webhook_id, owner.account_id)
+    async def get(self, caller: Identity, webhook_id: str, *, owner_only: bool = False) -> Webhook:
+        """The caller's webhook; an admin reaches any account's, except where `owner_only`."""
+        anyones = Role.admin in caller.roles and not owner_only
+        webhook = await self.repository.get_owned(webhook_id, None if anyones else caller.account_id)
         if webhook is None:
             raise NotFound(f"no webhook {webhook_id}", errors=[{"field": "webhook_id", "message": "unknown"}])
         return webhook
@@ -97,7 +103,7 @@ class WebhookService:
         return webhook
 
     async def rotate_secret(self, owner: Identity, webhook_id: str) -> WebhookWithSecret:
-        webhook = await self.get(owner, webhook_id)
+        webhook = await self.get(owner, webhook_id, owner_only=True)  # the new secret is the owner's to see
         now = datetime.now(UTC)
         webhook.previous_secret = webhook.secret
         webhook.previous_secret_until = now + timedelta(seconds=self.settings.webhook_secret_grace_s)
