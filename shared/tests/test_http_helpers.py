@@ -31,6 +31,9 @@ def test_cursor_round_trip_and_garbage():
             decode_cursor(encode_cursor({"position": position}))
         assert too_large.value.errors[0]["field"] == "cursor"
     assert decode_cursor(encode_cursor({"position": 2**63 - 1})) == {"position": 2**63 - 1}
+    for forged in ({"k": ["KR\x0011"]}, {"id": "a\x00"}):  # PostgreSQL's text holds no NUL: once a 500
+        with pytest.raises(ProblemError):
+            decode_cursor(encode_cursor(forged))
 
 
 def test_database_urls_get_async_drivers():

@@ -98,6 +98,9 @@ async def test_the_catalogue_lists_by_theme_a_page_at_a_time(indicators):
     indicators.problem(await indicators.get("/indicators", params={"cursor": "!!"}), 422)  # not base64url
     forged = encode_cursor({"code": 5})  # well-formed, but not one this API gave out
     indicators.problem(await indicators.get("/indicators", params={"cursor": forged}), 400)
+    with_nul = encode_cursor({"code": "income\x00"})  # once a 500 on PostgreSQL, here and on every listing
+    for path in ("/indicators", "/observations", "/severities", "/indices", "/ingests"):
+        indicators.problem(await indicators.get(path, params={"cursor": with_nul}), 400)
 
     themes = (await indicators.get("/themes")).json()
     assert {"code": "ageing_care", "label": "Ageing and care"} in themes and len(themes) == 12

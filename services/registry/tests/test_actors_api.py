@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 from sihub_shared.identity import Role
+from sihub_shared.pagination import encode_cursor
 
 
 async def test_actor_lifecycle_with_etags_contacts_and_soft_delete(registry, new_actor):
@@ -184,6 +185,13 @@ async def test_filters_search_in_every_script_pagination_and_sync(registry, new_
         refused = await owner.get("/actors", params=params)
         assert refused.status_code in (400, 422), params
         assert refused.json()["errors"][0]["field"].startswith(field)  # kind[0]: the first value
+    # Cursors that were not given out (once 500s: a non-UUID id on PostgreSQL, a time without offset).
+    for forged in ({"m": "id", "id": "x"}, {"m": "modified", "id": "x", "at": "2020-01-01T00:00:00+00:00"},
+                   {"m": "modified", "id": "01a24309-d119-71bc-9148-9cf92bcc42f8", "at": "2020-01-01"},
+                   {"m": "id", "id": "01a24309-d119-71bc-9148-9cf92bcc42f8\x00"}):
+        for path in ("/actors", "/partnerships", "/programmes", "/projects"):
+            refused = await owner.get(path, params={"cursor": encode_cursor(forged)})
+            assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "cursor", (path, forged)
 
     # Cursor pagination visits every row exactly once, in creation order.
     seen: list[str] = []

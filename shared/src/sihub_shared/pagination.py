@@ -40,8 +40,20 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         position = json.loads(base64.urlsafe_b64decode(padded))
     except (binascii.Error, ValueError) as exc:
         raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
-    if not isinstance(position, dict) or any(
-        isinstance(v, int) and not -(2**63) <= v < 2**63 for v in position.values()
-    ):  # a number no column holds: no cursor we gave out
+    if not isinstance(position, dict) or not _storable(position):
         raise ProblemError.for_field("cursor", "not a cursor this API gave out")
     return position
+
+
+def _storable(value: Any) -> bool:
+    """Whether every value a database would be asked to compare can be held by a column: a number
+    past 64 bits or a text with NUL (which PostgreSQL's text refuses) is no position we gave out."""
+    if isinstance(value, dict):
+        return all(_storable(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**63
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +16,16 @@ def read_cursor(cursor: str | None, modified_after: datetime | None) -> tuple[st
         return ("modified" if modified_after is not None else "id"), None
     position = decode_cursor(cursor)
     mode = position.get("m")
-    if mode not in ("id", "modified") or not isinstance(position.get("id"), str):
-        raise ProblemError.for_field("cursor", "not a cursor this API gave out")
-    if mode == "modified":
-        try:
+    try:  # ids are UUIDs and times are aware, as given out: anything else would reach the database
+        uuid.UUID(position["id"])
+        if mode == "modified":
             position["at"] = datetime.fromisoformat(position["at"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
+            if position["at"].tzinfo is None:
+                raise ValueError("a time without its offset")
+        elif mode != "id":
+            raise ValueError("no such order")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
     return mode, position
 
 
