@@ -125,3 +125,26 @@ async def test_concurrent_changes_of_one_hubs_operators_take_turns(registry, new
     assert sorted(e["version"] for e in events) == list(range(1, 7)) and listed["version"] == 6
     newest = max(events, key=lambda e: e["version"])
     assert sorted(o["account_id"] for o in newest["operators"]) == sorted(accounts)
+
+
+async def test_a_partnership_a_partner_registers_naming_a_match_does_not_take_the_matchs_place(registry, new_actor):
+    """Any partner may record a partnership from a match (origin match, a match_ref); one naming a
+    match it is not party to, registered before the match is accepted, once made the accepted match
+    record nothing. Now the match is recorded anyway, and a second partnership naming a match
+    already recorded is a 409 naming match_ref."""
+    alice, bob, mallory = registry.partner(), registry.partner(), registry.partner()
+    first = await alice.create("/actors", new_actor("Gangwon Care Cooperative"))
+    second = await bob.create("/actors", new_actor("Seoul Mentors", kind="corporation"))
+    own = await mallory.create("/actors", new_actor("Someone Else"))
+    match_ref = str(uuid.uuid4())
+    claimed = await mallory.post("/partnerships", json={"actor_ids": [own["id"], first["id"]], "type": "co_delivery",
+                                                         "origin": "match", "match_ref": match_ref})
+    assert claimed.status_code == 201, claimed.text
+    runner = ConsumerRunner(registry.app.state.database, EventBus("nats://127.0.0.1:1", name="unused"),
+                            matches_subscription)
+    assert await runner.apply(accepted(match_ref, [first["id"], second["id"]])) is True
+    recorded = (await bob.get("/partnerships", params={"actor_id": second["id"]})).json()["items"]
+    assert [p["match_ref"] for p in recorded] == [match_ref]
+    again = await alice.post("/partnerships", json={"actor_ids": [first["id"], second["id"]], "type": "co_delivery",
+                                                     "origin": "match", "match_ref": match_ref})
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "match_ref"

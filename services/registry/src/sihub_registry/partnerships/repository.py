@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_registry.common.query import keyset, ref_prefix_filter
@@ -39,8 +39,15 @@ class PartnershipRepository:
             return (await self.session.exec(select(Partnership).where(Partnership.id == partnership_id).with_for_update())).first()
         return await self.session.get(Partnership, partnership_id)
 
-    async def by_match_ref(self, match_ref: str) -> Partnership | None:
-        return (await self.session.exec(select(Partnership).where(Partnership.match_ref == match_ref))).first()
+    async def by_match_ref(self, match_ref: str, *, recorded_by: str | None = None) -> Partnership | None:
+        """A partnership naming the match: with `recorded_by`, one whose creator's id starts with it,
+        deleted or not (a match is recorded once); else a live one."""
+        query = select(Partnership).where(Partnership.match_ref == match_ref)
+        if recorded_by is not None:
+            query = query.where(col(Partnership.created_by).startswith(recorded_by, autoescape=True))
+        else:
+            query = query.where(col(Partnership.deleted_at).is_(None))
+        return (await self.session.exec(query)).first()
 
     async def write_index(self, partnership: Partnership) -> None:
         await write_record_index(self.session, KIND, partnership.id, {("actor", a) for a in partnership.actor_ids}, replace=False)

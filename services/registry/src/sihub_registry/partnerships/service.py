@@ -54,9 +54,23 @@ def _not_a_party() -> Forbidden:
     )
 
 
+MATCHING_RECORDER = "matching:"  # `created_by` of the partnerships recorded from matching's events
+
+
 def _check_match_ref(problems: Problems, origin: str, match_ref: str | None) -> None:
     if origin == PartnershipOrigin.MATCH and match_ref is None:
         problems.add("match_ref", "required when origin is match: the match it came from")
+
+
+async def _ensure_match_ref_free(repository: PartnershipRepository, match_ref: str | None, current_id: str | None = None) -> None:
+    """A match becomes one partnership: naming a match another live partnership already names is a 409."""
+    if match_ref is None:
+        return
+    existing = await repository.by_match_ref(match_ref)
+    if existing is not None and existing.id != current_id:
+        raise Conflict(f"match {match_ref!r} is already partnership {existing.id}",
+                       errors=[{"field": "match_ref", "message": f"already names partnership {existing.id}"}],
+                       existing_id=existing.id)
 
 
 class PartnershipService:
@@ -93,6 +107,7 @@ class PartnershipService:
         if data.status is PartnershipStatus.ACTIVE:
             ensure_all_confirmed(confirmations, "an active partnership")
         await ensure_ref_free(self.session, Partnership, data.ref, "partnership")
+        await _ensure_match_ref_free(self.repository, data.match_ref)
         now = utcnow()
         partnership = Partnership(
             id=new_id(), ref=data.ref, created_by=identity.account_id, actor_ids=list(data.actor_ids),
@@ -109,8 +124,9 @@ class PartnershipService:
     async def create_from_match(self, match: AcceptedMatch) -> Partnership | None:
         """The partnership of a match both owners accepted (matching's `match.accepted`): proposed,
         origin match, `match_ref` set, every link confirmed by the account that accepted for it.
-        Once per match; none when an actor was deleted meanwhile."""
-        if await self.repository.by_match_ref(match.match_ref) is not None:
+        Once per match; none when an actor was deleted meanwhile. Only a partnership recorded from
+        matching's event counts as the match's: one a partner registered naming it cannot take its place."""
+        if await self.repository.by_match_ref(match.match_ref, recorded_by=MATCHING_RECORDER) is not None:
             return None
         actors = await ActorRepository(self.session).get_many(match.actor_ids)
         if len(set(match.actor_ids)) < 2 or any(
@@ -119,7 +135,7 @@ class PartnershipService:
         kind = match.partnership_type if match.partnership_type in set(PartnershipType) else PartnershipType.CO_DELIVERY
         now = utcnow()
         partnership = Partnership(
-            id=new_id(), created_by=f"matching:{match.hub_id}"[:64], actor_ids=list(dict.fromkeys(match.actor_ids)),
+            id=new_id(), created_by=f"{MATCHING_RECORDER}{match.hub_id}"[:64], actor_ids=list(dict.fromkeys(match.actor_ids)),
             description=[], type=str(kind), status=PartnershipStatus.PROPOSED.value, origin=PartnershipOrigin.MATCH.value,
             match_ref=match.match_ref, illustrative=match.illustrative,
             confirmations=agreed_links(match.actor_ids, match.accepted_by), version=1, created_at=now, updated_at=now,
@@ -162,6 +178,8 @@ class PartnershipService:
         problems.raise_if_any("the changed partnership is not valid")
         if "ref" in changes:
             await ensure_ref_free(self.session, Partnership, changes["ref"], "partnership", partnership.id)
+        if "match_ref" in changes:
+            await _ensure_match_ref_free(self.repository, changes["match_ref"], partnership.id)
         if not changed(partnership, changes):
             return partnership
         self.repository.add(partnership)
