@@ -3,6 +3,8 @@ operators only; the `hub` filter on actors; membership events with their program
 
 from __future__ import annotations
 
+import asyncio
+
 from sihub_shared.identity import Role
 
 
@@ -167,3 +169,30 @@ async def test_a_deleted_hubs_records_can_be_read_and_deleted_not_changed(regist
     assert (await member_owner.remove(f"/memberships/{membership['id']}")).status_code == 403  # still its operators'
     for path in (f"/memberships/{membership['id']}", f"/cohorts/{cohort['id']}", f"/programmes/{programme['id']}"):
         assert (await hub_owner.remove(path)).status_code == 200, path
+
+
+async def test_memberships_requested_at_once_make_one_and_none_lands_in_a_cohort_deleted_meanwhile(registry, new_actor):
+    """Requests at once (on PostgreSQL, four identical POSTs once made four memberships, and a
+    membership created beside its cohort's deletion outlived the cohort): the programme and the
+    cohort a membership names are locked, so they take turns."""
+    operator = registry.partner()
+    hub = await operator.create("/actors", new_actor("Social Campus On Daegu", kind="hub_intermediary", region="KR-27"))
+    members = [await operator.create("/actors", new_actor(f"Daegu Member {n}", region="KR-27")) for n in range(2)]
+    programme = await operator.create("/programmes", {"hub_id": hub["id"], "names": [{"value": "Academy", "lang": "en"}],
+                                                      "cohorts": [{"name": "first"}, {"name": "second"}]})
+    first, second = (c["id"] for c in programme["cohorts"])
+    body = {"programme_id": programme["id"], "cohort_id": first, "actor_id": members[0]["id"]}
+    answers = await asyncio.gather(*(operator.post("/memberships", json=body) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409]
+    live = await operator.get("/memberships", params={"actor_id": members[0]["id"]})
+    assert len(live.json()["items"]) == 1
+
+    etag = (await operator.get(f"/cohorts/{second}")).headers["ETag"]
+    joined, deleted = await asyncio.gather(
+        operator.post("/memberships", json={"programme_id": programme["id"], "cohort_id": second,
+                                            "actor_id": members[1]["id"]}),
+        operator.delete(f"/cohorts/{second}", headers={"If-Match": etag}))
+    in_cohort = (await operator.get("/memberships", params={"cohort_id": second})).json()["items"]
+    cohort_gone = (await operator.get(f"/cohorts/{second}")).status_code == 404
+    assert not (cohort_gone and in_cohort), (joined.status_code, deleted.status_code)
+    assert (joined.status_code, deleted.status_code) in ((201, 409), (409, 200))

@@ -169,7 +169,10 @@ class HubService:
         return found(await self.repository.programme(programme_id, for_update=for_update), "programme", programme_id)
 
     async def _programme_in_body(self, programme_id: str) -> Programme:
-        programme = await self.repository.programme(programme_id) if is_uuid(programme_id) else None
+        """The live programme a new cohort or membership names, locked: its deletion, and the check
+        that an actor is not already a member, wait for this request (two identical requests at
+        once made two memberships on PostgreSQL)."""
+        programme = await self.repository.programme(programme_id, for_update=True) if is_uuid(programme_id) else None
         if programme is None or programme.deleted_at is not None:
             raise ReferenceConflict.for_field("programme_id", f"no programme {programme_id}")
         return programme
@@ -342,7 +345,8 @@ class HubService:
     async def _cohort_of(self, programme: Programme, cohort_id: str | None) -> Cohort | None:
         if cohort_id is None:
             return None
-        cohort = await self.repository.cohort(cohort_id) if is_uuid(cohort_id) else None
+        # Locked, as its deletion locks it: a cohort deleted meanwhile gets no new member.
+        cohort = await self.repository.cohort(cohort_id, for_update=True) if is_uuid(cohort_id) else None
         if cohort is None or cohort.deleted_at is not None or cohort.programme_id != programme.id:
             raise ReferenceConflict.for_field("cohort_id", f"no cohort {cohort_id} in programme {programme.id}")
         return cohort
