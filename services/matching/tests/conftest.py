@@ -176,7 +176,9 @@ class Events:
         *,
         verb: str = "created",
         version: int = 1,
+        answer: str = "confirmed",
     ) -> CloudEvent:
+        """`answer`: the member's owner's answer to being listed (pending, confirmed or declined)."""
         state = {
             "id": membership_id,
             "ref": None,
@@ -190,6 +192,8 @@ class Events:
             "illustrative": True,
             "programme": {"id": programme_id, "names": []},
             "cohort": None,
+            "confirmations": [{"actor_id": actor_id, "state": answer, "decided_by": None, "decided_at": None}],
+            "confirmed": answer == "confirmed",
             **cls._stamps(version, verb == "deleted"),
         }
         return CloudEvent(

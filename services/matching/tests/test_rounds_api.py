@@ -457,6 +457,28 @@ async def test_proposals_weighed_by_an_invented_severity_are_illustrative(matchi
     assert all(p["illustrative"] == (p["provider_id"] != PROVIDERS[0]) for p in weighed_by_invented)
 
 
+async def test_a_member_whose_owner_declined_the_listing_is_no_seeker_of_the_cohorts_rounds(matching):
+    await seed(matching)
+    e = matching.events
+    # One owner declines being listed; another has not answered yet (pending: still a seeker).
+    await matching.feed(e.membership("m-0", HUB, "prog-1", "cohort-1", SEEKERS[0], verb="updated", version=2,
+                                     answer="declined"),
+                        e.membership("m-1", HUB, "prog-1", "cohort-1", SEEKERS[1], verb="updated", version=2,
+                                     answer="pending"))
+    created = await create(matching)
+    draft = await run(matching, created["id"])
+    assert SEEKERS[0] not in {pair["seeker"] for pair in draft["assignment"]}
+    export = (await matching.get(f"/rounds/{created['id']}/export")).json()
+    listed = [s["actor_id"] for s in export["seekers"]]
+    assert SEEKERS[0] not in listed
+    assert SEEKERS[1] in listed and set(SEEKERS[2:]) <= set(listed)
+    # Confirmed again later: a seeker again.
+    await matching.feed(e.membership("m-0", HUB, "prog-1", "cohort-1", SEEKERS[0], verb="updated", version=3))
+    await run(matching, created["id"])
+    export = (await matching.get(f"/rounds/{created['id']}/export")).json()
+    assert SEEKERS[0] in [s["actor_id"] for s in export["seekers"]]
+
+
 async def test_a_proposals_flag_follows_the_severities_its_run_weighed_not_those_at_publication(matching):
     await seed(matching, illustrative=False)  # real actors, a real severity
     created = await create(matching, illustrative=False)

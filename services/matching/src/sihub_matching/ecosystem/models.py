@@ -65,6 +65,7 @@ class EcoMembership(SQLModel, table=True):
     programme_id: str = Field(sa_type=sa.String(36))
     cohort_id: str | None = Field(default=None, sa_type=sa.String(36), index=True)
     actor_id: str = Field(sa_type=sa.String(36))
+    declined: bool = False  # the member's owner declined being listed: not a seeker of the hub's rounds
     deleted: bool = False
     version: int
 

@@ -178,7 +178,8 @@ class EcosystemRepository:
     async def cohort_members(self, cohort_id: str) -> list[str]:
         rows = await self.session.exec(
             select(EcoMembership.actor_id)
-            .where(EcoMembership.cohort_id == cohort_id, col(EcoMembership.deleted).is_(False))
+            .where(EcoMembership.cohort_id == cohort_id, col(EcoMembership.deleted).is_(False),
+                   col(EcoMembership.declined).is_(False))
             .order_by(col(EcoMembership.actor_id))
         )
         return list(dict.fromkeys(rows.all()))

@@ -70,14 +70,25 @@ class CohortData(_Read):
     deleted_at: datetime | None = None
 
 
+class LinkAnswer(_Read):
+    actor_id: str
+    state: str  # pending, confirmed or declined: the actor's owner's answer to being named
+
+
 class MembershipData(_Read):
     id: str
     hub_id: str
     programme_id: str
     cohort_id: str | None = None
     actor_id: str
+    confirmations: list[LinkAnswer] = []
     version: int
     deleted_at: datetime | None = None
+
+    @property
+    def declined(self) -> bool:
+        """Whether the member's owner declined being listed (a pending answer is not a refusal)."""
+        return any(c.actor_id == self.actor_id and c.state == "declined" for c in self.confirmations)
 
 
 class PartnershipData(_Read):

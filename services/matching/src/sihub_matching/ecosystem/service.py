@@ -139,7 +139,7 @@ class EcosystemService:
     async def apply_membership(self, data: MembershipData) -> None:
         await self._write_newer(EcoMembership, data.id, data.version, {
             "hub_id": data.hub_id, "programme_id": data.programme_id, "cohort_id": data.cohort_id,
-            "actor_id": data.actor_id, "deleted": data.deleted_at is not None,
+            "actor_id": data.actor_id, "declined": data.declined, "deleted": data.deleted_at is not None,
         })
 
     async def apply_partnership(self, data: PartnershipData) -> None:
