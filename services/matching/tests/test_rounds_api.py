@@ -289,6 +289,52 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
     ).status_code == 200
 
 
+async def test_a_draft_whose_settings_or_actors_changed_since_its_run_is_not_published(matching):
+    """Publishing sends each pair of the draft to both owners: a draft run before a pair was
+    forbidden, or naming an actor deleted since, must be run again first."""
+    await seed(matching)
+    created = await create(matching)
+    path = f"/rounds/{created['id']}"
+    draft = await run(matching, created["id"])
+    etag = (await matching.get(path)).headers["ETag"]
+    same = await matching.patch(path, role="hub_operator", account="hub-owner", headers={"If-Match": etag},
+                                json={"capacity": created["capacity"], "name": created["name"]})
+    assert same.status_code == 200 and same.headers["ETag"] == etag  # nothing changed: same version
+    pair = draft["assignment"][0]
+    forbid = await matching.patch(path, role="hub_operator", account="hub-owner", headers={"If-Match": etag},
+                                  json={"forbidden_pairs": [{"seeker": pair["seeker"], "provider": pair["provider"]}]})
+    assert forbid.status_code == 200 and forbid.headers["ETag"] != etag
+    stale = await matching.post(path + "/publish", role="hub_operator", account="hub-owner")
+    assert "run again" in matching.problem(stale, 409)["errors"][0]["message"]
+    assert (await matching.get(path + "/proposals")).json() == []
+
+    rerun = await run(matching, created["id"])
+    provider = rerun["assignment"][0]["provider"]
+    await matching.feed(matching.events.actor(provider, "deleted", version=2, owner=owner(provider), deleted=True))
+    gone = await matching.post(path + "/publish", role="hub_operator", account="hub-owner")
+    assert provider in matching.problem(gone, 409)["errors"][0]["message"]
+    assert (await matching.get(path + "/proposals")).json() == []
+
+
+async def test_a_proposal_whose_actor_was_deleted_since_can_be_declined_not_accepted(matching):
+    await seed(matching)
+    created = await create(matching)
+    await run(matching, created["id"])
+    assert (await matching.post(f"/rounds/{created['id']}/publish", role="hub_operator",
+                                account="hub-owner")).status_code == 200
+    proposal = (await matching.get(f"/rounds/{created['id']}/proposals")).json()[0]
+    seeker, provider = proposal["seeker_id"], proposal["provider_id"]
+    await matching.feed(matching.events.actor(provider, "deleted", version=2, owner=owner(provider), deleted=True))
+    accept = await matching.post(f"/proposals/{proposal['id']}/accept", role="partner", account=owner(seeker),
+                                 json={"actor_id": seeker})
+    problem = matching.problem(accept, 409)
+    assert problem["errors"][0]["field"] == "actor_id" and provider in problem["errors"][0]["message"]
+    decline = await matching.post(f"/proposals/{proposal['id']}/decline", role="partner", account=owner(seeker),
+                                  json={"actor_id": seeker})
+    assert decline.status_code == 200 and decline.json()["status"] == "declined"
+    assert await matching.outbox("sihub.matching.match.accepted") == []
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "status"),
     [

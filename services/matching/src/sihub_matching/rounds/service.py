@@ -10,6 +10,7 @@ Every refusal names the field, and nothing is written unless everything is valid
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -108,6 +109,7 @@ class RunInputs:
     seeker_rows: list[int]
     provider_rows: list[int]
     actors: ActorTable
+    settings: dict[str, Any]  # the round's settings the run read (publication checks they still hold)
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ def solve_and_record(run: RunInputs, instance: Instance) -> RunOutput:
         "profile_version": DEFAULT_PROFILE.version,
         "weights": run.weights,
         "prefer": (run.prefer or DEFAULT_PROFILE.prefer).value,
+        "settings": run.settings,
         **diagnose(instance, assignment, run.objective, run.proposer, seeker_ids, provider_ids),
         # Whether a pair's score rests on invented data is decided with the severities the score
         # read, so that a proposal published later says what this run weighed.
@@ -421,9 +424,12 @@ class RoundService:
         )
         seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
         self.check_settings(merged, seeker_ids, provider_ids)
+        before = (_settings_of(row), row.name)
         row.sqlmodel_update(_settings_columns(merged))
         if "name" in changes:
             row.name = changes["name"]
+        if (_settings_of(row), row.name) == before:
+            return row  # nothing changed: same version, same ETag
         row.version += 1
         row.updated_at = now()
         self.repository.add(row)
@@ -483,6 +489,7 @@ class RoundService:
             actors=held.actors,
             seeker_rows=[held.actors.row_of[a] for a in seeker_ids],
             provider_rows=[held.actors.row_of[a] for a in provider_ids],
+            settings=_settings_of(row),
         )
 
     async def store(self, row: MatchRound, output: RunOutput) -> None:
@@ -553,31 +560,37 @@ class RoundService:
                     }
                 ],
             )
+        settings = _as_json(_settings_of(row))
+        if draft.result.get("settings", settings) != settings:  # a draft from before drafts said
+            raise Conflict(
+                "the round's settings changed since its run",
+                errors=[{"field": "drafts", "message": f"draft {row.drafts} was run with other settings; run again"}],
+            )
+        held = await snapshot(self.session)
+        gone = sorted({a for pair in draft.result["assignment"] for a in (pair["seeker"], pair["provider"])
+                       if a not in held.actors.row_of})
+        if gone:
+            raise Conflict(
+                "actors of the draft were deleted since its run",
+                errors=[{"field": "drafts", "message": f"no longer live: {', '.join(gone)}; run again"}],
+            )
         existing = {
             (p.seeker_id, p.provider_id) for p in await self.repository.proposals_of_round(round_id)
         }
-        held = await snapshot(self.session)
         row.publications += 1
         row.published_draft = row.drafts
         moment = now()
         created = []
         # A proposal between actors made up for a demonstration, or weighed by a severity computed from
         # invented data, is illustrative, whatever the round says.
-        actors = await self.ecosystem.actors(
-            {a for pair in draft.result["assignment"] for a in (pair["seeker"], pair["provider"])}
-        )
         for pair in draft.result["assignment"]:
             if (pair["seeker"], pair["provider"]) in existing:
                 continue
-            facts = [
-                held.actors.facts[held.actors.row_of[a]] if a in held.actors.row_of else None
-                for a in (pair["seeker"], pair["provider"])
-            ]
-            kind = partnership_type(facts[0], facts[1]) if None not in facts else "co_delivery"  # type: ignore[arg-type]
+            seeker, provider = (held.actors.facts[held.actors.row_of[a]] for a in (pair["seeker"], pair["provider"]))
             # A draft stored before drafts said so is judged by the severities held now.
             weighed_invented = pair.get("illustrative")
             if weighed_invented is None:
-                weighed_invented = None not in facts and rests_on_illustrative(facts[0], facts[1], held.severities)  # type: ignore[arg-type]
+                weighed_invented = rests_on_illustrative(seeker, provider, held.severities)
             proposal = MatchProposal(
                 id=_new_id(),
                 round_id=row.id,
@@ -588,14 +601,8 @@ class RoundService:
                 score=pair["score"],
                 seeker_score=pair["seeker_score"],
                 provider_score=pair["provider_score"],
-                partnership_type=kind,
-                illustrative=row.illustrative
-                or any(
-                    actors[a].illustrative
-                    for a in (pair["seeker"], pair["provider"])
-                    if a in actors
-                )
-                or weighed_invented,
+                partnership_type=partnership_type(seeker, provider),
+                illustrative=row.illustrative or seeker.illustrative or provider.illustrative or weighed_invented,
                 created_at=moment,
                 updated_at=moment,
             )
@@ -669,6 +676,14 @@ class RoundService:
                 f"the proposal is already {proposal.status}",
                 errors=[{"field": "status", "message": f"already {proposal.status}"}],
             )
+        if decision == "accepted":
+            actors = await self.ecosystem.actors([proposal.seeker_id, proposal.provider_id])
+            gone = [a for a in (proposal.seeker_id, proposal.provider_id) if a not in actors or actors[a].deleted]
+            if gone:  # the registry would record no partnership for it
+                raise Conflict(
+                    "an actor of the proposal has been deleted from the registry",
+                    errors=[{"field": "actor_id", "message": f"deleted: {', '.join(gone)}; the proposal can only be declined"}],
+                )
         side = "seeker" if actor_id == proposal.seeker_id else "provider"
         setattr(proposal, f"{side}_decision", decision)
         setattr(proposal, f"{side}_decided_by", identity.account_id)
@@ -717,6 +732,11 @@ class RoundService:
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _as_json(value: Any) -> Any:
+    """As the value reads back from a JSON column."""
+    return json.loads(json.dumps(value))
 
 
 def _settings_columns(settings: RoundSettings) -> dict[str, Any]:
