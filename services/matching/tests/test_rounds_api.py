@@ -349,6 +349,7 @@ async def test_a_proposal_whose_actor_was_deleted_since_can_be_declined_not_acce
         ),
         ({"seekers": {"actor_ids": [SEEKERS[0], GONE]}}, "seekers.actor_ids", 409),
         ({"seekers": {"actor_ids": [SEEKERS[0], PROVIDERS[0]]}}, "providers.actor_ids", 422),
+        ({"seekers": {"actor_ids": [SEEKERS[0], SEEKERS[0]]}}, "seekers.actor_ids", 422),  # uniqueItems
         ({"seekers": {"cohort_id": "nope"}}, "seekers.cohort_id", 409),
         ({"seekers": {"cohort_id": "nope", "actor_ids": [SEEKERS[0]]}}, "seekers", 422),
         ({"providers": {"filter": {"country": "JP"}}}, "providers.filter", 409),

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from sihub_matching.rounds.solvers import Objective, Proposer
 from sihub_matching.scoring.profile import Geography, PartName
 from sihub_shared.openapi import Rule, rules
-from sihub_shared.strict import CountryCode, FilledLine, Flag, Omittable, StrictBody
+from sihub_shared.strict import CountryCode, Distinct, FilledLine, Flag, Omittable, StrictBody
 
 MAX_CAPACITY = 10_000
 MAX_PARTICIPANTS = 10_000
@@ -32,7 +32,7 @@ class SeekerSpec(StrictBody):
     model_config = exactly_one("cohort_id", "actor_ids")
 
     cohort_id: Omittable[Id] = None
-    actor_ids: Omittable[list[Id]] = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
+    actor_ids: Omittable[Distinct[Id]] = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
 
     @model_validator(mode="after")
     def _one(self) -> SeekerSpec:
@@ -53,7 +53,7 @@ class ProviderSpec(StrictBody):
 
     model_config = exactly_one("actor_ids", "filter")
 
-    actor_ids: Omittable[list[Id]] = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
+    actor_ids: Omittable[Distinct[Id]] = Field(default=None, min_length=1, max_length=MAX_PARTICIPANTS)
     filter: Omittable[ProviderFilter] = None
 
     @model_validator(mode="after")

@@ -271,7 +271,7 @@ class RoundService:
     async def _live(
         self, invalid: Problems, missing: Problems, field: str, ids: Sequence[str]
     ) -> dict[str, EcoActor]:
-        for actor_id, count in Counter(ids).items():
+        for actor_id, count in Counter(ids).items():  # the schema says uniqueItems; this names the repeat
             if count > 1:
                 invalid.add(field, f"{actor_id} is listed {count} times")
         actors = await self.ecosystem.actors(ids)
