@@ -186,3 +186,16 @@ async def test_a_match_partnership_keeps_its_match_ref(registry, new_actor):
     assert (await owner.delete(path)).status_code == 428
     assert (await owner.delete(path, headers={"If-Match": '"1"'})).status_code == 412
     assert (await owner.remove(path)).status_code == 200
+
+
+async def test_a_partnership_whose_actor_was_deleted_cannot_become_active(registry, new_actor):
+    owner = registry.partner()
+    first = await owner.create("/actors", new_actor("Alpha Care"))
+    second = await owner.create("/actors", new_actor("Beta Care"))
+    partnership = await owner.create("/partnerships", {"actor_ids": [first["id"], second["id"]], "type": "co_delivery"})
+    assert (await owner.remove(f"/actors/{second['id']}")).status_code == 200
+    activated = await owner.change(f"/partnerships/{partnership['id']}", {"status": "active"})
+    assert activated.status_code == 409 and activated.json()["errors"][0]["field"] == "actor_ids[1]"
+    assert (await owner.get(f"/partnerships/{partnership['id']}")).json()["status"] == "proposed"
+    ended = await owner.change(f"/partnerships/{partnership['id']}", {"status": "ended"})
+    assert ended.status_code == 200 and ended.json()["status"] == "ended"  # it can still be closed

@@ -162,6 +162,8 @@ class PartnershipService:
                              + (", ".join(sorted(s.value for s in PartnershipStatus if can_transition(current, s))) or "nothing")}],
                 )
             if new != current and new is PartnershipStatus.ACTIVE:
+                # As registering one as active would: every party still there and agreed.
+                await self.actors.live_actors(partnership.actor_ids, "actor_ids")
                 ensure_all_confirmed(partnership.confirmations, "an active partnership")
                 if changes.get("starts_on", partnership.starts_on) is None:
                     changes["starts_on"] = today
