@@ -166,6 +166,11 @@ async def test_a_deleted_hubs_records_can_be_read_and_deleted_not_changed(regist
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"][0]["field"] == field
     assert (await member_owner.get(f"/programmes/{programme['id']}")).status_code == 200
+    # The member's owner may still withdraw (decline), not confirm a listing in a hub that is gone.
+    answer = f"/memberships/{membership['id']}/confirmations/{member['id']}"
+    confirmed = await member_owner.put(answer, json={"state": "confirmed"})
+    assert confirmed.status_code == 409 and confirmed.json()["errors"][0]["field"] == "hub_id"
+    assert (await member_owner.put(answer, json={"state": "declined"})).status_code == 200
     assert (await member_owner.remove(f"/memberships/{membership['id']}")).status_code == 403  # still its operators'
     for path in (f"/memberships/{membership['id']}", f"/cohorts/{cohort['id']}", f"/programmes/{programme['id']}"):
         assert (await hub_owner.remove(path)).status_code == 200, path
@@ -196,3 +201,22 @@ async def test_memberships_requested_at_once_make_one_and_none_lands_in_a_cohort
     cohort_gone = (await operator.get(f"/cohorts/{second}")).status_code == 404
     assert not (cohort_gone and in_cohort), (joined.status_code, deleted.status_code)
     assert (joined.status_code, deleted.status_code) in ((201, 409), (409, 200))
+
+
+async def test_a_member_whose_owner_declined_being_listed_is_not_among_the_hubs_actors(registry, new_actor):
+    operator, member_owner = registry.partner(), registry.partner()
+    hub = await operator.create("/actors", new_actor("Social Campus On Ulsan", kind="hub_intermediary", region="KR-31"))
+    members = [await member_owner.create("/actors", new_actor(f"Ulsan Member {n}", region="KR-31")) for n in range(2)]
+    programme = await operator.create("/programmes", {"hub_id": hub["id"], "names": [{"value": "Academy", "lang": "en"}]})
+    listed = [await operator.create("/memberships", {"programme_id": programme["id"], "actor_id": m["id"]})
+              for m in members]
+
+    async def hub_actors() -> list[str]:
+        return [a["id"] for a in (await operator.get("/actors", params={"hub": hub["id"]})).json()["items"]]
+
+    assert await hub_actors() == sorted(m["id"] for m in members)  # pending: listed, awaiting an answer
+    answer = f"/memberships/{listed[0]['id']}/confirmations/{members[0]['id']}"
+    assert (await member_owner.put(answer, json={"state": "declined"})).status_code == 200
+    assert await hub_actors() == [members[1]["id"]]
+    assert (await member_owner.put(answer, json={"state": "confirmed"})).status_code == 200
+    assert await hub_actors() == sorted(m["id"] for m in members)

@@ -78,7 +78,10 @@ def filtered(query: Any, filters: ActorFilters) -> Any:
         if values:
             query = query.where(_facet(facet, values))
     if filters.hub:
-        members = select(Membership.actor_id).where(Membership.hub_id.in_(filters.hub), Membership.deleted_at.is_(None))
+        # A membership names one actor: its one link; a member whose owner declined is not the hub's.
+        answer = sa.func.coalesce(Membership.confirmations[(0, "state")].as_string(), "")
+        members = select(Membership.actor_id).where(Membership.hub_id.in_(filters.hub), Membership.deleted_at.is_(None),
+                                                    answer != "declined")
         query = query.where(Actor.id.in_(members))
     if filters.ref_prefix:
         query = query.where(ref_prefix_filter(Actor.ref, filters.ref_prefix))

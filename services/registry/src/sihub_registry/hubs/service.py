@@ -415,8 +415,14 @@ class HubService:
 
     async def decide_membership(self, identity: Identity, membership_id: str, actor_id: str,
                                 decision: ConfirmationDecision) -> Membership:
-        """The member actor's owner confirms or declines being listed in the programme."""
+        """The member actor's owner confirms or declines being listed in the programme. A deleted
+        hub's membership can be declined (consent is always the owner's to withdraw), not confirmed."""
         membership = await self.membership(membership_id, for_update=True)
+        if decision.state == "confirmed":
+            hub = await self.actors.get(membership.hub_id, deleted_ok=True)
+            if hub.deleted_at is not None or hub.kind != ActorKind.HUB_INTERMEDIARY.value:
+                raise ReferenceConflict.for_field(
+                    "hub_id", f"hub {hub.id} is deleted or no longer a hub: its memberships can be declined, not confirmed")
         answer = apply_decision(membership, "membership", actor_id, await self.actors.owner_of(actor_id), decision, identity)
         if answer is not None:
             self.repository.add(membership)
