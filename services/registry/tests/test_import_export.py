@@ -428,6 +428,11 @@ async def test_the_csv_export_reads_every_row_once_in_id_order_whatever_its_batc
     assert [row[0] for row in rows] == sorted(row[0] for row in rows) and len({row[0] for row in rows}) == 23
     assert sorted((row[1], row[2], row[3]) for row in rows) == sorted(
         (f"kr:batch-{n}", f'Batch "{n}", Seoul', f"배치{n}") for n in range(23))
+    # A ref prefix is matched as written, on both databases (SQLite's LIKE ignored ASCII case), and
+    # its `_` and `%` are characters, not patterns.
+    for prefix, count in (("kr:batch-", 23), ("KR:BATCH-", 0), ("kr:batch_", 0), ("kr:%", 0), ("kr:batch-1", 11)):
+        listed = await partner.get("/actors", params={"ref_prefix": prefix, "limit": 100})
+        assert len(listed.json()["items"]) == count, prefix
 
 async def test_an_actor_whose_export_cells_lack_its_details_still_has_every_column(registry):
     # An actor written by an older process during an upgrade (its export_cells without "details")

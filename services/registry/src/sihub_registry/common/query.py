@@ -23,5 +23,5 @@ def keyset(query: Any, model: Any, mode: str, position: dict[str, Any] | None) -
 
 
 def ref_prefix_filter(column: Any, prefix: str) -> sa.ColumnElement[bool]:
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(escaped + "%", escape="\\")
+    # Compared as characters, not with LIKE: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+    return sa.func.substr(column, 1, len(prefix)) == prefix
