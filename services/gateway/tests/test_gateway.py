@@ -53,6 +53,12 @@ async def some_bytes(identity: CurrentIdentity, size: int, chunked: bool = False
     return response
 
 
+@echo.get("/export")
+async def export(identity: CurrentIdentity) -> StreamingResponse:
+    # As a large export streams: made as it is read, so a caller that stops reading stops it here.
+    return StreamingResponse(b"x" * 65536 for _ in range(4000))  # 256 MB if read to the end
+
+
 @echo.get("/unchanged")
 async def unchanged(identity: CurrentIdentity) -> Response:
     # As a service answering If-None-Match would: the length of what the client already holds.
@@ -577,3 +583,92 @@ async def test_a_request_the_service_closed_the_connection_on_is_sent_again_only
     assert response.status_code == status, response.text
     assert received == [f"{method} /api/v1/dropping/thing HTTP/1.1".encode()] * sent
 
+
+
+@asynccontextmanager
+async def gateway_over_tcp(tmp_path: Path, nats_server, upstream: str, **settings: object) -> AsyncIterator[tuple]:
+    """The gateway served by uvicorn (a caller's unread socket fills as it would in production) in
+    front of `upstream` as `echo`. Yields its app, a client, a function making partner keys and
+    one opening callers that ask for a path and then read nothing (closed when the block ends)."""
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade(MIGRATIONS, url)
+    app = create_app(GatewaySettings(database_url=url, nats_url=nats_server.url, identity_secret=TEST_IDENTITY_SECRET,
+                                     upstreams={"echo": upstream}, run_workers=False, upstream_timeout_s=30,
+                                     rate_limit_per_s=1000, rate_limit_burst=1000, **settings))
+    opened: list[asyncio.StreamWriter] = []
+
+    async def never_reading(key: str, path: str = "/api/v1/echo/export") -> asyncio.StreamReader:
+        reader, writer = await asyncio.open_connection(client.base_url.host, client.base_url.port)
+        opened.append(writer)
+        writer.write(f"GET {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {key}\r\n\r\n".encode())
+        await writer.drain()
+        return reader
+
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=60) as client:
+        admin = await _admin_key(app)
+
+        async def key(name: str) -> str:
+            return await make_key(client, admin, "partner", name=name)
+
+        try:
+            yield app, client, key, never_reading
+        finally:
+            for writer in opened:
+                writer.close()
+
+
+async def _in_use(app, count: int) -> None:
+    from sihub_shared.testing.ledger import wait_until
+
+    async def reached() -> bool:
+        return app.state.forwarder.pool.in_use >= count
+
+    await wait_until(reached, timeout_s=30)
+
+
+async def test_one_keys_unread_exports_leave_slots_for_other_keys_and_a_full_gateway_says_503(
+        tmp_path, nats_server, upstream):
+    """Review 1: four callers of one key that never read a large export held every upstream slot, and
+    every other request, from any key, waited out the time-out and got a 504 blaming the service."""
+    async with gateway_over_tcp(tmp_path, nats_server, upstream, upstream_connections=4,
+                                upstream_connections_per_key=2, upstream_slot_wait_s=0.5,
+                                stream_send_timeout_s=600) as (app, client, key, never_reading):
+        greedy, other, third = await key("Greedy"), await key("Other"), await key("Third")
+        for _ in range(4):
+            await never_reading(greedy)
+        await _in_use(app, 2)
+        answer = await client.get("/api/v1/echo/whoami", headers=bearer(other))
+        assert answer.status_code == 200, answer.text
+        assert app.state.forwarder.pool.held_by(greedy.split("_")[1]) == 2  # its share, no more
+        # The greedy key itself is told to come back, as for its rate limit.
+        greedy_again = await client.get("/api/v1/echo/whoami", headers=bearer(greedy))
+        refused = assert_problem(greedy_again, 429)
+        assert int(greedy_again.headers["retry-after"]) >= 1
+        assert "key" in refused["detail"]
+        # Once every slot is held (two keys at their share), the gateway says it is busy: 503 with
+        # Retry-After, naming no service (the service is not what is slow).
+        for _ in range(2):
+            await never_reading(other)
+        await _in_use(app, 4)
+        busy = await client.get("/api/v1/echo/whoami", headers=bearer(third))
+        body = assert_problem(busy, 503)
+        assert int(busy.headers["retry-after"]) >= 1 and "echo" not in body["detail"] and "service" not in body
+
+
+async def test_a_streamed_answer_the_caller_stops_reading_is_cut_and_its_slot_freed(
+        tmp_path, nats_server, upstream):
+    """Review 1: a caller that never reads a streamed answer held its slot as long as it kept the
+    connection open. Now the stream is cut once a send has waited `stream_send_timeout_s`."""
+    async with gateway_over_tcp(tmp_path, nats_server, upstream, upstream_connections=1,
+                                upstream_slot_wait_s=60, stream_send_timeout_s=0.5) as (app, client, key, never_reading):
+        caller = await key("Slow Reader")
+        reader = await never_reading(caller)
+        await _in_use(app, 1)
+        # Waits (well within the slot wait) for the cut stream's slot.
+        answer = await client.get("/api/v1/echo/whoami", headers=bearer(caller))
+        assert answer.status_code == 200, answer.text
+        received = 0
+        async with asyncio.timeout(60):
+            while chunk := await reader.read(1 << 20):  # the connection was closed: the read ends
+                received += len(chunk)
+        assert 0 < received < 4000 * 65536

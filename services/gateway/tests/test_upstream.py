@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import ssl
 
+import pytest
 import trustme
 
-from sihub_gateway.proxy.upstream import Origin, UpstreamPool
+from sihub_gateway.proxy.upstream import NoFreeSlot, Origin, UpstreamPool
 
 REQUEST = b"GET /thing HTTP/1.1\r\nhost: service\r\n\r\n"
 
@@ -121,6 +122,39 @@ async def test_an_interim_answer_is_passed_over_for_the_final_one():
     try:
         answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
         assert (answer.status, answer.headers, await answer.read()) == (201, [(b"content-length", b"4"), (b"x-a", b"1")], b"done")
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_holder_gets_its_share_of_the_slots_and_a_full_pool_says_so_at_once():
+    """Review 1: slots are held until an answer is read. One holder (an API key) may hold only its
+    share; with none free the pool says NoFreeSlot after `slot_wait_s`, not a time-out of the service."""
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.readuntil(b"\r\n\r\n"):
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+
+    server, port = await serving(serve)
+    origin = Origin.from_url(f"http://127.0.0.1:{port}")
+    pool = UpstreamPool(timeout_s=60, max_connections=3, max_per_holder=2, slot_wait_s=0.2)
+    try:
+        held = [await pool.send(origin, REQUEST, retry=False, holder="a") for _ in range(2)]
+        with pytest.raises(NoFreeSlot) as refused:
+            await pool.send(origin, REQUEST, retry=False, holder="a")
+        assert refused.value.whose == "key"
+        held.append(await pool.send(origin, REQUEST, retry=False, holder="b"))
+        with pytest.raises(NoFreeSlot) as refused:
+            await pool.send(origin, REQUEST, retry=False, holder="c")
+        assert refused.value.whose == "all"
+        assert (pool.in_use, pool.held_by("a"), pool.held_by("b"), pool.held_by("c")) == (3, 2, 1, 0)
+        for answer in held:
+            assert await answer.read() == b"ok"
+        assert (pool.in_use, pool.held_by("a")) == (0, 0)
+        answer = await pool.send(origin, REQUEST, retry=False, holder="c")
+        assert await answer.read() == b"ok"
+        assert pool._per_holder._shares == {}  # noqa: SLF001  # holders with nothing held are forgotten
     finally:
         await pool.close()
         server.close()

@@ -31,6 +31,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             {name: str(url) for name, url in settings.upstreams.items()},
             timeout_s=settings.upstream_timeout_s,
             max_connections=settings.upstream_connections,
+            max_per_key=settings.upstream_connections_per_key,
+            slot_wait_s=settings.upstream_slot_wait_s,
+            stream_send_timeout_s=settings.stream_send_timeout_s,
             public_url=str(settings.public_url) if settings.public_url else None,
         )
         app.state.forwarder = forwarder

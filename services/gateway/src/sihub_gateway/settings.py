@@ -10,7 +10,15 @@ class GatewaySettings(ServiceSettings):
     # Service name → base URL; `/api/v1/<service>/...` is forwarded there, path unchanged.
     upstreams: dict[str, AnyHttpUrl] = Field(default_factory=dict)
     upstream_timeout_s: float = Field(default=30.0, gt=0)
+    # Exchanges with the services at once (a streamed answer holds one until the caller has it all),
+    # and at most this many for one API key, so that one key's callers cannot hold them all.
     upstream_connections: int = Field(default=200, ge=1)
+    upstream_connections_per_key: int = Field(default=20, ge=1)
+    # How long a request waits for a free slot before it is answered 503 (429 when its key holds its
+    # share), with Retry-After.
+    upstream_slot_wait_s: float = Field(default=2.0, gt=0)
+    # A streamed answer (large or chunked) is cut when a caller has read nothing of it for this long.
+    stream_send_timeout_s: float = Field(default=30.0, gt=0)
     # Per API key, on every request it authenticates (forwarded or to the gateway's own endpoints).
     rate_limit_per_s: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=200, ge=1)

@@ -28,7 +28,8 @@ async def forward(request: Request) -> Response:
     # Integrators read only, whatever the service; the services check everything finer.
     if request.method not in _READ_METHODS and identity.roles == {Role.integrator}:
         raise Forbidden.for_header(KEY_HEADER, "integrator keys are read-only", "an integrator key reads only")
-    return await state.forwarder.forward(request, service, state.identity_tokens.token_for(identity))
+    return await state.forwarder.forward(request, service, state.identity_tokens.token_for(identity),
+                                         holder=identity.key_prefix or identity.account_id)
 
 
 forward_route = Route(

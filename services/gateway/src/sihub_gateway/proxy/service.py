@@ -9,18 +9,22 @@ one caller's upstream cookies to the next caller. The caller's raw path and head
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
 
 import httpx
+import structlog
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from sihub_gateway.proxy.upstream import (
     BrokenAnswer,
     ClosedBeforeAnswering,
     ConnectFailed,
     Exchange,
+    NoFreeSlot,
     Origin,
     UpstreamPool,
 )
@@ -62,6 +66,17 @@ class UpstreamTimeout(ProblemError):
     status, title = 504, "Gateway timeout"
 
 
+class GatewayBusy(ProblemError):
+    status, title = 503, "Gateway busy"
+
+
+class TooManyInProgress(ProblemError):
+    status, title = 429, "Too many requests"
+
+
+log = structlog.get_logger(__name__)
+
+
 class IdentityTokens:
     """Signs identity tokens, reusing one until half its lifetime has passed."""
 
@@ -81,32 +96,59 @@ class IdentityTokens:
         return token
 
 
+class _CallerNotReading(Exception):
+    pass
+
+
 class _StreamedAnswer(StreamingResponse):
     """A large or chunked answer, passed on as it arrives. Its connection is given back however the
-    sending ends (done, the caller gone, an error), even if the body was never started."""
+    sending ends (done, the caller gone, an error), even if the body was never started.
 
-    def __init__(self, answer: Exchange) -> None:
+    The server's `send` waits while the caller's socket is full, with no limit of its own: a caller
+    that stops reading would hold the exchange's slots for as long as it keeps the connection open.
+    So each send has `send_timeout_s`; past it the stream is cut (the server closes the connection)."""
+
+    def __init__(self, answer: Exchange, send_timeout_s: float) -> None:
         super().__init__(answer.chunks(), status_code=answer.status)
         self.answer = answer
+        self.send_timeout_s = send_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_in_time(message: Message) -> None:
+            try:
+                async with asyncio.timeout(self.send_timeout_s):
+                    await send(message)
+            except TimeoutError as exc:
+                raise _CallerNotReading from exc
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, send_in_time)
+        except _CallerNotReading:
+            # Returning without the end of the body: the server closes the connection.
+            log.warning("streamed answer cut: the caller read nothing for the send time-out",
+                        path=scope.get("path"), send_timeout_s=self.send_timeout_s)
         finally:
             self.answer.release()
 
 
 class Forwarder:
     def __init__(self, upstreams: dict[str, str], *, timeout_s: float, max_connections: int,
-                 public_url: str | None = None) -> None:
+                 max_per_key: int | None = None, slot_wait_s: float | None = None,
+                 stream_send_timeout_s: float | None = None, public_url: str | None = None) -> None:
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
         self.public = httpx.URL(public_url) if public_url else None
         self._origins = {name: Origin.from_url(url) for name, url in self.upstreams.items()}
-        self.pool = UpstreamPool(timeout_s=timeout_s, max_connections=max_connections)
+        self.pool = UpstreamPool(timeout_s=timeout_s, max_connections=max_connections,
+                                 max_per_holder=max_per_key, slot_wait_s=slot_wait_s)
+        self.stream_send_timeout_s = timeout_s if stream_send_timeout_s is None else stream_send_timeout_s
+        # Seconds a caller refused a slot is asked to wait: about what it would have waited for one.
+        self._retry_after = str(max(1, math.ceil(self.pool.slot_wait_s)))
         # The gateway's own calls to the services (their documents, their readiness).
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0))
 
-    async def forward(self, request: Request, service: str, identity_token: str) -> Response:
+    async def forward(self, request: Request, service: str, identity_token: str,
+                      holder: str | None = None) -> Response:
+        """`holder` (the caller's key) is held to its share of the exchange slots."""
         origin = self._origins[service]
         # The path exactly as the caller encoded it, after the upstream's own path, if any.
         target = origin.path + request.scope.get("raw_path", request.url.path.encode())
@@ -132,9 +174,17 @@ class Forwarder:
             lines.append(b"content-length: %d" % len(body))
         message = b"\r\n".join(lines) + b"\r\n\r\n" + body
         try:
-            answer = await self.pool.send(origin, message, retry=request.method in _RETRIED_METHODS)
+            answer = await self.pool.send(origin, message, retry=request.method in _RETRIED_METHODS, holder=holder)
             length = answer.content_length
             whole_body = await answer.read() if length is not None and length <= _WHOLE_BODY_BYTES else None
+        except NoFreeSlot as exc:  # the gateway's own queue: not the service's fault, and not a 504
+            retry_after = {"Retry-After": self._retry_after}
+            if exc.whose == "key":
+                raise TooManyInProgress(
+                    "this API key already has as many requests in progress as one key may; retry "
+                    "after the seconds in Retry-After", headers=retry_after) from exc
+            raise GatewayBusy("the gateway is busy: every connection to the services is in use; retry "
+                              "after the seconds in Retry-After", headers=retry_after) from exc
         except ConnectFailed as exc:  # refused, unreachable, no answer to the connection
             raise UpstreamUnavailable(f"the {service} service does not answer", service=service) from exc
         except TimeoutError as exc:
@@ -145,7 +195,7 @@ class Forwarder:
         if whole_body is not None:
             forwarded = Response(whole_body, status_code=answer.status)
         else:
-            forwarded = _StreamedAnswer(answer)
+            forwarded = _StreamedAnswer(answer, self.stream_send_timeout_s)
         # Raw pairs, so that repeated headers (Set-Cookie, Link) all come through.
         dropped = _DROPPED_RESPONSE_HEADERS if answer.status not in _NO_BODY_STATUSES else _DROPPED_WITHOUT_BODY
         forwarded.raw_headers = [

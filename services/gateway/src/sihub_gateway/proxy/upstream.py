@@ -41,6 +41,15 @@ class BrokenAnswer(Exception):
     """The connection failed part-way through an answer's body."""
 
 
+class NoFreeSlot(Exception):
+    """No exchange slot came free in time: the caller's key had its share in use (`whose` "key"),
+    or every slot was (`whose` "all"). Nothing was sent."""
+
+    def __init__(self, whose: str) -> None:
+        super().__init__(f"no free exchange slot ({whose})")
+        self.whose = whose
+
+
 @dataclass(frozen=True)
 class Origin:
     scheme: str
@@ -65,9 +74,10 @@ class Exchange:
     then the body through `read` (whole) or `chunks` (as it arrives). `release` gives the
     connection back (or closes it if the answer was not read to its end)."""
 
-    def __init__(self, connection: _Connection, pool: UpstreamPool) -> None:
+    def __init__(self, connection: _Connection, pool: UpstreamPool, holder: str | None) -> None:
         self._connection = connection
         self._pool = pool
+        self._holder = holder
         self.status = connection.status or 0
         self.headers = connection.headers
         self._released = False
@@ -115,7 +125,7 @@ class Exchange:
     def release(self) -> None:
         if not self._released:
             self._released = True
-            self._pool.give_back(self._connection)
+            self._pool.give_back(self._connection, self._holder)
 
 
 class _Connection(asyncio.Protocol):
@@ -227,25 +237,84 @@ class _Connection(asyncio.Protocol):
             self.more.set_result(None)
 
 
-class UpstreamPool:
-    """At most `max_connections` exchanges at once over all services; idle connections kept per
-    service until `KEEPALIVE_S` has passed."""
+class _HolderShare:
+    __slots__ = ("held", "slots", "users")
 
-    def __init__(self, *, timeout_s: float, max_connections: int, connect_timeout_s: float = 3.0,
+    def __init__(self, cap: int) -> None:
+        self.slots = asyncio.Semaphore(cap)
+        self.held = 0
+        self.users = 0  # holding or waiting: the entry goes when none is left, so the table never grows
+
+
+class _PerHolder:
+    """At most `cap` exchanges at once per holder (an API key): one key cannot take every slot."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._shares: dict[str, _HolderShare] = {}
+
+    async def acquire(self, holder: str) -> None:
+        share = self._shares.get(holder)
+        if share is None:
+            share = self._shares[holder] = _HolderShare(self.cap)
+        share.users += 1
+        try:
+            await share.slots.acquire()
+        except BaseException:
+            self._leave(holder, share)
+            raise
+        share.held += 1
+
+    def release(self, holder: str) -> None:
+        share = self._shares[holder]
+        share.held -= 1
+        share.slots.release()
+        self._leave(holder, share)
+
+    def held(self, holder: str) -> int:
+        share = self._shares.get(holder)
+        return 0 if share is None else share.held
+
+    def _leave(self, holder: str, share: _HolderShare) -> None:
+        share.users -= 1
+        if share.users == 0:
+            del self._shares[holder]
+
+
+class UpstreamPool:
+    """At most `max_connections` exchanges at once over all services, and `max_per_holder` of them
+    for one holder (the caller's key); idle connections kept per service until `KEEPALIVE_S` has
+    passed. An exchange holds its slots until its answer is read (a streamed one: sent to the
+    caller), so a caller waits at most `slot_wait_s` for them and is then told the gateway is busy
+    (NoFreeSlot), rather than waiting out the service's time-out for the gateway's own queue."""
+
+    def __init__(self, *, timeout_s: float, max_connections: int, max_per_holder: int | None = None,
+                 slot_wait_s: float | None = None, connect_timeout_s: float = 3.0,
                  tls: ssl.SSLContext | None = None) -> None:
         self.timeout_s = timeout_s
+        self.slot_wait_s = timeout_s if slot_wait_s is None else slot_wait_s
         self.connect_timeout_s = connect_timeout_s
+        self.max_connections = max_connections
         self._slots = asyncio.Semaphore(max_connections)
+        self._in_use = 0
+        self._per_holder = _PerHolder(max_per_holder or max_connections)
         self._idle: dict[Origin, list[_Connection]] = {}
         self._tls = tls or ssl.create_default_context()
 
-    async def send(self, origin: Origin, request: bytes, *, retry: bool) -> Exchange:
+    @property
+    def in_use(self) -> int:
+        """Exchanges holding a slot now (an answer not yet read or sent to its caller)."""
+        return self._in_use
+
+    def held_by(self, holder: str) -> int:
+        return self._per_holder.held(holder)
+
+    async def send(self, origin: Origin, request: bytes, *, retry: bool, holder: str | None = None) -> Exchange:
         """Sends `request` (a whole HTTP/1.1 message) and returns once the answer's headers are in.
         A service may close a kept-alive connection just as it is handed a request (HTTP/1.1's
         keep-alive race): with `retry` the request goes once more, on a new connection.
-        Raises ConnectFailed, ClosedBeforeAnswering, TimeoutError."""
-        async with asyncio.timeout(self.timeout_s):
-            await self._slots.acquire()
+        Raises NoFreeSlot, ConnectFailed, ClosedBeforeAnswering, TimeoutError."""
+        await self._take_slots(holder)
         try:
             connection = await self._connection(origin)
             try:
@@ -262,18 +331,42 @@ class UpstreamPool:
                 connection.close()
                 raise
         except BaseException:
-            self._slots.release()
+            self._give_slots(holder)
             raise
-        return Exchange(connection, self)
+        return Exchange(connection, self, holder)
 
-    def give_back(self, connection: _Connection) -> None:
+    async def _take_slots(self, holder: str | None) -> None:
+        # The key's share first: a key at its cap waits for one of its own, not in the common queue.
+        whose = "key"
+        try:
+            async with asyncio.timeout(self.slot_wait_s):
+                if holder is not None:
+                    await self._per_holder.acquire(holder)
+                whose = "all"
+                try:
+                    await self._slots.acquire()
+                except BaseException:
+                    if holder is not None:
+                        self._per_holder.release(holder)
+                    raise
+        except TimeoutError as exc:
+            raise NoFreeSlot(whose) from exc
+        self._in_use += 1
+
+    def _give_slots(self, holder: str | None) -> None:
+        self._in_use -= 1
+        self._slots.release()
+        if holder is not None:
+            self._per_holder.release(holder)
+
+    def give_back(self, connection: _Connection, holder: str | None = None) -> None:
         if connection.reusable:
             connection.idle_since = time.monotonic()
             connection.parser = None
             self._idle.setdefault(connection.origin, []).append(connection)
         else:
             connection.close()
-        self._slots.release()
+        self._give_slots(holder)
 
     async def close(self) -> None:
         for kept in self._idle.values():
