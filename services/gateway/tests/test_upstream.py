@@ -9,7 +9,7 @@ import ssl
 import pytest
 import trustme
 
-from sihub_gateway.proxy.upstream import NoFreeSlot, Origin, UpstreamPool
+from sihub_gateway.proxy.upstream import BrokenAnswer, NoFreeSlot, Origin, UpstreamPool
 
 REQUEST = b"GET /thing HTTP/1.1\r\nhost: service\r\n\r\n"
 
@@ -155,6 +155,50 @@ async def test_a_holder_gets_its_share_of_the_slots_and_a_full_pool_says_so_at_o
         answer = await pool.send(origin, REQUEST, retry=False, holder="c")
         assert await answer.read() == b"ok"
         assert pool._per_holder._shares == {}  # noqa: SLF001  # holders with nothing held are forgotten
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_service_closing_mid_answer_ends_the_read_at_once_not_at_the_time_out():
+    """httptools' response parser has no `feed_eof`: calling it in `connection_lost` raised, so the
+    reader waiting for more of the body was never woken and waited out the whole time-out (holding
+    its slot) before failing as if the service were slow."""
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b")
+        await writer.drain()
+        await asyncio.sleep(0.1)  # the first part is read before the close
+        writer.close()
+
+    server, port = await serving(serve)
+    pool = UpstreamPool(timeout_s=120, max_connections=1)
+    try:
+        answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+        with pytest.raises(BrokenAnswer):
+            async with asyncio.timeout(60):  # far below the pool's time-out: woken by the close
+                await answer.read()
+        assert pool.in_use == 0
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_an_answer_whose_body_runs_to_the_close_ends_there():
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nthe whole body")
+        await writer.drain()
+        writer.close()
+
+    server, port = await serving(serve)
+    pool = UpstreamPool(timeout_s=120, max_connections=1)
+    try:
+        answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+        async with asyncio.timeout(60):
+            assert await answer.read() == b"the whole body"
     finally:
         await pool.close()
         server.close()

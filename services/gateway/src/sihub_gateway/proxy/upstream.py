@@ -150,13 +150,16 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if self.parser is not None and self.status is not None and not self.complete:
-            try:
-                self.parser.feed_eof()  # a body that runs to the end of the connection ends here
-            except httptools.HttpParserError:
-                pass
+        if self.status is not None and not self.complete and self._delimited_by_close():
+            # A body of neither length nor chunks runs to the end of the connection (RFC 9112 §6.3):
+            # it ends here. (httptools' response parser has no feed_eof to say so.)
+            self.complete = True
         self._fail_head(ClosedBeforeAnswering("the service closed the connection"))
-        self._wake()
+        self._wake()  # a reader waiting for more learns of the close now, not at its time-out
+
+    def _delimited_by_close(self) -> bool:
+        names = {name.lower() for name, _ in self.headers}
+        return b"content-length" not in names and b"transfer-encoding" not in names
 
     def data_received(self, data: bytes) -> None:
         if self.parser is None:  # nothing asked: a service talking out of turn is not reused
