@@ -672,3 +672,16 @@ async def test_a_streamed_answer_the_caller_stops_reading_is_cut_and_its_slot_fr
             while chunk := await reader.read(1 << 20):  # the connection was closed: the read ends
                 received += len(chunk)
         assert 0 < received < 4000 * 65536
+
+
+async def test_a_bare_service_path_is_routed_as_its_longer_paths_not_redirected(gateway, admin_key):
+    """Probe 11: `/api/v1/nope` and `/api/v1/registry` answered a 307 to the same path with a slash
+    (Starlette's redirect_slashes), with or without a key, instead of a problem."""
+    for headers in ({}, bearer(admin_key)):
+        body = assert_problem(await gateway.get("/api/v1/nope", headers=headers), 404)
+        assert body["errors"][0]["field"] == "service" and "'nope'" in body["detail"]
+    # A service's own: as for its longer paths, the key first, then the service answers.
+    assert_problem(await gateway.get("/api/v1/echo"), 401, "Authorization")
+    assert_problem(await gateway.get("/api/v1/echo", headers=bearer(admin_key)), 404)
+    # The gateway's own paths keep their methods.
+    assert_problem(await gateway.post("/api/v1/events", headers=bearer(admin_key)), 405)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sihub_gateway.accounts.authentication import KeyAuthenticator
 from sihub_gateway.api import routers
 from sihub_gateway.proxy import aggregate
-from sihub_gateway.proxy.router import forward_route
+from sihub_gateway.proxy.router import forward_route, service_root_route
 from sihub_gateway.proxy.service import Forwarder, IdentityTokens
 from sihub_gateway.ratelimit import RateLimits, limit_by_address
 from sihub_gateway.settings import GatewaySettings
@@ -71,5 +71,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.identity_tokens = IdentityTokens(
         settings.identity_secret.get_secret_value(), settings.identity_ttl_s
     )
-    app.router.routes.append(forward_route)
+    app.router.routes += [forward_route, service_root_route]
     return app

@@ -32,8 +32,8 @@ async def forward(request: Request) -> Response:
                                          holder=identity.key_prefix or identity.account_id)
 
 
-forward_route = Route(
-    "/api/v1/{service}/{path:path}",
-    forward,
-    methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
-)
+_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
+forward_route = Route("/api/v1/{service}/{path:path}", forward, methods=_METHODS)
+# The bare `/api/v1/<name>` is routed the same way (an unknown name is 404 naming `service`, a
+# service's own path goes to it): otherwise Starlette answers it with a 307 to `/api/v1/<name>/`.
+service_root_route = Route("/api/v1/{service}", forward, methods=_METHODS)
