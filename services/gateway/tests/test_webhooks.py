@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -383,3 +384,39 @@ async def test_a_claimed_front_holds_back_its_whole_lane_from_another_claim(gate
         later = lease_until + timedelta(seconds=1)
         again, _ = await repository.claim_due(later, later + timedelta(minutes=1), lane, 5, max_lanes=1)
         assert [d.event_id for d in again] == ["e-1", "e-2", "e-3", "e-4", "e-5"]
+
+
+async def test_a_subscription_gets_what_is_published_after_its_creation_whatever_the_events_time(
+        gateway, ledger, receiver, fresh_nats_server):
+    """Review 7: an event was sent only if its `time` (stamped by the publishing service, on its own
+    clock, when it recorded it) was not before the subscription's creation. One recorded just before
+    but relayed after, or one from a service whose clock is behind, was skipped without a trace."""
+    import nats
+
+    [before] = await ledger.write(1)
+
+    async def published(count: int):  # noqa: ANN202
+        async def done() -> bool:
+            return len(await ledger_events(fresh_nats_server.url)) >= count
+        await wait_until(done)
+
+    await published(1)
+    key = await gateway.key("integrator")
+    await subscribe(gateway, key, receiver.url)
+    # Published after the creation, stamped an hour before it (the publisher's clock is behind).
+    late = (await ledger_events(fresh_nats_server.url))[0] | {
+        "id": str(uuid.uuid4()), "subject": "late",
+        "time": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
+    client = await nats.connect(fresh_nats_server.url)
+    try:
+        await client.jetstream().publish("sihub.ledger.note.written", json.dumps(late).encode(),
+                                         headers={"Nats-Msg-Id": late["id"]})
+    finally:
+        await client.close()
+    [after] = await ledger.write(1)
+    await until_delivered(receiver, 2)
+    sent = [json.loads(body) for _, body in receiver.delivered()]
+    # In stream order; the note published before the creation (the lane's lowest sequence) is not sent.
+    assert [event["id"] for event in sent] == [late["id"], *[
+        e["id"] for e in await ledger_events(fresh_nats_server.url) if e["subject"] == after]]
+    assert before not in {event["subject"] for event in sent}

@@ -49,6 +49,9 @@ class Webhook(WebhookBase, table=True):
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     disabled_reason: str | None = Field(default=None, max_length=300)
+    # Each stream's last sequence when the subscription was created: it gets the events published
+    # after (by stream position, not by the publisher's clock). None: the broker could not say then.
+    start_positions: dict[str, int] | None = Field(default=None, sa_type=sa.JSON)
 
 
 class WebhookDelivery(SQLModel, table=True):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from sihub_gateway.accounts.authentication import IntegratorOrAdmin
 from sihub_gateway.event_types import EventTypes, event_types
+from sihub_gateway.replay.repository import EventStreams
 from sihub_gateway.webhooks.models import DeliveryStatus, WebhookStatus
 from sihub_gateway.webhooks.schemas import (
     AttemptPublic,
@@ -37,12 +38,18 @@ def webhook_service(request: Request, session: Session) -> WebhookService:
 Webhooks = Annotated[WebhookService, Depends(webhook_service)]
 
 
+def event_streams(request: Request) -> EventStreams | None:
+    bus = request.app.state.bus
+    return EventStreams(bus.jetstream) if bus.is_connected else None
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookWithSecret,
              responses={422: {"description": "a URL refused (not https, a private address) or an unknown type"}},
              summary="Subscribe a URL to event types: the signing secret is in this answer only")
 async def create_webhook(data: WebhookCreate, owner: IntegratorOrAdmin, webhooks: Webhooks,
-                         types: Annotated[EventTypes, Depends(event_types)]):
-    return await webhooks.create(owner, data, types)
+                         types: Annotated[EventTypes, Depends(event_types)],
+                         streams: Annotated[EventStreams | None, Depends(event_streams)]):
+    return await webhooks.create(owner, data, types, streams)
 
 
 @router.get("", response_model=list[WebhookPublic], responses=problems(403),

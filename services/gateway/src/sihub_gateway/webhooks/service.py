@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_gateway.event_types import EventTypes, matches
 from sihub_gateway.events.contracts import WebhookDisabled
+from sihub_gateway.replay.repository import EventStreams
 from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.lanes import Lane, LaneRests, QueueBell
 from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
@@ -55,6 +56,18 @@ def retry_delay(attempts: int, settings: GatewaySettings) -> timedelta:
     return timedelta(seconds=step * random.uniform(0.5, 1.0))
 
 
+def published_after(event: CloudEvent, service: str, webhook: Webhook) -> bool:
+    """Whether the event was published after the subscription was created: by its position in its
+    stream. Its `time` says when the publishing service recorded it, on that service's clock: an
+    event recorded just before the creation but relayed after, or one from a service whose clock
+    is behind, would be skipped without a trace."""
+    positions = webhook.start_positions
+    if positions is None or event.stream_sequence is None:  # created while the broker could not say
+        return event.time >= webhook.created_at
+    # A stream that was not the gateway's at the creation has published all of it since.
+    return event.stream_sequence > positions.get(service, 0)
+
+
 class WebhookService:
     def __init__(self, session: AsyncSession, settings: GatewaySettings, bell: QueueBell | None = None) -> None:
         self.session = session
@@ -64,13 +77,25 @@ class WebhookService:
 
     # --- owners ---------------------------------------------------------------------------
 
-    async def create(self, owner: Identity, data: WebhookCreate, types: EventTypes) -> WebhookWithSecret:
+    async def create(self, owner: Identity, data: WebhookCreate, types: EventTypes,
+                     streams: EventStreams | None = None) -> WebhookWithSecret:
         checked = types.validate(data.types)
         await self._check_target(data.url)
         webhook = Webhook(url=data.url, types=checked, description=data.description,
-                          account_id=owner.account_id, secret=new_secret())
+                          account_id=owner.account_id, secret=new_secret(),
+                          start_positions=await self._start_positions(streams))
         self.repository.add(webhook)
         return WebhookWithSecret.model_validate(webhook, from_attributes=True)
+
+    async def _start_positions(self, streams: EventStreams | None) -> dict[str, int] | None:
+        """Where each stream is now: what it publishes later is the subscription's. None when the
+        broker cannot say (not connected, or a read fails): the events' time decides instead."""
+        if streams is None:
+            return None
+        try:
+            return {service: await streams.last_sequence(service) for service in self.settings.streams}
+        except Exception:  # noqa: BLE001 - any broker failure: fall back to time, do not refuse the webhook
+            return None
 
     async def _check_target(self, url: str) -> None:
         try:
@@ -164,7 +189,7 @@ class WebhookService:
             QueuedEvent(subscription_ids, event.id, event.type, event.stream_sequence or 0, event.to_bytes())
             for event in events
             if (subscription_ids := [webhook.id for webhook in subscriptions
-                                     if event.time >= webhook.created_at and matches(event.type, webhook.types)])
+                                     if published_after(event, service, webhook) and matches(event.type, webhook.types)])
         ]
         await self.repository.queue(queued, stream=service, at=datetime.now(UTC))
         return {(subscription_id, service) for q in queued for subscription_id in q.subscription_ids}
