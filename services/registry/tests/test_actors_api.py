@@ -236,3 +236,22 @@ async def test_filters_search_in_every_script_pagination_and_sync(registry, new_
     for moment in (naive, in_seoul):
         same = await owner.get("/actors", params={"modified_after": moment})
         assert [a["id"] for a in same.json()["items"]] == [ids["thai"], ids["campus"], late["id"]]
+
+
+async def test_a_legal_form_word_in_a_query_is_also_a_word_of_its_own(registry, new_actor):
+    """"inc", "corp" or "zaidan" meet the legal form in any script, and still the words they begin."""
+    partner = registry.partner()
+    made = {key: (await partner.create("/actors", new_actor(name, **fields)))["id"] for key, name, fields in (
+        ("incheon", "Incheon Social Campus", {"region": "KR-28"}),
+        ("corporate", "Corporate Volunteers Network", {}),
+        ("acme", "Acme Inc.", {"kind": "corporation"}),
+        ("toyota", "トヨタ財団", {"kind": "foundation", "country": "JP", "region": "JP-13"}),
+    )}
+
+    async def found(q: str) -> set[str]:
+        items = (await partner.get("/actors", params={"q": q})).json()["items"]
+        return {key for key, actor_id in made.items() if actor_id in {a["id"] for a in items}}
+
+    assert await found("inc") == {"incheon", "acme"}
+    assert await found("corp") == {"corporate", "acme"}  # "corp" is the concept Inc. carries
+    assert await found("zaidan") == {"toyota"}

@@ -377,16 +377,26 @@ def search_terms(names: Iterable[Name | str]) -> list[str]:
     return sorted(terms)
 
 
-def query_terms(query: str) -> list[str]:
-    """The terms a query needs: an actor matches when it has every one of them.
+def query_terms(query: str) -> list[tuple[str, str | None]]:
+    """The terms a query needs, each `(term, concept)`: an actor matches when it has, for every
+    one, the term or (where not None) the concept.
 
-    Legal-form words become their concept ("zaidan" → "foundation") so that they meet the
-    concept term every name with that legal form carries, in whatever script it is written.
+    A legal-form word may also be its concept ("zaidan" → "foundation"), to meet the concept term
+    every name with that legal form carries, in whatever script it is written; it stays a word of
+    its own too ("inc" finds Incheon, "corp" Corporate). A legal-form phrase of several words is
+    its concept alone.
     """
     text = fold(query)
     spaced, runs = _split(text)
-    terms = {concept or word for word, concept in _merge_legal_phrases(_word_tokens(spaced))}
+    terms: set[tuple[str, str | None]] = set()
+    for words, concept in _merge_legal_phrases(_word_tokens(spaced)):
+        if concept is None:
+            terms.add((words, None))
+        elif " " in words:
+            terms.add((concept, None))
+        else:
+            terms.add((words, concept))
     for run in runs:
         letters = _letters(run)
-        terms.update(_bigrams(letters) if len(letters) > 1 else letters)
-    return sorted(terms)
+        terms.update((term, None) for term in (_bigrams(letters) if len(letters) > 1 else letters))
+    return sorted(terms, key=lambda term: (term[0], term[1] or ""))

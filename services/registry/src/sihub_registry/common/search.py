@@ -25,6 +25,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 class QueryTerm(NamedTuple):
     text: str
     prefix: bool  # matches every stored term that starts with `text`
+    concept: str | None = None  # a stored term that also matches (a legal-form word's concept)
 
 
 def index_terms(names: Iterable[Name | str]) -> list[str]:
@@ -39,15 +40,18 @@ def parse_query(q: str | None) -> list[QueryTerm] | None:
     """The terms a `q` needs, or None without `q`; a `q` with nothing searchable is a 400."""
     if q is None:
         return None
-    terms = sorted({term[:TERM_MAX] for term in query_terms(q)})
+    terms = query_terms(q)
     if not terms:
         raise ProblemError.for_field("q", "has no letters or digits to search for")
-    return [QueryTerm(t, len(t) >= PREFIX_MIN and _WORD.fullmatch(t) is not None) for t in terms]
+    return [QueryTerm(t[:TERM_MAX], len(t) >= PREFIX_MIN and _WORD.fullmatch(t) is not None, concept)
+            for t, concept in terms]
 
 
 def term_matches(column: Any, term: QueryTerm) -> sa.ColumnElement[bool]:
     """`column` holds `term`; a prefix as a range, which a B-tree index serves in any collation."""
     if not term.prefix:
-        return column == term.text
-    upper = term.text[:-1] + chr(ord(term.text[-1]) + 1)
-    return sa.and_(column >= term.text, column < upper)
+        held = column == term.text
+    else:
+        upper = term.text[:-1] + chr(ord(term.text[-1]) + 1)
+        held = sa.and_(column >= term.text, column < upper)
+    return held if term.concept is None else sa.or_(held, column == term.concept)
