@@ -108,6 +108,21 @@ async def test_sdmx_ml_and_sdmx_csv_ingest_through_a_mapping(api):
     assert (csv.json()["rows"], csv.json()["unchanged"], csv.json()["skipped"]) == (2, 2, 1)
     assert len(await api.outbox("sihub.indicators.observations.ingested")) == 1
 
+    # SDMX-CSV 1.0: one DATAFLOW column where 2.0 has STRUCTURE, STRUCTURE_ID and ACTION.
+    version_1 = "DATAFLOW,REF_AREA,MEASURE,SEX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n" + "".join(
+        f"OECD:DF_POV(1.0),{line.split(',', 3)[3]}\n"
+        for line in (DATA / "poverty_sdmx.csv").read_text().splitlines()[1:])
+    old = await api.ingest(version_1, expect=200, format="sdmx-csv", mapping=json.dumps(POVERTY_MAPPING))
+    assert (old.json()["rows"], old.json()["unchanged"], old.json()["skipped"]) == (2, 2, 1)
+    changed = await api.ingest(version_1.replace(",2022,14.9,", ",2022,14.7,"), expect=201, format="sdmx-csv",
+                               mapping=json.dumps(POVERTY_MAPPING))
+    assert (changed.json()["revised"], changed.json()["unchanged"]) == (1, 1)
+    # SDMX-CSV 2.0 without its optional ACTION column: each observation is information ("I").
+    no_action = "".join(",".join(line.split(",")[:2] + line.split(",")[3:]) + "\n"
+                        for line in (DATA / "poverty_sdmx.csv").read_text().splitlines())
+    again = await api.ingest(no_action, expect=201, format="sdmx-csv", mapping=json.dumps(POVERTY_MAPPING))
+    assert (again.json()["revised"], again.json()["unchanged"]) == (1, 1)
+
     no_dimension = dict(POVERTY_MAPPING, indicator={"dimension": "INDICATOR"})
     missing = api.problem(await api.ingest((DATA / "poverty_sdmx.csv").read_bytes(), format="sdmx-csv",
                                            mapping=json.dumps(no_dimension)), 400)

@@ -465,14 +465,20 @@ class SdmxCsvReader:
             except StopIteration:
                 raise MalformedFile("the file is empty") from None
             version_1 = bool(header) and header[0] == "DATAFLOW"
-            if version_1:  # SDMX-CSV 1.0: the same, with one DATAFLOW column in front
+            width = len(header)  # the fields of each line of the file (records are checked before widening)
+            if version_1:  # SDMX-CSV 1.0: one DATAFLOW column where 2.0 has STRUCTURE and STRUCTURE_ID
                 header = ["STRUCTURE", "STRUCTURE_ID", *header[1:]]
             elif not header or not header[0].startswith("STRUCTURE"):
                 raise MalformedFile(
                     f"{(header or [''])[0]!r} starts the header; SDMX-CSV starts with STRUCTURE (2.0) "
                     "or DATAFLOW (1.0)", field=(header or ['file'])[0] or "file", line=1)
+            # sdmx1 takes the column after STRUCTURE_ID (and STRUCTURE_NAME) as the action whatever
+            # it is; 1.0 has no ACTION and 2.0 may leave it out, which means "I" (information).
+            action_at = 3 if len(header) > 2 and header[2] == "STRUCTURE_NAME" else 2
+            add_action = len(header) <= action_at or header[action_at] != "ACTION"
+            if add_action:
+                header.insert(action_at, "ACTION")
             structure = self._structure(header)
-            width = len(header)
             batch: list[list[str]] = []
             rows: list[int] = []
 
@@ -506,6 +512,8 @@ class SdmxCsvReader:
                     continue
                 if version_1:
                     record = ["dataflow", *record]
+                if add_action:
+                    record.insert(action_at, "I")
                 batch.append([*record, str(row)])
                 rows.append(row)
                 if len(batch) >= self.chunk_rows:
