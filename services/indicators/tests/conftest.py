@@ -33,9 +33,10 @@ class IndicatorsApi(HttpVerbs):
 
     api = API
 
-    def __init__(self, client: httpx.AsyncClient, database_url: str) -> None:
+    def __init__(self, client: httpx.AsyncClient, database_url: str, app: FastAPI | None = None) -> None:
         self.client = client
         self.database_url = database_url
+        self.app = app  # its database, for a test that holds a transaction open beside requests
 
     @staticmethod
     def headers(role: str | None = "admin") -> dict[str, str]:
@@ -117,4 +118,4 @@ def indicators_settings() -> dict[str, Any]:
 async def indicators(database_url: str, nats_server: Any, indicators_settings: dict[str, Any]) -> AsyncIterator[IndicatorsApi]:
     app = await indicators_app(database_url, nats_server.url, **indicators_settings)
     async with app_client(app) as client:
-        yield IndicatorsApi(client, database_url)
+        yield IndicatorsApi(client, database_url, app)

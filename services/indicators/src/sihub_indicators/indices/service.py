@@ -168,6 +168,7 @@ class IndexService:
         self, comparison_set: str | None, frequency: str | None, *, cause: str
     ) -> list[RecomputeSummary]:
         """Recompute the sets with observations of this comparison set and/or frequency (all if None)."""
+        await self.observations.lock_ingest()  # a set an ingest is adding is listed once it has committed
         sets = [
             (cs, f) for cs, f in await self.observations.all_sets()
             if comparison_set in (None, cs) and frequency in (None, f)

@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_indicators.observations.models import STAGING_COLUMNS, Ingest, Observation
 
-# Arbitrary, fixed: ingests, recomputes and catalogue deletions take this transaction-scoped lock
-# on PostgreSQL, so that they run one at a time across every replica. SQLite has one writer anyway.
+# Arbitrary, fixed: ingests, recomputes and catalogue changes take this transaction-scoped lock
+# on PostgreSQL, so that they run one at a time across every replica (SQLite: the write turn).
 INGEST_LOCK_KEY = 7_301_170_421
 MERGE_WORK_MEM = "256MB"
 
@@ -93,8 +93,14 @@ class ObservationRepository:
         return raw.driver_connection
 
     async def lock_ingest(self) -> None:
+        """The one turn of ingests, recomputes and catalogue changes, taken before they read."""
         if self.is_postgres:
             await self.session.exec(text("SELECT pg_advisory_xact_lock(:key)"), params={"key": INGEST_LOCK_KEY})
+        else:
+            # SQLite: a request joins the write queue only at its first write, and reads before
+            # that see the data as it was before the writer ahead of it; a read for update takes
+            # the turn now, in a transaction begun at once (sihub_shared.db.WriteGate).
+            await self.session.exec(select(Ingest.id).limit(1).with_for_update())
 
     # --- staging and merge --------------------------------------------------------------------
 
