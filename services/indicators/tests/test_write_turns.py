@@ -63,3 +63,19 @@ async def test_a_recompute_waits_for_a_running_ingest_and_reads_what_it_wrote(in
     assert await severities(indicators, "KR") == [("KR-11", 1.0), ("KR-26", 0.0)]
     changed = (await indicators.outbox("sihub.indicators.severity.changed"))[seen:]
     assert [(e["data"]["geography"], e["data"]["severity"]) for e in changed] == [("KR-11", 1.0), ("KR-26", 0.0)]
+
+
+async def test_a_new_direction_recomputes_a_set_a_running_ingest_adds(indicators):
+    await indicators.add_indicators(indicators.indicator_body("p1"))  # lower is better
+    await indicators.ingest("indicator,geography,period,value\np1,KR-11,2023,10\np1,KR-26,2023,20\n", expect=201)
+    etag = (await indicators.get("/indicators/p1")).headers["ETag"]
+
+    japan = "indicator,geography,period,value\np1,JP-13,2023,10\np1,JP-27,2023,20\n"
+    flipped = await beside_an_open_ingest(indicators, japan, indicators.patch(
+        "/indicators/p1", json={"direction": "higher_is_better"}, headers={"If-Match": etag}))
+    assert flipped.status_code == 200, flipped.text
+    # Japan's regions, added by the ingest with the old direction, are computed with the new one.
+    assert await severities(indicators, "JP") == [("JP-13", 1.0), ("JP-27", 0.0)]
+    assert await severities(indicators, "KR") == [("KR-11", 1.0), ("KR-26", 0.0)]
+    recompute = (await indicators.post("/indices/recompute", json={})).json()
+    assert {s["comparison_set"]: s["severity_changes"] for s in recompute} == {"regions:JP": 0, "regions:KR": 0}

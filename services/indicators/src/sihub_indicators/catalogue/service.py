@@ -81,6 +81,9 @@ class CatalogueService:
         self.repository.add(indicator)
         record(self.session, IndicatorUpdated(indicator=indicator_public(indicator), changed=changed), subject=code)
         if set(_COMPUTED_FROM).intersection(changed):
+            # Before the sets are listed: a running ingest may be adding the indicator's first
+            # observations in a set, computed with the old theme or direction.
+            await self.observations.lock_ingest()
             sets = await self.observations.sets_of_indicator(code)
             await IndexService(self.session).recompute(sets, cause=f"indicator {code} updated")
         return indicator
