@@ -128,6 +128,14 @@ async def test_sdmx_ml_and_sdmx_csv_ingest_through_a_mapping(api):
                                            mapping=json.dumps(no_dimension)), 400)
     assert missing["errors"][0] == {"field": "INDICATOR", "message": "the SDMX-CSV header has no column 'INDICATOR'",
                                     "line": 1}
+    sdmx_csv = (DATA / "poverty_sdmx.csv").read_text()
+    for column, header in {
+        "SIHUB_ROW": sdmx_csv.replace("OBS_STATUS\n", "SIHUB_ROW\n"),  # the reader's own row number
+        "OBS_VALUE": sdmx_csv.replace("OBS_STATUS\n", "OBS_VALUE\n"),
+        "REF_AREA": sdmx_csv.replace("OBS_STATUS\n", "REF_AREA: Reference area\n"),  # a label after the id
+    }.items():
+        refused = api.problem(await api.ingest(header, format="sdmx-csv", mapping=json.dumps(POVERTY_MAPPING)), 400)
+        assert [(e["field"], e["line"]) for e in refused["errors"]] == [(column, 1)], refused
     bad_mapping = api.problem(await api.ingest("x", format="sdmx-ml", mapping='{"filters": []}'), 422)
     assert bad_mapping["errors"][0]["field"] == "mapping.filters"
     unknown = dict(POVERTY_MAPPING, indicator={"dimension": "MEASURE"})  # POV_RATE is no catalogue code

@@ -436,6 +436,11 @@ class SdmxCsvReader:
         from sdmx.model import v30
 
         ids = [name.split(":", 1)[0].strip() for name in header]
+        if _ROW_ATTRIBUTE in ids:  # the reader's own column carrying each row's number
+            raise MalformedFile(f"the column {_ROW_ATTRIBUTE!r} is reserved; rename it", field=_ROW_ATTRIBUTE, line=1)
+        repeated = sorted({name for name in ids if ids.count(name) > 1})
+        if repeated:  # sdmx1 would keep one of the values and drop the other without a word
+            raise MalformedFile(f"column {repeated[0]!r} appears twice", field=repeated[0], line=1)
         dimensions = [self.mapping.indicator.dimension, self.mapping.geography.dimension, self.mapping.period]
         dimensions += [name for name in self.mapping.filters if name not in dimensions]
         for name in dimensions:
