@@ -203,6 +203,25 @@ relative_poverty_rate,KR,2017,10,,
     await api.ingest(GOOD_CSV, role="hub_operator", expect=201)  # hubs curate their regions' data
 
 
+async def test_a_value_is_ascii_digits_with_a_dot_for_decimals(api):
+    # float() also reads other scripts' digits, underscores and padding: some figure the file did not mean.
+    for value in ("１２", "٣.٥", "1_000", " +5 ", "5\t", "0x10", "1,5"):
+        cell = f'"{value}"' if "," in value else value
+        odd = api.problem(await api.ingest(f"indicator,geography,period,value\nrelative_poverty_rate,KR,2022,{cell}\n"),
+                          422)
+        assert odd["errors"] == [
+            {"row": 1, "field": "value", "message": f"{value!r} is not a number (write e.g. 12.5)"}]
+    overflow = api.problem(await api.ingest("indicator,geography,period,value\nrelative_poverty_rate,KR,2022,1e999\n"),
+                           422)
+    assert overflow["errors"][0]["message"] == "'1e999' is not a finite number"
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 0
+    numbers = {"12": 12.0, "-0": 0.0, "+.5": 0.5, "5.": 5.0, "1.5e1": 15.0, "2E-1": 0.2}
+    await api.ingest("indicator,geography,period,value\n" + "".join(
+        f"relative_poverty_rate,KR,{year},{value}\n" for year, value in enumerate(numbers, 2001)), expect=201)
+    stored = (await api.get("/observations", params={"geography": "KR"})).json()["items"]
+    assert [o["value"] for o in stored] == list(numbers.values())
+
+
 @pytest.mark.parametrize("indicators_settings", [{"max_body_bytes": 4096}])
 async def test_an_upload_over_the_limit_is_413_and_writes_nothing(api):
     rows = "".join(f"relative_poverty_rate,KR,{year},10\n" for year in range(1900, 2100))

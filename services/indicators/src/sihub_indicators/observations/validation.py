@@ -26,6 +26,10 @@ _FLAGS = {
 }
 MAX_SOURCE = 500
 _LINE = re.compile(LINE_PATTERN)
+# A number as the CSV column documents it: ASCII digits, a dot for decimals, an optional exponent.
+# float() alone also takes other scripts' digits ("１２", "٣.٥"), "1_000" and padding, which are
+# read silently as some other figure than the file meant.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 @dataclass
@@ -106,15 +110,12 @@ class RowValidator:
             if frequency is None:
                 errors.append((row, names["period"], self._period_errors.get(period.strip(), "")
                                if period.strip() else "the period is missing"))
-            try:
-                number = float(value)
-            except ValueError:
-                number = None
-                errors.append((row, names["value"], f"{value.strip()!r} is not a number (write e.g. 12.5)"
-                               if value.strip() else "the value is missing"))
-            if number is not None:
-                if number - number != 0.0:  # NaN or infinite
-                    errors.append((row, names["value"], f"{value.strip()!r} is not a finite number"))
+            number = float(value) if _NUMBER.fullmatch(value) else None
+            if number is None:
+                errors.append((row, names["value"], _not_a_number(value)))
+            else:
+                if number - number != 0.0:  # too large for a float: infinite
+                    errors.append((row, names["value"], f"{value!r} is not a finite number"))
                 elif bounds is not None and not bounds[0] <= number <= bounds[1]:
                     errors.append((row, names["value"], f"{number:g} is outside the bounds of {indicator} "
                                    f"({bounds[0]:g} to {bounds[1]:g}, from its unit)"))
@@ -170,3 +171,14 @@ class RowValidator:
         room = self.max_errors - len(result.errors)
         result.errors.extend(errors[:max(room, 0)])
         result.error_count += len(errors)
+
+
+def _not_a_number(value: str) -> str:
+    if not value.strip():
+        return "the value is missing"
+    try:
+        if float(value) - float(value) != 0.0:
+            return f"{value.strip()!r} is not a finite number"
+    except ValueError:
+        pass
+    return f"{value!r} is not a number (write e.g. 12.5)"
