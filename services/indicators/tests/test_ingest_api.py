@@ -222,6 +222,22 @@ async def test_a_value_is_ascii_digits_with_a_dot_for_decimals(api):
     assert [o["value"] for o in stored] == list(numbers.values())
 
 
+async def test_a_form_over_its_limits_is_a_problem_naming_the_body(api):
+    csv = GOOD_CSV.encode()
+    for parts in (
+        {"files": {"file": ("a.csv", csv), "structure": ("s.xml", b"<x/>"), "x": ("x", b"1"), "y": ("y", b"2")}},
+        {"data": {"mapping": "{}", "other": "1"}, "files": {"file": ("a.csv", csv)}},
+    ):
+        refused = api.problem(await api.post("/observations/ingest", **parts), 400)
+        [error] = refused["errors"]
+        assert (error["field"], error["in"]) == ("body", "body")
+        assert error["message"].startswith("Too many") and "`file`, `structure`" in error["message"]
+    huge_mapping = {"data": {"mapping": "x" * (1024 * 1024 + 1)}, "files": {"file": ("a.csv", csv)}}
+    too_large = api.problem(await api.post("/observations/ingest", **huge_mapping), 413)
+    assert [e["field"] for e in too_large["errors"]] == ["body"]
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 0
+
+
 @pytest.mark.parametrize("indicators_settings", [{"max_body_bytes": 4096}])
 async def test_an_upload_over_the_limit_is_413_and_writes_nothing(api):
     rows = "".join(f"relative_poverty_rate,KR,{year},10\n" for year in range(1900, 2100))

@@ -30,7 +30,7 @@ from sihub_indicators.observations.service import (
     observation_public,
     parse_mapping,
 )
-from sihub_indicators.observations.upload import receive_upload
+from sihub_indicators.observations.upload import UploadRoute, receive_upload
 from sihub_indicators.periods import Frequency, Period
 from sihub_indicators.settings import IndicatorsSettings
 from sihub_shared.timestamps import UtcDatetime, as_utc
@@ -41,7 +41,7 @@ from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from sihub_shared.strict import CountryCode, GeographyCode, Line, Text
 
-router = APIRouter(prefix="/indicators", tags=["observations"])
+router = APIRouter(prefix="/indicators", tags=["observations"], route_class=UploadRoute)
 # The raw-body forms of an upload (the `format` parameter says how to read it). FastAPI declares
 # the multipart form from the File/Form parameters, all optional in Python because a raw body has
 # none; in a form, `file` is required.

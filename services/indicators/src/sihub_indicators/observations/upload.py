@@ -8,10 +8,17 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO
 
-from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from sihub_shared.errors import ProblemError
+from fastapi.routing import APIRoute
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sihub_shared.errors import PayloadTooLarge, ProblemError
 
 SPOOL_IN_MEMORY = 1024 * 1024
 _BLOCK = 1024 * 1024
@@ -70,3 +77,28 @@ def _from_form(upload: UploadFile | None, structure: UploadFile | None) -> Uploa
         structure.file.seek(0)
     return Upload(upload.file, digest.hexdigest(), size, upload.filename,
                   structure.file if structure is not None else None)
+
+
+class UploadRoute(APIRoute):
+    """A route whose form is parsed by FastAPI before the route runs: Starlette refuses a form over
+    its limits (parts, files, a part's size) or malformed with a bare 400 that names nothing, so
+    the refusal is given again here as a problem naming the body."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_form_refusals(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except HTTPException as exc:
+                refusal = exc.__context__
+                if not isinstance(refusal, MultiPartException):
+                    raise
+                error = PayloadTooLarge if "maximum size" in refusal.message else ProblemError
+                raise error(f"body: {refusal.message}", errors=[
+                    {"field": "body", "in": "body", "message": f"{refusal.message} {_FORM_PARTS}"}]) from None
+
+        return handle_form_refusals
+
+
+_FORM_PARTS = "The form's parts are `file`, `structure` (an SDMX-ML structure message) and `mapping`."
