@@ -238,6 +238,22 @@ async def test_a_form_over_its_limits_is_a_problem_naming_the_body(api):
     assert await api.scalar("SELECT COUNT(*) FROM observation") == 0
 
 
+async def test_a_body_of_a_type_the_ingest_does_not_read_is_415_naming_content_type(api):
+    as_json = '[{"indicator": "relative_poverty_rate", "geography": "KR", "period": "2022", "value": 19}]'
+    for media, body in (("application/json", as_json), ("image/png", GOOD_CSV), ("text/plain", GOOD_CSV),
+                        ("application/octet-stream", GOOD_CSV)):
+        sent = await api.post("/observations/ingest", content=body, headers={"content-type": media})
+        refused = api.problem(sent, 415)
+        [error] = refused["errors"]
+        assert (error["field"], error["in"]) == ("Content-Type", "header"), refused
+        assert "text/csv" in error["message"]
+    assert await api.scalar("SELECT COUNT(*) FROM observation") == 0
+    # The declared types, with parameters, and a body without a type (read as `format` says).
+    for headers in ({"content-type": "text/csv; charset=utf-8"}, {"content-type": "Application/VND.SDMX.data+csv"}, {}):
+        sent = await api.post("/observations/ingest", content=GOOD_CSV, headers=headers)
+        assert sent.status_code in (200, 201), sent.text
+
+
 @pytest.mark.parametrize("indicators_settings", [{"max_body_bytes": 4096}])
 async def test_an_upload_over_the_limit_is_413_and_writes_nothing(api):
     rows = "".join(f"relative_poverty_rate,KR,{year},10\n" for year in range(1900, 2100))

@@ -30,7 +30,7 @@ from sihub_indicators.observations.service import (
     observation_public,
     parse_mapping,
 )
-from sihub_indicators.observations.upload import UploadRoute, receive_upload
+from sihub_indicators.observations.upload import FILE_TYPES, UploadRoute, receive_upload
 from sihub_indicators.periods import Frequency, Period
 from sihub_indicators.settings import IndicatorsSettings
 from sihub_shared.timestamps import UtcDatetime, as_utc
@@ -45,11 +45,7 @@ router = APIRouter(prefix="/indicators", tags=["observations"], route_class=Uplo
 # The raw-body forms of an upload (the `format` parameter says how to read it). FastAPI declares
 # the multipart form from the File/Form parameters, all optional in Python because a raw body has
 # none; in a form, `file` is required.
-_FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
-               "application/vnd.sdmx.data+csv": {"schema": {"type": "string"}},
-               "application/xml": {"schema": {"type": "string"}},
-               "application/vnd.sdmx.genericdata+xml": {"schema": {"type": "string"}},
-               "application/vnd.sdmx.structurespecificdata+xml": {"schema": {"type": "string"}},
+_FILE_TYPES = {**{media: {"schema": {"type": "string"}} for media in FILE_TYPES},
                "multipart/form-data": {"schema": {"required": ["file"]},
                                        "encoding": {"structure": {"contentType": "application/xml"}}}}
 

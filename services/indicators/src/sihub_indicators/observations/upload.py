@@ -21,6 +21,12 @@ from starlette.responses import Response
 from sihub_shared.errors import PayloadTooLarge, ProblemError
 
 SPOOL_IN_MEMORY = 1024 * 1024
+# The types a file is sent as the raw body (the `format` parameter says how to read it); without a
+# Content-Type the body is read as `format` says too.
+FILE_TYPES = ("text/csv", "application/vnd.sdmx.data+csv", "application/xml", "application/vnd.sdmx.genericdata+xml",
+              "application/vnd.sdmx.structurespecificdata+xml")
+_SEND_AS = (f"send the file as {', '.join(FILE_TYPES)} or multipart/form-data "
+            "(curl: --data-binary @file.csv -H 'content-type: text/csv')")
 _BLOCK = 1024 * 1024
 
 
@@ -40,14 +46,15 @@ class Upload:
 
 async def receive_upload(request: Request, file: UploadFile | None, structure: UploadFile | None) -> Upload:
     """The file: the parts FastAPI parsed from a multipart form, or else the raw body, streamed."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
+    content_type = request.headers.get("content-type")
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media == "multipart/form-data":
         return _from_form(file, structure)
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        # The form parser has consumed such a body already (curl -d sends this type by default).
-        raise ProblemError.for_field("content-type", "send the file as text/csv, application/xml or "
-                                     "multipart/form-data (curl: --data-binary with -H 'content-type: text/csv')",
-                                     status=415, title="Unsupported media type")
+    if content_type is not None and media not in FILE_TYPES:
+        # Any other type is not what the body holds (a JSON array of observations, a PNG; curl -d
+        # sends a form): read as CSV it only gave a misleading "not valid CSV", or was stored.
+        raise ProblemError.for_header("Content-Type", f"the ingest does not read {media or 'an empty type'}",
+                                      _SEND_AS, status=415, title="Unsupported media type")
     digest = hashlib.sha256()
     size = 0
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by the caller
