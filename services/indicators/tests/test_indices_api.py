@@ -91,6 +91,28 @@ async def test_indices_series_latest_history_filters_and_paging(indicators):
     indicators.problem(await indicators.get("/indices", role=None), 401)
 
 
+async def walk(indicators, path: str, params: dict) -> list[dict]:
+    """Every item of a paged listing, following next_cursor."""
+    items, cursor = [], None
+    while True:
+        page = (await indicators.get(path, params={**params, **({"cursor": cursor} if cursor else {})})).json()
+        items += page["items"]
+        if (cursor := page["next_cursor"]) is None:
+            return items
+
+
+async def test_indices_of_one_period_page_past_series_without_it(indicators):
+    await add_catalogue(indicators)
+    await indicators.ingest(regional_csv() + "e1,KR-11,2023,21\ne1,KR-30,2023,14\n", expect=201)  # none for KR-26
+    one_period = {"period": "2023", "theme": "health"}
+    whole = (await indicators.get("/indices", params=one_period)).json()["items"]
+    assert [s["geography"] for s in whole] == ["KR-11", "KR-30"]
+    for limit in (1, 2):
+        paged = await walk(indicators, "/indices", {**one_period, "limit": limit})
+        assert [(s["geography"], [p["period"] for p in s["points"]]) for s in paged] == [
+            ("KR-11", ["2023"]), ("KR-30", ["2023"])]
+
+
 async def test_severities_robustness_method_and_recompute(indicators):
     await add_catalogue(indicators)
     await indicators.ingest(regional_csv(), expect=201)

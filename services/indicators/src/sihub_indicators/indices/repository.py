@@ -118,10 +118,11 @@ class IndexRepository:
         theme: str | None,
         comparison_set: str | None,
         frequency: str | None,
+        period: str | None = None,
         after: tuple[str, str, str] | None,
         limit: int,
     ) -> list[tuple[str, str, str]]:
-        """(geography, theme, frequency) of the stored index series, in key order."""
+        """(geography, theme, frequency) of the stored index series (with a point in `period`), in key order."""
         key = (col(ThemeIndexRow.geography), col(ThemeIndexRow.theme), col(ThemeIndexRow.frequency))
         query = places.apply(sa.select(*key).distinct(), ThemeIndexRow.geography)
         if theme is not None:
@@ -130,6 +131,8 @@ class IndexRepository:
             query = query.where(ThemeIndexRow.comparison_set == comparison_set)
         if frequency is not None:
             query = query.where(ThemeIndexRow.frequency == frequency)
+        if period is not None:  # here, not after the page is cut: a page short of keys would end the walk
+            query = query.where(ThemeIndexRow.period == period)
         if after is not None:
             query = query.where(tuple_(*key) > tuple_(*after))
         query = query.order_by(*key).limit(limit)

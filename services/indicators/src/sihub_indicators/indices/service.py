@@ -281,7 +281,8 @@ class IndexService:
         """Index series by (geography, theme, frequency); each with its latest point only, the
         given period only, or its whole history."""
         keys = await self.indices.series_keys(
-            places, theme=theme, comparison_set=comparison_set, frequency=frequency, after=after, limit=limit
+            places, theme=theme, comparison_set=comparison_set, frequency=frequency, period=period, after=after,
+            limit=limit,
         )
         points: dict[tuple[str, str, str], list[ThemeIndexRow]] = {key: [] for key in keys}
         for row in await self.indices.points_of(keys):
