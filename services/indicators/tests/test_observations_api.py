@@ -116,3 +116,25 @@ async def test_observations_filter_by_indicator_place_and_period_a_page_at_a_tim
         assert problem["errors"][0]["field"] == field, problem
     api.problem(await api.get("/observations", params={"cursor": "e30"}), 400)  # "{}" is no position
     api.problem(await api.get("/observations", role=None), 401)
+
+
+async def test_period_bounds_of_another_form_take_the_periods_within_them(api):
+    months = "".join(f"unemployment_rate,JP,2023-{month:02d},{month}\n" for month in range(1, 13))
+    await api.ingest(HEADER + months + "unemployment_rate,JP,2023,6\nunemployment_rate,JP,2023-Q2,5\n"
+                     "unemployment_rate,JP,2023-Q3,7\n", expect=201)
+
+    async def periods(**bounds):
+        response = await api.get("/observations", params={"indicator": "unemployment_rate", **bounds})
+        assert response.status_code == 200, response.text
+        return [o["period"] for o in response.json()["items"]]
+
+    # As text "2023-Q3" sorts after every month of 2023: these took none of July to December, or all twelve.
+    assert await periods(period_from="2023-Q3") == [f"2023-{month:02d}" for month in range(7, 13)] + ["2023-Q3"]
+    assert await periods(period_to="2023-Q1") == ["2023-01", "2023-02", "2023-03"]
+    assert await periods(period_from="2023-04", period_to="2023-Q3") == [
+        f"2023-{month:02d}" for month in range(4, 10)] + ["2023-Q2", "2023-Q3"]
+    assert await periods(frequency="quarterly", period_from="2023-05") == ["2023-Q3"]
+    assert await periods(frequency="annual", period_to="2023-11") == []  # the year ends after November
+    assert await periods(period_from="2023", period_to="2023") == [
+        "2023", *(f"2023-{month:02d}" for month in range(1, 13)), "2023-Q2", "2023-Q3"]
+

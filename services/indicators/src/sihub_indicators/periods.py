@@ -54,3 +54,39 @@ def from_sdmx(period: str) -> str:
     if match := _SDMX_MONTH.fullmatch(period):
         return f"{match.group(1)}-{match.group(2)}"
     return period
+
+
+def _months(period: str) -> tuple[int, int]:
+    """The first and last month of a period, counted from year 0 (a month is its own both)."""
+    year = int(period[:4])
+    if len(period) == 4:
+        return year * 12, year * 12 + 11
+    if period[5] == "Q":
+        first = year * 12 + (int(period[6]) - 1) * 3
+        return first, first + 2
+    month = year * 12 + int(period[5:7]) - 1
+    return month, month
+
+
+def _period_of(frequency: Frequency, months: int) -> str:
+    year, month = divmod(months, 12)
+    if frequency is Frequency.ANNUAL:
+        return f"{year:04d}"
+    if frequency is Frequency.QUARTERLY:
+        return f"{year:04d}-Q{month // 3 + 1}"
+    return f"{year:04d}-{month + 1:02d}"
+
+
+def bounds_per_frequency(first: str | None, last: str | None) -> dict[Frequency, tuple[str | None, str | None]]:
+    """Period bounds of any form as bounds of each frequency's periods: the periods that begin at
+    or after `first` begins and end at or before `last` ends. Within one frequency periods sort as
+    text; across forms they do not ("2023-Q3" sorts after "2023-12")."""
+    bounds: dict[Frequency, tuple[str | None, str | None]] = {}
+    for frequency, months in ((Frequency.ANNUAL, 12), (Frequency.QUARTERLY, 3), (Frequency.MONTHLY, 1)):
+        low = high = None
+        if first is not None:  # the first period of this frequency that begins at or after `first`
+            low = _period_of(frequency, -(-_months(first)[0] // months) * months)
+        if last is not None:  # the last period of this frequency that ends at or before `last`
+            high = _period_of(frequency, ((_months(last)[1] + 1) // months) * months - 1)
+        bounds[frequency] = (low, high)
+    return bounds

@@ -175,8 +175,7 @@ class ObservationRepository:
         country: str | None = None,
         comparison_set: str | None = None,
         frequency: str | None = None,
-        period_from: str | None = None,
-        period_to: str | None = None,
+        period_bounds: dict[str, tuple[str | None, str | None]] | None = None,
         as_of: datetime | None = None,
         after: tuple[str, str, str] | None = None,
         limit: int = 100,
@@ -193,10 +192,13 @@ class ObservationRepository:
             query = query.where(Observation.comparison_set == comparison_set)
         if frequency is not None:
             query = query.where(Observation.frequency == frequency)
-        if period_from is not None:
-            query = query.where(col(Observation.period) >= period_from)
-        if period_to is not None:
-            query = query.where(col(Observation.period) <= period_to)
+        if period_bounds is not None:  # (first, last) per frequency: periods compare as text within one
+            query = query.where(or_(*(
+                sa.and_(Observation.frequency == each,
+                        *([col(Observation.period) >= first] if first is not None else []),
+                        *([col(Observation.period) <= last] if last is not None else []))
+                for each, (first, last) in period_bounds.items()
+            )))
         key = (col(Observation.indicator_code), col(Observation.geography), col(Observation.period))
         if after is not None:
             query = query.where(tuple_(*key) > tuple_(*after))

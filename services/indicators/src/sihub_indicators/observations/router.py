@@ -112,8 +112,10 @@ async def list_observations(
     geography: Annotated[GeographyCode | None, Query(description="KR or KR-26")] = None,
     country: Annotated[CountryCode | None, Query(description="A country and all its regions")] = None,
     frequency: Frequency | None = None,
-    period_from: Annotated[Period | None, Query(description="From this period (2019, 2019-Q1, 2019-01)")] = None,
-    period_to: Annotated[Period | None, Query(description="To this period, inclusive")] = None,
+    period_from: Annotated[Period | None, Query(
+        description="Periods that begin at or after this one begins (2019, 2019-Q1, 2019-01), of every form")] = None,
+    period_to: Annotated[Period | None, Query(
+        description="Periods that end at or before this one ends (inclusive), of every form")] = None,
     as_of: Annotated[UtcDatetime | None, Query(description="The values that were current at this time")] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,

@@ -44,7 +44,7 @@ from sihub_indicators.observations.schemas import (
     RevisionPublic,
 )
 from sihub_indicators.observations.validation import RowValidator, Validated
-from sihub_indicators.periods import Frequency, PeriodError, frequency_of
+from sihub_indicators.periods import Frequency, PeriodError, bounds_per_frequency, frequency_of
 from sihub_indicators.settings import MAX_STRUCTURE_BYTES
 from sihub_shared.errors import NotFound, ProblemError, UnprocessableContent
 from sihub_shared.events.outbox import record
@@ -257,16 +257,19 @@ class ObservationQueries:
     async def find(self, *, indicator: str | None, geography: str | None, country: str | None,
                    frequency: Frequency | None, period_from: str | None, period_to: str | None,
                    as_of: datetime | None, after: tuple[str, str, str] | None, limit: int) -> list[Observation]:
-        """Current observations, or those current at `as_of`. Periods compare within a form: a
-        year bound `period_to=2023` takes in 2023's quarters and months too."""
+        """Current observations, or those current at `as_of`. The period bounds take the periods of
+        every form within them: `period_from=2023-Q3` takes July 2023 and 2024, not the year 2023;
+        `period_to=2023` takes 2023's quarters and months too."""
         period_from = _checked_period("period_from", period_from)
         period_to = _checked_period("period_to", period_to)
-        if period_to is not None and frequency_of(period_to) is Frequency.ANNUAL:
-            period_to += "-~"  # sorts after every quarter and month of that year
+        period_bounds = None
+        if period_from is not None or period_to is not None:
+            period_bounds = {each.value: bounds for each, bounds in bounds_per_frequency(period_from, period_to).items()
+                             if frequency in (None, each)}
         found = await self.repository.find(
             indicator=indicator, geography=_checked_geography("geography", geography, "any"),
             country=_checked_geography("country", country, "country"),
-            frequency=frequency.value if frequency else None, period_from=period_from, period_to=period_to,
+            frequency=frequency.value if frequency else None, period_bounds=period_bounds,
             as_of=as_of, after=after, limit=limit,
         )
         if not found and indicator is not None:
