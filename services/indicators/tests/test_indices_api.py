@@ -113,6 +113,19 @@ async def test_indices_of_one_period_page_past_series_without_it(indicators):
             ("KR-11", ["2023"]), ("KR-30", ["2023"])]
 
 
+async def test_robustness_without_a_period_takes_each_themes_own_latest(indicators):
+    await add_catalogue(indicators)
+    await indicators.add_indicators(indicators.indicator_body("i1", theme="income_disparity"))
+    await indicators.ingest(regional_csv(), expect=201)
+    await indicators.ingest("indicator,geography,period,value\ni1,KR-11,2024,10\ni1,KR-26,2024,20\n", expect=201)
+
+    health = (await indicators.get("/robustness", params={"comparison_set": "regions:KR", "theme": "health"})).json()
+    assert [(t["theme"], t["period"], t["ranked_among"]) for t in health] == [("health", "2022", 4)]
+    every = (await indicators.get("/robustness", params={"comparison_set": "regions:KR"})).json()
+    assert [(t["theme"], t["period"]) for t in every] == [("health", "2022"), ("housing", "2022"),
+                                                          ("income_disparity", "2024")]
+
+
 async def test_severities_robustness_method_and_recompute(indicators):
     await add_catalogue(indicators)
     await indicators.ingest(regional_csv(), expect=201)

@@ -176,21 +176,23 @@ class IndexRepository:
     async def rank_rows(
         self, comparison_set: str, frequency: str, theme: str | None, period: str | None
     ) -> list[ThemeIndexRow]:
-        """The theme indices of one period of a set (its latest period if none is given)."""
-        if period is None:
-            latest = sa.select(sa.func.max(ThemeIndexRow.period)).where(
-                ThemeIndexRow.comparison_set == comparison_set, ThemeIndexRow.frequency == frequency
-            )
-            period = (await self.session.exec(latest)).scalar_one_or_none()
-            if period is None:
-                return []
-        query = select(ThemeIndexRow).where(
-            ThemeIndexRow.comparison_set == comparison_set,
-            ThemeIndexRow.frequency == frequency,
-            ThemeIndexRow.period == period,
-        )
+        """The theme indices of one period of a set; without a period, each theme's own latest
+        period with an index (the set's latest may hold only other themes)."""
+        in_set = (ThemeIndexRow.comparison_set == comparison_set, ThemeIndexRow.frequency == frequency)
+        query = select(ThemeIndexRow).where(*in_set)
         if theme is not None:
             query = query.where(ThemeIndexRow.theme == theme)
+        if period is not None:
+            query = query.where(ThemeIndexRow.period == period)
+        else:
+            latest = (
+                sa.select(ThemeIndexRow.theme, sa.func.max(ThemeIndexRow.period).label("period"))
+                .where(*in_set, col(ThemeIndexRow.value).is_not(None))
+                .group_by(ThemeIndexRow.theme)
+                .subquery()
+            )
+            query = query.join(latest, sa.and_(col(ThemeIndexRow.theme) == latest.c.theme,
+                                               col(ThemeIndexRow.period) == latest.c.period))
         unranked_last = sa.func.coalesce(col(ThemeIndexRow.rank), 1_000_000)
         order = (col(ThemeIndexRow.theme), unranked_last, col(ThemeIndexRow.geography))
         return list((await self.session.exec(query.order_by(*order))).all())

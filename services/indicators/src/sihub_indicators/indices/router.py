@@ -118,7 +118,7 @@ async def rank_robustness(
     comparison_set: Annotated[ComparisonSet, Query(description="`countries` or `regions:<country>`, e.g. regions:KR")],
     frequency: Frequency = Frequency.ANNUAL,
     theme: Theme | None = None,
-    period: Annotated[Period | None, Query(description="the set's latest period if absent")] = None,
+    period: Annotated[Period | None, Query(description="each theme's latest period with an index if absent")] = None,
 ):
     checked_set(comparison_set, None)
     return await IndexService(session).robustness(comparison_set, frequency, theme, period)
