@@ -125,3 +125,22 @@ async def test_the_illustrative_flag_travels_into_indices_severities_and_events(
     assert {s["geography"]: s["illustrative"] for s in housing} == dict.fromkeys(REGIONS, True)
     health = (await indicators.get("/severities", params={"theme": "health"})).json()["items"]
     assert not any(s["illustrative"] for s in health)
+
+
+async def test_a_withheld_severity_keeps_the_flag_of_the_figures_its_event_carries(indicators):
+    await setup(indicators)
+    await indicators.add_indicators(indicators.indicator_body("e2", theme="health", direction="lower_is_better"))
+    for year in ("2021", "2022"):
+        await indicators.ingest(one_row(7, indicator="e1", period=year, illustrative=True), expect=201)
+    assert (await severity(indicators, "KR-26", "health"))["illustrative"] is True
+
+    # e2 for every region but KR-26: half of its health inputs missing, so no health index at all.
+    seen = len(await indicators.outbox())
+    await indicators.ingest("indicator,geography,period,value\n" + "".join(
+        f"e2,{region},{year},{n}\n" for n, region in enumerate(REGIONS) if region != "KR-26" for year in (2021, 2022)),
+        expect=201)
+    [withheld] = [e["data"] for e in await events_since(indicators, seen)
+                  if e["type"] == SEVERITY and e["data"]["geography"] == "KR-26"]
+    assert (withheld["severity"], withheld["previous_band"] is not None) == (None, True)
+    assert withheld["illustrative"] is True  # previous_severity comes from invented figures
+

@@ -98,7 +98,8 @@ class IndexRecomputed(EventContract, service="indicators", entity="index", verb=
 
 class SeverityChanged(EventContract, service="indicators", entity="severity", verb="changed", version=1):
     """A geography's severity for a theme changed in value or band (or appeared, or, with
-    `severity` null, can no longer be computed). Severity is 0–1, 1 the most severe."""
+    `severity` null, can no longer be computed). Severity is 0–1, 1 the most severe. `illustrative`
+    flags the figures the event carries: the new ones, or the previous ones when `severity` is null."""
 
     geography: str
     theme: str

@@ -259,7 +259,8 @@ class IndexService:
             period=new.period if new else None, index=new.index if new else None,
             severity=new.severity if new else None, band=new.band if new else None,
             trend_per_year=new.trend_per_year if new else None, coverage=new.coverage if new else None,
-            illustrative=new.illustrative if new else False,
+            # A severity withheld now: the flag of the figures the event still carries (previous_*).
+            illustrative=new.illustrative if new else bool(old and old.illustrative),
             previous_severity=old.severity if old else None, previous_band=old.band if old else None,
             method_version=self.method.version, computed_at=computed_at,
         )
