@@ -48,6 +48,7 @@ async def test_indices_series_latest_history_filters_and_paging(indicators):
     assert housing["points"] == [{
         "period": "2022", "index": None, "coverage": 0.6, "inputs": 3, "rank": None, "rank_best": None,
         "rank_worst": None, "ranked_among": 3, "illustrative": False,
+        "rank_illustrative": False,
     }]
     assert housing["trend_per_year"] is None  # one index only (2021)
     assert housing["illustrative"] is False

@@ -104,6 +104,18 @@ async def test_the_illustrative_flag_travels_into_indices_severities_and_events(
     [recomputed] = [e["data"] for e in events if e["type"] == RECOMPUTED]
     flags = {(v["geography"], v["theme"]): v["illustrative"] for v in recomputed["values"]}
     assert flags == {(r, t): (r, t) == ("KR-26", "housing") for r in REGIONS for t in ("health", "housing")}
+    # KR-26's invented housing index is no goalpost, so no other index rests on it; every housing rank does.
+    ranks = {(v["geography"], v["theme"]): v["rank_illustrative"] for v in recomputed["values"]}
+    assert ranks == {(r, t): t == "housing" for r in REGIONS for t in ("health", "housing")}
+    tables = (await indicators.get("/robustness", params={"comparison_set": "regions:KR"})).json()
+    assert {t["theme"]: t["rank_illustrative"] for t in tables} == {"health": False, "housing": True}
+    assert [r["illustrative"] for r in tables[1]["ranks"] if r["geography"] == "KR-11"] == [False]
+    seoul = (await indicators.get("/indices", params={"geography": "KR-11", "history": True})).json()["items"]
+    seoul_flags = {(s["theme"], p["period"]): (p["illustrative"], p["rank_illustrative"])
+                   for s in seoul for p in s["points"]}
+    assert seoul_flags == {
+        ("health", "2021"): (False, False), ("health", "2022"): (False, False),
+        ("housing", "2021"): (False, False), ("housing", "2022"): (False, True)}
 
     assert (await severity(indicators, "KR-26", "housing"))["illustrative"] is True
     assert (await severity(indicators, "KR-11", "housing"))["illustrative"] is False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sihub_indicators.catalogue.schemas import IndicatorPublic
 from sihub_shared.events.contracts import EventContract
@@ -77,6 +77,9 @@ class ThemeIndexValue(BaseModel):
     trend_per_year: float | None
     coverage: float
     illustrative: bool
+    # A rank is fed by every ranked peer's index; `illustrative` speaks of this geography's own.
+    rank_illustrative: bool = Field(
+        default=False, description="The ranks rest on an illustrative index of a peer (or this one)")
 
 
 class IndexRecomputed(EventContract, service="indicators", entity="index", verb="recomputed", version=1):

@@ -107,6 +107,8 @@ class ThemeArrays:
     rank_best: FloatArray  # (G, K, T)
     rank_worst: FloatArray  # (G, K, T)
     ranked_among: NDArray[np.int64]  # (K, T)
+    # (K, T) a ranked geography's index is illustrative: every rank of that theme and period rests on it
+    rank_illustrative: BoolArray
     trend_per_year: FloatArray  # (G, K)
     latest_period: NDArray[np.int64]  # (G, K) position of the latest index, -1 if none
     severity: FloatArray  # (G, K)
@@ -357,6 +359,7 @@ def compute_theme_arrays(
         rank_best=rank_best,
         rank_worst=rank_worst,
         ranked_among=has_index.sum(axis=0),
+        rank_illustrative=(theme_illustrative & has_index).any(axis=0),
         trend_per_year=_trend_per_year(index, np.asarray(times, dtype=np.float64)),
         latest_period=latest,
         severity=(100 - latest_index) / 100,

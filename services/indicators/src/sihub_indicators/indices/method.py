@@ -172,7 +172,9 @@ class Method(BaseModel):
             "illustrative": (
                 "A result is illustrative when any observation that fed it is illustrative: its "
                 "own inputs, the observations that set the goalposts it was scaled by, and, for "
-                "z-scores, every observation of the theme in the set."
+                "z-scores, every observation of the theme in the set. A rank is fed by every "
+                "ranked geography's index: ranks are illustrative (rank_illustrative) when any of "
+                "those indices is."
             ),
         }
         return {

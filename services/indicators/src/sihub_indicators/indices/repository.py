@@ -145,6 +145,18 @@ class IndexRepository:
         query = select(ThemeIndexRow).where(tuple_(*key).in_(list(keys))).order_by(*key, col(ThemeIndexRow.period))
         return list((await self.session.exec(query)).all())
 
+    async def illustrative_rankings(
+        self, series: Sequence[tuple[str, str, str]]
+    ) -> set[tuple[str, str, str, str]]:
+        """(comparison set, frequency, theme, period) of the rankings, among those of these
+        (comparison set, frequency, theme), in which a ranked geography's index is illustrative."""
+        if not series:
+            return set()
+        of = (col(ThemeIndexRow.comparison_set), col(ThemeIndexRow.frequency), col(ThemeIndexRow.theme))
+        query = sa.select(*of, col(ThemeIndexRow.period)).distinct().where(
+            tuple_(*of).in_(list(series)), col(ThemeIndexRow.illustrative), col(ThemeIndexRow.value).is_not(None))
+        return {tuple(row) for row in (await self.session.exec(query)).all()}
+
     async def severities_of(self, keys: Sequence[tuple[str, str, str]]) -> list[SeverityRow]:
         if not keys:
             return []

@@ -19,7 +19,8 @@ class ThemeIndexPoint(BaseModel):
     rank_best: int | None
     rank_worst: int | None
     ranked_among: int
-    illustrative: bool
+    illustrative: bool = Field(description="An illustrative observation fed this index")
+    rank_illustrative: bool = Field(description="The ranks rest on an illustrative index of a peer (or this one)")
 
 
 class ThemeIndexSeries(BaseModel):
@@ -67,6 +68,7 @@ class RankTable(BaseModel):
     theme: str
     period: str
     ranked_among: int
+    rank_illustrative: bool = Field(description="A ranked geography's index is illustrative: every rank rests on it")
     method_version: str
     variations: str
     ranks: list[RankEntry]

@@ -86,6 +86,10 @@ class _IndexTable:
         stamp = (repeat(results.method_version), repeat(computed_at))
         self.rows = list(zip(*columns[:3], *constant, *columns[3:], *stamp))  # noqa: B905 - repeat() is endless
         self._position = {row[:3]: n for n, row in enumerate(self.rows)}
+        self._rank_illustrative = {
+            (theme, period): bool(arrays.rank_illustrative[k, t])
+            for k, theme in enumerate(arrays.themes) for t, period in enumerate(results.periods)
+        }
 
         # Floats to 9 decimals (below is rounding noise), NaN as a fixed number: equal results,
         # equal digest, whatever the order the observations were read in.
@@ -98,9 +102,11 @@ class _IndexTable:
             digest.update(np.ascontiguousarray(array).tobytes())
         self.digest = digest.hexdigest()
 
-    def ranks_at(self, geography: str, theme: str, period: str) -> dict[str, int | None]:
+    def ranks_at(self, geography: str, theme: str, period: str) -> dict[str, int | bool | None]:
         row = self.rows[self._position[(geography, theme, period)]]
-        return dict(zip(("rank", "rank_best", "rank_worst", "ranked_among"), row[8:12], strict=True))
+        ranks: dict[str, int | bool | None] = dict(
+            zip(("rank", "rank_best", "rank_worst", "ranked_among"), row[8:12], strict=True))
+        return ranks | {"rank_illustrative": self._rank_illustrative[(theme, period)]}
 
 
 _EMPTY_DIGEST = hashlib.sha256(b"no results").hexdigest()
@@ -289,6 +295,8 @@ class IndexService:
         for row in await self.indices.points_of(keys):
             points[(row.geography, row.theme, row.frequency)].append(row)
         trends = {(s.geography, s.theme, s.frequency): s.trend_per_year for s in await self.indices.severities_of(keys)}
+        illustrative_rankings = await self.indices.illustrative_rankings(sorted({
+            (row.comparison_set, row.frequency, row.theme) for rows in points.values() for row in rows}))
         series = []
         for key, rows in points.items():
             if period is not None:
@@ -307,7 +315,9 @@ class IndexService:
                 points=[ThemeIndexPoint(period=row.period, index=row.value, coverage=row.coverage,
                                         inputs=row.inputs, rank=row.rank, rank_best=row.rank_best,
                                         rank_worst=row.rank_worst, ranked_among=row.ranked_among,
-                                        illustrative=row.illustrative) for row in shown],
+                                        illustrative=row.illustrative,
+                                        rank_illustrative=(row.comparison_set, row.frequency, row.theme, row.period)
+                                        in illustrative_rankings) for row in shown],
             ))
         return series
 
@@ -340,7 +350,7 @@ class IndexService:
             if table is None:
                 table = tables[row.theme] = RankTable(
                     comparison_set=comparison_set, frequency=frequency, theme=row.theme, period=row.period,
-                    ranked_among=row.ranked_among, method_version=row.method_version,
+                    ranked_among=row.ranked_among, rank_illustrative=False, method_version=row.method_version,
                     variations=self.method.rank_variations(), ranks=[],
                 )
             place = lookup(row.geography)
@@ -349,4 +359,6 @@ class IndexService:
                 index=row.value, rank=row.rank, rank_best=row.rank_best, rank_worst=row.rank_worst,
                 illustrative=row.illustrative,
             ))
+            if row.illustrative and row.value is not None:  # every rank of the table rests on it
+                table.rank_illustrative = True
         return list(tables.values())
