@@ -123,14 +123,16 @@ class Events:
 
     @staticmethod
     def indices(comparison_set: str, values: list[tuple[str, str, float, float]],
-                geographies: list[str] | None = None, illustrative: bool = True) -> CloudEvent:
+                geographies: list[str] | None = None, illustrative: bool = True,
+                rank_illustrative: bool = False) -> CloudEvent:
         """`values`: (geography, theme, index, coverage)."""
         data = {"comparison_set": comparison_set, "frequency": "annual", "method_version": "1.0", "cause": "ingest",
                 "periods": ["2024"], "geographies": geographies or sorted({v[0] for v in values}),
                 "themes": sorted({v[1] for v in values}), "part": 1, "parts": 1,
                 "values": [{"geography": g, "theme": t, "period": "2024", "index": i, "rank": r + 1, "rank_best": r + 1,
                             "rank_worst": r + 2, "ranked_among": len(values), "trend_per_year": 0.25, "coverage": c,
-                            "illustrative": illustrative} for r, (g, t, i, c) in enumerate(values)],
+                            "illustrative": illustrative, "rank_illustrative": rank_illustrative}
+                           for r, (g, t, i, c) in enumerate(values)],
                 "computed_at": T0}
         return CloudEvent(source="/sihub/indicators", type="org.sihub.indicators.index.recomputed.v1", data=data)
 

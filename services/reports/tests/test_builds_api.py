@@ -100,6 +100,16 @@ async def test_a_finding_is_invented_when_a_figure_it_reads_but_does_not_cite_is
     assert "75%" in finding["text"] and finding["illustrative"]
 
 
+async def test_a_real_regions_rank_among_invented_peers_is_flagged(reports):
+    async def issues(rank_illustrative: bool) -> dict:
+        await reports.feed(reports.events.indices("regions:KR", [("KR-11", "employment", 62.0, 1.0)],
+                                                  illustrative=False, rank_illustrative=rank_illustrative))
+        return figures((await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json())
+
+    assert not (await issues(False))["issues.region.KR-11.employment"]["illustrative"]
+    assert (await issues(True))["issues.region.KR-11.employment"]["illustrative"]
+
+
 async def test_a_partnership_naming_an_invented_actor_is_counted_as_invented(reports):
     """A partnership's figures read its actors' sectors: an invented actor makes them invented,
     whatever the partnership's own record says."""

@@ -166,7 +166,7 @@ def issues_section(facts: CountryFacts) -> dict[str, Any]:
             f"issues.region.{geography}.{theme}", f"{theme} index, {geography}", value.index, "index (0–100, 100 best)",
             [index_link(facts.regions_set, geography, theme), severity_link(geography, theme),
              observations_link(geography)],
-            value.illustrative or bool(severity and severity.illustrative),
+            value.illustrative or value.rank_illustrative or bool(severity and severity.illustrative),
             geography=geography, theme=theme, period=value.period, rank=value.rank, rank_best=value.rank_best,
             rank_worst=value.rank_worst, ranked_among=value.ranked_among, trend_per_year=value.trend_per_year,
             severity=severity.severity if severity else None, band=severity.band if severity else None))
@@ -179,7 +179,8 @@ def issues_section(facts: CountryFacts) -> dict[str, Any]:
             continue
         figures.append(figure(
             f"issues.country.{geography}.{theme}", f"{theme} index, {geography}", value.index, "index (0–100, 100 best)",
-            [index_link(COUNTRIES_SET, geography, theme), observations_link(geography)], value.illustrative,
+            [index_link(COUNTRIES_SET, geography, theme), observations_link(geography)],
+            value.illustrative or value.rank_illustrative,  # the figure shows the rank too
             geography=geography, theme=theme, period=value.period, rank=value.rank, rank_best=value.rank_best,
             rank_worst=value.rank_worst, ranked_among=value.ranked_among, trend_per_year=value.trend_per_year))
     themes = sorted({t for (_, t) in facts.region_indices})

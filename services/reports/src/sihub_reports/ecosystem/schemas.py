@@ -108,6 +108,7 @@ class IndexValueView(View):
     trend_per_year: float | None = None
     coverage: float = 0.0
     illustrative: bool = False
+    rank_illustrative: bool = False  # a ranked peer's index is invented: so is the rank
 
 
 class IndexRecomputedView(View):
