@@ -100,6 +100,25 @@ async def test_a_finding_is_invented_when_a_figure_it_reads_but_does_not_cite_is
     assert "75%" in finding["text"] and finding["illustrative"]
 
 
+async def test_a_region_scored_only_for_an_earlier_period_is_a_data_gap(reports):
+    """The indices carry each cell's latest score: a cell whose latest period was withheld (too much
+    missing) shows an earlier one, which the data gaps count instead of a full coverage."""
+    event = reports.events.indices("regions:KR", [("KR-11", "employment", 62.0, 1.0), ("KR-42", "employment", 40.0, 1.0)],
+                                   illustrative=False)
+    event.data["periods"] = ["2023", "2024"]
+    event.data["values"][1]["period"] = "2023"  # KR-42's 2024 index was withheld
+    await reports.feed(*reports.events.korea(), event)
+    report = (await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json()
+    found = figures(report)
+    assert found["data_gaps.stale.employment"]["value"] == 1
+    assert found["data_gaps.stale.employment"]["attributes"]["regions"] == ["KR-42"]
+    assert found["data_gaps.stale.employment"]["attributes"]["periods"] == ["2023"]
+    assert found["data_gaps.stale.total"]["value"] == 1 and not found["data_gaps.stale.total"]["illustrative"]
+    finding = next(f for f in report["findings"] if f["id"] == "data_gaps")
+    assert "1 scored only for a period before 2024" in finding["text"]
+    assert "PR-4" in {o["rule"] for o in report["policy_options"]}
+
+
 async def test_a_real_regions_rank_among_invented_peers_is_flagged(reports):
     async def issues(rank_illustrative: bool) -> dict:
         await reports.feed(reports.events.indices("regions:KR", [("KR-11", "employment", 62.0, 1.0)],
@@ -192,7 +211,7 @@ async def test_rebuild_from_recorded_positions_is_identical(reports):
     body = result.json()
     assert body["identical"] and body["json_identical"] and body["html_identical"] and body["md_identical"]
     assert body["rebuilt_json_sha256"] == body["json_sha256"] == build["json_sha256"]
-    assert body["schema"] == body["rebuilt_schema"] == "sihub.report/2"
+    assert body["schema"] == body["rebuilt_schema"] == "sihub.report/3"
 
 
 async def test_a_build_of_an_earlier_schema_still_renders_and_its_rebuild_says_the_schema_changed(reports):
@@ -217,7 +236,7 @@ async def test_a_build_of_an_earlier_schema_still_renders_and_its_rebuild_says_t
     rebuilt = await reports.post(f"/builds/{build['id']}/rebuild")
     assert rebuilt.status_code == 200, rebuilt.text
     body = rebuilt.json()
-    assert (body["schema"], body["rebuilt_schema"], body["json_identical"]) == ("sihub.report/1", "sihub.report/2", False)
+    assert (body["schema"], body["rebuilt_schema"], body["json_identical"]) == ("sihub.report/1", "sihub.report/3", False)
 
 
 async def test_comparative_report_side_by_side_with_cross_border_suggestions(reports):

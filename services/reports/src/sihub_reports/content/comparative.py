@@ -28,7 +28,7 @@ ROWS: list[tuple[str, str, list[str]]] = [
                                         "collaboration.matching.rounds", "collaboration.matching.proposed",
                                         "collaboration.matching.accepted", "collaboration.matching.converted"]),
     ("funding", "Funding", ["funding.funders.total", "funding.seekers.total", "funding.unmet.total"]),
-    ("data_gaps", "Data gaps", ["data_gaps.coverage.mean", "data_gaps.unscored.total"]),
+    ("data_gaps", "Data gaps", ["data_gaps.coverage.mean", "data_gaps.unscored.total", "data_gaps.stale.total"]),
 ]
 
 

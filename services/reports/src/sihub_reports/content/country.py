@@ -24,14 +24,14 @@ from sihub_reports.content.figures import (
     severity_link,
     share,
 )
-from sihub_reports.ecosystem.schemas import ActorView, PartnershipView
+from sihub_reports.ecosystem.schemas import ActorView, IndexValueView, PartnershipView
 from sihub_reports.ecosystem.service import Ecosystem
 
 COUNTRIES_SET = "countries"
 FUNDING = "funding"
 # /2: findings, policy options and recommendations carry `illustrative`; severity evidence links
 # name `region`. A build keeps the schema it was made with; its rebuild says when they differ.
-SCHEMA = "sihub.report/2"
+SCHEMA = "sihub.report/3"
 
 
 def country_name(code: str) -> str | None:
@@ -72,6 +72,8 @@ class CountryFacts:
         key = (self.regions_set, self.frequency)
         self.region_indices = dict(sorted(ecosystem.indices.get(key, {}).items()))
         self.index_scope = ecosystem.index_scopes.get(key, (set(), set()))
+        # The set's latest period with data: a region scored only for an earlier one has a gap now.
+        self.latest_period = max(ecosystem.index_periods.get(key, ()), default=None)
         self.severities = {(g, t): s for (g, t, f), s in sorted(ecosystem.severities.items())
                            if f == self.frequency and (g == country or g.startswith(country + "-"))}
 
@@ -372,7 +374,7 @@ def data_gaps_section(facts: CountryFacts) -> dict[str, Any]:
     for (geography, theme), value in facts.region_indices.items():
         figures.append(figure(f"data_gaps.coverage.{geography}.{theme}", f"Indicator coverage, {theme} in {geography}",
                               value.coverage, "share", [coverage_link(facts.country), index_link(facts.regions_set, geography, theme)],
-                              value.illustrative, geography=geography, theme=theme))
+                              value.illustrative, geography=geography, theme=theme, period=value.period))
     coverages = [v.coverage for v in facts.region_indices.values()]
     figures.append(figure("data_gaps.coverage.mean", "Mean indicator coverage", sum(coverages) / len(coverages)
                           if coverages else 0.0, "share", [coverage_link(facts.country)],
@@ -394,6 +396,21 @@ def data_gaps_section(facts: CountryFacts) -> dict[str, Any]:
                                   illustrative, regions=missing))
     figures.append(figure("data_gaps.unscored.total", "Region × theme cells with no score (too much missing)",
                           unscored_total, "cells", [coverage_link(facts.country)], unscored_illustrative))
+    # A cell whose latest period was withheld (too much missing) shows an earlier score: a gap too.
+    stale: dict[str, list[IndexValueView]] = defaultdict(list)
+    for (_, theme), value in facts.region_indices.items():
+        if facts.latest_period is not None and value.period < facts.latest_period:
+            stale[theme].append(value)
+    for theme, values in sorted(stale.items()):
+        figures.append(figure(
+            f"data_gaps.stale.{theme}", f"Regions with no {theme} score for {facts.latest_period} (an earlier one shown)",
+            len(values), "regions", [coverage_link(facts.country)]
+            + [index_link(facts.regions_set, v.geography, theme) for v in values],
+            any(v.illustrative for v in values), regions=[v.geography for v in values],
+            periods=[v.period for v in values]))
+    figures.append(figure("data_gaps.stale.total", f"Region × theme cells with no score for {facts.latest_period}, "
+                          "an earlier one shown", sum(map(len, stale.values())), "cells", [coverage_link(facts.country)],
+                          any(v.illustrative for values in stale.values() for v in values), period=facts.latest_period))
     return {"id": "data_gaps", "title": "Data gaps", "figures": figures, "charts": []}
 
 
@@ -434,10 +451,13 @@ def findings_and_options(facts: CountryFacts, sections: list[dict[str, Any]]) ->
           bool(facts.actors) and cross < documents.rule("PR-3")["threshold"])
     mean = value("data_gaps.coverage.mean")
     unscored = value("data_gaps.unscored.total")
+    stale = value("data_gaps.stale.total")
     cells = figures["data_gaps.coverage.mean"]["attributes"]["cells"]
-    found("data_gaps", f"{cells} region × theme cells scored, {unscored} without a score; mean coverage {mean:.0%}",
-          ["data_gaps.unscored.total", "data_gaps.coverage.mean"],
-          unscored > 0 or (bool(facts.actors) and not cells) or (cells > 0 and mean < documents.rule("PR-4")["threshold"]))
+    found("data_gaps", f"{cells} region × theme cells scored, {unscored} without a score, {stale} scored only for a "
+          f"period before {facts.latest_period}; mean coverage of the scores shown {mean:.0%}",
+          ["data_gaps.unscored.total", "data_gaps.stale.total", "data_gaps.coverage.mean"],
+          unscored > 0 or stale > 0 or (bool(facts.actors) and not cells)
+          or (cells > 0 and mean < documents.rule("PR-4")["threshold"]))
     regional = sorted((f for f in figures.values() if f["id"].startswith("ecosystem.actors.region.")
                        and not f["id"].endswith(".unknown")), key=lambda f: (-f["value"], f["id"]))
     known = sum(f["value"] for f in regional)
