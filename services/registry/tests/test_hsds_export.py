@@ -96,3 +96,17 @@ async def test_an_actor_with_every_field_set_validates(registry, validator):
     assert organisation["illustrative"] is True
     [status] = [a for a in organisation["attributes"] if a["link_type"] == "data_status"]
     assert status["value"] == "illustrative" and status["link_id"] == organisation["id"]
+
+
+@pytest.mark.parametrize(("website", "uri"), [
+    ("https://사회적기업.kr", "https://xn--ok0bn46a5vdltc312a.kr"),
+    ("https://例え.jp/パス?q=街#上", "https://xn--r8jz45g.jp/%E3%83%91%E3%82%B9?q=%E8%A1%97#%E4%B8%8A"),
+    ("https://example.org/a|b", "https://example.org/a%7Cb"),
+    ("https://example.org/%zz/%41", "https://example.org/%25zz/%41"),
+    ("HTTPS://Example.org:8443/ok", "https://example.org:8443/ok"),
+])
+async def test_a_website_the_api_takes_as_an_iri_is_exported_as_a_uri(registry, validator, new_actor, website, uri):
+    created = await registry.partner().create("/actors", new_actor("Sejong Social Works", website=website))
+    [organisation] = [o for o in await hsds_contents(registry.admin) if o["id"] == created["id"]]
+    assert organisation["website"] == uri
+    assert problems(validator, organisation) == []

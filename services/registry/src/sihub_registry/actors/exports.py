@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import TypeAdapter
 
@@ -90,6 +92,31 @@ def _nested_id(actor_id: str, *parts: str) -> str:
 _IDENTIFIER_TYPES = {"KR-BRN": "tax", "JP-JCN": "company", "CN-USCI": "company", "SG-ACRA": "company", "TH-TIN": "tax"}
 
 
+# In a path, query or fragment: what RFC 3986 allows as it is (and `%` that starts an escape).
+_URI_SAFE = "/:@!$&'()*+,;=-._~?%"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def web_address_as_uri(address: str) -> str | None:
+    """An actor's website as the URI HSDS asks for: the API takes an IRI (`https://사회적기업.kr/경로`),
+    so the host goes to IDNA (punycode) and everything else RFC 3986 does not allow is
+    percent-encoded; None for an address that cannot be written so (an invalid host or port)."""
+    try:
+        parts = urlsplit(address)
+        host = parts.hostname or ""
+        netloc = host.encode("idna").decode("ascii")
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+    except (UnicodeError, ValueError):
+        return None
+    if parts.username is not None:
+        user = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        netloc = quote(_LONE_PERCENT.sub("%25", user), safe="!$&'()*+,;=-._~%:") + "@" + netloc
+    path, query, fragment = (quote(_LONE_PERCENT.sub("%25", part), safe=_URI_SAFE)
+                             for part in (parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, fragment))
+
+
 def hsds_organization(actor: Actor, base_url: str) -> dict[str, Any]:
     names = [n["value"] for n in actor.names]
     english = [d["value"] for d in actor.descriptions if d["lang"] == "en"]
@@ -101,7 +128,8 @@ def hsds_organization(actor: Actor, base_url: str) -> dict[str, Any]:
         for claim in actor.offers
     ] or [("activities", names[0], description)]
     # HSDS types every property it defines (a string is never null): absent values are left out.
-    optional = {"alternate_name": " / ".join(names[1:]) or None, "website": actor.website,
+    website = web_address_as_uri(actor.website) if actor.website else None
+    optional = {"alternate_name": " / ".join(names[1:]) or None, "website": website,
                 "year_incorporated": actor.founded_year}
     return {
         "id": actor.id,
