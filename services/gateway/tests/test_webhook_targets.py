@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from sihub_gateway.settings import GatewaySettings
 from sihub_gateway.webhooks.sender import WebhookSender
+from sihub_gateway.webhooks.targets import is_public
 from sihub_shared.testing.servers import serving
 
 LEDGER_TYPES = ["org.sihub.ledger.*"]
@@ -86,3 +87,14 @@ async def test_redirects_are_not_followed():
             await sender.close()
     assert (outcome.status_code, outcome.error) == (307, "redirect not followed")
     assert hits == ["/hook"]
+
+
+@pytest.mark.parametrize(("address", "public"), [
+    ("93.184.215.14", True), ("10.0.0.1", False), ("::ffff:10.0.0.1", False), ("::ffff:93.184.215.14", True),
+    # IPv6 forms a network may route to the IPv4 address they embed: a private one is refused.
+    ("64:ff9b::a00:1", False), ("64:ff9b::7f00:1", False), ("2002:a00:1::1", False), ("2002:7f00:1::", False),
+    ("::127.0.0.1", False), ("::10.0.0.1", False), ("::1", False), ("::", False),
+    ("2606:4700:4700::1111", True), ("fe80::1", False), ("fd00::1", False),
+])
+def test_a_target_address_is_public_only_if_what_it_reaches_is(address, public):
+    assert is_public(address) is public
