@@ -65,8 +65,13 @@ async def test_country_report_traces_every_figure_to_its_records(reports):
         for finding in option["findings"]:
             assert all(figure_id in found for figure_id in findings[finding]["figures"])
         assert option["illustrative"] == any(findings[f]["illustrative"] for f in option["findings"])
-    for finding in findings.values():  # a finding may also read figures it does not cite
-        assert finding["illustrative"] >= any(found[i]["illustrative"] for i in finding["figures"])
+    # A finding is invented when a figure it cites, or one it reads without citing, is.
+    reads = {"white_spaces": [i for i in found if i.startswith("white_spaces.")],
+             "regional_concentration": [i for i in found if i.startswith("ecosystem.actors.region.")
+                                        and not i.endswith(".unknown")]}
+    for finding in findings.values():
+        assert finding["illustrative"] == any(
+            found[i]["illustrative"] for i in finding["figures"] + reads.get(finding["id"], []))
     assert findings["unmet_funding"]["illustrative"] and rules["PR-2"]["illustrative"]
 
 
@@ -103,19 +108,24 @@ async def test_a_finding_is_invented_when_a_figure_it_reads_but_does_not_cite_is
 async def test_a_region_scored_only_for_an_earlier_period_is_a_data_gap(reports):
     """The indices carry each cell's latest score: a cell whose latest period was withheld (too much
     missing) shows an earlier one, which the data gaps count instead of a full coverage."""
-    event = reports.events.indices("regions:KR", [("KR-11", "employment", 62.0, 1.0), ("KR-42", "employment", 40.0, 1.0)],
+    event = reports.events.indices("regions:KR", [("KR-11", "employment", 62.0, 1.0), ("KR-42", "employment", 40.0, 1.0),
+                                                  ("KR-11", "housing", 50.0, 1.0), ("KR-42", "housing", 55.0, 1.0)],
                                    illustrative=False)
     event.data["periods"] = ["2023", "2024"]
-    event.data["values"][1]["period"] = "2023"  # KR-42's 2024 index was withheld
+    event.data["values"][1]["period"] = "2023"  # KR-42's 2024 employment index was withheld
+    for value in event.data["values"][2:]:
+        value["period"] = "2023"  # housing's data ends in 2023 everywhere: no gap
     await reports.feed(*reports.events.korea(), event)
     report = (await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json()
     found = figures(report)
     assert found["data_gaps.stale.employment"]["value"] == 1
     assert found["data_gaps.stale.employment"]["attributes"]["regions"] == ["KR-42"]
     assert found["data_gaps.stale.employment"]["attributes"]["periods"] == ["2023"]
+    assert found["data_gaps.stale.employment"]["attributes"]["latest"] == "2024"
+    assert "data_gaps.stale.housing" not in found
     assert found["data_gaps.stale.total"]["value"] == 1 and not found["data_gaps.stale.total"]["illustrative"]
     finding = next(f for f in report["findings"] if f["id"] == "data_gaps")
-    assert "1 scored only for a period before 2024" in finding["text"]
+    assert "1 scored only for an earlier period than their theme's latest" in finding["text"]
     assert "PR-4" in {o["rule"] for o in report["policy_options"]}
 
 

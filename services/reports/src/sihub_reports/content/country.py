@@ -30,7 +30,8 @@ from sihub_reports.ecosystem.service import Ecosystem
 COUNTRIES_SET = "countries"
 FUNDING = "funding"
 # /2: findings, policy options and recommendations carry `illustrative`; severity evidence links
-# name `region`. A build keeps the schema it was made with; its rebuild says when they differ.
+# name `region`. /3: the data gaps count regions scored only for an earlier period than their
+# theme's latest. A build keeps the schema it was made with; its rebuild says when they differ.
 SCHEMA = "sihub.report/3"
 
 
@@ -72,8 +73,6 @@ class CountryFacts:
         key = (self.regions_set, self.frequency)
         self.region_indices = dict(sorted(ecosystem.indices.get(key, {}).items()))
         self.index_scope = ecosystem.index_scopes.get(key, (set(), set()))
-        # The set's latest period with data: a region scored only for an earlier one has a gap now.
-        self.latest_period = max(ecosystem.index_periods.get(key, ()), default=None)
         self.severities = {(g, t): s for (g, t, f), s in sorted(ecosystem.severities.items())
                            if f == self.frequency and (g == country or g.startswith(country + "-"))}
 
@@ -396,21 +395,25 @@ def data_gaps_section(facts: CountryFacts) -> dict[str, Any]:
                                   illustrative, regions=missing))
     figures.append(figure("data_gaps.unscored.total", "Region × theme cells with no score (too much missing)",
                           unscored_total, "cells", [coverage_link(facts.country)], unscored_illustrative))
-    # A cell whose latest period was withheld (too much missing) shows an earlier score: a gap too.
+    # A region whose latest period was withheld (too much missing) shows an earlier score than other
+    # regions have for the theme: a gap too. (A theme whose data ends earlier is not one.)
+    latest: dict[str, str] = {}
+    for (_, theme), value in facts.region_indices.items():
+        latest[theme] = max(latest.get(theme, value.period), value.period)
     stale: dict[str, list[IndexValueView]] = defaultdict(list)
     for (_, theme), value in facts.region_indices.items():
-        if facts.latest_period is not None and value.period < facts.latest_period:
+        if value.period < latest[theme]:
             stale[theme].append(value)
     for theme, values in sorted(stale.items()):
         figures.append(figure(
-            f"data_gaps.stale.{theme}", f"Regions with no {theme} score for {facts.latest_period} (an earlier one shown)",
+            f"data_gaps.stale.{theme}", f"Regions with no {theme} score for {latest[theme]} (an earlier one shown)",
             len(values), "regions", [coverage_link(facts.country)]
             + [index_link(facts.regions_set, v.geography, theme) for v in values],
             any(v.illustrative for v in values), regions=[v.geography for v in values],
-            periods=[v.period for v in values]))
-    figures.append(figure("data_gaps.stale.total", f"Region × theme cells with no score for {facts.latest_period}, "
-                          "an earlier one shown", sum(map(len, stale.values())), "cells", [coverage_link(facts.country)],
-                          any(v.illustrative for values in stale.values() for v in values), period=facts.latest_period))
+            periods=[v.period for v in values], latest=latest[theme]))
+    figures.append(figure("data_gaps.stale.total", "Region × theme cells scored only for an earlier period than "
+                          "their theme's latest", sum(map(len, stale.values())), "cells", [coverage_link(facts.country)],
+                          any(v.illustrative for values in stale.values() for v in values)))
     return {"id": "data_gaps", "title": "Data gaps", "figures": figures, "charts": []}
 
 
@@ -453,8 +456,8 @@ def findings_and_options(facts: CountryFacts, sections: list[dict[str, Any]]) ->
     unscored = value("data_gaps.unscored.total")
     stale = value("data_gaps.stale.total")
     cells = figures["data_gaps.coverage.mean"]["attributes"]["cells"]
-    found("data_gaps", f"{cells} region × theme cells scored, {unscored} without a score, {stale} scored only for a "
-          f"period before {facts.latest_period}; mean coverage of the scores shown {mean:.0%}",
+    found("data_gaps", f"{cells} region × theme cells scored, {unscored} without a score, {stale} scored only for "
+          f"an earlier period than their theme's latest; mean coverage of the scores shown {mean:.0%}",
           ["data_gaps.unscored.total", "data_gaps.stale.total", "data_gaps.coverage.mean"],
           unscored > 0 or stale > 0 or (bool(facts.actors) and not cells)
           or (cells > 0 and mean < documents.rule("PR-4")["threshold"]))

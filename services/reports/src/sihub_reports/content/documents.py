@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 WHITE_SPACE_VERSION = "1.0"
-POLICY_RULES_VERSION = "1.0"
+POLICY_RULES_VERSION = "1.1"  # 1.1: PR-4 also fires on a region scored only for an earlier period
 
 # A region × theme is a white space when the issue is at least this severe (0–1, 1 the worst) …
 MIN_SEVERITY = 0.5
@@ -58,8 +58,9 @@ POLICY_RULES: dict[str, Any] = {
          "option": "Broker public–private collaboration: joint calls and procurement that require "
                    "partners from different sectors."},
         {"id": "PR-4", "finding": "data_gaps", "threshold": 0.8,
-         "when": "a theme has no score in some region, mean indicator coverage is below 0.8, or the "
-                 "country has actors but no regional index at all",
+         "when": "a theme has no score in some region, or a region's score is for an earlier period "
+                 "than the theme's latest (its latest withheld), mean indicator coverage is below 0.8, or "
+                 "the country has actors but no regional index at all",
          "option": "Invest in local data systems: collect the missing indicators with regional "
                    "statistics offices and the hubs."},
         {"id": "PR-5", "finding": "regional_concentration", "threshold": 0.5,

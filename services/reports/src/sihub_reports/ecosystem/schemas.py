@@ -115,7 +115,6 @@ class IndexRecomputedView(View):
     comparison_set: str
     frequency: str
     method_version: str
-    periods: list[str] = Field(default_factory=list)  # the set's periods with data
     themes: list[str] = Field(default_factory=list)
     geographies: list[str] = Field(default_factory=list)
     part: int = 1

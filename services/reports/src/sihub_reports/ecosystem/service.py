@@ -64,7 +64,6 @@ class Ecosystem:
     index_methods: dict[tuple[str, str], str] = field(default_factory=dict)
     # (comparison set, frequency) -> (geographies, themes) the last recompute covered
     index_scopes: dict[tuple[str, str], tuple[set[str], set[str]]] = field(default_factory=dict)
-    index_periods: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # (geography, theme, frequency) -> latest severity
     severities: dict[tuple[str, str, str], SeverityView] = field(default_factory=dict)
     indicators: dict[str, IndicatorView] = field(default_factory=dict)
@@ -101,11 +100,9 @@ class Ecosystem:
             if recomputed.part == 1:  # a recompute replaces the set; its later parts add to it
                 self.indices[key] = {}
                 self.index_scopes[key] = (set(), set())
-                self.index_periods[key] = set()
             geographies, themes = self.index_scopes.setdefault(key, (set(), set()))
             geographies.update(recomputed.geographies)
             themes.update(recomputed.themes)
-            self.index_periods.setdefault(key, set()).update(recomputed.periods)
             values = self.indices.setdefault(key, {})
             for value in recomputed.values:
                 values[(value.geography, value.theme)] = value
