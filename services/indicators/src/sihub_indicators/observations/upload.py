@@ -23,8 +23,10 @@ from sihub_shared.errors import PayloadTooLarge, ProblemError
 SPOOL_IN_MEMORY = 1024 * 1024
 # The types a file is sent as the raw body (the `format` parameter says how to read it); without a
 # Content-Type the body is read as `format` says too.
-FILE_TYPES = ("text/csv", "application/vnd.sdmx.data+csv", "application/xml", "application/vnd.sdmx.genericdata+xml",
-              "application/vnd.sdmx.structurespecificdata+xml")
+FILE_TYPES = ("text/csv", "application/vnd.sdmx.data+csv", "application/xml", "text/xml",
+              "application/vnd.sdmx.genericdata+xml", "application/vnd.sdmx.structurespecificdata+xml",
+              "application/vnd.sdmx.data+xml",  # SDMX-ML 3.0, as SDMX REST 2.0 services send it
+              "application/octet-stream")  # a file of unnamed type: read as `format` says
 _SEND_AS = (f"send the file as {', '.join(FILE_TYPES)} or multipart/form-data "
             "(curl: --data-binary @file.csv -H 'content-type: text/csv')")
 _BLOCK = 1024 * 1024
