@@ -291,7 +291,7 @@ async def test_rate_limit_is_429_with_retry_after(gateway, admin_key):
     assert statuses[:5] == [200] * 5
     assert 429 in statuses[5:]
     limited = await gateway.get("/api/v1/echo/whoami", headers=bearer(key))
-    assert_problem(limited, 429)
+    assert_problem(limited, 429, "Authorization")
     assert int(limited.headers["retry-after"]) >= 1
     other = await make_key(gateway, admin_key, "partner", name="Toyota Foundation")
     assert (await gateway.get("/api/v1/echo/whoami", headers=bearer(other))).status_code == 200
@@ -307,7 +307,7 @@ async def test_the_gateways_own_endpoints_are_rate_limited_per_key(gateway, admi
     key = await make_key(gateway, admin_key, "partner")
     statuses = [(await gateway.get("/api/v1/gateway/me", headers=bearer(key))).status_code for _ in range(8)]
     assert statuses[:5] == [200] * 5 and 429 in statuses[5:], statuses
-    limited = assert_problem(await gateway.get("/api/v1/gateway/me", headers=bearer(key)), 429)
+    limited = assert_problem(await gateway.get("/api/v1/gateway/me", headers=bearer(key)), 429, "Authorization")
     assert "API key" in limited["detail"]
     admin_calls = [(await gateway.get("/api/v1/gateway/accounts", headers=bearer(admin_key))).status_code
                    for _ in range(8)]
@@ -332,7 +332,7 @@ async def test_requests_without_a_valid_key_are_rate_limited_per_client_address(
                     await gateway.get("/openapi.json"),
                     # a key never used is not even looked up for an address over its limit
                     await gateway.get("/api/v1/gateway/me", headers=bearer(unchecked))):
-        assert_problem(limited, 429)
+        assert_problem(limited, 429, "Authorization")
         assert int(limited.headers["retry-after"]) >= 1
     # A key that has worked keeps working from there (looked up again: no cache here), and so does the
     # admin's; other addresses are not affected; probes never are.
@@ -348,7 +348,7 @@ async def test_requests_without_a_valid_key_are_rate_limited_per_client_address(
 async def test_the_public_documents_are_rate_limited_per_client_address(gateway):
     statuses = [(await gateway.get(path)).status_code for path in ("/openapi.json", "/asyncapi.json", "/openapi.json")]
     assert statuses == [200] * 3
-    assert_problem(await gateway.get("/openapi.json"), 429)
+    assert_problem(await gateway.get("/openapi.json"), 429, "Authorization")
     assert [(await gateway.get("/readyz")).status_code for _ in range(5)] == [503] * 5  # `down` is down: not 429
     async with from_address(gateway, "192.0.2.7") as elsewhere:
         assert (await elsewhere.get("/openapi.json")).status_code == 200
@@ -642,7 +642,7 @@ async def test_one_keys_unread_exports_leave_slots_for_other_keys_and_a_full_gat
         assert app.state.forwarder.pool.held_by(greedy.split("_")[1]) == 2  # its share, no more
         # The greedy key itself is told to come back, as for its rate limit.
         greedy_again = await client.get("/api/v1/echo/whoami", headers=bearer(greedy))
-        refused = assert_problem(greedy_again, 429)
+        refused = assert_problem(greedy_again, 429, "Authorization")
         assert int(greedy_again.headers["retry-after"]) >= 1
         assert "key" in refused["detail"]
         # Once every slot is held (two keys at their share), the gateway says it is busy: 503 with

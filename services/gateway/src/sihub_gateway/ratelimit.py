@@ -25,7 +25,7 @@ from fastapi import Request
 
 from sihub_gateway.settings import GatewaySettings
 from sihub_shared.errors import ProblemError
-from sihub_shared.identity import Identity
+from sihub_shared.identity import KEY_HEADER, Identity
 
 
 class TooManyRequests(ProblemError):
@@ -68,9 +68,15 @@ class TokenBuckets:
         self._sweep_at = max(self._FIRST_SWEEP, 2 * len(self._buckets))
 
 
-def _refused(wait_s: float, whose: str) -> TooManyRequests:
-    return TooManyRequests(f"rate limit exceeded for {whose}; retry after the seconds in Retry-After",
-                           headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
+def refused_for_key(detail: str, message: str, wait_s: float) -> ProblemError:
+    """A 429 naming the API key (Authorization) whose allowance is used up, with Retry-After."""
+    return TooManyRequests.for_header(KEY_HEADER, detail, message,
+                                      headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
+
+
+def _refused(wait_s: float, whose: str) -> ProblemError:
+    return refused_for_key(f"rate limit exceeded for {whose}; retry after the seconds in Retry-After",
+                           f"over the rate limit of {whose}", wait_s)
 
 
 def client_address(request: Request) -> str:

@@ -28,6 +28,7 @@ from sihub_gateway.proxy.upstream import (
     Origin,
     UpstreamPool,
 )
+from sihub_gateway.ratelimit import refused_for_key
 from sihub_shared.errors import ProblemError
 from sihub_shared.identity import IDENTITY_HEADER, Identity, sign_identity
 
@@ -68,10 +69,6 @@ class UpstreamTimeout(ProblemError):
 
 class GatewayBusy(ProblemError):
     status, title = 503, "Gateway busy"
-
-
-class TooManyInProgress(ProblemError):
-    status, title = 429, "Too many requests"
 
 
 log = structlog.get_logger(__name__)
@@ -178,13 +175,12 @@ class Forwarder:
             length = answer.content_length
             whole_body = await answer.read() if length is not None and length <= _WHOLE_BODY_BYTES else None
         except NoFreeSlot as exc:  # the gateway's own queue: not the service's fault, and not a 504
-            retry_after = {"Retry-After": self._retry_after}
             if exc.whose == "key":
-                raise TooManyInProgress(
-                    "this API key already has as many requests in progress as one key may; retry "
-                    "after the seconds in Retry-After", headers=retry_after) from exc
+                raise refused_for_key("this API key already has as many requests in progress as one key "
+                                      "may; retry after the seconds in Retry-After",
+                                      "as many requests in progress as one key may have", self.pool.slot_wait_s) from exc
             raise GatewayBusy("the gateway is busy: every connection to the services is in use; retry "
-                              "after the seconds in Retry-After", headers=retry_after) from exc
+                              "after the seconds in Retry-After", headers={"Retry-After": self._retry_after}) from exc
         except ConnectFailed as exc:  # refused, unreachable, no answer to the connection
             raise UpstreamUnavailable(f"the {service} service does not answer", service=service) from exc
         except TimeoutError as exc:
