@@ -420,3 +420,25 @@ async def test_a_subscription_gets_what_is_published_after_its_creation_whatever
     assert [event["id"] for event in sent] == [late["id"], *[
         e["id"] for e in await ledger_events(fresh_nats_server.url) if e["subject"] == after]]
     assert before not in {event["subject"] for event in sent}
+
+
+def test_an_event_is_after_a_subscription_by_its_position_or_its_time():
+    """By the stream position, or else by time: a stream created anew numbers from 1 again, and its
+    events would otherwise wait until the numbering passed the old one."""
+    from sihub_gateway.webhooks.service import published_after
+    from sihub_shared.events.envelope import CloudEvent
+
+    created = datetime.now(UTC)
+    webhook = Webhook(account_id="a", url="https://example.org/hook", types=["*"], secret="whsec_x",
+                      created_at=created, start_positions={"ledger": 100})
+
+    def event(sequence: int, minutes: int) -> CloudEvent:
+        stamped = CloudEvent(source="/sihub/ledger", type="org.sihub.ledger.note.written.v1", data={},
+                             time=created + timedelta(minutes=minutes))
+        stamped._stream_sequence = sequence
+        return stamped
+
+    assert published_after(event(101, -60), "ledger", webhook)  # relayed after, stamped before
+    assert not published_after(event(100, -1), "ledger", webhook)  # published before the creation
+    assert published_after(event(3, 5), "ledger", webhook)  # the stream was created anew since
+    assert published_after(event(1, -1), "indicators", webhook)  # a stream not there at the creation

@@ -58,12 +58,15 @@ def retry_delay(attempts: int, settings: GatewaySettings) -> timedelta:
 
 def published_after(event: CloudEvent, service: str, webhook: Webhook) -> bool:
     """Whether the event was published after the subscription was created: by its position in its
-    stream. Its `time` says when the publishing service recorded it, on that service's clock: an
-    event recorded just before the creation but relayed after, or one from a service whose clock
-    is behind, would be skipped without a trace."""
+    stream, or else its time. The time alone (when the publishing service recorded it, on its own
+    clock) skipped an event recorded just before the creation but relayed after, or one from a
+    service whose clock is behind; the position alone would skip everything a stream created anew
+    (numbered from 1 again) publishes until it passes the old numbering."""
+    if event.time >= webhook.created_at:
+        return True
     positions = webhook.start_positions
     if positions is None or event.stream_sequence is None:  # created while the broker could not say
-        return event.time >= webhook.created_at
+        return False
     # A stream that was not the gateway's at the creation has published all of it since.
     return event.stream_sequence > positions.get(service, 0)
 
