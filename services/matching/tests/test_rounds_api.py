@@ -309,6 +309,15 @@ async def test_a_draft_whose_settings_or_actors_changed_since_its_run_is_not_pub
     assert (await matching.get(path + "/proposals")).json() == []
 
     rerun = await run(matching, created["id"])
+    # A seeker of the draft whose owner declined being listed in the cohort since the run.
+    seeker = rerun["assignment"][0]["seeker"]
+    membership = f"m-{SEEKERS.index(seeker)}"
+    await matching.feed(matching.events.membership(membership, HUB, "prog-1", "cohort-1", seeker, verb="updated",
+                                                   version=2, answer="declined"))
+    left = await matching.post(path + "/publish", role="hub_operator", account="hub-owner")
+    assert seeker in matching.problem(left, 409)["errors"][0]["message"]
+    await matching.feed(matching.events.membership(membership, HUB, "prog-1", "cohort-1", seeker, verb="updated",
+                                                   version=3))
     provider = rerun["assignment"][0]["provider"]
     await matching.feed(matching.events.actor(provider, "deleted", version=2, owner=owner(provider), deleted=True))
     gone = await matching.post(path + "/publish", role="hub_operator", account="hub-owner")

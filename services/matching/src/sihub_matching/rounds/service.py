@@ -567,12 +567,15 @@ class RoundService:
                 errors=[{"field": "drafts", "message": f"draft {row.drafts} was run with other settings; run again"}],
             )
         held = await snapshot(self.session)
-        gone = sorted({a for pair in draft.result["assignment"] for a in (pair["seeker"], pair["provider"])
-                       if a not in held.actors.row_of})
+        gone = {a for pair in draft.result["assignment"] for a in (pair["seeker"], pair["provider"])
+                if a not in held.actors.row_of}
+        if row.seekers.get("cohort_id") is not None:  # a member who left, or declined being listed
+            members = set(await self.ecosystem.cohort_members(row.seekers["cohort_id"]))
+            gone |= {pair["seeker"] for pair in draft.result["assignment"] if pair["seeker"] not in members}
         if gone:
             raise Conflict(
-                "actors of the draft were deleted since its run",
-                errors=[{"field": "drafts", "message": f"no longer live: {', '.join(gone)}; run again"}],
+                "actors of the draft were deleted, or left its cohort, since its run",
+                errors=[{"field": "drafts", "message": f"no longer taking part: {', '.join(sorted(gone))}; run again"}],
             )
         existing = {
             (p.seeker_id, p.provider_id) for p in await self.repository.proposals_of_round(round_id)
