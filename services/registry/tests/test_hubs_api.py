@@ -202,6 +202,16 @@ async def test_memberships_requested_at_once_make_one_and_none_lands_in_a_cohort
     assert not (cohort_gone and in_cohort), (joined.status_code, deleted.status_code)
     assert (joined.status_code, deleted.status_code) in ((201, 409), (409, 200))
 
+    # A membership moved out of its cohort beside a new programme-level membership of the same actor.
+    moved_from = (await operator.get("/memberships", params={"actor_id": members[0]["id"]})).json()["items"][0]
+    etag = (await operator.get(f"/memberships/{moved_from['id']}")).headers["ETag"]
+    moved, added = await asyncio.gather(
+        operator.patch(f"/memberships/{moved_from['id']}", json={"cohort_id": None}, headers={"If-Match": etag}),
+        operator.post("/memberships", json={"programme_id": programme["id"], "actor_id": members[0]["id"]}))
+    assert sorted((moved.status_code, added.status_code)) in ([200, 409], [201, 409]), (moved.text, added.text)
+    live = (await operator.get("/memberships", params={"actor_id": members[0]["id"]})).json()["items"]
+    assert len([m for m in live if m["cohort"] is None]) == 1
+
 
 async def test_a_member_whose_owner_declined_being_listed_is_not_among_the_hubs_actors(registry, new_actor):
     operator, member_owner = registry.partner(), registry.partner()

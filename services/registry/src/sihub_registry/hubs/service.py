@@ -383,7 +383,9 @@ class HubService:
         await self.operated_hub(identity, membership.hub_id)
         check_if_match(if_match, membership.version)
         changes = {name: getattr(data, name) for name in data.model_fields_set}
-        programme = await self.repository.programme(membership.programme_id)
+        # Moving it takes the programme's turn, as a new membership does: the check that the actor is
+        # not already a member where it moves to holds until this commits.
+        programme = await self.repository.programme(membership.programme_id, for_update="cohort_id" in changes)
         assert programme is not None
         cohort = await self._cohort_of(programme, changes.get("cohort_id", membership.cohort_id))
         problems = Problems()
