@@ -133,9 +133,13 @@ async def test_sdmx_ml_and_sdmx_csv_ingest_through_a_mapping(api):
         "SIHUB_ROW": sdmx_csv.replace("OBS_STATUS\n", "SIHUB_ROW\n"),  # the reader's own row number
         "OBS_VALUE": sdmx_csv.replace("OBS_STATUS\n", "OBS_VALUE\n"),
         "REF_AREA": sdmx_csv.replace("OBS_STATUS\n", "REF_AREA: Reference area\n"),  # a label after the id
+        # ACTION elsewhere than after STRUCTURE_ID: sdmx1 would read the column in its place as it.
+        "ACTION": "".join(",".join(fields[:2] + fields[3:-1] + [fields[2]]) + "\n"
+                          for fields in (line.split(",") for line in sdmx_csv.splitlines())),
     }.items():
         refused = api.problem(await api.ingest(header, format="sdmx-csv", mapping=json.dumps(POVERTY_MAPPING)), 400)
         assert [(e["field"], e["line"]) for e in refused["errors"]] == [(column, 1)], refused
+        assert column != "ACTION" or "must follow STRUCTURE_ID" in refused["errors"][0]["message"]  # not "twice"
     bad_mapping = api.problem(await api.ingest("x", format="sdmx-ml", mapping='{"filters": []}'), 422)
     assert bad_mapping["errors"][0]["field"] == "mapping.filters"
     unknown = dict(POVERTY_MAPPING, indicator={"dimension": "MEASURE"})  # POV_RATE is no catalogue code

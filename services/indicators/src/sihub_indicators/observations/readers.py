@@ -481,6 +481,9 @@ class SdmxCsvReader:
             # it is; 1.0 has no ACTION and 2.0 may leave it out, which means "I" (information).
             action_at = 3 if len(header) > 2 and header[2] == "STRUCTURE_NAME" else 2
             add_action = len(header) <= action_at or header[action_at] != "ACTION"
+            if add_action and "ACTION" in header:  # elsewhere, sdmx1 would read another column as it
+                raise MalformedFile("the ACTION column must follow STRUCTURE_ID (or STRUCTURE_NAME)",
+                                    field="ACTION", line=1)
             if add_action:
                 header.insert(action_at, "ACTION")
             structure = self._structure(header)
