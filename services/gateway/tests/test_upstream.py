@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 import trustme
@@ -19,6 +21,19 @@ async def serving(serve, **options) -> tuple[asyncio.Server, int]:
     return server, server.sockets[0].getsockname()[1]
 
 
+@asynccontextmanager
+async def pool_on(serve, **pool_options) -> AsyncIterator[tuple[UpstreamPool, Origin]]:
+    """A pool and the origin of a plain-HTTP service that `serve` answers, both closed afterwards."""
+    server, port = await serving(serve)
+    pool = UpstreamPool(**pool_options)
+    try:
+        yield pool, Origin.from_url(f"http://127.0.0.1:{port}")
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
+
+
 async def test_connections_are_kept_and_one_the_service_closed_is_replaced():
     connections = 0
 
@@ -31,18 +46,12 @@ async def test_connections_are_kept_and_one_the_service_closed_is_replaced():
             await writer.drain()
         writer.close()
 
-    server, port = await serving(serve)
-    pool = UpstreamPool(timeout_s=5, max_connections=4)
-    try:
+    async with pool_on(serve, timeout_s=5, max_connections=4) as (pool, origin):
         for _ in range(6):
             await asyncio.sleep(0.05)  # the close reaches the idle connection first
-            answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+            answer = await pool.send(origin, REQUEST, retry=False)
             assert (answer.status, await answer.read()) == (200, b"ok")
             assert [value for name, value in answer.headers if name == b"set-cookie"] == [b"a=1", b"b=2"]
-    finally:
-        await pool.close()
-        server.close()
-        await server.wait_closed()
     assert connections == 3
 
 
@@ -90,10 +99,8 @@ async def test_a_large_answer_is_read_at_the_callers_pace_and_arrives_whole():
         written.set()
         await reader.read()
 
-    server, port = await serving(serve)
-    pool = UpstreamPool(timeout_s=5, max_connections=2)
-    try:
-        answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+    async with pool_on(serve, timeout_s=5, max_connections=2) as (pool, origin):
+        answer = await pool.send(origin, REQUEST, retry=False)
         chunks = answer.chunks()
         received = [await anext(chunks)]
         await asyncio.sleep(0.2)
@@ -101,10 +108,6 @@ async def test_a_large_answer_is_read_at_the_callers_pace_and_arrives_whole():
         assert not written.is_set()
         received += [chunk async for chunk in chunks]
         assert b"".join(received) == body
-    finally:
-        await pool.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_an_interim_answer_is_passed_over_for_the_final_one():
@@ -117,15 +120,9 @@ async def test_an_interim_answer_is_passed_over_for_the_final_one():
         await writer.drain()
         await reader.read()
 
-    server, port = await serving(serve)
-    pool = UpstreamPool(timeout_s=5, max_connections=2)
-    try:
-        answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+    async with pool_on(serve, timeout_s=5, max_connections=2) as (pool, origin):
+        answer = await pool.send(origin, REQUEST, retry=False)
         assert (answer.status, answer.headers, await answer.read()) == (201, [(b"content-length", b"4"), (b"x-a", b"1")], b"done")
-    finally:
-        await pool.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_holder_gets_its_share_of_the_slots_and_a_full_pool_says_so_at_once():
@@ -136,10 +133,7 @@ async def test_a_holder_gets_its_share_of_the_slots_and_a_full_pool_says_so_at_o
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
             await writer.drain()
 
-    server, port = await serving(serve)
-    origin = Origin.from_url(f"http://127.0.0.1:{port}")
-    pool = UpstreamPool(timeout_s=60, max_connections=3, max_per_holder=2, slot_wait_s=0.2)
-    try:
+    async with pool_on(serve, timeout_s=60, max_connections=3, max_per_holder=2, slot_wait_s=0.2) as (pool, origin):
         held = [await pool.send(origin, REQUEST, retry=False, holder="a") for _ in range(2)]
         with pytest.raises(NoFreeSlot) as refused:
             await pool.send(origin, REQUEST, retry=False, holder="a")
@@ -155,10 +149,6 @@ async def test_a_holder_gets_its_share_of_the_slots_and_a_full_pool_says_so_at_o
         answer = await pool.send(origin, REQUEST, retry=False, holder="c")
         assert await answer.read() == b"ok"
         assert pool._per_holder._shares == {}  # noqa: SLF001  # holders with nothing held are forgotten
-    finally:
-        await pool.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_a_service_closing_mid_answer_ends_the_read_at_once_not_at_the_time_out():
@@ -172,18 +162,12 @@ async def test_a_service_closing_mid_answer_ends_the_read_at_once_not_at_the_tim
         await asyncio.sleep(0.1)  # the first part is read before the close
         writer.close()
 
-    server, port = await serving(serve)
-    pool = UpstreamPool(timeout_s=120, max_connections=1)
-    try:
-        answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+    async with pool_on(serve, timeout_s=120, max_connections=1) as (pool, origin):
+        answer = await pool.send(origin, REQUEST, retry=False)
         with pytest.raises(BrokenAnswer):
             async with asyncio.timeout(60):  # far below the pool's time-out: woken by the close
                 await answer.read()
         assert pool.in_use == 0
-    finally:
-        await pool.close()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_an_answer_whose_body_runs_to_the_close_ends_there():
@@ -193,13 +177,7 @@ async def test_an_answer_whose_body_runs_to_the_close_ends_there():
         await writer.drain()
         writer.close()
 
-    server, port = await serving(serve)
-    pool = UpstreamPool(timeout_s=120, max_connections=1)
-    try:
-        answer = await pool.send(Origin.from_url(f"http://127.0.0.1:{port}"), REQUEST, retry=False)
+    async with pool_on(serve, timeout_s=120, max_connections=1) as (pool, origin):
+        answer = await pool.send(origin, REQUEST, retry=False)
         async with asyncio.timeout(60):
             assert await answer.read() == b"the whole body"
-    finally:
-        await pool.close()
-        server.close()
-        await server.wait_closed()
