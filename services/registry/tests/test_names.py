@@ -185,6 +185,15 @@ def test_every_query_of_a_name_is_found_by_that_name():
                 assert {term for term, _ in query_terms(piece)} <= set(search_terms([name])), (name, piece)
 
 
+def test_a_query_without_the_spaces_between_words_of_a_spaceless_script_finds_the_name():
+    assert finds(["소셜캠퍼스 온 서울"], "소셜캠퍼스온")
+    assert finds(["소셜캠퍼스 온 서울"], "캠퍼스온서울")
+    assert finds(["한국 사회적기업 진흥원"], "사회적기업진흥원")
+    assert finds(["มูลนิธิ เพื่อ สังคม"], "มูลนิธิเพื่อสังคม")
+    assert finds(["소셜캠퍼스 온 서울"], "소셜캠퍼스 온")  # with the spaces, as before
+    assert not finds(["소셜캠퍼스 온 서울"], "스서")  # only neighbours are joined
+
+
 def test_term_counts_stay_modest():
     assert len(search_terms(["Korea Social Enterprise Promotion Agency"])) <= 6
     assert len(search_terms(["한국사회적기업진흥원"])) <= 40

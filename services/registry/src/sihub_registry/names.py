@@ -210,6 +210,26 @@ def _bigrams(letters: Sequence[str]) -> list[str]:
     return [a + b for a, b in pairwise(letters)]
 
 
+def _bridges(text: str) -> list[str]:
+    """The letter pairs across the spaces between two runs of spaceless scripts (`소셜캠퍼스 온` →
+    `스온`): a query that leaves those spaces out (`소셜캠퍼스온`), as Korean and Thai writers often
+    do, still finds the name."""
+    bridges: list[str] = []
+    last, spaced = "", False
+    for char in text:
+        if _script(char) is not None:
+            if unicodedata.category(char) == "Mn":
+                continue  # a mark is not a letter of its own (see _letters)
+            if spaced:
+                bridges.append(last + char)
+            last, spaced = char, False
+        elif char.isspace():
+            spaced = bool(last)
+        else:
+            last, spaced = "", False
+    return bridges
+
+
 _NOT_ASCII_WORD = re.compile(r"[^a-z0-9]")
 
 
@@ -366,6 +386,8 @@ def _name_terms(value: str) -> set[str]:
         terms.update(letters)
         terms.update(_bigrams(letters))
         terms.update(_romanised_terms(run))
+    if len(runs) > 1:
+        terms.update(_bridges(text))
     return terms
 
 
