@@ -185,3 +185,38 @@ async def test_import_of_a_bad_file_writes_nothing_and_exits_1(database_url, tmp
     assert partial.exit_code == 0, partial.output
     assert "4 rows: 2 created, 0 existing, 2 skipped" in partial.output
     assert await count_actors(database_url) == (2, 2)
+
+
+async def test_reindex_rebuilds_every_actors_search_terms_from_its_names(database_url, tmp_path):
+    """Terms written by an earlier way of indexing (here: all but one removed, one stale added) are
+    rebuilt as a write would make them, in batches."""
+    await upgrade(REGISTRY_MIGRATIONS, database_url)
+    env = {"SIHUB_DATABASE_URL": database_url, "SIHUB_IDENTITY_SECRET": TEST_IDENTITY_SECRET}
+    file = tmp_path / "actors.json"
+    file.write_text(json.dumps([actor_row(f"cli-{n}", f"소셜캠퍼스 온 {n}") for n in range(5)]))
+    assert (await invoke("import", str(file), env=env)).exit_code == 0
+
+    async def terms() -> set[tuple[str, str]]:
+        database = Database(async_database_url(database_url))
+        try:
+            async with database.engine.connect() as connection:
+                return set((await connection.execute(sa.text("SELECT term, actor_id FROM actor_search_term"))).all())
+        finally:
+            await database.dispose()
+
+    written = await terms()
+    database = Database(async_database_url(database_url))
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(sa.text("DELETE FROM actor_search_term WHERE term <> '소셜'"))
+            actor_id = next(iter(written))[1]
+            await connection.execute(sa.text("INSERT INTO actor_search_term (term, actor_id) VALUES ('stale', :a)"),
+                                     {"a": actor_id})
+    finally:
+        await database.dispose()
+    assert await terms() != written
+
+    result = await invoke("reindex", "--batch", "2", env=env)
+    assert result.exit_code == 0, result.output
+    assert "5 actors reindexed" in result.output
+    assert await terms() == written

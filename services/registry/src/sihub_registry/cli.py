@@ -1,4 +1,5 @@
-"""`sihub-registry`: migrate, serve, import actors from a file, and load the demo dataset."""
+"""`sihub-registry`: migrate, serve, import actors from a file, rebuild the actors' search terms,
+and load the demo dataset."""
 
 from __future__ import annotations
 
@@ -94,3 +95,31 @@ def import_actors(
     for skipped in report.skipped:
         console.print(_error_table(f"row {skipped['row']} skipped", skipped["errors"]))
     typer.echo(f"{report.rows} rows: {report.created} created, {report.existing} existing, {len(report.skipped)} skipped")
+
+
+async def _reindex(batch: int) -> int:
+    from sihub_registry.actors.repository import ActorRepository
+    from sihub_registry.common.search import index_terms
+    from sihub_shared.db import Database
+
+    database = Database(RegistrySettings().database_url)
+    done, after = 0, None
+    try:
+        while True:
+            async with database.session() as session:  # one transaction a batch: writers take turns between
+                repository = ActorRepository(session)
+                actors = await repository.names_after(after, batch)
+                if not actors:
+                    return done
+                await repository.replace_terms({actor_id: index_terms(n["value"] for n in names)
+                                                for actor_id, names in actors})
+            done, after = done + len(actors), actors[-1][0]
+    finally:
+        await database.dispose()
+
+
+@app.command("reindex")
+def reindex(batch: int = typer.Option(1000, min=1, help="actors per transaction")) -> None:
+    """Rebuild every actor's search terms in SIHUB_DATABASE_URL from its names, as a write does
+    (after a change of how names are indexed: actors stored before have the old terms)."""
+    typer.echo(f"{asyncio.run(_reindex(batch))} actors reindexed")

@@ -227,6 +227,20 @@ class ActorRepository:
             await self.session.exec(delete(ActorFacet).where(ActorFacet.actor_id == actor_id))
         await self.insert_index([(t, actor_id) for t in terms], [(f, v, actor_id) for f, v in facets])
 
+    async def names_after(self, after: str | None, limit: int) -> list[tuple[str, list[dict[str, Any]]]]:
+        """(id, names) of up to `limit` actors (deleted ones too) after `after` (None: from the
+        first), in id order."""
+        query = select(Actor.id, Actor.names).order_by(Actor.id).limit(limit)
+        if after is not None:
+            query = query.where(Actor.id > after)
+        return [(row[0], row[1]) for row in (await self.session.exec(query)).all()]
+
+    async def replace_terms(self, terms_of: dict[str, Sequence[str]]) -> None:
+        """The search terms of these actors, written anew."""
+        await self.session.exec(delete(ActorSearchTerm).where(ActorSearchTerm.actor_id.in_(list(terms_of))))
+        await bulk_insert_records(self.session, ActorSearchTerm, ("term", "actor_id"),
+                                  sorted(((t, a) for a, terms in terms_of.items() for t in terms), key=itemgetter(0)))
+
     async def insert_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
         await bulk_insert(self.session, table, rows)
 
