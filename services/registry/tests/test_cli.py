@@ -150,7 +150,8 @@ async def count_actors(database_url: str) -> tuple[int, int]:
 
 async def test_import_writes_every_row_and_its_event(database_url, tmp_path):
     await upgrade(REGISTRY_MIGRATIONS, database_url)
-    env = {"SIHUB_DATABASE_URL": database_url, "SIHUB_IDENTITY_SECRET": TEST_IDENTITY_SECRET}
+    # As the README gives it: the database alone (an offline import needs no identity secret).
+    env = {"SIHUB_DATABASE_URL": database_url, "SIHUB_IDENTITY_SECRET": None}
     file = tmp_path / "actors.json"
     file.write_text(json.dumps([actor_row(f"cli-{n}", f"Busan Works {n}") for n in range(30)]))
 

@@ -9,8 +9,11 @@ was ~3 s of CPU."""
 from __future__ import annotations
 
 import asyncio
+import os
 import pkgutil
+import secrets
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import typer
@@ -19,6 +22,17 @@ from rich.markup import escape
 
 from sihub_shared.demo import DemoLoadError, LoadDemo
 from sihub_shared.settings import ServiceSettings
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def offline_settings(settings_class: type[SettingsT]) -> SettingsT:
+    """Settings for a command that works on the database alone (an import, an ingest, a build): it
+    signs no identity for another service, so `SIHUB_IDENTITY_SECRET` may be left unset (the stack's
+    secret is not needed to write a file into a database)."""
+    if os.environ.get("SIHUB_IDENTITY_SECRET"):
+        return settings_class()
+    return settings_class(identity_secret=secrets.token_urlsafe(32))
 
 
 def service_cli(
@@ -37,7 +51,7 @@ def service_cli(
         """Bring this service's database to the latest (or the given) schema revision."""
         from sihub_shared.migrations import upgrade
 
-        settings = settings_class()
+        settings = offline_settings(settings_class)
         asyncio.run(upgrade(migrations, settings.database_url, revision))
         typer.echo(f"{name}: database at {revision}")
 

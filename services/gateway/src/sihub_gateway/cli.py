@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from sihub_gateway.settings import GatewaySettings
-from sihub_shared.cli import service_cli
+from sihub_shared.cli import offline_settings, service_cli
 
 if TYPE_CHECKING:  # the accounts' modules load when a command needs them (sihub_shared.cli says why)
     from sihub_gateway.accounts.schemas import ApiKeyIssued
@@ -28,7 +28,7 @@ async def _create_account_with_key(name: str, roles: list[str], label: str) -> A
     from sihub_gateway.accounts.service import AccountService
     from sihub_shared.db import Database
 
-    database = Database(GatewaySettings().database_url)
+    database = Database(offline_settings(GatewaySettings).database_url)
     try:
         async with database.session() as session:
             service = AccountService(session)

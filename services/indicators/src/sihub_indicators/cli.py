@@ -16,7 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from sihub_indicators.observations.formats import IngestFormat
 from sihub_indicators.settings import IndicatorsSettings
-from sihub_shared.cli import service_cli
+from sihub_shared.cli import offline_settings, service_cli
 
 if TYPE_CHECKING:  # the ingest's modules load when it runs (sihub_shared.cli says why)
     from sihub_indicators.observations.schemas import IngestReport
@@ -76,7 +76,7 @@ def ingest(
     from sihub_shared.errors import ProblemError
     from sihub_shared.identity import Identity, Role
 
-    settings = IndicatorsSettings()
+    settings = offline_settings(IndicatorsSettings)
     console = Console(stderr=True)
     identity = Identity(account_id=f"cli:{getpass.getuser()}"[:36], organisation=organisation,
                         roles=frozenset({Role.admin}))

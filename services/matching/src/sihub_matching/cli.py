@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sihub_matching.settings import MatchingSettings
-from sihub_shared.cli import service_cli
+from sihub_shared.cli import offline_settings, service_cli
 
 if TYPE_CHECKING:  # a round's modules load when it runs (sihub_shared.cli says why)
     from sihub_shared.identity import Identity
@@ -66,7 +66,7 @@ def run_round(round_id: str = typer.Argument(..., help="the round's id")) -> Non
     from sihub_shared.errors import ProblemError
     from sihub_shared.identity import Identity, Role
 
-    settings = MatchingSettings()
+    settings = offline_settings(MatchingSettings)
     console = Console(stderr=True)
     identity = Identity(
         account_id=f"cli:{getpass.getuser()}"[:36],

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sihub_registry.settings import RegistrySettings
-from sihub_shared.cli import service_cli
+from sihub_shared.cli import offline_settings, service_cli
 
 if TYPE_CHECKING:  # the import's modules load when it runs (sihub_shared.cli says why)
     from sihub_registry.actors.importer import ImportMode, OnExisting
@@ -48,7 +48,7 @@ async def _import_file(body: bytes, file_format: str, mode: ImportMode, existing
     def advance(phase: str, done: int, total: int) -> None:
         progress.update(tasks[phase], completed=done, total=total)
 
-    database = Database(RegistrySettings().database_url)
+    database = Database(offline_settings(RegistrySettings).database_url)
     try:
         async with database.session() as session:
             return await ActorImporter(session).import_records(identity, records, mode, existing, progress=advance)
@@ -102,7 +102,7 @@ async def _reindex(batch: int) -> int:
     from sihub_registry.common.search import index_terms
     from sihub_shared.db import Database
 
-    database = Database(RegistrySettings().database_url)
+    database = Database(offline_settings(RegistrySettings).database_url)
     done, after = 0, None
     try:
         while True:

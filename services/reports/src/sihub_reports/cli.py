@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sihub_shared.cli import service_cli
+from sihub_shared.cli import offline_settings, service_cli
 
 from sihub_reports.builds.schemas import BuildRequest, Format
 from sihub_reports.settings import ReportsSettings
@@ -69,7 +69,7 @@ def build(
     positions) and write it to a file. Two or more countries make a comparative report."""
     from sihub_shared.errors import ProblemError
 
-    settings = ReportsSettings()
+    settings = offline_settings(ReportsSettings)
     console = Console(stderr=True)
     codes = [c.upper() for c in country]
     try:
