@@ -104,6 +104,7 @@ async def test_an_actor_with_every_field_set_validates(registry, validator):
     ("https://example.org/a|b", "https://example.org/a%7Cb"),
     ("https://example.org/%zz/%41", "https://example.org/%25zz/%41"),
     ("HTTPS://Example.org:8443/ok", "https://example.org:8443/ok"),
+    ("https://[2001:db8::1]:8080/x", "https://[2001:db8::1]:8080/x"),
 ])
 async def test_a_website_the_api_takes_as_an_iri_is_exported_as_a_uri(registry, validator, new_actor, website, uri):
     created = await registry.partner().create("/actors", new_actor("Sejong Social Works", website=website))

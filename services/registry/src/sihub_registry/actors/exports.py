@@ -104,7 +104,8 @@ def web_address_as_uri(address: str) -> str | None:
     try:
         parts = urlsplit(address)
         host = parts.hostname or ""
-        netloc = host.encode("idna").decode("ascii")
+        # An IPv6 literal keeps its brackets (urlsplit's hostname drops them); a name goes to IDNA.
+        netloc = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
         if parts.port is not None:
             netloc += f":{parts.port}"
     except (UnicodeError, ValueError):
