@@ -24,3 +24,9 @@ async def test_build_writes_the_file_and_stores_the_build(reports, tmp_path, mon
 
     refused = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "XX"])
     assert refused.exit_code == 1 and "countries[0]" in refused.output
+    # A file that cannot be written is refused before anything is built or stored.
+    builds = len((await reports.get("/builds")).json()["items"])
+    nowhere = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "KR", "--output",
+                                                               str(tmp_path / "missing" / "kr.pdf")])
+    assert nowhere.exit_code == 2 and "--output" in nowhere.output
+    assert len((await reports.get("/builds")).json()["items"]) == builds

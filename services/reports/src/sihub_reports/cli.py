@@ -72,6 +72,9 @@ def build(
     settings = offline_settings(ReportsSettings)
     console = Console(stderr=True)
     codes = [c.upper() for c in country]
+    path = output or Path(f"report-{'-'.join(codes)}.{format.value}")
+    if not path.parent.is_dir():  # before the build is stored: a build no file was written for is lost
+        raise typer.BadParameter(f"{path.parent} is not a folder", param_hint="--output")
     try:
         request = _request(codes)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
@@ -80,6 +83,5 @@ def build(
     except (ProblemError, ValueError) as error:
         Console(stderr=True).print(f"[red]no report[/red]: {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from error
-    path = output or Path(f"report-{'-'.join(codes)}.{format.value}")
     path.write_bytes(content)
     typer.echo(f"{path} (build {build_id})")
