@@ -100,12 +100,24 @@ async def test_csv_import_is_all_or_nothing_partial_on_request_and_idempotent(re
                                  content=csv_body(GOOD_ROWS[0], GOOD_ROWS[2].replace("kr:village", "kr:new")), headers=csv_type)
     assert skipped.status_code == 201 and (skipped.json()["created"], skipped.json()["existing"]) == (1, 1)
     assert skipped.json()["items"][0] == {"row": 1, "id": haessal["id"], "ref": "kr:haessal", "status": "existing"}
+    # A deleted actor keeps its ref and is not there to skip to: the row says so, with skip or not.
+    gone = skipped.json()["items"][1]
+    assert (await partner.remove(f"/actors/{gone['id']}")).status_code == 200
+    for params in ({"existing": "skip"}, {}):
+        deleted = await partner.post("/actors/import", params=params, headers=csv_type,
+                                     content=csv_body(GOOD_ROWS[2].replace("kr:village", "kr:new")))
+        assert deleted.status_code == 422, deleted.text
+        [error] = deleted.json()["errors"]
+        assert error["field"] == "ref" and "deleted" in error["message"] and gone["id"] in error["message"]
+    recreated = await partner.post("/actors", json={"ref": "kr:new", "names": [{"value": "New", "lang": "en"}],
+                                                    "kind": "cooperative", "country": "KR", "region": "KR-11"})
+    assert recreated.status_code == 409 and "deleted" in recreated.json()["errors"][0]["message"]
 
     # validate mode checks only.
     checked = await partner.post("/actors/import", params={"mode": "validate"},
                                  content=csv_body(GOOD_ROWS[1].replace("kr:green", "kr:green-2")), headers=csv_type)
     assert checked.status_code == 200 and checked.json()["created"] == 0
-    assert len(await listed(partner)) == 4
+    assert len(await listed(partner)) == 3  # four created, kr:new deleted
     assert len(await registry.events("sihub.registry.actor.created")) == 4
 
 

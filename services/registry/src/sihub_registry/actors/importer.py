@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_registry.actors.formats import ImportRecord, parse_upload
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.repository import ActorRepository
-from sihub_registry.actors.rules import PreparedActor, prepare_actor
+from sihub_registry.actors.rules import PreparedActor, prepare_actor, ref_holder_message
 from sihub_registry.actors.schemas import ActorCreate, ImportedRow, ImportReport
 from sihub_registry.common.access import ensure_writer
 from sihub_registry.common.bulk import bulk_insert
@@ -269,10 +269,13 @@ class ActorImporter:
         for row in rows:
             if row.errors or row.data is None or row.data.ref not in taken:
                 continue
-            if existing is OnExisting.SKIP:
-                row.existing_id = taken[row.data.ref]
+            holder = taken[row.data.ref]
+            if existing is OnExisting.SKIP and not holder.deleted:  # a deleted actor is not there to skip to
+                row.existing_id = holder.actor_id
+            elif holder.deleted:
+                row.error("ref", ref_holder_message(holder))
             else:
-                row.error("ref", f"already names actor {taken[row.data.ref]} (send existing=skip to skip such rows)")
+                row.error("ref", f"{ref_holder_message(holder)} (existing=skip, or --skip-existing, skips such rows)")
 
     async def _write(self, identity: Identity, rows: Sequence[_Row], now: datetime) -> list[ImportedRow]:
         if not rows:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import delete, select
@@ -28,6 +28,11 @@ _ID_LENGTH = 36
 # Rows per INSERT statement in bulk writes: large enough to amortise round trips, small enough
 # to stay under SQLite's bound-parameter limit (32766) for the widest table.
 _CHUNK = 1000
+
+
+class RefHolder(NamedTuple):
+    actor_id: str
+    deleted: bool
 
 
 @dataclass
@@ -115,16 +120,19 @@ class ActorRepository:
             found.update((a.id, a) for a in (await self.session.exec(query)).all())
         return found
 
-    async def ids_for_refs(self, refs: Iterable[str]) -> dict[str, str]:
+    async def ids_for_refs(self, refs: Iterable[str]) -> dict[str, RefHolder]:
+        """The actor each ref names, live or deleted (a deleted actor keeps its ref: a ref never
+        names two actors over time)."""
         refs = list(set(refs))
-        found: dict[str, str] = {}
+        found: dict[str, RefHolder] = {}
         for start in range(0, len(refs), _CHUNK):
             # Literal values, not 1000 bind parameters: a prepared statement's generic plan cannot
             # hash the list, and on a table not yet analysed (a fresh one filling with imports)
             # compares every row with every ref: seconds per query at 50,000 actors.
             chunk = sa.bindparam("refs", refs[start : start + _CHUNK], expanding=True, literal_execute=True)
-            query = select(Actor.ref, Actor.id).where(Actor.ref.in_(chunk))
-            found.update({ref: actor_id for ref, actor_id in (await self.session.exec(query)).all()})
+            query = select(Actor.ref, Actor.id, Actor.deleted_at).where(Actor.ref.in_(chunk))
+            found.update({ref: RefHolder(actor_id, deleted_at is not None)
+                          for ref, actor_id, deleted_at in (await self.session.exec(query)).all()})
         return found
 
     async def list(self, filters: ActorFilters, mode: str, position: dict[str, Any] | None, limit: int) -> list[Actor]:

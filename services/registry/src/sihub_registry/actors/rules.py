@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sihub_registry.actors.formats import export_cells
 from sihub_registry.actors.schemas import ActorCreate, ActorState
@@ -22,6 +22,9 @@ from sihub_registry.common.rules import (
 )
 from sihub_registry.common.search import index_terms
 from sihub_registry.taxonomy.terms import SECTOR_BY_KIND
+
+if TYPE_CHECKING:
+    from sihub_registry.actors.repository import RefHolder
 
 @dataclass
 class PreparedActor:
@@ -98,3 +101,10 @@ EDITABLE = (
 def editable_state(actor: Any) -> dict[str, Any]:
     """The stored actor as an `ActorCreate` payload, so that an update can be re-validated whole."""
     return {name: getattr(actor, name) for name in EDITABLE}
+
+
+def ref_holder_message(holder: RefHolder) -> str:
+    """What a row or a body naming a ref an actor holds is told."""
+    if holder.deleted:  # kept by the deleted actor, so that a ref never names two actors over time
+        return f"names actor {holder.actor_id}, deleted: a deleted actor keeps its ref; choose another"
+    return f"already names actor {holder.actor_id}"

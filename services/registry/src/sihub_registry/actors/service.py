@@ -9,8 +9,8 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_registry.actors.models import Actor
-from sihub_registry.actors.repository import ActorFilters, ActorRepository
-from sihub_registry.actors.rules import editable_state, prepare_actor
+from sihub_registry.actors.repository import ActorFilters, ActorRepository, RefHolder
+from sihub_registry.actors.rules import editable_state, prepare_actor, ref_holder_message
 from sihub_registry.actors.schemas import (
     ActorCreate,
     ActorPublic,
@@ -45,12 +45,13 @@ def actor_public(actor: Actor, identity: Identity) -> ActorPublic:
     return public
 
 
-def ref_taken(ref: str, actor_id: str) -> Conflict:
+def ref_taken(ref: str, holder: RefHolder) -> Conflict:
     return Conflict(
-        f"ref {ref!r} already names actor {actor_id}",
-        errors=[{"field": "ref", "message": f"already names actor {actor_id}"}],
-        existing_id=actor_id,
+        f"ref {ref!r} already names actor {holder.actor_id}",
+        errors=[{"field": "ref", "message": ref_holder_message(holder)}],
+        existing_id=holder.actor_id,
     )
+
 
 
 class ActorService:
