@@ -385,6 +385,11 @@ async def test_merged_openapi_and_asyncapi(gateway, admin_key):
     assert "403" in forwarded["post"]["responses"]
     assert forwarded["get"]["responses"]["429"]["headers"]["Retry-After"]["required"] is True
     assert forwarded["get"]["responses"]["401"]["headers"]["WWW-Authenticate"]["required"] is True
+    assert forwarded["get"]["responses"]["503"]["headers"]["Retry-After"]["required"] is False  # when waiting helps
+    # The integrator-or-admin operations say 403 (a partner key), as the admin-only ones do.
+    for path, method in (("/api/v1/gateway/webhooks", "post"), ("/api/v1/gateway/webhooks/{webhook_id}/pause", "post"),
+                         ("/api/v1/events", "get")):
+        assert "403" in openapi["paths"][path][method]["responses"], (path, method)
     own = openapi["paths"]["/api/v1/gateway/accounts"]["post"]["responses"]
     assert {"401", "403", "422", "429"} <= set(own) and "502" not in own
     assert own["403"]["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}

@@ -104,6 +104,7 @@ def _admin(caller: Caller) -> Identity:
 Admin = Annotated[Identity, Depends(_admin)]
 
 
+@answers(403)
 def _integrator_or_admin(caller: Caller) -> Identity:
     if not caller.has_any(Role.integrator, Role.admin):
         raise Forbidden.for_header(KEY_HEADER, "this needs the integrator or admin role", "not an integrator or admin key")

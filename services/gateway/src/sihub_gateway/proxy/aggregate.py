@@ -60,7 +60,10 @@ class UpstreamDocuments:
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again", "required": True,
                                 "schema": {"type": "integer", "minimum": 1}}}
 _WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "`Bearer`", "required": True, "schema": {"type": "string"}}}
-_GATEWAY_HEADERS = {401: _WWW_AUTHENTICATE, 429: _RETRY_AFTER}
+# A 503 says Retry-After when waiting helps (the gateway busy, a SQLite write's turn), not for a
+# service that is down.
+_GATEWAY_HEADERS = {401: _WWW_AUTHENTICATE, 429: _RETRY_AFTER,
+                    503: {"Retry-After": {**_RETRY_AFTER["Retry-After"], "required": False}}}
 _READ_METHODS = frozenset({"get", "head", "options"})
 
 
