@@ -15,7 +15,6 @@ are told to come back, never kept waiting silently.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import namedtuple
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -33,7 +32,7 @@ from sqlmodel import Session as SyncSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_shared import sqlite_connection
-from sihub_shared.errors import ProblemError
+from sihub_shared.errors import ProblemError, retry_after
 
 # The WAL file is cut back to this size whenever a checkpoint lets it restart (it is otherwise
 # reused at the size it once reached: 336 MB after a soak with long exports).
@@ -87,14 +86,14 @@ class WriteGate:
 
     def __init__(self, wait_s: float) -> None:
         self.wait_s = wait_s
-        self.retry_after = str(max(1, math.ceil(wait_s)))
+        self.retry_after = retry_after(wait_s)
         self._lock = asyncio.Lock()
         self._holder: Any = None
 
     def busy(self) -> DatabaseBusy:
         return DatabaseBusy(
-            f"the database is busy with other changes; send the request again in {self.retry_after} s",
-            headers={"Retry-After": self.retry_after},
+            f"the database is busy with other changes; send the request again in {self.retry_after['Retry-After']} s",
+            headers=self.retry_after,
         )
 
     def before_cursor_execute(self, conn: Connection, _cursor: Any, statement: str, _parameters: Any,

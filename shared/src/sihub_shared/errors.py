@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -55,6 +56,11 @@ class ProblemError(Exception):
         key in Authorization (the gateway's 401, or a 403 for what the key's roles may not do) or
         the gateway's identity token at a service (X-Sihub-Identity)."""
         return cls(detail, errors=[{"field": header, "in": "header", "message": message}], **kwargs)
+
+
+def retry_after(wait_s: float) -> dict[str, str]:
+    """The Retry-After header of a refusal that waiting `wait_s` may cure: whole seconds, at least one."""
+    return {"Retry-After": str(max(1, math.ceil(wait_s)))}
 
 
 class NotFound(ProblemError):

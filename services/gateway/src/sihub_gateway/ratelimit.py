@@ -18,13 +18,12 @@ proxies in its `--forwarded-allow-ips`).
 
 from __future__ import annotations
 
-import math
 import time
 
 from fastapi import Request
 
 from sihub_gateway.settings import GatewaySettings
-from sihub_shared.errors import ProblemError
+from sihub_shared.errors import ProblemError, retry_after
 from sihub_shared.identity import KEY_HEADER, Identity
 
 
@@ -70,8 +69,7 @@ class TokenBuckets:
 
 def refused_for_key(detail: str, message: str, wait_s: float) -> ProblemError:
     """A 429 naming the API key (Authorization) whose allowance is used up, with Retry-After."""
-    return TooManyRequests.for_header(KEY_HEADER, detail, message,
-                                      headers={"Retry-After": str(max(1, math.ceil(wait_s)))})
+    return TooManyRequests.for_header(KEY_HEADER, detail, message, headers=retry_after(wait_s))
 
 
 def _refused(wait_s: float, whose: str) -> ProblemError:

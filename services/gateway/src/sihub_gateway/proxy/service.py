@@ -10,7 +10,6 @@ one caller's upstream cookies to the next caller. The caller's raw path and head
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 
 import httpx
@@ -29,7 +28,7 @@ from sihub_gateway.proxy.upstream import (
     UpstreamPool,
 )
 from sihub_gateway.ratelimit import refused_for_key
-from sihub_shared.errors import ProblemError
+from sihub_shared.errors import ProblemError, retry_after
 from sihub_shared.identity import IDENTITY_HEADER, Identity, sign_identity
 
 # Never passed on: hop-by-hop headers, the caller's key, and anything claiming an identity.
@@ -139,7 +138,7 @@ class Forwarder:
                                  max_per_holder=max_per_key, slot_wait_s=slot_wait_s)
         self.stream_send_timeout_s = timeout_s if stream_send_timeout_s is None else stream_send_timeout_s
         # Seconds a caller refused a slot is asked to wait: about what it would have waited for one.
-        self._retry_after = str(max(1, math.ceil(self.pool.slot_wait_s)))
+        self._retry_after = retry_after(self.pool.slot_wait_s)
         # The gateway's own calls to the services (their documents, their readiness).
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=3.0))
 
@@ -180,7 +179,7 @@ class Forwarder:
                                       "may; retry after the seconds in Retry-After",
                                       "as many requests in progress as one key may have", self.pool.slot_wait_s) from exc
             raise GatewayBusy("the gateway is busy: every connection to the services is in use; retry "
-                              "after the seconds in Retry-After", headers={"Retry-After": self._retry_after}) from exc
+                              "after the seconds in Retry-After", headers=self._retry_after) from exc
         except ConnectFailed as exc:  # refused, unreachable, no answer to the connection
             raise UpstreamUnavailable(f"the {service} service does not answer", service=service) from exc
         except TimeoutError as exc:

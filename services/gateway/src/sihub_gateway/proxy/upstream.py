@@ -297,7 +297,6 @@ class UpstreamPool:
         self.timeout_s = timeout_s
         self.slot_wait_s = timeout_s if slot_wait_s is None else slot_wait_s
         self.connect_timeout_s = connect_timeout_s
-        self.max_connections = max_connections
         self._slots = asyncio.Semaphore(max_connections)
         self._in_use = 0
         self._per_holder = _PerHolder(max_per_holder or max_connections)

@@ -12,8 +12,8 @@ from fastapi.sse import format_sse_event
 from pydantic import TypeAdapter
 
 from sihub_gateway.accounts.authentication import IntegratorOrAdmin
-from sihub_gateway.ratelimit import client_address
 from sihub_gateway.event_types import EventTypePattern, EventTypes, event_types, split_patterns
+from sihub_gateway.ratelimit import client_address
 from sihub_gateway.replay.repository import EventStreams
 from sihub_gateway.replay.schemas import EventPage, StreamPosition
 from sihub_gateway.replay.service import ReplayService

@@ -25,7 +25,7 @@ from sihub_gateway.webhooks.lanes import Lane, LaneRests, QueueBell
 from sihub_gateway.webhooks.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
 from sihub_gateway.webhooks.repository import QueuedEvent, WebhookRepository
 from sihub_gateway.webhooks.schemas import WebhookCreate, WebhookWithSecret
-from sihub_gateway.webhooks.sender import Outcome
+from sihub_gateway.webhooks.sender import ERROR_LENGTH, Outcome
 from sihub_gateway.webhooks.targets import TargetRefused, resolve
 from sihub_shared.errors import Forbidden, NotFound, ProblemError, UnprocessableContent
 from sihub_shared.events.envelope import CloudEvent
@@ -246,7 +246,7 @@ class WebhookService:
         webhook = await self.session.get(Webhook, delivery.subscription_id)
         if webhook is None or webhook.status == WebhookStatus.disabled:
             return
-        webhook.status, webhook.disabled_reason = WebhookStatus.disabled, reason[:300]
+        webhook.status, webhook.disabled_reason = WebhookStatus.disabled, reason[:ERROR_LENGTH]
         webhook.updated_at = datetime.now(UTC)
         self.repository.add(webhook)
         record(self.session, WebhookDisabled(webhook_id=webhook.id, account_id=webhook.account_id, reason=reason,

@@ -46,13 +46,11 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 def is_public(address: str) -> bool:
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(ip)
-        if embedded is not None and not (embedded.is_global and not embedded.is_multicast):
-            return False
-        if ip.ipv4_mapped is not None:
-            return True
-    return ip.is_global and not ip.is_multicast
+    reached: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(ip)) is not None:
+        # A mapped address is the IPv4 address itself; the other forms must be public both ways.
+        reached = [embedded] if ip.ipv4_mapped is not None else [ip, embedded]
+    return all(a.is_global and not a.is_multicast for a in reached)
 
 
 def check_form(url: str, *, allow_local: bool) -> tuple[str, int]:
