@@ -80,6 +80,11 @@ def membership_state(membership: Membership, programme: Programme, cohort: Cohor
     )
 
 
+def _no_longer_a_hub(hub: Actor) -> bool:
+    """A hub deleted, or changed into another kind of actor: its records stay, frozen."""
+    return hub.deleted_at is not None or hub.kind != ActorKind.HUB_INTERMEDIARY.value
+
+
 class HubService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -109,7 +114,7 @@ class HubService:
         (the record in the path is there; what it belongs to is not)."""
         hub = await self.actors.get(hub_id, deleted_ok=True)
         await self.ensure_operator(identity, hub)
-        if not deleted_ok and (hub.deleted_at is not None or hub.kind != ActorKind.HUB_INTERMEDIARY.value):
+        if not deleted_ok and _no_longer_a_hub(hub):
             raise ReferenceConflict.for_field(
                 field, f"hub {hub_id} is deleted or no longer a hub: its records can be read and deleted, not changed")
         return hub
@@ -422,7 +427,7 @@ class HubService:
         membership = await self.membership(membership_id, for_update=True)
         if decision.state == "confirmed":
             hub = await self.actors.get(membership.hub_id, deleted_ok=True)
-            if hub.deleted_at is not None or hub.kind != ActorKind.HUB_INTERMEDIARY.value:
+            if _no_longer_a_hub(hub):
                 raise ReferenceConflict.for_field(
                     "hub_id", f"hub {hub.id} is deleted or no longer a hub: its memberships can be declined, not confirmed")
         answer = apply_decision(membership, "membership", actor_id, await self.actors.owner_of(actor_id), decision, identity)
