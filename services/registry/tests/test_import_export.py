@@ -323,6 +323,24 @@ async def test_exports_json_csv_and_hsds(registry):
     assert await text_columns() == ["name_en", "name_ko"]
 
 
+async def test_a_json_export_imports_elsewhere(registry):
+    partner, other = registry.partner(), registry.partner()
+    assert (await partner.post("/actors/import", content=csv_body(*GOOD_ROWS), headers={"content-type": "text/csv"})).status_code == 201
+    exported = (await partner.get("/actors/export")).json()
+    # The state's read-only fields (id, owner, version, times) are read past; the rest is the actor again.
+    copies = [a | {"ref": f"copy:{a['ref']}"} for a in exported]
+    imported = await other.post("/actors/import", json=copies)
+    assert imported.status_code == 201, imported.text
+    for original, row in zip(exported, imported.json()["items"], strict=True):
+        copy = (await other.get(f"/actors/{row['id']}")).json()
+        written = {k: v for k, v in original.items() if k not in ("id", "ref", "owner_account_id", "created_at", "updated_at")}
+        assert {k: copy[k] for k in written} == written
+        assert copy["owner_account_id"] != original["owner_account_id"]
+    # A deleted actor's record is not one to create.
+    deleted = await other.post("/actors/import", json=[copies[0] | {"ref": "gone", "deleted_at": "2026-12-01T00:00:00Z"}])
+    assert deleted.status_code == 422 and [(e["row"], e["field"]) for e in deleted.json()["errors"]] == [(1, "deleted_at")]
+
+
 async def test_possible_duplicates_by_identifier_and_by_names_across_scripts(registry):
     seoul, tokyo = registry.partner(), registry.partner()
 

@@ -14,6 +14,9 @@ CSV columns (header row required, names case-insensitive, any order, unknown col
 
 Empty cells are absent values; a detail cannot contain ";". The read-only columns an export adds
 (id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere.
+JSON: an array of actors as `POST /actors` takes them (or {"actors": [...]}); the fields a JSON
+export adds (`ACTOR_READ_ONLY_FIELDS`: id, sector, owner, version, times) are likewise read past,
+and a deleted actor's record is a row error.
 Rows are numbered from 1 (the first row after the header); `line` in an error is the file line where that row ends.
 
 Spreadsheet formulas are never written (OWASP CSV injection): a cell that would start with =, +,
@@ -33,6 +36,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sihub_registry.actors.schemas import ACTOR_READ_ONLY_FIELDS
 from sihub_registry.geography import FieldError
 from sihub_registry.names import normalise_lang
 from sihub_shared.errors import ProblemError
@@ -98,7 +102,11 @@ def parse_json(text: str) -> list[ImportRecord]:
     records = []
     for row, item in enumerate(document, start=1):
         if isinstance(item, dict):
-            records.append(ImportRecord(row, item))
+            if item.get("deleted_at") is not None:  # a copy of a deleted record is not an actor to create
+                records.append(ImportRecord(row, None, [{"row": row, "field": "deleted_at",
+                                                         "message": "a deleted actor's record: leave it out"}]))
+                continue
+            records.append(ImportRecord(row, {k: v for k, v in item.items() if k not in ACTOR_READ_ONLY_FIELDS}))
         else:
             records.append(ImportRecord(row, None, [{"row": row, "field": "body", "message": "each actor must be a JSON object"}]))
     return records

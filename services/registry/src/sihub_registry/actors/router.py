@@ -93,8 +93,12 @@ async def list_actors(session: Session, identity: CurrentIdentity, filters: Filt
     response_model=ImportReport,
     status_code=status.HTTP_201_CREATED,
     summary="Bulk import actors from CSV or JSON",
-    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}},
-                                               "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ActorCreate"}}}}}},
+    openapi_extra={"requestBody": {
+        "description": "CSV with a header row, or a JSON array of actors as POST /actors takes them. An export "
+                       "imports as it is: the read-only columns and fields it adds (id, sector, owner_account_id, "
+                       "version, created_at, updated_at) are read past; a record with deleted_at set is a row error.",
+        "content": {"text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ActorCreate"}}}}}},
 )
 async def import_actors(
     request: Request,

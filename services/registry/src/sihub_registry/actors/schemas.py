@@ -92,6 +92,11 @@ class ActorState(ActorBase, ActorLists):
     deleted_at: datetime | None = None
 
 
+# What an actor's state holds that a client never writes: a JSON export's items carry them, and
+# an import reads past them (formats.parse_json), as it reads past the CSV's export-only columns.
+ACTOR_READ_ONLY_FIELDS = frozenset(ActorState.model_fields) - frozenset(ActorCreate.model_fields)
+
+
 class ActorPublic(ActorState):
     contacts: list[Contact] | None = PydanticField(
         default=None, description="only for the owner and admins; null for everyone else"
