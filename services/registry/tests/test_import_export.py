@@ -323,6 +323,27 @@ async def test_exports_json_csv_and_hsds(registry):
     assert await text_columns() == ["name_en", "name_ko"]
 
 
+async def test_a_detail_holding_a_semicolon_or_a_backslash_comes_back_from_a_csv_export(registry):
+    partner, other = registry.partner(), registry.partner()
+    offers = [{"capability": "funding", "detail": "seed grants; loans"}, {"capability": "mentoring", "detail": r"C:\one\; two\\"}]
+    needs = [{"capability": "space", "detail": r"a back\slash"}, {"capability": "data", "detail": "time: 09:00;"}]
+    await partner.create("/actors", {"ref": "kr:semi", "names": [{"value": "Semi; Colon", "lang": "en"}], "kind": "cooperative",
+                                     "country": "KR", "offers": offers, "needs": needs})
+    exported = await partner.get("/actors/export", params={"format": "csv"})
+    [row] = csv.DictReader(io.StringIO(exported.text))
+    assert row["offers"] == r"funding:seed grants\; loans;mentoring:C:\\one\\\; two\\\\"
+    # An import elsewhere reads every item back whole; an older file's lone backslash stays one.
+    imported = await other.post("/actors/import", content=exported.content.replace(b"kr:semi", b"kr:semi-2"),
+                                headers={"content-type": "text/csv"})
+    assert imported.status_code == 201, imported.text
+    copy = (await other.get(f"/actors/{imported.json()['items'][0]['id']}")).json()
+    assert (copy["offers"], copy["needs"]) == (offers, needs)
+    older = await other.post("/actors/import", headers={"content-type": "text/csv"},
+                             content=b"ref,name_en,kind,country,offers\nkr:old,Old,cooperative,KR,funding:a\\b;space\n")
+    copy = (await other.get(f"/actors/{older.json()['items'][0]['id']}")).json()
+    assert copy["offers"] == [{"capability": "funding", "detail": r"a\b"}, {"capability": "space", "detail": None}]
+
+
 async def test_a_json_export_imports_elsewhere(registry):
     partner, other = registry.partner(), registry.partner()
     assert (await partner.post("/actors/import", content=csv_body(*GOOD_ROWS), headers={"content-type": "text/csv"})).status_code == 201

@@ -177,3 +177,41 @@ async def test_actors_written_before_language_facets_get_them(database_url):
         ]
     finally:
         await database.dispose()
+
+
+async def test_actors_whose_list_items_hold_a_semicolon_or_a_backslash_get_escaped_export_cells(database_url):
+    """0009 writes the export cells again of the actors whose list items hold ";" or "\\" (now
+    escaped in the CSV's list cells), and of no other."""
+    await upgrade(MIGRATIONS, database_url, "0008")
+    json_list = sa.JSON()
+    actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
+                   sa.column("illustrative", sa.Boolean()), sa.column("export_cells", json_list),
+                   *(sa.column(c, json_list) for c in ("names", "descriptions", "issue_areas", "offers", "needs",
+                                                       "certifications", "identifiers", "contacts")))
+    empty = dict.fromkeys(("descriptions", "issue_areas", "offers", "needs", "certifications", "identifiers", "contacts"), [])
+    lists = {
+        "semicolon": {"offers": [{"capability": "funding", "detail": "seed grants; loans"}]},
+        "backslash": {"needs": [{"capability": "space", "detail": "a back\\slash"}]},
+        "plain": {"offers": [{"capability": "funding", "detail": "seed grants, loans"}]},
+    }
+    ids = {key: str(uuid.uuid4()) for key in lists}
+    database = Database(async_database_url(database_url))
+    try:
+        async with database.session() as session:
+            for key, items in lists.items():
+                await session.exec(sa.insert(actor).values(
+                    id=ids[key], owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
+                    illustrative=False, export_cells={"written": "before 0009"},
+                    names=[{"lang": "en", "value": key}], **(empty | items), version=1, created_at=NOW, updated_at=NOW))
+            await session.commit()
+
+        await upgrade(MIGRATIONS, database_url)
+
+        async with database.session() as session:
+            found = dict((await session.exec(sa.select(actor.c.id, actor.c.export_cells))).all())
+        assert found[ids["plain"]] == {"written": "before 0009"}
+        assert found[ids["semicolon"]]["details"] == "cooperative,social,KR,,,,,false,,funding:seed grants\\; loans,,,"
+        assert found[ids["backslash"]]["details"] == "cooperative,social,KR,,,,,false,,,space:a back\\\\slash,,"
+        assert found[ids["semicolon"]]["names"] == {"en": "semicolon"}
+    finally:
+        await database.dispose()

@@ -1,4 +1,4 @@
-"""Actor files: reading an import (CSV or JSON, UTF-8 only) into payload dicts, and writing the
+r"""Actor files: reading an import (CSV or JSON, UTF-8 only) into payload dicts, and writing the
 same CSV columns back out.
 
 CSV columns (header row required, names case-insensitive, any order, unknown columns refused):
@@ -12,7 +12,9 @@ CSV columns (header row required, names case-insensitive, any order, unknown col
     identifiers          SCHEME:value by ";"              KR-BRN:1234567890;JP-JCN:...
     contact_name, contact_role, contact_email, contact_phone   one contact
 
-Empty cells are absent values; a detail cannot contain ";". The read-only columns an export adds
+Empty cells are absent values. In a list cell, `\;` is a ";" inside an item and `\\` a backslash
+(`funding:seed grants\; loans;mentoring` is two offers); any other backslash is itself, so a file
+written before the escape reads as it did. The read-only columns an export adds
 (id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere.
 JSON: an array of actors as `POST /actors` takes them (or {"actors": [...]}); the fields a JSON
 export adds (`ACTOR_READ_ONLY_FIELDS`: id, sector, owner, version, times) are likewise read past,
@@ -199,8 +201,28 @@ def _unneutralised(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
+# A list cell's separator, and the escapes that keep ";" and a backslash inside an item (module docstring).
+_SEPARATOR_OR_ESCAPE = re.compile(r"\\[\\;]|;")
+_ESCAPED = re.compile(r"[\\;]")
+
+
 def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(";") if part.strip()]
+    parts, start = [], 0
+    for found in _SEPARATOR_OR_ESCAPE.finditer(value):
+        if found.group() == ";":
+            parts.append(value[start:found.start()])
+            start = found.end()
+    parts.append(value[start:])
+    return [item for item in (_unescaped(part).strip() for part in parts) if item]
+
+
+def _unescaped(part: str) -> str:
+    return _SEPARATOR_OR_ESCAPE.sub(lambda found: found.group()[1:], part) if "\\" in part else part
+
+
+def list_cell(items: Iterable[str]) -> str:
+    r"""Items joined as a list cell: each item's ";" and "\" escaped, so that `_split` gives them back."""
+    return ";".join(_ESCAPED.sub(r"\\\g<0>", item) for item in items)
 
 
 # A CSV cell is text: what a spreadsheet writes for a boolean, turned into one before validation
@@ -313,8 +335,8 @@ def export_cells(values: dict[str, Any]) -> dict[str, Any]:
     with the actor when it is written (its `export_cells`), so that an export joins them into lines
     in the database instead of taking every actor's lists apart and writing its cells again: `ref`;
     `names` and `descriptions` as {lang: the first text in that language}; `details`, the cells from
-    kind to identifiers joined with commas, the lists joined with ";" in the forms the module's
-    docstring gives (as an import reads them). The id, version and time come from their columns."""
+    kind to identifiers joined with commas, the lists as `list_cell` joins them in the forms the
+    module's docstring gives (as an import reads them). The id, version and time come from their columns."""
 
     def first_by_lang(texts: list[dict[str, Any]]) -> dict[str, str]:
         firsts: dict[str, str] = {}
@@ -332,11 +354,11 @@ def export_cells(values: dict[str, Any]) -> dict[str, Any]:
     details = {
         **{column: values[column] for column in _DETAIL_COLUMNS},
         "illustrative": "true" if values["illustrative"] else "false",
-        "issue_areas": ";".join(values["issue_areas"]),
-        "offers": ";".join(map(claim, values["offers"])),
-        "needs": ";".join(map(claim, values["needs"])),
-        "certifications": ";".join(map(certification, values["certifications"])),
-        "identifiers": ";".join(f"{i['scheme']}:{i['value']}" for i in values["identifiers"]),
+        "issue_areas": list_cell(values["issue_areas"]),
+        "offers": list_cell(map(claim, values["offers"])),
+        "needs": list_cell(map(claim, values["needs"])),
+        "certifications": list_cell(map(certification, values["certifications"])),
+        "identifiers": list_cell(f"{i['scheme']}:{i['value']}" for i in values["identifiers"]),
     }
     return {
         "ref": csv_cell(values["ref"]),

@@ -1,0 +1,50 @@
+r"""actor: the CSV export's list cells escape ";" and "\" inside an item
+
+An offer or need detail holding ";" was exported as it was, so that an import of the export read
+two claims (formats: `list_cell`, `_split`). The actors whose list items hold ";" or "\" (the only
+ones whose cells change) get their `export_cells` written again by the code's `export_cells`.
+
+The downgrade leaves the escaped cells: the code before this revision exports them as they are,
+and its import splits such a cell where it split the unescaped one; no item is lost that was not
+lost before.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-05 00:30
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from sihub_registry.actors.formats import export_cells
+from sihub_registry.common.types import UUID
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+_SCALARS = ("ref", "kind", "sector", "country", "region", "locality", "founded_year", "website", "illustrative")
+_TEXTS = ("names", "descriptions")
+_LISTS = ("issue_areas", "offers", "needs", "certifications", "identifiers")
+
+
+def upgrade() -> None:
+    connection = op.get_bind()
+    actor = sa.table("actor", sa.column("id", UUID), sa.column("export_cells", sa.JSON),
+                     *(sa.column(name) for name in _SCALARS), *(sa.column(name, sa.JSON) for name in _TEXTS + _LISTS))
+    # A list's JSON text holds ";" where an item does, and "\" (as "\\") where an item holds a backslash.
+    escaped = sa.or_(*(sa.cast(actor.c[name], sa.Text).contains(mark, autoescape=True)
+                       for name in _LISTS for mark in (";", "\\")))
+    rows = connection.execute(sa.select(actor.c.id, *(actor.c[name] for name in _SCALARS + _TEXTS + _LISTS)).where(escaped)).all()
+    if rows:
+        connection.execute(
+            actor.update().where(actor.c.id == sa.bindparam("actor_id")).values(export_cells=sa.bindparam("cells")),
+            [{"actor_id": row.id, "cells": export_cells({**{name: getattr(row, name) for name in _SCALARS},
+                                                         **{name: getattr(row, name) or [] for name in _TEXTS + _LISTS}})}
+             for row in rows],
+        )
+
+
+def downgrade() -> None:
+    pass
