@@ -201,9 +201,20 @@ async def test_formats_are_renderings_of_the_stored_build(reports):
     html = await reports.get(f"/builds/{build['id']}?format=html")
     assert html.headers["content-type"].startswith("text/html")
     assert "<svg" in html.text and "illustrative" in html.text and 'class="banner"' in html.text
-    assert "http://" not in html.text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # Nothing is fetched from elsewhere; the links to the evidence are on the address the report
+    # was asked on, so that a saved file still leads to it (the JSON keeps /api/v1/... paths).
+    addresses = set(re.findall(r'(?:href|src)="(https?://[^"]*)', html.text))
+    assert addresses and all(a.startswith("http://testserver/api/v1/") for a in addresses)
+    assert not re.search(r'(?:href|src)="/', html.text)
     markdown = await reports.get(f"/builds/{build['id']}?format=md")
     assert markdown.text.startswith("# Country report: ") and "Illustrative data" in markdown.text
+    assert "](http://testserver/api/v1/" in markdown.text and "](/" not in markdown.text
+    behind_gateway = {"X-Forwarded-Host": "api.sihub.example", "X-Forwarded-Proto": "https"}
+    for format_ in ("html", "md"):
+        public = (await reports.get(f"/builds/{build['id']}?format={format_}", headers=behind_gateway)).text
+        assert "https://api.sihub.example/api/v1/" in public and "testserver" not in public
+    evidence = figures(stored.json())["ecosystem.actors.total"]["evidence"]
+    assert evidence and all(link.startswith("/api/v1/registry/") for link in evidence)
     # Immutable: later events change a new build, never the stored one.
     await reports.feed(reports.events.actor("late", region="KR-26"))
     again = await reports.get(f"/builds/{build['id']}?format=json")
@@ -278,7 +289,8 @@ async def test_comparative_report_side_by_side_with_cross_border_suggestions(rep
     assert f'<a href="#KR-ecosystem.actors.total">{kr_total["value"]}</a>*' in html.text
     markdown = (await reports.get(f"/builds/{build['id']}?format=md")).text
     suggestion = pairs[("se1", "jp1")]
-    assert f"score 0.70 (matching) [1]({suggestion['evidence'][0]})" in markdown  # the cross-border list's evidence
+    # the cross-border list names each suggestion's figure and links its evidence
+    assert f"`{suggestion['id']}` — score 0.70 (matching) [1](http://testserver{suggestion['evidence'][0]})" in markdown
     assert re.search(r"\| `ecosystem.actors.total` \| [^|]+ \| 1\\\* \| 4\\\* \|", markdown), markdown
 
 

@@ -15,12 +15,20 @@ async def test_build_writes_the_file_and_stores_the_build(reports, tmp_path, mon
     monkeypatch.setenv("SIHUB_IDENTITY_SECRET", TEST_IDENTITY_SECRET)
     output = tmp_path / "kr.md"
     result = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "KR", "--format", "md",
-                                                              "--output", str(output)])
+                                                              "--output", str(output), "--public-url", "http://testserver/"])
     assert result.exit_code == 0, result.output
     assert output.read_text().startswith("# Country report: ")
     build_id = result.output.split("(build ")[1].rstrip(")\n")
     stored = await reports.get(f"/builds/{build_id}?format=md")
-    assert stored.text == output.read_text()
+    assert stored.text == output.read_text() and "](http://testserver/api/v1/" in stored.text
+    # Without --public-url the links stay as the JSON holds them; a URL with a path is refused.
+    relative = tmp_path / "relative.md"
+    assert (await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "KR", "--format", "md",
+                                                              "--output", str(relative)])).exit_code == 0
+    assert "](/api/v1/" in relative.read_text() and "http://" not in relative.read_text()
+    with_path = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "KR", "--public-url",
+                                                                 "https://api.example.org/v1"])
+    assert with_path.exit_code == 2 and "--public-url" in with_path.output
 
     refused = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "XX"])
     assert refused.exit_code == 1 and "countries[0]" in refused.output

@@ -68,10 +68,11 @@ async def test_pdf_embeds_cjk_and_thai_fonts_and_draws_pages(reports, tmp_path: 
     # pdftotext may put a Thai vowel or tone mark apart from its consonant: compare without them.
     for name in NAMES.values():
         assert bases(name) in bases(text), name
-    # Figures keep their evidence: records linked, and the build's JSON (every record) linked too.
+    # Figures keep their evidence: records linked, and the build's JSON (every record) linked too,
+    # on the address the PDF was asked on (a saved file's links still lead there).
     links = {line.split()[-1] for line in (await run(pdfinfo, "-url", str(pdf))).splitlines()[1:]}
-    assert f"/api/v1/reports/builds/{build_id}?format=json" in links, links
-    assert {f"/api/v1/registry/actors/name-{code}" for code in NAMES} <= links, links
+    assert f"http://testserver/api/v1/reports/builds/{build_id}?format=json" in links, links
+    assert {f"http://testserver/api/v1/registry/actors/name-{code}" for code in NAMES} <= links, links
     await run(pdftoppm, "-r", "30", "-gray", "-f", "1", "-l", "3", str(pdf), str(tmp_path / "page"))
     pages = sorted(tmp_path.glob("page-*.pgm"))
     assert len(pages) == 3

@@ -104,8 +104,8 @@ async def test_replayed_streams_rebuild_a_build_byte_for_byte(database_url, fres
                 now = await compute(session, "country", ["KR"], moved_on)
         assert await stream_sequences(fresh_url) == [1, 2, 3, 4, 5, *range(7, 14)]
         assert rebuilt == stored[Format.JSON]
-        assert render(rebuilt, Format.HTML) == stored[Format.HTML]
-        assert render(rebuilt, Format.MD) == stored[Format.MD]
+        assert render(rebuilt, Format.HTML, base_url="http://testserver") == stored[Format.HTML]
+        assert render(rebuilt, Format.MD, base_url="http://testserver") == stored[Format.MD]
         assert now != rebuilt
     finally:
         await bus.close()

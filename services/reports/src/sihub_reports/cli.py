@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 from pydantic import ValidationError
@@ -35,7 +36,8 @@ def _request(codes: list[str]) -> BuildRequest:
         raise ValueError("; ".join(f"{field_path(e['loc'])}: {error_message(e)}" for e in invalid.errors())) from None
 
 
-async def _build(settings: ReportsSettings, request: BuildRequest, format_: Format, progress: Progress) -> tuple[str, bytes]:
+async def _build(settings: ReportsSettings, request: BuildRequest, format_: Format, public_url: str,
+                 progress: Progress) -> tuple[str, bytes]:
     # a build's modules (rendering, PDF) load when it runs (sihub_shared.cli says why)
     from sihub_reports.builds.service import BuildService
     from sihub_shared.db import Database
@@ -54,7 +56,7 @@ async def _build(settings: ReportsSettings, request: BuildRequest, format_: Form
                                              progress=advance)
             progress.update(task, description=f"rendering {format_.value}")
             await session.flush()
-            return build.id, await service.content(build.id, format_)
+            return build.id, await service.content(build.id, format_, public_url)
     finally:
         await database.dispose()
 
@@ -64,6 +66,8 @@ def build(
     country: list[str] = typer.Option(..., "--country", help="ISO 3166-1 alpha-2; repeat it for a comparative report"),
     format: Format = typer.Option(Format.PDF, "--format", help="json, html, md or pdf"),
     output: Path | None = typer.Option(None, "--output", "-o", dir_okay=False, help="default: report-<countries>.<format>"),
+    public_url: str = typer.Option("", "--public-url", help="the API's public address (https://api.example.org): "
+                                   "links become absolute on it; default: /api/v1/... as in the JSON"),
 ) -> None:
     """Build a report from SIHUB_DATABASE_URL's read model as it is now, store it (with its stream
     positions) and write it to a file. Two or more countries make a comparative report."""
@@ -75,11 +79,15 @@ def build(
     path = output or Path(f"report-{'-'.join(codes)}.{format.value}")
     if not path.parent.is_dir():  # before the build is stored: a build no file was written for is lost
         raise typer.BadParameter(f"{path.parent} is not a folder", param_hint="--output")
+    address = urlsplit(public_url)
+    if public_url and (address.scheme not in ("http", "https") or not address.netloc or address.path.strip("/")
+                       or address.query or address.fragment):
+        raise typer.BadParameter("give the scheme and host only, e.g. https://api.example.org", param_hint="--public-url")
     try:
         request = _request(codes)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
                       transient=True) as progress:
-            build_id, content = asyncio.run(_build(settings, request, format, progress))
+            build_id, content = asyncio.run(_build(settings, request, format, public_url.rstrip("/"), progress))
     except (ProblemError, ValueError) as error:
         Console(stderr=True).print(f"[red]no report[/red]: {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from error

@@ -10,6 +10,7 @@ from sihub_shared.identity import CurrentIdentity
 from sihub_shared.openapi import problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.strict import Line
+from sihub_shared.urls import public_base_url
 
 from sihub_reports.builds.schemas import BuildPage, BuildPublic, BuildRequest, Format, RebuildResult
 from sihub_reports.builds.service import BuildService, public, run_in_background
@@ -45,9 +46,10 @@ async def request_build(body: BuildRequest, session: Session, identity: CurrentI
 @router.get("/builds/{build_id}", summary="A stored build, as JSON (canonical), HTML, Markdown or PDF",
             # 409: the build is still queued or running (or failed), so it has no content yet.
             responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}, **problems(409)})
-async def get_build(build_id: BuildId, session: Session,
+async def get_build(build_id: BuildId, session: Session, request: Request,
                     format: Annotated[Format, Query(description="json, html, md or pdf")] = Format.JSON) -> Response:
-    content = await BuildService(session).content(build_id, format)
+    # HTML, Markdown and PDF link their evidence on the address asked on, so that a saved file still does.
+    content = await BuildService(session).content(build_id, format, public_base_url(request))
     return Response(content, media_type=MEDIA_TYPES[format])
 
 

@@ -26,7 +26,7 @@ from sihub_reports.content.country import build_country, country_name
 from sihub_reports.content.figures import canonical_json, sha256
 from sihub_reports.ecosystem.service import Ecosystem, EcosystemService, Progress
 from sihub_reports.events.contracts import ReportPublished
-from sihub_reports.render.html import render_html
+from sihub_reports.render.html import Medium, render_html
 from sihub_reports.render.markdown import render_markdown
 from sihub_reports.render.pdf import render_pdf  # WeasyPrint loads with the service, not on the first PDF
 
@@ -52,16 +52,18 @@ def build_document(ecosystem: Ecosystem, kind: str, countries: list[str]) -> dic
     return build_comparative(ecosystem, countries)
 
 
-def render(document_bytes: bytes, format_: Format, json_link: str | None = None) -> bytes:
-    """`json_link`: where the PDF sends its reader for every record of every figure."""
+def render(document_bytes: bytes, format_: Format, json_link: str | None = None, base_url: str = "") -> bytes:
+    """`json_link`: where the PDF sends its reader for every record of every figure; `base_url`:
+    the public address the HTML, Markdown and PDF make their links absolute on (none: the links
+    stay as the JSON document holds them, `/api/v1/...`)."""
     if format_ is Format.JSON:
         return document_bytes
     document = _loads(document_bytes)
     if format_ is Format.HTML:
-        return render_html(document).encode()
+        return render_html(document, Medium(base_url=base_url)).encode()
     if format_ is Format.MD:
-        return render_markdown(document).encode()
-    return render_pdf(document, json_link)
+        return render_markdown(document, base_url).encode()
+    return render_pdf(document, json_link, base_url)
 
 
 def _loads(data: bytes) -> dict[str, Any]:
@@ -149,12 +151,12 @@ class BuildService:
             next_cursor = encode_cursor({"created_at": rows[-1].created_at.isoformat(), "id": rows[-1].id})
         return rows, next_cursor
 
-    async def content(self, build_id: str, format_: Format) -> bytes:
+    async def content(self, build_id: str, format_: Format, base_url: str = "") -> bytes:
         build = await self.get(build_id)
         if build.status != "done" or build.document is None:
             raise Conflict(f"build {build_id} is {build.status} ({build.progress:.0%}); ask again when it is done",
                            status_of_build=build.status, progress=build.progress)
-        return await asyncio.to_thread(render, build.document, format_, f"{API}/{build.id}?format=json")
+        return await asyncio.to_thread(render, build.document, format_, f"{API}/{build.id}?format=json", base_url)
 
     async def rebuild(self, build_id: str) -> RebuildResult:
         """Fold the read model afresh up to the build's positions, build and render again, compare bytes."""

@@ -11,6 +11,7 @@ from sihub_reports.render.charts import bar_chart, line_chart
 from sihub_reports.render.text import (
     BANNER,
     EVIDENCE_SHOWN,
+    absolute,
     attributes_text,
     number,
     positions_text,
@@ -60,9 +61,13 @@ class Medium:
     fonts: str = FONTS
     printed: bool = False
     json_link: str | None = None
+    base_url: str = ""  # the public address links are made absolute on (text.absolute)
+
+    def link(self, path: str) -> str:
+        return escape(absolute(path, self.base_url))
 
     def json_build(self, text: str = "the JSON build") -> str:
-        return f'<a href="{escape(self.json_link)}">{text}</a>' if self.json_link else text
+        return f'<a href="{self.link(self.json_link)}">{text}</a>' if self.json_link else text
 
 
 SCREEN = Medium()
@@ -71,8 +76,8 @@ SCREEN = Medium()
 def _evidence(f: dict[str, Any], medium: Medium) -> str:
     shown, more = shown_evidence(f)
     if medium.printed and more:
-        return f'<a href="{escape(shown[0])}">[1]</a> of {len(f["evidence"]):,}'
-    evidence = "".join(f'<a href="{escape(link)}">[{i + 1}]</a>' for i, link in enumerate(shown))
+        return f'<a href="{medium.link(shown[0])}">[1]</a> of {len(f["evidence"]):,}'
+    evidence = "".join(f'<a href="{medium.link(link)}">[{i + 1}]</a>' for i, link in enumerate(shown))
     return evidence + (f"<span> +{more} in the JSON build</span>" if more else "")
 
 
@@ -126,7 +131,7 @@ def _grid(figures: list[dict[str, Any]], medium: Medium = SCREEN, prefix: str = 
                 out.append(f'<td id="{prefix}{escape(f["id"])}">{value}' + (f"<br>{escape(small)}" if small else "") + "</td>")
                 continue
             out.append(f'<td class="num" id="{prefix}{escape(f["id"])}" title="{escape(f["label"])}: '
-                       f'{escape(attributes_text(f))}"><a href="{escape(f["evidence"][0])}">'
+                       f'{escape(attributes_text(f))}"><a href="{medium.link(f["evidence"][0])}">'
                        f'{escape(number(f["value"], f["unit"]))}</a>{"*" if f["illustrative"] else ""}'
                        + (f"<br><small>{escape(small)}</small>" if small else "") + "</td>")
         rows.append("<tr>" + "".join(out) + "</tr>")
@@ -182,7 +187,7 @@ def _country_body(document: dict[str, Any], level: int, medium: Medium, prefix: 
         out.append(_figures(section["figures"], medium, prefix))
         if section.get("items"):
             out.append("<ul>" + "".join(
-                f'<li><a href="{escape(i["link"])}">{escape(i["title"])}</a> ({escape(str(i["year"] or "n.d."))}): '
+                f'<li><a href="{medium.link(i["link"])}">{escape(i["title"])}</a> ({escape(str(i["year"] or "n.d."))}): '
                 f'{escape(", ".join(i["issue_areas"]))}; '
                 + escape(", ".join(a["name"] for a in i["actors"]) or "no actors named")
                 + _tag(i) + "</li>"

@@ -40,10 +40,11 @@ class OurFontsOnly(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": "font/otf"})
 
 
-def render_pdf(report: dict[str, Any], json_link: str | None = None) -> bytes:
-    """`json_link`: where the reader finds this build's JSON (every record of every figure)."""
+def render_pdf(report: dict[str, Any], json_link: str | None = None, base_url: str = "") -> bytes:
+    """`json_link`: where the reader finds this build's JSON (every record of every figure);
+    `base_url`: the public address its links are made absolute on."""
     fonts, fetcher = FontConfiguration(), OurFontsOnly(allowed_protocols={"file"})
-    medium = Medium(fonts=FONT_FAMILIES, printed=True, json_link=json_link)
+    medium = Medium(fonts=FONT_FAMILIES, printed=True, json_link=json_link, base_url=base_url)
     document = HTML(string=render_html(report, medium), url_fetcher=fetcher, base_url=None)
     return document.write_pdf(stylesheets=[CSS(string=PDF_CSS, font_config=fonts, url_fetcher=fetcher)],
                               font_config=fonts)

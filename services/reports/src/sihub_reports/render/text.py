@@ -44,6 +44,12 @@ def shown_evidence(figure: dict[str, Any]) -> tuple[list[str], int]:
     return evidence[:EVIDENCE_SHOWN], max(0, len(evidence) - EVIDENCE_SHOWN)
 
 
+def absolute(link: str, base_url: str) -> str:
+    """A record's link (`/api/v1/...`, as the JSON document holds it) on the public address the
+    report was asked on, so that a saved HTML, Markdown or PDF file still leads to its evidence."""
+    return base_url + link if link.startswith("/") else link
+
+
 def title_of(document: dict[str, Any]) -> str:
     if document["kind"] == "country":
         country = document["country"]
