@@ -193,6 +193,9 @@ async def test_actors_whose_list_items_hold_a_semicolon_or_a_backslash_get_escap
         "semicolon": {"offers": [{"capability": "funding", "detail": "seed grants; loans"}]},
         "backslash": {"needs": [{"capability": "space", "detail": "a back\\slash"}]},
         "plain": {"offers": [{"capability": "funding", "detail": "seed grants, loans"}]},
+        # escaped in JSON text (json.dumps writes \uc7a5 and \"), not in a list cell
+        "korean": {"offers": [{"capability": "funding", "detail": "창업 지원"}]},
+        "quoted": {"needs": [{"capability": "space", "detail": 'a "quiet" room'}]},
     }
     ids = {key: str(uuid.uuid4()) for key in lists}
     database = Database(async_database_url(database_url))
@@ -209,7 +212,7 @@ async def test_actors_whose_list_items_hold_a_semicolon_or_a_backslash_get_escap
 
         async with database.session() as session:
             found = dict((await session.exec(sa.select(actor.c.id, actor.c.export_cells))).all())
-        assert found[ids["plain"]] == {"written": "before 0009"}
+        assert found[ids["plain"]] == found[ids["korean"]] == found[ids["quoted"]] == {"written": "before 0009"}
         assert found[ids["semicolon"]]["details"] == "cooperative,social,KR,,,,,false,,funding:seed grants\\; loans,,,"
         assert found[ids["backslash"]]["details"] == "cooperative,social,KR,,,,,false,,,space:a back\\\\slash,,"
         assert found[ids["semicolon"]]["names"] == {"en": "semicolon"}

@@ -14,7 +14,7 @@ CSV columns (header row required, names case-insensitive, any order, unknown col
 
 Empty cells are absent values. In a list cell, `\;` is a ";" inside an item and `\\` a backslash
 (`funding:seed grants\; loans;mentoring` is two offers); any other backslash is itself, so a file
-written before the escape reads as it did. The read-only columns an export adds
+written before the escape reads as it did unless a backslash there stands before ";" or another one. The read-only columns an export adds
 (id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere.
 JSON: an array of actors as `POST /actors` takes them (or {"actors": [...]}); the fields a JSON
 export adds (`ACTOR_READ_ONLY_FIELDS`: id, sector, owner, version, times) are likewise read past,

@@ -5,8 +5,8 @@ two claims (formats: `list_cell`, `_split`). The actors whose list items hold ";
 ones whose cells change) get their `export_cells` written again by the code's `export_cells`.
 
 The downgrade leaves the escaped cells: the code before this revision exports them as they are,
-and its import splits such a cell where it split the unescaped one; no item is lost that was not
-lost before.
+and its import reads `\;` as a backslash ending one item (the unescaped cell split there too) and
+`\\` as two backslashes. Only the actors this revision touched are concerned.
 
 Revision ID: 0009
 Revises: 0008
@@ -27,23 +27,32 @@ depends_on = None
 _SCALARS = ("ref", "kind", "sector", "country", "region", "locality", "founded_year", "website", "illustrative")
 _TEXTS = ("names", "descriptions")
 _LISTS = ("issue_areas", "offers", "needs", "certifications", "identifiers")
+_BATCH = 1000
 
 
 def upgrade() -> None:
     connection = op.get_bind()
     actor = sa.table("actor", sa.column("id", UUID), sa.column("export_cells", sa.JSON),
                      *(sa.column(name) for name in _SCALARS), *(sa.column(name, sa.JSON) for name in _TEXTS + _LISTS))
-    # A list's JSON text holds ";" where an item does, and "\" (as "\\") where an item holds a backslash.
+    # A list's JSON text holds ";" where an item does, and a backslash as two: one alone begins the
+    # escape JSON writes for a quote or (json.dumps) a letter past ASCII, which do not change a cell.
     escaped = sa.or_(*(sa.cast(actor.c[name], sa.Text).contains(mark, autoescape=True)
-                       for name in _LISTS for mark in (";", "\\")))
-    rows = connection.execute(sa.select(actor.c.id, *(actor.c[name] for name in _SCALARS + _TEXTS + _LISTS)).where(escaped)).all()
-    if rows:
+                       for name in _LISTS for mark in (";", "\\\\")))
+    last = None
+    while True:  # 1,000 at a time, as 0005
+        query = sa.select(actor.c.id, *(actor.c[name] for name in _SCALARS + _TEXTS + _LISTS)).where(escaped)
+        if last is not None:
+            query = query.where(actor.c.id > last)
+        rows = connection.execute(query.order_by(actor.c.id).limit(_BATCH)).all()
+        if not rows:
+            break
         connection.execute(
             actor.update().where(actor.c.id == sa.bindparam("actor_id")).values(export_cells=sa.bindparam("cells")),
             [{"actor_id": row.id, "cells": export_cells({**{name: getattr(row, name) for name in _SCALARS},
                                                          **{name: getattr(row, name) or [] for name in _TEXTS + _LISTS}})}
              for row in rows],
         )
+        last = rows[-1].id
 
 
 def downgrade() -> None:
