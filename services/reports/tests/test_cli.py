@@ -26,9 +26,10 @@ async def test_build_writes_the_file_and_stores_the_build(reports, tmp_path, mon
     assert (await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "KR", "--format", "md",
                                                               "--output", str(relative)])).exit_code == 0
     assert "](/api/v1/" in relative.read_text() and "http://" not in relative.read_text()
-    with_path = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "KR", "--public-url",
-                                                                 "https://api.example.org/v1"])
-    assert with_path.exit_code == 2 and "--public-url" in with_path.output
+    for refused in ("https://api.example.org/v1", "https://api.example.org?", "https://user:pw@api.example.org",
+                    " https://api.example.org", "ftp://api.example.org"):
+        answer = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "KR", "--public-url", refused])
+        assert answer.exit_code == 2 and "--public-url" in answer.output, refused
 
     refused = await asyncio.to_thread(CliRunner().invoke, app, ["build", "--country", "XX"])
     assert refused.exit_code == 1 and "countries[0]" in refused.output

@@ -80,14 +80,16 @@ def build(
     if not path.parent.is_dir():  # before the build is stored: a build no file was written for is lost
         raise typer.BadParameter(f"{path.parent} is not a folder", param_hint="--output")
     address = urlsplit(public_url)
-    if public_url and (address.scheme not in ("http", "https") or not address.netloc or address.path.strip("/")
-                       or address.query or address.fragment):
+    if public_url and (address.scheme.lower() not in ("http", "https") or not address.hostname or address.username
+                       or address.path.strip("/") or "?" in public_url or "#" in public_url
+                       or any(c.isspace() for c in public_url)):
         raise typer.BadParameter("give the scheme and host only, e.g. https://api.example.org", param_hint="--public-url")
+    base_url = f"{address.scheme.lower()}://{address.netloc.lower()}" if public_url else ""
     try:
         request = _request(codes)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
                       transient=True) as progress:
-            build_id, content = asyncio.run(_build(settings, request, format, public_url.rstrip("/"), progress))
+            build_id, content = asyncio.run(_build(settings, request, format, base_url, progress))
     except (ProblemError, ValueError) as error:
         Console(stderr=True).print(f"[red]no report[/red]: {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from error
