@@ -70,9 +70,19 @@ async def test_pdf_embeds_cjk_and_thai_fonts_and_draws_pages(reports, tmp_path: 
         assert bases(name) in bases(text), name
     # Figures keep their evidence: records linked, and the build's JSON (every record) linked too,
     # on the address the PDF was asked on (a saved file's links still lead there).
-    links = {line.split()[-1] for line in (await run(pdfinfo, "-url", str(pdf))).splitlines()[1:]}
+    async def links_in(pdf: Path) -> set[str]:
+        return {line.split()[-1] for line in (await run(pdfinfo, "-url", str(pdf))).splitlines()[1:]}
+
+    links = await links_in(pdf)
     assert f"http://testserver/api/v1/reports/builds/{build_id}?format=json" in links, links
     assert {f"http://testserver/api/v1/registry/actors/name-{code}" for code in NAMES} <= links, links
+    # Behind the gateway, on the public address it forwards (X-Forwarded-Proto and -Host).
+    public = tmp_path / "public.pdf"
+    public.write_bytes((await reports.get(f"/builds/{build_id}?format=pdf", headers={
+        "X-Forwarded-Proto": "https", "X-Forwarded-Host": "api.sihub.example"})).content)
+    links = await links_in(public)
+    assert f"https://api.sihub.example/api/v1/reports/builds/{build_id}?format=json" in links, links
+    assert links and all(link.startswith("https://api.sihub.example/api/v1/") for link in links), links
     await run(pdftoppm, "-r", "30", "-gray", "-f", "1", "-l", "3", str(pdf), str(tmp_path / "page"))
     pages = sorted(tmp_path.glob("page-*.pgm"))
     assert len(pages) == 3
