@@ -6,7 +6,7 @@ ones whose cells change) get their `export_cells` written again by the code's `e
 
 The downgrade leaves the escaped cells: the code before this revision exports them as they are,
 and its import reads `\;` as a backslash ending one item (the unescaped cell split there too) and
-`\\` as two backslashes. Only the actors this revision touched are concerned.
+`\\` as two backslashes, for these actors and any written with escapes since.
 
 Revision ID: 0009
 Revises: 0008
