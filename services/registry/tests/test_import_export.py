@@ -327,8 +327,9 @@ async def test_a_detail_holding_a_semicolon_or_a_backslash_comes_back_from_a_csv
     partner, other = registry.partner(), registry.partner()
     offers = [{"capability": "funding", "detail": "seed grants; loans"}, {"capability": "mentoring", "detail": r"C:\one\; two\\"}]
     needs = [{"capability": "space", "detail": r"a back\slash"}, {"capability": "data", "detail": "time: 09:00;"}]
+    identifiers = [{"scheme": "XX-LOCAL", "value": r"A;B\C:D"}]
     await partner.create("/actors", {"ref": "kr:semi", "names": [{"value": "Semi; Colon", "lang": "en"}], "kind": "cooperative",
-                                     "country": "KR", "offers": offers, "needs": needs})
+                                     "country": "KR", "offers": offers, "needs": needs, "identifiers": identifiers})
     exported = await partner.get("/actors/export", params={"format": "csv"})
     [row] = csv.DictReader(io.StringIO(exported.text))
     assert row["offers"] == r"funding:seed grants\; loans;mentoring:C:\\one\\\; two\\\\"
@@ -337,7 +338,7 @@ async def test_a_detail_holding_a_semicolon_or_a_backslash_comes_back_from_a_csv
                                 headers={"content-type": "text/csv"})
     assert imported.status_code == 201, imported.text
     copy = (await other.get(f"/actors/{imported.json()['items'][0]['id']}")).json()
-    assert (copy["offers"], copy["needs"]) == (offers, needs)
+    assert (copy["offers"], copy["needs"], copy["identifiers"]) == (offers, needs, identifiers)
     older = await other.post("/actors/import", headers={"content-type": "text/csv"},
                              content=b"ref,name_en,kind,country,offers\nkr:old,Old,cooperative,KR,funding:a\\b;space\n")
     copy = (await other.get(f"/actors/{older.json()['items'][0]['id']}")).json()

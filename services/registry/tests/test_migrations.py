@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from sihub_registry.common.types import UUID, UTCDateTime
 from sihub_shared.db import Database
-from sihub_shared.migrations import upgrade
+from sihub_shared.migrations import downgrade, upgrade
 from sihub_shared.settings import async_database_url
 
 MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_registry" / "migrations"
@@ -181,7 +181,7 @@ async def test_actors_written_before_language_facets_get_them(database_url):
 
 async def test_actors_whose_list_items_hold_a_semicolon_or_a_backslash_get_escaped_export_cells(database_url):
     """0009 writes the export cells again of the actors whose list items hold ";" or "\\" (now
-    escaped in the CSV's list cells), and of no other."""
+    escaped in the CSV's list cells), and of no other; its downgrade writes them as 0008's code did."""
     await upgrade(MIGRATIONS, database_url, "0008")
     json_list = sa.JSON()
     actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
@@ -216,5 +216,13 @@ async def test_actors_whose_list_items_hold_a_semicolon_or_a_backslash_get_escap
         assert found[ids["semicolon"]]["details"] == "cooperative,social,KR,,,,,false,,funding:seed grants\\; loans,,,"
         assert found[ids["backslash"]]["details"] == "cooperative,social,KR,,,,,false,,,space:a back\\\\slash,,"
         assert found[ids["semicolon"]]["names"] == {"en": "semicolon"}
+
+        await downgrade(MIGRATIONS, database_url, "0008")
+
+        async with database.session() as session:
+            found = dict((await session.exec(sa.select(actor.c.id, actor.c.export_cells))).all())
+        assert found[ids["plain"]] == found[ids["korean"]] == found[ids["quoted"]] == {"written": "before 0009"}
+        assert found[ids["semicolon"]]["details"] == "cooperative,social,KR,,,,,false,,funding:seed grants; loans,,,"
+        assert found[ids["backslash"]]["details"] == "cooperative,social,KR,,,,,false,,,space:a back\\slash,,"
     finally:
         await database.dispose()

@@ -6,23 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import pool
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from sihub_shared.migrations import alembic_config, upgrade
+from sihub_shared.migrations import alembic_config, downgrade, upgrade
 
 MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_reports" / "migrations"
 POSITION = sa.table("stream_position", sa.column("stream", sa.String), sa.column("through", sa.BigInteger),
                     sa.column("ahead", sa.JSON))
 HELD = {"SIHUB_REGISTRY": [12, 13, 14, 20, 22, 23], "SIHUB_MATCHING": [], "SIHUB_INDICATORS": [7]}
-
-
-def _downgrade(connection: Connection, database_url: str, revision: str) -> None:
-    config = alembic_config(MIGRATIONS, database_url)
-    config.attributes["connection"] = connection
-    command.downgrade(config, revision)
 
 
 async def test_stream_positions_ahead_become_ranges_and_back(database_url: str) -> None:
@@ -40,8 +32,7 @@ async def test_stream_positions_ahead_become_ranges_and_back(database_url: str) 
         await upgrade(MIGRATIONS, database_url, "0004")
         assert await ahead() == {"SIHUB_REGISTRY": [[12, 14], [20, 20], [22, 23]], "SIHUB_MATCHING": [],
                                  "SIHUB_INDICATORS": [[7, 7]]}
-        async with engine.begin() as connection:
-            await connection.run_sync(_downgrade, database_url, "0003")
+        await downgrade(MIGRATIONS, database_url, "0003")
         assert await ahead() == HELD
     finally:
         await engine.dispose()

@@ -9,6 +9,7 @@ A service's `migrations/env.py` is two lines:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command, context
@@ -33,6 +34,16 @@ def alembic_config(script_location: Path, database_url: str) -> Config:
 
 
 async def upgrade(script_location: Path, database_url: str, revision: str = "head") -> None:
+    await _migrate(script_location, database_url, revision, command.upgrade)
+
+
+async def downgrade(script_location: Path, database_url: str, revision: str) -> None:
+    """Back to `revision`: for an operator taking a release back, and for tests of a downgrade."""
+    await _migrate(script_location, database_url, revision, command.downgrade)
+
+
+async def _migrate(script_location: Path, database_url: str, revision: str,
+                   run: Callable[[Config, str], None]) -> None:
     config = alembic_config(script_location, database_url)
     engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     try:
@@ -40,14 +51,14 @@ async def upgrade(script_location: Path, database_url: str, revision: str = "hea
             if connection.dialect.name == "postgresql":
                 # Replicas starting together take turns; the later ones find nothing left to do.
                 await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            await connection.run_sync(_upgrade_on, config, revision)
+            await connection.run_sync(_run_on, config, revision, run)
     finally:
         await engine.dispose()
 
 
-def _upgrade_on(connection: Connection, config: Config, revision: str) -> None:
+def _run_on(connection: Connection, config: Config, revision: str, run: Callable[[Config, str], None]) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    run(config, revision)
 
 
 def run_env(target_metadata: MetaData | None = None) -> None:

@@ -34,7 +34,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,13 +332,14 @@ def csv_line(cells: Iterable[Any]) -> str:
     return ",".join(map(csv_cell, cells)) + "\r\n"
 
 
-def export_cells(values: dict[str, Any]) -> dict[str, Any]:
+def export_cells(values: dict[str, Any], join_list: Callable[[Iterable[str]], str] = list_cell) -> dict[str, Any]:
     """An actor's cells of the CSV export, written as the export writes them (`csv_cell`) and kept
     with the actor when it is written (its `export_cells`), so that an export joins them into lines
     in the database instead of taking every actor's lists apart and writing its cells again: `ref`;
     `names` and `descriptions` as {lang: the first text in that language}; `details`, the cells from
     kind to identifiers joined with commas, the lists as `list_cell` joins them in the forms the
-    module's docstring gives (as an import reads them). The id, version and time come from their columns."""
+    module's docstring gives (as an import reads them). The id, version and time come from their columns.
+    `join_list` is for migration 0009's downgrade only, which writes the cells as the code before it did."""
 
     def first_by_lang(texts: list[dict[str, Any]]) -> dict[str, str]:
         firsts: dict[str, str] = {}
@@ -356,11 +357,11 @@ def export_cells(values: dict[str, Any]) -> dict[str, Any]:
     details = {
         **{column: values[column] for column in _DETAIL_COLUMNS},
         "illustrative": "true" if values["illustrative"] else "false",
-        "issue_areas": list_cell(values["issue_areas"]),
-        "offers": list_cell(map(claim, values["offers"])),
-        "needs": list_cell(map(claim, values["needs"])),
-        "certifications": list_cell(map(certification, values["certifications"])),
-        "identifiers": list_cell(f"{i['scheme']}:{i['value']}" for i in values["identifiers"]),
+        "issue_areas": join_list(values["issue_areas"]),
+        "offers": join_list(map(claim, values["offers"])),
+        "needs": join_list(map(claim, values["needs"])),
+        "certifications": join_list(map(certification, values["certifications"])),
+        "identifiers": join_list(f"{i['scheme']}:{i['value']}" for i in values["identifiers"]),
     }
     return {
         "ref": csv_cell(values["ref"]),

@@ -131,7 +131,9 @@ class ExportFormat(StrEnum):
 @router.get("/actors/export", summary="Export actors as JSON, CSV or an HSDS 3 organisations document",
             description="CSV: the import's columns; a cell that would start with =, +, -, @, tab or carriage return "
                         "is written with a single quote in front, so that a spreadsheet never runs it as a formula "
-                        "(OWASP CSV injection); an import drops that quote again. HSDS: each organisation validates "
+                        "(OWASP CSV injection); an import drops that quote again. List cells (issue areas, offers, "
+                        "needs, certifications, identifiers) separate items with `;`; an item's own `;` is written "
+                        "`\\;` and a backslash `\\\\`, as the import reads them. HSDS: each organisation validates "
                         "against HSDS 3.0.1 `compiled/organization.json` (absent optional values are left out).",
             response_class=StreamingResponse)
 async def export_actors(request: Request, filters: Filters, format: ExportFormat = ExportFormat.JSON):  # noqa: A002

@@ -4,19 +4,20 @@ An offer or need detail holding ";" was exported as it was, so that an import of
 two claims (formats: `list_cell`, `_split`). The actors whose list items hold ";" or "\" (the only
 ones whose cells change) get their `export_cells` written again by the code's `export_cells`.
 
-The downgrade leaves the escaped cells: the code before this revision exports them as they are,
-and its import reads `\;` as a backslash ending one item (the unescaped cell split there too) and
-`\\` as two backslashes, for these actors and any written with escapes since.
+The downgrade writes the same actors' cells again as the code before this revision wrote them
+(items joined with ";" as they are), so that its export gives back what their items say.
 
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-05 00:30
 """
 
+from collections.abc import Callable, Iterable
+
 import sqlalchemy as sa
 from alembic import op
 
-from sihub_registry.actors.formats import export_cells
+from sihub_registry.actors.formats import export_cells, list_cell
 from sihub_registry.common.types import UUID
 
 revision = "0009"
@@ -31,6 +32,14 @@ _BATCH = 1000
 
 
 def upgrade() -> None:
+    _write_cells_again(list_cell)
+
+
+def downgrade() -> None:
+    _write_cells_again(";".join)
+
+
+def _write_cells_again(join_list: Callable[[Iterable[str]], str]) -> None:
     connection = op.get_bind()
     actor = sa.table("actor", sa.column("id", UUID), sa.column("export_cells", sa.JSON),
                      *(sa.column(name) for name in _SCALARS), *(sa.column(name, sa.JSON) for name in _TEXTS + _LISTS))
@@ -48,12 +57,9 @@ def upgrade() -> None:
             break
         connection.execute(
             actor.update().where(actor.c.id == sa.bindparam("actor_id")).values(export_cells=sa.bindparam("cells")),
-            [{"actor_id": row.id, "cells": export_cells({**{name: getattr(row, name) for name in _SCALARS},
-                                                         **{name: getattr(row, name) or [] for name in _TEXTS + _LISTS}})}
+            [{"actor_id": row.id,
+              "cells": export_cells({**{name: getattr(row, name) for name in _SCALARS},
+                                     **{name: getattr(row, name) or [] for name in _TEXTS + _LISTS}}, join_list)}
              for row in rows],
         )
         last = rows[-1].id
-
-
-def downgrade() -> None:
-    pass
