@@ -361,6 +361,10 @@ async def test_a_json_export_imports_elsewhere(registry):
     # A deleted actor's record is not one to create.
     deleted = await other.post("/actors/import", json=[copies[0] | {"ref": "gone", "deleted_at": "2026-12-01T00:00:00Z"}])
     assert deleted.status_code == 422 and [(e["row"], e["field"]) for e in deleted.json()["errors"]] == [(1, "deleted_at")]
+    # The fields read past are still checked, as the import's OpenAPI body (ActorImportItem) declares them.
+    garbled = await other.post("/actors/import", json=[copies[0] | {"ref": "garbled", "version": "two", "id": "x"}])
+    assert garbled.status_code == 422
+    assert sorted(e["field"] for e in garbled.json()["errors"]) == ["id", "version"]
 
 
 async def test_possible_duplicates_by_identifier_and_by_names_across_scripts(registry):

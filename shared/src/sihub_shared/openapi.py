@@ -10,6 +10,9 @@ document once, deriving the rest from each route, so no route lists its errors b
 - every operation → 500 and 503;
 - a schema stated once (`sihub_shared.strict.component`: the ISO code lists) → a `$ref` to it.
 
+A body a route reads itself (CSV or JSON, as an import takes it) is declared in its `openapi_extra`
+with `body_schema(Model)`, which adds the model's schema to the components.
+
 A status only one route answers (a 409 on a conflict) is declared on that route:
 `@router.post(..., responses=problems(409))`.
 
@@ -22,6 +25,7 @@ it in its description. A reference to another record (409 when it is not there,
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +36,8 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from sihub_shared.concurrency import IF_MATCH_PATTERN
 from sihub_shared.errors import PROBLEM_JSON
@@ -76,6 +82,25 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
 }
 
 _Call = TypeVar("_Call", bound=Callable[..., Any])
+_COMPONENT_SCHEMA = "#/components/schemas/{model}"
+# The models `body_schema` was asked for, by name: a document that refers to one gets its schema.
+_BODY_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A `$ref` to `model`'s schema for an `openapi_extra` request body, which FastAPI does not read."""
+    _BODY_MODELS[model.__name__] = model
+    return {"$ref": _COMPONENT_SCHEMA.format(model=model.__name__)}
+
+
+def _add_body_models(document: dict[str, Any], schemas: dict[str, Any]) -> None:
+    text = json.dumps(document)
+    models = [model for name, model in _BODY_MODELS.items()
+              if f'"{_COMPONENT_SCHEMA.format(model=name)}"' in text and name not in schemas]
+    if models:
+        _, definitions = models_json_schema([(model, "validation") for model in models], ref_template=_COMPONENT_SCHEMA)
+        for name, schema in definitions["$defs"].items():
+            schemas.setdefault(name, schema)
 
 
 def answers(*statuses: int) -> Callable[[_Call], _Call]:
@@ -279,6 +304,7 @@ def complete_document(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     schemas.update(PROBLEM_SCHEMAS)
+    _add_body_models(document, schemas)
     document["components"]["schemas"] = dict(sorted(schemas.items()))
     return hoist_components(document)
 

@@ -17,8 +17,8 @@ Empty cells are absent values. In a list cell, `\;` is a ";" inside an item and 
 written before the escape reads as it did unless a backslash there stands before ";" or another one. The read-only columns an export adds
 (id, sector, version, updated_at) are accepted and ignored, so an export can be imported elsewhere.
 JSON: an array of actors as `POST /actors` takes them (or {"actors": [...]}); the fields a JSON
-export adds (`ACTOR_READ_ONLY_FIELDS`: id, sector, owner, version, times) are likewise read past,
-and a deleted actor's record is a row error.
+export adds (id, sector, owner, version, times: `ActorImportItem`) are likewise checked and read
+past, and a deleted actor's record is a row error.
 Rows are numbered from 1 (the first row after the header); `line` in an error is the file line where that row ends.
 
 Spreadsheet formulas are never written (OWASP CSV injection): a cell that would start with =, +,
@@ -38,7 +38,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sihub_registry.actors.schemas import ACTOR_READ_ONLY_FIELDS
 from sihub_registry.geography import FieldError
 from sihub_registry.names import normalise_lang
 from sihub_shared.errors import ProblemError
@@ -108,7 +107,7 @@ def parse_json(text: str) -> list[ImportRecord]:
                 records.append(ImportRecord(row, None, [{"row": row, "field": "deleted_at",
                                                          "message": "a deleted actor's record: leave it out"}]))
                 continue
-            records.append(ImportRecord(row, {k: v for k, v in item.items() if k not in ACTOR_READ_ONLY_FIELDS}))
+            records.append(ImportRecord(row, item))
         else:
             records.append(ImportRecord(row, None, [{"row": row, "field": "body", "message": "each actor must be a JSON object"}]))
     return records

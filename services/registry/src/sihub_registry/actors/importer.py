@@ -23,7 +23,7 @@ from sihub_registry.actors.formats import ImportRecord, parse_upload
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.repository import ActorRepository
 from sihub_registry.actors.rules import PreparedActor, prepare_actor, ref_holder_message
-from sihub_registry.actors.schemas import ActorCreate, ImportedRow, ImportReport
+from sihub_registry.actors.schemas import ActorImportItem, ImportedRow, ImportReport
 from sihub_registry.common.access import ensure_writer
 from sihub_registry.common.bulk import bulk_insert
 from sihub_registry.common.rules import Problems, validation_problems
@@ -211,7 +211,7 @@ class ActorImporter:
         if record.payload is None:
             return row
         try:
-            row.data = ActorCreate.model_validate(record.payload)
+            row.data = ActorImportItem.model_validate(record.payload)
         except ValidationError as exc:
             for error in validation_problems(exc):
                 row.error(error["field"], error["message"])
@@ -228,7 +228,7 @@ class ActorImporter:
         """The rules for the fields that did parse, so that the answer names every bad field of
         a row at once (unless a required field is among the failed ones: then there is no rest)."""
         try:
-            rest = ActorCreate.model_validate({k: v for k, v in payload.items() if k not in failed})
+            rest = ActorImportItem.model_validate({k: v for k, v in payload.items() if k not in failed})
         except ValidationError:
             return
         problems = Problems()

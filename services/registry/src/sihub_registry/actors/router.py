@@ -13,6 +13,7 @@ from sihub_registry.actors.importer import ActorImporter, ImportMode, OnExisting
 from sihub_registry.actors.repository import ActorFilters
 from sihub_registry.actors.schemas import (
     ActorCreate,
+    ActorImportItem,
     ActorPage,
     ActorPublic,
     ActorUpdate,
@@ -28,7 +29,7 @@ from sihub_registry.taxonomy.terms import ActorKind, Capability, IssueArea, Sect
 from sihub_shared.concurrency import etag
 from sihub_shared.db import Session
 from sihub_shared.identity import CurrentIdentity
-from sihub_shared.openapi import problems
+from sihub_shared.openapi import body_schema, problems
 from sihub_shared.pagination import DEFAULT_LIMIT, Cursor, Limit
 from sihub_shared.urls import public_base_url
 from sihub_shared.strict import Line
@@ -96,9 +97,10 @@ async def list_actors(session: Session, identity: CurrentIdentity, filters: Filt
     openapi_extra={"requestBody": {
         "description": "CSV with a header row, or a JSON array of actors as POST /actors takes them. An export "
                        "imports as it is: the read-only columns and fields it adds (id, sector, owner_account_id, "
-                       "version, created_at, updated_at) are read past; a record with deleted_at set is a row error.",
+                       "version, created_at, updated_at) are checked and read past; a record with deleted_at set "
+                       "is a row error.",
         "content": {"text/csv": {"schema": {"type": "string"}},
-                    "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ActorCreate"}}}}}},
+                    "application/json": {"schema": {"type": "array", "items": body_schema(ActorImportItem)}}}}},
 )
 async def import_actors(
     request: Request,

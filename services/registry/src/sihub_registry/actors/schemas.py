@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
@@ -92,9 +93,18 @@ class ActorState(ActorBase, ActorLists):
     deleted_at: datetime | None = None
 
 
-# What an actor's state holds that a client never writes: a JSON export's items carry them, and
-# an import reads past them (formats.parse_json), as it reads past the CSV's export-only columns.
-ACTOR_READ_ONLY_FIELDS = frozenset(ActorState.model_fields) - frozenset(ActorCreate.model_fields)
+class ActorImportItem(ActorCreate):
+    """An item of an import's JSON body: an actor as `POST /actors` takes it, or as the JSON export
+    writes it. The fields the export adds (an actor's state that a client never writes) are
+    checked and read past, as an import reads past the CSV export's own columns."""
+
+    id: UUID | None = None
+    sector: Sector | None = None
+    owner_account_id: Line | None = Field(default=None, min_length=1, max_length=64)
+    version: int | None = Field(default=None, ge=1)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: None = Field(default=None, description="a deleted actor's record is a row error: leave it out")
 
 
 class ActorPublic(ActorState):
