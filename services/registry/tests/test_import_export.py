@@ -345,6 +345,22 @@ async def test_a_detail_holding_a_semicolon_or_a_backslash_comes_back_from_a_csv
     assert copy["offers"] == [{"capability": "funding", "detail": r"a\b"}, {"capability": "space", "detail": None}]
 
 
+async def test_a_certificate_number_comes_back_from_a_csv_export(registry):
+    partner, other = registry.partner(), registry.partner()
+    certifications = [{"scheme": "kr_certified_social_enterprise", "level": "job_provision", "valid_from": "2019-05-01",
+                       "valid_to": None, "number": "2019-123:A"}]
+    await partner.create("/actors", {"ref": "kr:numbered", "names": [{"value": "Numbered", "lang": "en"}],
+                                     "kind": "social_enterprise", "country": "KR", "certifications": certifications})
+    exported = await partner.get("/actors/export", params={"format": "csv"})
+    [row] = csv.DictReader(io.StringIO(exported.text))
+    assert row["certifications"] == "kr_certified_social_enterprise:job_provision:2019-05-01::2019-123:A"
+    imported = await other.post("/actors/import", content=exported.content.replace(b"kr:numbered", b"kr:numbered-2"),
+                                headers={"content-type": "text/csv"})
+    assert imported.status_code == 201, imported.text
+    copy = (await other.get(f"/actors/{imported.json()['items'][0]['id']}")).json()
+    assert copy["certifications"] == certifications
+
+
 async def test_a_json_export_imports_elsewhere(registry):
     partner, other = registry.partner(), registry.partner()
     assert (await partner.post("/actors/import", content=csv_body(*GOOD_ROWS), headers={"content-type": "text/csv"})).status_code == 201

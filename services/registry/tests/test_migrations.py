@@ -179,50 +179,85 @@ async def test_actors_written_before_language_facets_get_them(database_url):
         await database.dispose()
 
 
+class _ActorsWithLists:
+    """Actors written at an older revision with the lists given (one actor per key) and a marker in
+    their `export_cells`, and the cells a migration leaves them."""
+
+    _LISTS = ("descriptions", "issue_areas", "offers", "needs", "certifications", "identifiers", "contacts")
+
+    def __init__(self, database: Database, lists: dict[str, dict]) -> None:
+        self.database, self.lists = database, lists
+        self.ids = {key: str(uuid.uuid4()) for key in lists}
+        self.table = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
+                            sa.column("illustrative", sa.Boolean()), sa.column("export_cells", sa.JSON()),
+                            *(sa.column(c, sa.JSON()) for c in ("names", *self._LISTS)))
+
+    async def write(self, marker: dict) -> None:
+        async with self.database.session() as session:
+            for key, items in self.lists.items():
+                await session.exec(sa.insert(self.table).values(
+                    id=self.ids[key], owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
+                    illustrative=False, export_cells=marker, names=[{"lang": "en", "value": key}],
+                    **(dict.fromkeys(self._LISTS, []) | items), version=1, created_at=NOW, updated_at=NOW))
+            await session.commit()
+
+    async def cells(self) -> dict[str, dict]:
+        async with self.database.session() as session:
+            found = dict((await session.exec(sa.select(self.table.c.id, self.table.c.export_cells))).all())
+        return {key: found[actor_id] for key, actor_id in self.ids.items()}
+
+
 async def test_actors_whose_list_items_hold_a_semicolon_or_a_backslash_get_escaped_export_cells(database_url):
     """0009 writes the export cells again of the actors whose list items hold ";" or "\\" (now
     escaped in the CSV's list cells), and of no other; its downgrade writes them as 0008's code did."""
     await upgrade(MIGRATIONS, database_url, "0008")
-    json_list = sa.JSON()
-    actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
-                   sa.column("illustrative", sa.Boolean()), sa.column("export_cells", json_list),
-                   *(sa.column(c, json_list) for c in ("names", "descriptions", "issue_areas", "offers", "needs",
-                                                       "certifications", "identifiers", "contacts")))
-    empty = dict.fromkeys(("descriptions", "issue_areas", "offers", "needs", "certifications", "identifiers", "contacts"), [])
-    lists = {
+    database = Database(async_database_url(database_url))
+    actors = _ActorsWithLists(database, {
         "semicolon": {"offers": [{"capability": "funding", "detail": "seed grants; loans"}]},
         "backslash": {"needs": [{"capability": "space", "detail": "a back\\slash"}]},
         "plain": {"offers": [{"capability": "funding", "detail": "seed grants, loans"}]},
         # escaped in JSON text (json.dumps writes \uc7a5 and \"), not in a list cell
         "korean": {"offers": [{"capability": "funding", "detail": "창업 지원"}]},
         "quoted": {"needs": [{"capability": "space", "detail": 'a "quiet" room'}]},
-    }
-    ids = {key: str(uuid.uuid4()) for key in lists}
-    database = Database(async_database_url(database_url))
+    })
     try:
-        async with database.session() as session:
-            for key, items in lists.items():
-                await session.exec(sa.insert(actor).values(
-                    id=ids[key], owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
-                    illustrative=False, export_cells={"written": "before 0009"},
-                    names=[{"lang": "en", "value": key}], **(empty | items), version=1, created_at=NOW, updated_at=NOW))
-            await session.commit()
-
-        await upgrade(MIGRATIONS, database_url)
-
-        async with database.session() as session:
-            found = dict((await session.exec(sa.select(actor.c.id, actor.c.export_cells))).all())
-        assert found[ids["plain"]] == found[ids["korean"]] == found[ids["quoted"]] == {"written": "before 0009"}
-        assert found[ids["semicolon"]]["details"] == "cooperative,social,KR,,,,,false,,funding:seed grants\\; loans,,,"
-        assert found[ids["backslash"]]["details"] == "cooperative,social,KR,,,,,false,,,space:a back\\\\slash,,"
-        assert found[ids["semicolon"]]["names"] == {"en": "semicolon"}
+        await actors.write({"written": "before 0009"})
+        await upgrade(MIGRATIONS, database_url, "0009")
+        found = await actors.cells()
+        assert found["plain"] == found["korean"] == found["quoted"] == {"written": "before 0009"}
+        assert found["semicolon"]["details"] == "cooperative,social,KR,,,,,false,,funding:seed grants\\; loans,,,"
+        assert found["backslash"]["details"] == "cooperative,social,KR,,,,,false,,,space:a back\\\\slash,,"
+        assert found["semicolon"]["names"] == {"en": "semicolon"}
 
         await downgrade(MIGRATIONS, database_url, "0008")
+        found = await actors.cells()
+        assert found["plain"] == found["korean"] == found["quoted"] == {"written": "before 0009"}
+        assert found["semicolon"]["details"] == "cooperative,social,KR,,,,,false,,funding:seed grants; loans,,,"
+        assert found["backslash"]["details"] == "cooperative,social,KR,,,,,false,,,space:a back\\slash,,"
+    finally:
+        await database.dispose()
 
-        async with database.session() as session:
-            found = dict((await session.exec(sa.select(actor.c.id, actor.c.export_cells))).all())
-        assert found[ids["plain"]] == found[ids["korean"]] == found[ids["quoted"]] == {"written": "before 0009"}
-        assert found[ids["semicolon"]]["details"] == "cooperative,social,KR,,,,,false,,funding:seed grants; loans,,,"
-        assert found[ids["backslash"]]["details"] == "cooperative,social,KR,,,,,false,,,space:a back\\slash,,"
+
+async def test_actors_with_a_numbered_certification_get_the_number_in_their_export_cells_and_back(database_url):
+    """0010 writes the certifications cell of the actors with a certificate number again, with the
+    number; its downgrade writes it as 0009's code did, without."""
+    await upgrade(MIGRATIONS, database_url, "0009")
+    certified = {"scheme": "kr_certified_social_enterprise", "level": "job_provision", "valid_from": "2019-05-01",
+                 "valid_to": None}
+    database = Database(async_database_url(database_url))
+    actors = _ActorsWithLists(database, {"numbered": {"certifications": [certified | {"number": "2019-123:A"}]},
+                                         "unnumbered": {"certifications": [certified | {"number": None}]},
+                                         "none": {}})
+    try:
+        await actors.write({"written": "before 0010"})
+        await upgrade(MIGRATIONS, database_url, "0010")
+        found = await actors.cells()
+        assert found["unnumbered"] == found["none"] == {"written": "before 0010"}
+        assert found["numbered"]["details"].endswith(",kr_certified_social_enterprise:job_provision:2019-05-01::2019-123:A,")
+
+        await downgrade(MIGRATIONS, database_url, "0009")
+        found = await actors.cells()
+        assert found["unnumbered"] == found["none"] == {"written": "before 0010"}
+        assert found["numbered"]["details"].endswith(",kr_certified_social_enterprise:job_provision:2019-05-01,")
     finally:
         await database.dispose()

@@ -8,7 +8,8 @@ CSV columns (header row required, names case-insensitive, any order, unknown col
     description_<lang>   likewise
     issue_areas          codes separated by ";"           education;employment
     offers, needs        capability[:detail] by ";"       funding:seed grants;mentoring
-    certifications       scheme:level[:valid_from[:valid_to]] by ";"   kr_certified_social_enterprise:job_provision:2019-05-01
+    certifications       scheme:level[:valid_from[:valid_to[:number]]] by ";"   kr_certified_social_enterprise:job_provision:2019-05-01
+                         (the number is the rest of the item, colons included: ...:2019-05-01::2019-123)
     identifiers          SCHEME:value by ";"              KR-BRN:1234567890;JP-JCN:...
     contact_name, contact_role, contact_email, contact_phone   one contact
 
@@ -256,16 +257,15 @@ def _csv_record(row: int, line: int, columns: list[tuple[str, str | None]], cell
         elif column == "certifications":
             certifications = []
             for index, part in enumerate(_split(value)):
-                pieces = [p.strip() for p in part.split(":")]
-                if len(pieces) < 2 or len(pieces) > 4:
+                pieces = [p.strip() for p in part.split(":", 4)]
+                if len(pieces) < 2:
                     errors.append({"row": row, "line": line, "field": f"certifications[{index}]",
-                                   "message": "write scheme:level[:valid_from[:valid_to]]"})
+                                   "message": "write scheme:level[:valid_from[:valid_to[:number]]]"})
                     continue
                 certification: dict[str, Any] = {"scheme": pieces[0], "level": pieces[1]}
-                if len(pieces) > 2 and pieces[2]:
-                    certification["valid_from"] = pieces[2]
-                if len(pieces) > 3 and pieces[3]:
-                    certification["valid_to"] = pieces[3]
+                for key, piece in zip(("valid_from", "valid_to", "number"), pieces[2:], strict=False):
+                    if piece:
+                        certification[key] = piece
                 certifications.append(certification)
             payload[column] = certifications
         elif column == "identifiers":
@@ -350,8 +350,10 @@ def export_cells(values: dict[str, Any], join_list: Callable[[Iterable[str]], st
         return f"{item['capability']}:{item['detail']}" if item.get("detail") else item["capability"]
 
     def certification(item: dict[str, Any]) -> str:
-        # The colons of absent dates at the end are left out.
-        return f"{item['scheme']}:{item['level']}:{item.get('valid_from') or ''}:{item.get('valid_to') or ''}".rstrip(":")
+        pieces = [item["scheme"], item["level"], *(item.get(key) or "" for key in ("valid_from", "valid_to", "number"))]
+        while not pieces[-1]:  # the colons of absent values at the end are left out
+            pieces.pop()
+        return ":".join(pieces)
 
     details = {
         **{column: values[column] for column in _DETAIL_COLUMNS},

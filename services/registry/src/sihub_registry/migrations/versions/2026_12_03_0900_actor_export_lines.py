@@ -11,31 +11,23 @@ Revises: 0004
 Create Date: 2026-12-03 09:00
 """
 
-from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
-from alembic import op
-
+from sihub_registry.actors.cells_migration import write_export_cells
 from sihub_registry.actors.formats import export_cells
-from sihub_registry.common.types import UUID
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-_SCALARS = ("ref", "kind", "sector", "country", "region", "locality", "founded_year", "website", "illustrative")
-_LISTS = ("names", "descriptions", "issue_areas", "offers", "needs", "certifications", "identifiers")
-_BATCH = 1000
-
 
 def upgrade() -> None:
-    _write_cells(export_cells)
+    write_export_cells(export_cells)
 
 
 def downgrade() -> None:
-    _write_cells(_cells_before_0005)
+    write_export_cells(_cells_before_0005)
 
 
 def _cells_before_0005(values: dict[str, Any]) -> dict[str, Any]:
@@ -56,24 +48,3 @@ def _cells_before_0005(values: dict[str, Any]) -> dict[str, Any]:
         "certifications": ";".join(map(certification, values["certifications"])),
         "identifiers": ";".join(f"{i['scheme']}:{i['value']}" for i in values["identifiers"]),
     }
-
-
-def _write_cells(cells_of: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-    connection = op.get_bind()
-    actor = sa.table("actor", sa.column("id", UUID), sa.column("export_cells", sa.JSON),
-                     *(sa.column(name) for name in _SCALARS), *(sa.column(name, sa.JSON) for name in _LISTS))
-    last = None
-    while True:
-        query = sa.select(actor.c.id, *(actor.c[name] for name in _SCALARS + _LISTS)).order_by(actor.c.id).limit(_BATCH)
-        if last is not None:
-            query = query.where(actor.c.id > last)
-        rows = connection.execute(query).all()
-        if not rows:
-            break
-        connection.execute(
-            actor.update().where(actor.c.id == sa.bindparam("actor_id")).values(export_cells=sa.bindparam("cells")),
-            [{"actor_id": row.id, "cells": cells_of({**{name: getattr(row, name) for name in _SCALARS},
-                                                     **{name: getattr(row, name) or [] for name in _LISTS}})}
-             for row in rows],
-        )
-        last = rows[-1].id
