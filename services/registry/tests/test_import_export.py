@@ -377,6 +377,13 @@ async def test_a_json_export_imports_elsewhere(registry):
     # A deleted actor's record is not one to create.
     deleted = await other.post("/actors/import", json=[copies[0] | {"ref": "gone", "deleted_at": "2026-12-01T00:00:00Z"}])
     assert deleted.status_code == 422 and [(e["row"], e["field"]) for e in deleted.json()["errors"]] == [(1, "deleted_at")]
+    # Another account's actors, as a listing shows them (contacts null), import too.
+    seen = [a for a in (await other.get("/actors")).json()["items"] if a["owner_account_id"] == partner.account_id]
+    assert seen and all(a["contacts"] is None for a in seen)
+    again = await other.post("/actors/import", json=[a | {"ref": f"again:{a['ref']}"} for a in seen])
+    assert again.status_code == 201, again.text
+    for row in again.json()["items"]:
+        assert (await other.get(f"/actors/{row['id']}")).json()["contacts"] == []
     # The fields read past are still checked, as the import's OpenAPI body (ActorImportItem) declares them.
     garbled = await other.post("/actors/import", json=[copies[0] | {"ref": "garbled", "version": "two", "id": "x"}])
     assert garbled.status_code == 422

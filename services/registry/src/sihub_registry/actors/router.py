@@ -98,7 +98,7 @@ async def list_actors(session: Session, identity: CurrentIdentity, filters: Filt
         "description": "CSV with a header row, or a JSON array of actors as POST /actors takes them. An export "
                        "imports as it is: the read-only columns and fields it adds (id, sector, owner_account_id, "
                        "version, created_at, updated_at) are checked and read past; a record with deleted_at set "
-                       "is a row error.",
+                       "is a row error. A listing's items import too: contacts null (another account's actor) reads as none.",
         "content": {"text/csv": {"schema": {"type": "string"}},
                     "application/json": {"schema": {"type": "array", "items": body_schema(ActorImportItem)}}}}},
 )

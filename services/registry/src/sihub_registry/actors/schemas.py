@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import Field as PydanticField
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from sihub_registry.actors.models import ActorBase
@@ -96,8 +97,10 @@ class ActorState(ActorBase, ActorLists):
 class ActorImportItem(ActorCreate):
     """An item of an import's JSON body: an actor as `POST /actors` takes it, or as the JSON export
     writes it. The fields the export adds (an actor's state that a client never writes) are
-    checked and read past, as an import reads past the CSV export's own columns."""
+    checked and read past, as an import reads past the CSV export's own columns. Contacts may be
+    null, as a listing shows another account's actor: no contacts."""
 
+    contacts: list[Contact] | None = Field(default_factory=list, max_length=20)
     id: UUID | None = None
     sector: Sector | None = None
     owner_account_id: Line | None = Field(default=None, min_length=1, max_length=64)
@@ -105,6 +108,11 @@ class ActorImportItem(ActorCreate):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     deleted_at: None = Field(default=None, description="a deleted actor's record is a row error: leave it out")
+
+    @field_validator("contacts")
+    @classmethod
+    def _no_contacts_for_null(cls, contacts: list[Contact] | None) -> list[Contact]:
+        return contacts or []
 
 
 class ActorPublic(ActorState):
