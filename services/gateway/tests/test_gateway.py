@@ -203,6 +203,15 @@ async def test_services_learn_the_public_address_from_the_setting_not_the_caller
     assert (headers["x-forwarded-proto"], headers["x-forwarded-host"]) == ("https", "api.sihub.example")
 
 
+async def test_a_host_header_that_is_no_host_is_refused_without_a_public_url(gateway, admin_key):
+    """Links are made on the caller's Host when no public URL is set: only a host and port may be one."""
+    for host in ("api.sihub.example:8443", "[::1]:8000"):
+        answer = await gateway.get("/api/v1/echo/whoami", headers={**bearer(admin_key), "Host": host})
+        assert answer.status_code == 200 and answer.json()["headers"]["x-forwarded-host"] == host
+    for host in ("x](https://evil.example)", 'a"><script>'):
+        assert_problem(await gateway.get("/api/v1/echo/whoami", headers={**bearer(admin_key), "Host": host}), 400, "Host")
+
+
 async def test_service_refuses_a_request_without_a_valid_identity_token(upstream):
     import httpx
 

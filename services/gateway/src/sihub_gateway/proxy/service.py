@@ -10,6 +10,7 @@ one caller's upstream cookies to the next caller. The caller's raw path and head
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import httpx
@@ -127,6 +128,20 @@ class _StreamedAnswer(StreamingResponse):
             self.answer.release()
 
 
+# A host name (an IDN in its A-label form) or address, and an optional port: without a public URL
+# set, links (HSDS `uri`, a report's evidence) are made on the caller's Host, so no other text may
+# reach them (a Markdown or HTML link is then the caller's own address, never markup).
+_HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+)(?::[0-9]{1,5})?")
+
+
+def _caller_host(request: Request) -> bytes:
+    host = request.headers.get("host", "").encode("latin-1")
+    if host and not _HOST.fullmatch(host):
+        raise ProblemError.for_header("Host", "the Host header is not a host name or address with an optional port",
+                                      "write a host and an optional port, e.g. api.example.org or 127.0.0.1:8000")
+    return host
+
+
 class Forwarder:
     def __init__(self, upstreams: dict[str, str], *, timeout_s: float, max_connections: int,
                  max_per_key: int | None = None, slot_wait_s: float | None = None,
@@ -163,8 +178,7 @@ class Forwarder:
             b"x-request-id: " + request.state.request_id.encode("latin-1"),
             b"x-forwarded-for: " + client_host.encode(),
             b"x-forwarded-proto: " + (self.public.scheme if self.public else request.url.scheme).encode(),
-            b"x-forwarded-host: " + (
-                self.public.netloc if self.public else request.headers.get("host", "").encode("latin-1")),
+            b"x-forwarded-host: " + (self.public.netloc if self.public else _caller_host(request)),
         ]
         if body or request.method not in _BODYLESS_METHODS:
             lines.append(b"content-length: %d" % len(body))
