@@ -3,6 +3,7 @@ over HTTP on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -278,9 +279,14 @@ async def test_exports_json_csv_and_hsds(registry):
     assert (singapore["name_en"], singapore["name_zh-Hans"], singapore["identifiers"]) == (
         "Kampung Ventures", "甘榜创投", "SG-ACRA:201912345K")
 
+    # For a spreadsheet, a byte order mark first (Excel reads UTF-8 only then); the rest is the same.
+    with_bom = await partner.get("/actors/export", params={"format": "csv", "country": "KR", "bom": "true"})
+    assert with_bom.content == codecs.BOM_UTF8 + as_csv.content
+    assert not as_csv.content.startswith(codecs.BOM_UTF8)
+
     # An export imports elsewhere: another registry account reads the same columns back.
     other = registry.partner()
-    round_trip = await other.post("/actors/import", params={"existing": "skip"}, content=as_csv.content,
+    round_trip = await other.post("/actors/import", params={"existing": "skip"}, content=with_bom.content,
                                   headers={"content-type": "text/csv"})
     assert round_trip.status_code == 201 and round_trip.json()["existing"] == 3
 

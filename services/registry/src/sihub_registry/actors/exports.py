@@ -19,6 +19,7 @@ export yields to the event loop between them, so that other requests are served 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import re
 import uuid
@@ -64,10 +65,10 @@ async def export_json(database: Database, filters: ActorFilters) -> AsyncIterato
     yield b"]"
 
 
-async def export_csv(database: Database, filters: ActorFilters) -> AsyncIterator[bytes]:
+async def export_csv(database: Database, filters: ActorFilters, *, bom: bool = False) -> AsyncIterator[bytes]:
     async with database.session() as session:
         name_langs, description_langs = await _languages(session, filters)
-        yield csv_line(csv_header(name_langs, description_langs)).encode()
+        yield (codecs.BOM_UTF8 if bom else b"") + csv_line(csv_header(name_langs, description_langs)).encode()
         async for lines in ActorRepository(session).csv_lines(filters, name_langs, description_langs):
             yield lines.encode()
             await asyncio.sleep(0)

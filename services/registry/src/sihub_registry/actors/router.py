@@ -135,13 +135,16 @@ class ExportFormat(StrEnum):
                         "is written with a single quote in front, so that a spreadsheet never runs it as a formula "
                         "(OWASP CSV injection); an import drops that quote again. List cells (issue areas, offers, "
                         "needs, certifications, identifiers) separate items with `;`; an item's own `;` is written "
-                        "`\\;` and a backslash `\\\\`, as the import reads them. HSDS: each organisation validates "
+                        "`\\;` and a backslash `\\\\`, as the import reads them. `bom=true` puts a UTF-8 byte "
+                        "order mark first, which spreadsheets (Excel) need to read Korean, Japanese, Chinese or Thai "
+                        "text from a CSV file; an import reads past it. HSDS: each organisation validates "
                         "against HSDS 3.0.1 `compiled/organization.json` (absent optional values are left out).",
             response_class=StreamingResponse)
-async def export_actors(request: Request, filters: Filters, format: ExportFormat = ExportFormat.JSON):  # noqa: A002
+async def export_actors(request: Request, filters: Filters, format: ExportFormat = ExportFormat.JSON,  # noqa: A002
+                        bom: Annotated[bool, Query(description="CSV only: a UTF-8 byte order mark first, for spreadsheets")] = False):
     database = request.app.state.database
     if format is ExportFormat.CSV:
-        return StreamingResponse(exports.export_csv(database, filters), media_type="text/csv; charset=utf-8",
+        return StreamingResponse(exports.export_csv(database, filters, bom=bom), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="actors.csv"'})
     if format is ExportFormat.HSDS:
         return StreamingResponse(exports.export_hsds(database, filters, public_base_url(request)), media_type="application/json")
