@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from sihub_registry.common.types import UUID, UTCDateTime
@@ -259,5 +260,42 @@ async def test_actors_with_a_numbered_certification_get_the_number_in_their_expo
         found = await actors.cells()
         assert found["unnumbered"] == found["none"] == {"written": "before 0010"}
         assert found["numbered"]["details"].endswith(",kr_certified_social_enterprise:job_provision:2019-05-01,")
+    finally:
+        await database.dispose()
+
+
+async def test_two_live_partner_partnerships_naming_one_match_stop_the_unique_index_naming_it(database_url):
+    """0011 indexes match_ref over the live partnerships partners registered; a database where two
+    already name one match (a race before it) stops the upgrade with the match named, changing nothing."""
+    await upgrade(MIGRATIONS, database_url, "0010")
+    json_list = sa.JSON()
+    partnership = _table("partnership", *(sa.column(c, sa.String()) for c in ("created_by", "type", "status", "origin", "match_ref")),
+                         sa.column("actor_ids", json_list), sa.column("description", json_list),
+                         sa.column("confirmations", json_list), sa.column("illustrative", sa.Boolean()),
+                         sa.column("deleted_at", UTCDateTime()))
+    database = Database(async_database_url(database_url))
+
+    async def register(created_by: str, match_ref: str, deleted_at: datetime | None = None) -> None:
+        async with database.session() as session:
+            await session.exec(sa.insert(partnership).values(
+                id=str(uuid.uuid4()), created_by=created_by, type="funding", status="proposed", origin="match",
+                match_ref=match_ref, actor_ids=[], description=[], confirmations=[], illustrative=False,
+                deleted_at=deleted_at, version=1, created_at=NOW, updated_at=NOW))
+            await session.commit()
+
+    try:
+        # Beside the index: one recorded from matching's event, a deleted one.
+        for created_by, deleted_at in (("account-a", None), ("matching:hub-1", None), ("account-b", NOW)):
+            await register(created_by, "match-1", deleted_at)
+        await register("account-a", "match-2")
+        await register("account-b", "match-2")
+        with pytest.raises(RuntimeError, match="match-2"):
+            await upgrade(MIGRATIONS, database_url)
+        async with database.session() as session:
+            assert (await session.exec(sa.text("SELECT version_num FROM alembic_version"))).scalar() == "0010"
+            await session.exec(sa.delete(partnership).where(partnership.c.match_ref == "match-2",
+                                                           partnership.c.created_by == "account-b"))
+            await session.commit()
+        await upgrade(MIGRATIONS, database_url)
     finally:
         await database.dispose()

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from sihub_registry.common.lifecycle import flush_or_conflict
+from sihub_registry.common.types import new_id
+from sihub_registry.partnerships.models import Partnership
+from sihub_shared.errors import Conflict
 from sihub_shared.identity import Role
 
 
@@ -186,6 +192,32 @@ async def test_a_match_partnership_keeps_its_match_ref(registry, new_actor):
     assert (await owner.delete(path)).status_code == 428
     assert (await owner.delete(path, headers={"If-Match": '"1"'})).status_code == 412
     assert (await owner.remove(path)).status_code == 200
+
+
+async def test_a_match_names_one_live_partnership_a_partner_registered_even_under_a_race(registry, new_actor):
+    """The service's check (a 409 naming match_ref) has a unique index behind it: two requests that
+    both passed the check cannot both write. Here the second write skips the check, as the loser
+    of a race would have; it is a 409 naming match_ref, and a deleted one frees the match."""
+    owner = registry.partner()
+    first = await owner.create("/actors", new_actor("Alpha Care"))
+    second = await owner.create("/actors", new_actor("Beta Care"))
+    body = {"actor_ids": [first["id"], second["id"]], "type": "funding", "origin": "match", "match_ref": "proposal-9"}
+    claimed = await owner.create("/partnerships", body)
+    assert (await owner.post("/partnerships", json=body)).json()["errors"][0]["field"] == "match_ref"
+
+    async def write_another() -> None:
+        async with registry.app.state.database.session() as session:
+            now = datetime.now(UTC)
+            session.add(Partnership(id=new_id(), created_by=owner.account_id, actor_ids=claimed["actor_ids"], type="funding",
+                                    status="proposed", origin="match", match_ref="proposal-9", version=1, created_at=now, updated_at=now))
+            await flush_or_conflict(session)
+            await session.rollback()
+
+    with pytest.raises(Conflict) as raced:
+        await write_another()
+    assert raced.value.errors == [{"field": "match_ref", "message": "taken meanwhile"}]
+    assert (await owner.remove(f"/partnerships/{claimed['id']}")).status_code == 200
+    await write_another()
 
 
 async def test_a_partnership_whose_actor_was_deleted_cannot_become_active(registry, new_actor):

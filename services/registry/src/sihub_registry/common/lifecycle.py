@@ -71,13 +71,22 @@ async def ensure_ref_free(session: AsyncSession, model: Any, ref: str | None, wh
         )
 
 
+# The unique values a record's write may clash on, most specific first: the database's message
+# names the column (SQLite) or the constraint (PostgreSQL: partnership_ref_key, ux_..._match_ref).
+_UNIQUE_FIELDS = ("match_ref", "ref")
+
+
 async def flush_or_conflict(session: AsyncSession) -> None:
     """Flush now, so that a unique value taken by a concurrent request is a 409, not a 500 at commit."""
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise Conflict("a unique value (ref) was just taken by another request; read and retry",
-                       errors=[{"field": "ref", "message": "taken meanwhile"}]) from exc
+        message = str(exc.orig)
+        if "unique" not in message.lower():  # not a clash with another record: a fault of ours
+            raise
+        field = next((name for name in _UNIQUE_FIELDS if name in message), "ref")
+        raise Conflict(f"a unique value ({field}) was just taken by another request; read and retry",
+                       errors=[{"field": field, "message": "taken meanwhile"}]) from exc
 
 
 def changed(record: Any, changes: dict[str, Any]) -> bool:

@@ -28,9 +28,18 @@ class PartnershipBase(SQLModel):
     illustrative: bool = False
 
 
+LIVE_PARTNER_MATCH = "match_ref IS NOT NULL AND deleted_at IS NULL AND created_by NOT LIKE 'matching:%'"
+
+
 class Partnership(PartnershipBase, Lifecycle, table=True):
     __tablename__ = "partnership"
-    __table_args__ = (sa.Index("ix_partnership_updated_at_id", "updated_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_partnership_updated_at_id", "updated_at", "id"),
+        # A match is one live partnership among those partners register (migration 0011); the
+        # one recorded from matching's event may stand beside a partner's claim (service).
+        sa.Index("ux_partnership_live_match_ref", "match_ref", unique=True,
+                 postgresql_where=sa.text(LIVE_PARTNER_MATCH), sqlite_where=sa.text(LIVE_PARTNER_MATCH)),
+    )
 
     id: str = Field(primary_key=True, sa_type=UUID)
     ref: str | None = Field(default=None, sa_type=sa.String(200), unique=True)
