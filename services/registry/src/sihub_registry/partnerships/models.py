@@ -28,7 +28,8 @@ class PartnershipBase(SQLModel):
     illustrative: bool = False
 
 
-LIVE_PARTNER_MATCH = "match_ref IS NOT NULL AND deleted_at IS NULL AND created_by NOT LIKE 'matching:%'"
+MATCHING_RECORDER = "matching:"  # `created_by` of the partnerships recorded from matching's events
+_LIVE_PARTNER_MATCH = f"match_ref IS NOT NULL AND deleted_at IS NULL AND created_by NOT LIKE '{MATCHING_RECORDER}%'"
 
 
 class Partnership(PartnershipBase, Lifecycle, table=True):
@@ -38,7 +39,7 @@ class Partnership(PartnershipBase, Lifecycle, table=True):
         # A match is one live partnership among those partners register (migration 0011); the
         # one recorded from matching's event may stand beside a partner's claim (service).
         sa.Index("ux_partnership_live_match_ref", "match_ref", unique=True,
-                 postgresql_where=sa.text(LIVE_PARTNER_MATCH), sqlite_where=sa.text(LIVE_PARTNER_MATCH)),
+                 postgresql_where=sa.text(_LIVE_PARTNER_MATCH), sqlite_where=sa.text(_LIVE_PARTNER_MATCH)),
     )
 
     id: str = Field(primary_key=True, sa_type=UUID)

@@ -33,7 +33,7 @@ from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_c
 from sihub_registry.common.rules import Problems, check_dates, check_texts, check_unique
 from sihub_registry.common.types import new_id, utcnow
 from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated, link_decided
-from sihub_registry.partnerships.models import Partnership, PartnershipOrigin
+from sihub_registry.partnerships.models import MATCHING_RECORDER, Partnership, PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters, PartnershipRepository
 from sihub_registry.partnerships.schemas import AcceptedMatch, PartnershipCreate, PartnershipState, PartnershipUpdate
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType, can_transition
@@ -52,9 +52,6 @@ def _not_a_party() -> Forbidden:
         "only the owners of the partnership's actors (or an admin) may do this",
         errors=[{"field": "actor_ids", "message": "you own none of these actors"}],
     )
-
-
-MATCHING_RECORDER = "matching:"  # `created_by` of the partnerships recorded from matching's events
 
 
 def _check_match_ref(problems: Problems, origin: str, match_ref: str | None) -> None:
