@@ -19,32 +19,20 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sihub_registry.actors.repository import ActorRepository
-from sihub_registry.actors.service import ActorService
 from sihub_registry.common.access import ensure_writer
-from sihub_registry.common.consent import (
-    ConfirmationDecision,
-    ConfirmationState,
-    agreed_links,
-    apply_decision,
-    ensure_all_confirmed,
-    links,
-)
-from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict, found, require_id, soft_delete
+from sihub_registry.common.consent import ConfirmationState, LinkDecision, agreed_links, ensure_all_confirmed, links
+from sihub_registry.common.lifecycle import changed, ensure_ref_free, flush_or_conflict
+from sihub_registry.common.record_service import RecordService
 from sihub_registry.common.rules import Problems, check_dates, check_texts, check_unique
 from sihub_registry.common.types import new_id, utcnow
-from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated, link_decided
+from sihub_registry.events.contracts import PartnershipCreated, PartnershipDeleted, PartnershipUpdated
 from sihub_registry.partnerships.models import MATCHING_RECORDER, Partnership, PartnershipOrigin
 from sihub_registry.partnerships.repository import PartnershipFilters, PartnershipRepository
 from sihub_registry.partnerships.schemas import AcceptedMatch, PartnershipCreate, PartnershipState, PartnershipUpdate
 from sihub_registry.taxonomy.terms import PartnershipStatus, PartnershipType, can_transition
 from sihub_shared.concurrency import check_if_match
 from sihub_shared.errors import Conflict, Forbidden
-from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
-
-
-def partnership_state(partnership: Partnership) -> PartnershipState:
-    return PartnershipState.model_validate(partnership)
 
 
 def _not_a_party() -> Forbidden:
@@ -70,15 +58,16 @@ async def _ensure_match_ref_free(repository: PartnershipRepository, match_ref: s
                        existing_id=existing.id)
 
 
-class PartnershipService:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.repository = PartnershipRepository(session)
-        self.actors = ActorService(session)
+class PartnershipService(RecordService[Partnership, PartnershipFilters]):
+    what = "partnership"
+    state = PartnershipState
+    created, updated, deleted = PartnershipCreated, PartnershipUpdated, PartnershipDeleted
 
-    async def get(self, partnership_id: str, *, for_update: bool = False) -> Partnership:
-        require_id("partnership", partnership_id)
-        return found(await self.repository.get(partnership_id, for_update=for_update), "partnership", partnership_id)
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, PartnershipRepository(session))
+
+    async def ensure_may_change(self, identity: Identity, partnership: Partnership) -> None:
+        await self._ensure_party(identity, partnership.actor_ids)
 
     async def _ensure_party(self, identity: Identity, actor_ids: list[str]) -> None:
         ensure_writer(identity)
@@ -114,8 +103,8 @@ class PartnershipService:
         )
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
-        await self.repository.write_index(partnership)
-        record(self.session, PartnershipCreated(partnership=partnership_state(partnership)), subject=partnership.id)
+        await self.repository.write_index(partnership, replace=False)
+        self._record_event(self.created, partnership)
         return partnership
 
     async def create_from_match(self, match: AcceptedMatch) -> Partnership | None:
@@ -139,13 +128,13 @@ class PartnershipService:
         )
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
-        await self.repository.write_index(partnership)
-        record(self.session, PartnershipCreated(partnership=partnership_state(partnership)), subject=partnership.id)
+        await self.repository.write_index(partnership, replace=False)
+        self._record_event(self.created, partnership)
         return partnership
 
     async def update(self, identity: Identity, partnership_id: str, data: PartnershipUpdate, if_match: str | None) -> Partnership:
         partnership = await self.get(partnership_id, for_update=True)
-        await self._ensure_party(identity, partnership.actor_ids)
+        await self.ensure_may_change(identity, partnership)
         check_if_match(if_match, partnership.version)
         changes: dict[str, Any] = {name: getattr(data, name) for name in data.model_fields_set}
         problems = Problems()
@@ -183,31 +172,11 @@ class PartnershipService:
             return partnership
         self.repository.add(partnership)
         await flush_or_conflict(self.session)
-        record(self.session, PartnershipUpdated(partnership=partnership_state(partnership)), subject=partnership.id)
+        self._record_event(self.updated, partnership)
         return partnership
 
-    async def delete(self, identity: Identity, partnership_id: str, if_match: str | None) -> Partnership:
-        partnership = await self.get(partnership_id, for_update=True)
-        await self._ensure_party(identity, partnership.actor_ids)
-        check_if_match(if_match, partnership.version)
-        soft_delete(partnership)
-        self.repository.add(partnership)
-        record(self.session, PartnershipDeleted(partnership=partnership_state(partnership)), subject=partnership.id)
-        return partnership
-
-    async def decide(self, identity: Identity, partnership_id: str, actor_id: str, decision: ConfirmationDecision) -> Partnership:
-        """The owner of a named actor confirms or declines its link; declining ends an active partnership."""
-        partnership = await self.get(partnership_id, for_update=True)
-        answer = apply_decision(partnership, "partnership", actor_id, await self.actors.owner_of(actor_id), decision, identity)
-        if answer is None:
-            return partnership
+    def on_decision(self, partnership: Partnership, answer: LinkDecision) -> None:
+        """Declining ends an active partnership."""
         if answer.state is ConfirmationState.DECLINED and partnership.status == PartnershipStatus.ACTIVE:
             partnership.status = PartnershipStatus.ENDED.value
             partnership.ends_on = partnership.ends_on or datetime.now(UTC).date()
-        self.repository.add(partnership)
-        record(self.session, PartnershipUpdated(partnership=partnership_state(partnership)), subject=partnership.id)
-        record(self.session, link_decided(answer), subject=partnership.id)
-        return partnership
-
-    async def list(self, filters: PartnershipFilters, mode: str, position: dict[str, Any] | None, limit: int) -> list[Partnership]:
-        return await self.repository.list(filters, mode, position, limit + 1)
