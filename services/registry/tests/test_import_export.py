@@ -367,6 +367,32 @@ async def test_a_certificate_number_comes_back_from_a_csv_export(registry):
     assert copy["certifications"] == certifications
 
 
+async def test_a_second_name_in_a_language_comes_back_from_a_csv_export(registry):
+    partner, other = registry.partner(), registry.partner()
+    names = [{"value": "Seoul Social Campus", "lang": "en"}, {"value": "서울소셜캠퍼스", "lang": "ko"},
+             {"value": "SSC", "lang": "en"}, {"value": "Social Campus On Seoul", "lang": "en"}]
+    await partner.create("/actors", {"ref": "kr:ssc", "names": names, "kind": "hub_intermediary", "country": "KR"})
+    await partner.create("/actors", {"ref": "kr:one", "names": [{"value": "One Name", "lang": "en"}],
+                                     "kind": "cooperative", "country": "KR"})
+    exported = await partner.get("/actors/export", params={"format": "csv"})
+    header, *rows = list(csv.reader(io.StringIO(exported.text)))
+    # A column per name in a language, as many as the actor with the most names in it has.
+    assert [c for c in header if c.startswith("name_")] == ["name_en", "name_en", "name_en", "name_ko"]
+    by_ref = {row[header.index("ref")]: row[2:6] for row in rows}
+    assert by_ref == {"kr:ssc": ["Seoul Social Campus", "SSC", "Social Campus On Seoul", "서울소셜캠퍼스"],
+                      "kr:one": ["One Name", "", "", ""]}
+    imported = await other.post("/actors/import", content=exported.content.replace(b"kr:", b"jp:"),
+                                headers={"content-type": "text/csv"})
+    assert imported.status_code == 201, imported.text
+    copies = {a["ref"]: a for a in await listed(other, ref_prefix="jp:")}
+    # Grouped by language as the columns are; a language's names in their order.
+    assert copies["jp:ssc"]["names"] == [names[0], names[2], names[3], names[1]]
+    # Only a name column may repeat.
+    twice = await other.post("/actors/import", content=b"ref,name_en,kind,kind\nx,X,cooperative,cooperative\n",
+                             headers={"content-type": "text/csv"})
+    assert twice.status_code == 400 and twice.json()["errors"][0]["field"] == "kind", twice.text
+
+
 async def test_a_json_export_imports_elsewhere(registry):
     partner, other = registry.partner(), registry.partner()
     assert (await partner.post("/actors/import", content=csv_body(*GOOD_ROWS), headers={"content-type": "text/csv"})).status_code == 201

@@ -16,6 +16,8 @@ from sihub_shared.settings import async_database_url
 
 MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_registry" / "migrations"
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+ACTOR_FACET = sa.table("actor_facet", sa.column("facet", sa.String()), sa.column("value", sa.String()),
+                       sa.column("actor_id", UUID))
 
 
 def _table(name: str, *columns: sa.ColumnClause) -> sa.TableClause:
@@ -92,7 +94,8 @@ async def test_links_written_before_consent_are_confirmed_only_where_the_record_
 
 async def test_actors_written_before_export_cells_get_them_as_the_export_writes_them(database_url):
     """0004 adds `export_cells` and 0005 fills it for the actors already there, as a write would
-    (formats.export_cells: cells neutralised and quoted, kind to identifiers as one text)."""
+    (formats.export_cells: cells neutralised and quoted, kind to identifiers as one text; at the
+    head, with 0012's cell for a second name in a language)."""
     await upgrade(MIGRATIONS, database_url, "0003")
     json_list = sa.JSON()
     actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "ref", "kind", "sector", "country",
@@ -126,7 +129,7 @@ async def test_actors_written_before_export_cells_get_them_as_the_export_writes_
             found = dict((await session.exec(sa.select(cells.c.id, cells.c.export_cells))).all())
         lists_cells = ("education;employment,funding:seed grants;mentoring,,"
                        "kr_certified_social_enterprise:job_provision:2019-05-01,KR-BRN:1234567890")
-        written = {"names": {"ko": "나눔", "en": '"\'=Nanum, Seoul"'}, "descriptions": {}}
+        written = {"names": {"ko": "나눔", "en": '"\'=Nanum, Seoul"', "en#2": "Second"}, "descriptions": {}}
         assert found == {
             ids[0]: {"ref": "kr:nanum", **written,
                      "details": f'cooperative,social,KR,KR-11,"Mapo ""Hub""",2019,,true,{lists_cells}'},
@@ -139,8 +142,9 @@ async def test_actors_written_before_export_cells_get_them_as_the_export_writes_
 
 async def test_actors_written_before_language_facets_get_them(database_url):
     """0006 writes the languages of every actor's names and descriptions as facets (one row per
-    language, however many names it has in it), as a write would (rules.prepare_actor), beside a
-    facet already written (by a process that ran this code first)."""
+    language, however many names it has in it) beside a facet already written (by a process that
+    ran this code first), and 0012 a second name's (en#2): at the head, what a write would write
+    (rules.prepare_actor)."""
     await upgrade(MIGRATIONS, database_url, "0005")
     json_list = sa.JSON()
     actor = _table("actor", *(sa.column(c, sa.String()) for c in ("owner_account_id", "kind", "sector", "country")),
@@ -154,8 +158,7 @@ async def test_actors_written_before_language_facets_get_them(database_url):
         "second": ([{"lang": "th", "value": "ชุมชน"}], []),
     }
     ids = {key: str(uuid.uuid4()) for key in texts}
-    facet = sa.table("actor_facet", sa.column("facet", sa.String()), sa.column("value", sa.String()),
-                     sa.column("actor_id", UUID))
+    facet = ACTOR_FACET
     database = Database(async_database_url(database_url))
     try:
         async with database.session() as session:
@@ -173,8 +176,8 @@ async def test_actors_written_before_language_facets_get_them(database_url):
             found = (await session.exec(sa.select(facet.c.actor_id, facet.c.facet, facet.c.value))).all()
         key = {actor_id: name for name, actor_id in ids.items()}
         assert sorted((key[actor_id], name, value) for actor_id, name, value in found) == [
-            ("first", "description_lang", "zh-Hans"), ("first", "name_lang", "en"), ("first", "name_lang", "ko"),
-            ("second", "name_lang", "th"),
+            ("first", "description_lang", "zh-Hans"), ("first", "name_lang", "en"), ("first", "name_lang", "en#2"),
+            ("first", "name_lang", "ko"), ("second", "name_lang", "th"),
         ]
     finally:
         await database.dispose()
@@ -198,14 +201,21 @@ class _ActorsWithLists:
             for key, items in self.lists.items():
                 await session.exec(sa.insert(self.table).values(
                     id=self.ids[key], owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
-                    illustrative=False, export_cells=marker, names=[{"lang": "en", "value": key}],
-                    **(dict.fromkeys(self._LISTS, []) | items), version=1, created_at=NOW, updated_at=NOW))
+                    illustrative=False, export_cells=marker,
+                    **({"names": [{"lang": "en", "value": key}]} | dict.fromkeys(self._LISTS, []) | items),
+                    version=1, created_at=NOW, updated_at=NOW))
             await session.commit()
 
     async def cells(self) -> dict[str, dict]:
         async with self.database.session() as session:
             found = dict((await session.exec(sa.select(self.table.c.id, self.table.c.export_cells))).all())
         return {key: found[actor_id] for key, actor_id in self.ids.items()}
+
+    async def facets(self, facet: str) -> dict[str, set[str]]:
+        async with self.database.session() as session:
+            rows = (await session.exec(sa.select(ACTOR_FACET.c.actor_id, ACTOR_FACET.c.value)
+                                       .where(ACTOR_FACET.c.facet == facet))).all()
+        return {key: {value for holder, value in rows if holder == actor_id} for key, actor_id in self.ids.items()}
 
 
 async def test_actors_whose_list_items_hold_a_semicolon_or_a_backslash_get_escaped_export_cells(database_url):
@@ -297,5 +307,37 @@ async def test_two_live_partner_partnerships_naming_one_match_stop_the_unique_in
                                                            partnership.c.created_by == "account-b"))
             await session.commit()
         await upgrade(MIGRATIONS, database_url)
+    finally:
+        await database.dispose()
+
+
+async def test_actors_with_a_second_name_in_a_language_get_its_cell_and_facet_and_back(database_url):
+    """0012 writes the cells of the actors with more than one name again, a second name in a
+    language under "en#2", and adds its `name_lang` facet; its downgrade takes both away."""
+    await upgrade(MIGRATIONS, database_url, "0011")
+    database = Database(async_database_url(database_url))
+    actors = _ActorsWithLists(database, {
+        "acronym": {"names": [{"lang": "en", "value": "Seoul Social Campus"}, {"lang": "ko", "value": "서울소셜캠퍼스"},
+                              {"lang": "en", "value": "SSC"}]},
+        "two scripts": {"names": [{"lang": "en", "value": "Hope Works"}, {"lang": "ko", "value": "희망일터"}]},
+        "one": {},
+    })
+    try:
+        await actors.write({"written": "before 0012", "names": {"en": "a marker"}})
+        async with database.session() as session:  # as 0006 and the code before 0012 left them
+            await session.exec(sa.insert(ACTOR_FACET), params=[{"facet": "name_lang", "value": "en", "actor_id": actors.ids["acronym"]}])
+            await session.commit()
+        await upgrade(MIGRATIONS, database_url, "0012")
+        found = await actors.cells()
+        assert found["one"] == {"written": "before 0012", "names": {"en": "a marker"}}
+        assert found["acronym"]["names"] == {"en": "Seoul Social Campus", "ko": "서울소셜캠퍼스", "en#2": "SSC"}
+        assert found["two scripts"]["names"] == {"en": "Hope Works", "ko": "희망일터"}
+        assert (await actors.facets("name_lang"))["acronym"] == {"en", "ko", "en#2"}
+
+        await downgrade(MIGRATIONS, database_url, "0011")
+        found = await actors.cells()
+        assert found["acronym"]["names"] == {"en": "Seoul Social Campus", "ko": "서울소셜캠퍼스"}
+        assert found["acronym"]["details"] == found["two scripts"]["details"] == "cooperative,social,KR,,,,,false,,,,,"
+        assert (await actors.facets("name_lang"))["acronym"] == {"en", "ko"}
     finally:
         await database.dispose()

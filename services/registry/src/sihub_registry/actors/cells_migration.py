@@ -1,9 +1,10 @@
 """Writing actors' `export_cells` again from their columns, for the migrations that change how the
-CSV export writes a cell (0005, 0009, 0010): 1,000 actors at a time, in id order."""
+CSV export writes a cell (0005, 0009, 0010, 0012), and the `name_lang` facets that give an export
+its name columns (0012): 1,000 actors at a time, in id order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,9 +30,17 @@ def without_certification_numbers(values: dict[str, Any]) -> dict[str, Any]:
     return values | {"certifications": [c | {"number": None} for c in values["certifications"]]}
 
 
-def write_export_cells(cells_of: Callable[[dict[str, Any]], dict[str, Any]],
-                       where: sa.ColumnElement[bool] | None = None) -> None:
-    """Each actor's cells (of those `where` selects) as `cells_of` writes them from its values."""
+def with_several_names() -> sa.ColumnElement[bool]:
+    return sa.func.json_array_length(ACTOR.c.names) > 1
+
+
+def without_later_names(cells: dict[str, Any]) -> dict[str, Any]:
+    """Cells as the code before 0012 wrote them: the first name in each language only."""
+    return cells | {"names": {key: cell for key, cell in cells["names"].items() if "#" not in key}}
+
+
+def _batches(where: sa.ColumnElement[bool] | None) -> Iterator[list[sa.Row[Any]]]:
+    """The actors `where` selects, with their values, 1,000 at a time in id order."""
     connection = op.get_bind()
     last = None
     while True:
@@ -42,11 +51,33 @@ def write_export_cells(cells_of: Callable[[dict[str, Any]], dict[str, Any]],
             query = query.where(ACTOR.c.id > last)
         rows = connection.execute(query.order_by(ACTOR.c.id).limit(_BATCH)).all()
         if not rows:
-            break
-        connection.execute(
+            return
+        yield list(rows)
+        last = rows[-1].id
+
+
+def write_export_cells(cells_of: Callable[[dict[str, Any]], dict[str, Any]],
+                       where: sa.ColumnElement[bool] | None = None) -> None:
+    """Each actor's cells (of those `where` selects) as `cells_of` writes them from its values."""
+    for rows in _batches(where):
+        op.get_bind().execute(
             ACTOR.update().where(ACTOR.c.id == sa.bindparam("actor_id")).values(export_cells=sa.bindparam("cells")),
             [{"actor_id": row.id, "cells": cells_of({**{name: getattr(row, name) for name in _SCALARS},
                                                      **{name: getattr(row, name) or [] for name in _LISTS}})}
              for row in rows],
         )
-        last = rows[-1].id
+
+
+def add_name_facets(keys_of: Callable[[list[dict[str, Any]]], Iterable[str]], where: sa.ColumnElement[bool]) -> None:
+    """The `name_lang` facets `keys_of` gives each actor's names (of those `where` selects) that
+    the actor does not have yet."""
+    facet = sa.table("actor_facet", sa.column("facet", sa.String), sa.column("value", sa.String),
+                     sa.column("actor_id", UUID))
+    connection = op.get_bind()
+    for rows in _batches(where):
+        held = set(connection.execute(sa.select(facet.c.value, facet.c.actor_id).where(
+            facet.c.facet == "name_lang", facet.c.actor_id.in_([row.id for row in rows]))).all())
+        missing = [{"facet": "name_lang", "value": key, "actor_id": row.id}
+                   for row in rows for key in dict.fromkeys(keys_of(row.names or [])) if (key, row.id) not in held]
+        if missing:
+            connection.execute(facet.insert(), missing)

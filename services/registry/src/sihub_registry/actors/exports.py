@@ -81,7 +81,14 @@ async def _languages(session: Any, filters: ActorFilters) -> tuple[list[str], li
     descriptions = await repository.languages(filters, "description_lang")
 
     def ordered(langs: set[str]) -> list[str]:
-        return [lang for lang in PLATFORM_LANGS if lang in langs] + sorted(langs - set(PLATFORM_LANGS))
+        """The platform's languages first, then the others by tag; a language's second (third, ...)
+        name column ("en#2", `formats.name_columns`) right after its first."""
+
+        def place(key: str) -> tuple[int, str, int]:
+            lang, _, nth = key.partition("#")
+            return (PLATFORM_LANGS.index(lang) if lang in PLATFORM_LANGS else len(PLATFORM_LANGS), lang, int(nth or 1))
+
+        return sorted(langs, key=place)
 
     return ordered(names), ordered(descriptions)
 

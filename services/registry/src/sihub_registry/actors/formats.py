@@ -4,8 +4,9 @@ same CSV columns back out.
 CSV columns (header row required, names case-insensitive, any order, unknown columns refused):
 
     ref, kind, country, region, locality, founded_year, website, illustrative
-    name_<lang>          one column per language: name_en, name_ko, name_ja, name_zh-Hans, name_th, name_ko-Latn, ...
-    description_<lang>   likewise
+    name_<lang>          a column per language: name_en, name_ko, name_ja, name_zh-Hans, name_th, name_ko-Latn, ...;
+                         a language's column may repeat, for a second (third, ...) name in it: name_en,name_en
+    description_<lang>   likewise, once per language (an actor has one description in a language)
     issue_areas          codes separated by ";"           education;employment
     offers, needs        capability[:detail] by ";"       funding:seed grants;mentoring
     certifications       scheme:level[:valid_from[:valid_to[:number]]] by ";"   kr_certified_social_enterprise:job_provision:2019-05-01
@@ -35,6 +36,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,7 +153,7 @@ def parse_csv(text: str) -> list[ImportRecord]:
             except FieldError as error:
                 errors.append({"field": error.field, "message": error.message, "line": 1, "column": index + 1})
                 continue
-            if key in columns:
+            if key in columns and key[0] != "names":
                 errors.append({"field": cell.strip(), "message": "column given twice", "line": 1, "column": index + 1})
             columns.append(key)
         if errors:
@@ -310,10 +312,24 @@ EMPTY_DETAILS = "," * (len(_DETAIL_COLUMNS) - 1)
 _QUOTED_FOR = re.compile('[,"\r\n]')
 
 
+def name_columns(names: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """An actor's names by the CSV column that holds each: the first name in a language under the
+    language's tag, the n-th (n ≥ 2) under `tag#n`, which the export writes as the n-th `name_<tag>`
+    column. The keys are also the actor's `name_lang` facets, from which an export takes its columns."""
+    columns: dict[str, str] = {}
+    seen: Counter[str] = Counter()
+    for name in names:
+        lang = name["lang"]
+        seen[lang] += 1
+        columns[lang if seen[lang] == 1 else f"{lang}#{seen[lang]}"] = name["value"]
+    return columns
+
+
 def csv_header(name_langs: Iterable[str], description_langs: Iterable[str]) -> list[str]:
+    """`name_langs` as `name_columns` keys them: "en#2" is a second name_en column."""
     return (
         ["id", "ref"]
-        + [f"name_{lang}" for lang in name_langs]
+        + [f"name_{key.partition('#')[0]}" for key in name_langs]
         + [f"description_{lang}" for lang in description_langs]
         + list(_DETAIL_COLUMNS)
         + ["version", "updated_at"]
@@ -335,16 +351,10 @@ def export_cells(values: dict[str, Any], join_list: Callable[[Iterable[str]], st
     """An actor's cells of the CSV export, written as the export writes them (`csv_cell`) and kept
     with the actor when it is written (its `export_cells`), so that an export joins them into lines
     in the database instead of taking every actor's lists apart and writing its cells again: `ref`;
-    `names` and `descriptions` as {lang: the first text in that language}; `details`, the cells from
+    `names` as `name_columns` keys them, `descriptions` as {lang: its text}; `details`, the cells from
     kind to identifiers joined with commas, the lists as `list_cell` joins them in the forms the
     module's docstring gives (as an import reads them). The id, version and time come from their columns.
     `join_list` is for migration 0009's downgrade only, which writes the cells as the code before it did."""
-
-    def first_by_lang(texts: list[dict[str, Any]]) -> dict[str, str]:
-        firsts: dict[str, str] = {}
-        for text in texts:
-            firsts.setdefault(text["lang"], csv_cell(text["value"]))
-        return firsts
 
     def claim(item: dict[str, Any]) -> str:
         return f"{item['capability']}:{item['detail']}" if item.get("detail") else item["capability"]
@@ -366,8 +376,8 @@ def export_cells(values: dict[str, Any], join_list: Callable[[Iterable[str]], st
     }
     return {
         "ref": csv_cell(values["ref"]),
-        "names": first_by_lang(values["names"]),
-        "descriptions": first_by_lang(values["descriptions"]),
+        "names": {key: csv_cell(value) for key, value in name_columns(values["names"]).items()},
+        "descriptions": {text["lang"]: csv_cell(text["value"]) for text in values["descriptions"]},  # one per language
         "details": ",".join(csv_cell(details[column]) for column in _DETAIL_COLUMNS),
     }
 

@@ -84,7 +84,8 @@ class ActorSearchTerm(SQLModel, table=True):
 class ActorFacet(SQLModel, table=True):
     """One row per (facet, value) an actor has: issue_area, offer, need, certification
     (scheme code), identifier (`SCHEME:VALUE`), name_lang and description_lang (the languages it
-    has a name or a description in: an export's columns)."""
+    has a name or a description in: an export's columns; a second name in a language is also
+    `lang#2`, and so on, `formats.name_columns`)."""
 
     __tablename__ = "actor_facet"
     __table_args__ = (sa.Index("ix_actor_facet_actor_id", "actor_id"),)

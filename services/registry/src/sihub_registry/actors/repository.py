@@ -210,8 +210,8 @@ class ActorRepository:
                 await asyncio.gather(pending, return_exceptions=True)
 
     async def languages(self, filters: ActorFilters, facet: str) -> set[str]:
-        """Every language the matching actors have a name ("name_lang") or a description in
-        ("description_lang"), read from the facet index: each language any actor has is checked for
+        """Every language the matching actors have a name ("name_lang", with "en#2" for a second
+        English name) or a description in ("description_lang"), read from the facet index: each language any actor has is checked for
         one matching actor, instead of decoding every matching actor's list (under bench-load's mix,
         a fifth of a CSV export's time went to that before its first line)."""
         kept = select(ActorFacet.value).where(ActorFacet.facet == facet).distinct().subquery()
@@ -321,7 +321,8 @@ class _CsvCells:
         return parts[0].concat("-").concat(parts[1]).concat("-").concat(parts[2]).concat("-").concat(parts[3]).concat("-").concat(parts[4])
 
     def stored(self, *path: str, absent: str = "") -> sa.ColumnElement[str]:
-        """A cell of `export_cells`: ("details",), or ("names", lang); `absent` where it has none."""
+        """A cell of `export_cells`: ("details",), or ("names", "en" or "en#2"), or ("descriptions",
+        lang); `absent` where it has none."""
         return sa.func.coalesce(Actor.export_cells[path].as_string(), absent)
 
     def updated_at(self) -> sa.ColumnElement[str]:

@@ -135,7 +135,8 @@ class ExportFormat(StrEnum):
                         "is written with a single quote in front, so that a spreadsheet never runs it as a formula "
                         "(OWASP CSV injection); an import drops that quote again. List cells (issue areas, offers, "
                         "needs, certifications, identifiers) separate items with `;`; an item's own `;` is written "
-                        "`\\;` and a backslash `\\\\`, as the import reads them. `bom=true` puts a UTF-8 byte "
+                        "`\\;` and a backslash `\\\\`, as the import reads them. A language's name column repeats for "
+                        "an actor's second (third, ...) name in it (name_en, name_en). `bom=true` puts a UTF-8 byte "
                         "order mark first, which spreadsheets (Excel) need to read Korean, Japanese, Chinese or Thai "
                         "text from a CSV file; an import reads past it. HSDS: each organisation validates "
                         "against HSDS 3.0.1 `compiled/organization.json` (absent optional values are left out).",

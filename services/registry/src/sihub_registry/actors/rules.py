@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sihub_registry.actors.formats import export_cells
+from sihub_registry.actors.formats import export_cells, name_columns
 from sihub_registry.actors.schemas import ActorCreate, ActorState
 from sihub_registry.common.rules import (
     Problems,
@@ -74,7 +74,7 @@ def prepare_actor(data: ActorCreate, problems: Problems) -> PreparedActor | None
     }
     values["export_cells"] = export_cells(values)
     facets = {("issue_area", a) for a in values["issue_areas"]}
-    facets |= {("name_lang", n["lang"]) for n in values["names"]}
+    facets |= {("name_lang", key) for key in name_columns(values["names"])}
     facets |= {("description_lang", d["lang"]) for d in values["descriptions"]}
     facets |= {("offer", c["capability"]) for c in values["offers"]}
     facets |= {("need", c["capability"]) for c in values["needs"]}
