@@ -24,7 +24,7 @@ from sihub_registry.common.lifecycle import (
     require_id,
     soft_delete,
 )
-from sihub_registry.common.records import RecordFilters, RecordRepository
+from sihub_registry.common.records import FiltersT, RecordRepository, RecordT
 from sihub_registry.common.rules import revalidated
 from sihub_registry.common.types import new_id, utcnow
 from sihub_registry.events.contracts import link_decided
@@ -33,8 +33,6 @@ from sihub_shared.events.contracts import EventContract
 from sihub_shared.events.outbox import record
 from sihub_shared.identity import Identity
 
-RecordT = TypeVar("RecordT")
-FiltersT = TypeVar("FiltersT", bound=RecordFilters)
 CreateT = TypeVar("CreateT", bound=BaseModel)
 
 
