@@ -74,10 +74,11 @@ class LiveStack:
         raise AssertionError("the stack did not come up:\n" + "".join(output))
 
     def stop(self) -> None:
-        """Ctrl-C, as a user stops `make run`; it must exit cleanly."""
+        """Ctrl-C, as a user stops `make run`: the terminal sends SIGINT to the whole foreground
+        process group, the services included; it must exit cleanly."""
         assert self.process is not None, "the stack is not running"
         process, self.process = self.process, None
-        process.send_signal(signal.SIGINT)
+        os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=60) == 0
 
     def kill(self) -> None:
@@ -85,6 +86,8 @@ class LiveStack:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             self.process = None
+            # The stack's nats-server has a process group of its own (its store is under var/).
+            subprocess.run(["pkill", "-KILL", "-f", f"nats-server .*{self.var / 'nats'}"], check=False)
 
 
 @pytest.fixture

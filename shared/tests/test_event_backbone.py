@@ -290,3 +290,19 @@ async def test_relay_outlives_a_database_error_and_publishes_once_it_clears(data
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert sorted(e.subject for e in await stream_messages(bus)) == sorted(written)
+
+
+async def test_closing_the_bus_after_its_broker_stopped_does_not_raise(fresh_nats_server):
+    # Ctrl-C on `make run` reaches nats-server too: a service shutting down then finds its broker
+    # gone, and its shutdown must still go on to close the database.
+    bus = EventBus(fresh_nats_server.url, name="ledger-test")
+    bus.start()
+    await asyncio.wait_for(bus.wait_connected(), 10)
+    fresh_nats_server.stop()
+
+    async def disconnected() -> bool:
+        return not bus.is_connected
+
+    await wait_until(disconnected)
+    await bus.close()
+    assert bus.client is not None and bus.client.is_closed

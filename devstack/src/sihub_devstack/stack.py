@@ -64,7 +64,8 @@ class Stack:
         self.ports = ports
         self.services = services
         self.echo = echo
-        self.nats = NatsServer(self.var / "nats", port=ports.nats, log_file=self.var / "logs" / "nats.log")
+        self.nats = NatsServer(self.var / "nats", port=ports.nats, log_file=self.var / "logs" / "nats.log",
+                               own_process_group=True)
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
         declared_before: set[str] = set()
         for spec in services:  # so a demo load never waits for one submitted after it (or for a typo)

@@ -77,14 +77,17 @@ class NatsServer:
         log_file: Path | None = None,
         config: Path | None = None,
         env: dict[str, str] | None = None,
+        own_process_group: bool = False,
     ) -> None:
         """`config`: a configuration file (accounts, permissions) under the command-line options;
-        `env`: extra environment, where such a file finds its `$VARIABLE`s (passwords)."""
+        `env`: extra environment, where such a file finds its `$VARIABLE`s (passwords);
+        `own_process_group`: for a server that its owner alone stops (`make run`'s)."""
         self.store_dir = Path(store_dir)
         self.port = port or free_port()
         self.log_file = log_file
         self.config = config
         self.env = env
+        self.own_process_group = own_process_group
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -98,7 +101,10 @@ class NatsServer:
             args += ["-c", str(self.config)]
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         env = {**os.environ, **self.env} if self.env else None
-        self.process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT, env=env)
+        # In its own process group, a terminal's Ctrl-C (sent to the whole foreground group) leaves
+        # it to its owner, who stops it after the services that publish to it.
+        self.process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT, env=env,
+                                        process_group=0 if self.own_process_group else None)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -81,4 +81,10 @@ class EventBus:
         if self._task is not None:
             self._task.cancel()
         if self.client is not None and not self.client.is_closed:
-            await self.client.drain()
+            try:
+                await self.client.drain()
+            except (nats.errors.Error, asyncio.TimeoutError) as exc:
+                # The broker went first (Ctrl-C reaches it too, or it is down): nothing is left to
+                # drain, and the shutdown must go on to close the database.
+                log.warning("nats not drained on close", error=repr(exc))
+                await self.client.close()
