@@ -769,3 +769,13 @@ def test_kustomize_renders_the_manifests() -> None:
         for volume in pod.get("volumes", []):
             if "configMap" in volume:
                 assert volume["configMap"]["name"] in config_maps
+
+
+def test_k8s_ingress_lets_through_every_body_the_gateway_forwards() -> None:
+    # Below the gateway's bound, ingress-nginx would answer a large ingest with its own HTML 413.
+    from sihub_gateway.settings import GatewaySettings
+
+    size = objects("Ingress")["gateway"]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert re.fullmatch(r"\d+m", size), size
+    forwarded = GatewaySettings.model_fields["forwarded_max_body_bytes"].default
+    assert int(size[:-1]) * 1024 * 1024 > forwarded

@@ -79,6 +79,7 @@ async def upstream(tmp_path, nats_server):
         nats_url=nats_server.url,
         identity_secret=TEST_IDENTITY_SECRET,
         run_workers=False,
+        max_body_bytes=12_000,
     )
     app = create_service_app(settings, title="echo", description="test upstream", routers=[echo])
     async with serving(app) as url:
@@ -96,6 +97,7 @@ async def gateway(request, tmp_path, nats_server, upstream):
         upstreams={"echo": upstream, "down": f"http://127.0.0.1:{free_port()}"},
         upstream_timeout_s=1.0,
         max_body_bytes=10_000,
+        forwarded_max_body_bytes=20_000,
         rate_limit_per_s=1,
         rate_limit_burst=5,
         run_workers=False,
@@ -281,10 +283,18 @@ async def test_wrong_role_is_403(gateway, admin_key):
 
 async def test_body_over_the_limit_is_413(gateway, admin_key):
     key = await make_key(gateway, admin_key, "partner")
-    body = assert_problem(await gateway.post("/api/v1/echo/whoami", content=b"x" * 10_001, headers=bearer(key)), 413)
-    assert body["max_bytes"] == 10_000
-    ok = await gateway.post("/api/v1/echo/whoami", content=b"x" * 9_000, headers=bearer(key))
-    assert ok.status_code == 200 and ok.json()["body_bytes"] == 9_000
+    # The gateway's own endpoints: its max_body_bytes.
+    own = await gateway.post("/api/v1/gateway/accounts", content=b"x" * 10_001,
+                             headers={**bearer(admin_key), "Content-Type": "application/json"})
+    assert assert_problem(own, 413)["max_bytes"] == 10_000
+    # A forwarded body may be larger (an indicators ingest): the service's own limit decides...
+    ok = await gateway.post("/api/v1/echo/whoami", content=b"x" * 11_000, headers=bearer(key))
+    assert ok.status_code == 200 and ok.json()["body_bytes"] == 11_000
+    service = assert_problem(await gateway.post("/api/v1/echo/whoami", content=b"x" * 12_001, headers=bearer(key)), 413)
+    assert service["max_bytes"] == 12_000
+    # ...up to the gateway's bound for every forwarded body, refused before anything is forwarded.
+    bound = assert_problem(await gateway.post("/api/v1/echo/whoami", content=b"x" * 20_001, headers=bearer(key)), 413)
+    assert bound["max_bytes"] == 20_000
 
 
 async def test_upstream_down_is_503_and_slow_is_504(gateway, admin_key):

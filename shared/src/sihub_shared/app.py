@@ -10,7 +10,7 @@ each route can answer (`sihub_shared.openapi`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -82,10 +82,12 @@ def create_service_app(
     version: str = "0.1.0",
     authenticate: Callable[..., Any] | None = current_identity,
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    max_body_bytes_under: Mapping[str, int] | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
     """`authenticate` guards every API router (the gateway passes None: its routes take API keys);
-    `extra_lifespan` runs inside the shared one, after the database and the bus exist."""
+    `extra_lifespan` runs inside the shared one, after the database and the bus exist;
+    `max_body_bytes_under`: path prefixes whose bodies have a limit other than the settings' one."""
     configure_logging(settings.log_level, settings.log_json)
 
     @asynccontextmanager
@@ -121,7 +123,7 @@ def create_service_app(
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(ConcretePathsMiddleware, service=app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, max_bytes_under=max_body_bytes_under)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
 

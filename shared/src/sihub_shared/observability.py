@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -85,19 +86,26 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses a body over `max_bytes` with 413, by Content-Length or by counting the stream."""
+    """Refuses a body over `max_bytes` with 413, by Content-Length or by counting the stream.
+    `max_bytes_under`: path prefixes with a limit of their own (the gateway's forwarded paths,
+    whose services each refuse what is over their own limit)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_bytes_under: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_bytes_under = dict(max_bytes_under or {})
+
+    def _limit(self, path: str) -> int:
+        return next((limit for prefix, limit in self.max_bytes_under.items() if path.startswith(prefix)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"])
         declared = _header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         received = 0
 
@@ -106,23 +114,23 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, counting_receive, send)
         except _BodyTooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
             Request(scope, receive),
             status=413,
             title="Payload too large",
-            detail=f"the request body is over the limit of {self.max_bytes} bytes",
-            errors=[{"field": "body", "in": "body", "message": f"over {self.max_bytes} bytes"}],
-            max_bytes=self.max_bytes,
+            detail=f"the request body is over the limit of {limit} bytes",
+            errors=[{"field": "body", "in": "body", "message": f"over {limit} bytes"}],
+            max_bytes=limit,
         )
         await response(scope, receive, send)
 

@@ -63,6 +63,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         public_routers=[public],
         authenticate=None,
         extra_lifespan=gateway_lifespan,
+        max_body_bytes_under={f"/api/v1/{name}/": settings.forwarded_max_body_bytes for name in settings.upstreams},
         # Its /openapi.json is the merged one (aggregate.py), which /docs shows.
         openapi_url=None,
     )
