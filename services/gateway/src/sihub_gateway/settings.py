@@ -10,9 +10,11 @@ class GatewaySettings(ServiceSettings):
     # Service name → base URL; `/api/v1/<service>/...` is forwarded there, path unchanged.
     upstreams: dict[str, AnyHttpUrl] = Field(default_factory=dict)
     upstream_timeout_s: float = Field(default=30.0, gt=0)
-    # The largest body forwarded to a service (an indicators ingest takes up to 100 MiB); each service
-    # refuses what is over its own limit. The gateway's own endpoints keep `max_body_bytes`.
-    forwarded_max_body_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    # The largest body forwarded to a service; each service refuses what is over its own limit. The
+    # gateway holds a forwarded body whole (up to about three copies while it is sent), and an ingest
+    # much larger than this would outlast `upstream_timeout_s` anyway (README). Its own endpoints
+    # keep `max_body_bytes`.
+    forwarded_max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     # Exchanges with the services at once (a streamed answer holds one until the caller has it all),
     # and at most this many for one API key, so that one key's callers cannot hold them all.
     upstream_connections: int = Field(default=200, ge=1)
