@@ -112,9 +112,11 @@ def create_service_app(
                 async with extra_lifespan(app):
                     yield
         finally:
-            await workers.stop()
-            await bus.close()
-            await database.dispose()
+            try:
+                await workers.stop()
+                await bus.close()
+            finally:  # whatever went wrong above, the database closes (a SQLite WAL is truncated)
+                await database.dispose()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: /docs is served from a package instead.
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,

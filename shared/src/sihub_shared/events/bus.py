@@ -84,7 +84,7 @@ class EventBus:
             try:
                 await self.client.drain()
             except (nats.errors.Error, asyncio.TimeoutError) as exc:
-                # The broker went first (Ctrl-C reaches it too, or it is down): nothing is left to
+                # The broker is gone (stopped before this service, or down): nothing is left to
                 # drain, and the shutdown must go on to close the database.
                 log.warning("nats not drained on close", error=repr(exc))
                 await self.client.close()
