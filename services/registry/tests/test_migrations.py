@@ -158,7 +158,6 @@ async def test_actors_written_before_language_facets_get_them(database_url):
         "second": ([{"lang": "th", "value": "ชุมชน"}], []),
     }
     ids = {key: str(uuid.uuid4()) for key in texts}
-    facet = ACTOR_FACET
     database = Database(async_database_url(database_url))
     try:
         async with database.session() as session:
@@ -167,13 +166,13 @@ async def test_actors_written_before_language_facets_get_them(database_url):
                     id=ids[key], owner_account_id="account-a", kind="cooperative", sector="social", country="KR",
                     illustrative=False, export_cells={}, names=names, descriptions=descriptions, **empty,
                     version=1, created_at=NOW, updated_at=NOW))
-            await session.exec(sa.insert(facet).values(facet="name_lang", value="ko", actor_id=ids["first"]))
+            await session.exec(sa.insert(ACTOR_FACET).values(facet="name_lang", value="ko", actor_id=ids["first"]))
             await session.commit()
 
         await upgrade(MIGRATIONS, database_url)
 
         async with database.session() as session:
-            found = (await session.exec(sa.select(facet.c.actor_id, facet.c.facet, facet.c.value))).all()
+            found = (await session.exec(sa.select(ACTOR_FACET.c.actor_id, ACTOR_FACET.c.facet, ACTOR_FACET.c.value))).all()
         key = {actor_id: name for name, actor_id in ids.items()}
         assert sorted((key[actor_id], name, value) for actor_id, name, value in found) == [
             ("first", "description_lang", "zh-Hans"), ("first", "name_lang", "en"), ("first", "name_lang", "en#2"),

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from sihub_registry.actors.formats import name_column_place
 from sihub_registry.common.types import UUID
 
 _SCALARS = ("ref", "kind", "sector", "country", "region", "locality", "founded_year", "website", "illustrative")
@@ -36,7 +37,7 @@ def with_several_names() -> sa.ColumnElement[bool]:
 
 def without_later_names(cells: dict[str, Any]) -> dict[str, Any]:
     """Cells as the code before 0012 wrote them: the first name in each language only."""
-    return cells | {"names": {key: cell for key, cell in cells["names"].items() if "#" not in key}}
+    return cells | {"names": {key: cell for key, cell in cells["names"].items() if name_column_place(key)[1] == 1}}
 
 
 def _batches(where: sa.ColumnElement[bool] | None) -> Iterator[list[sa.Row[Any]]]:

@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import TypeAdapter
 
-from sihub_registry.actors.formats import csv_header, csv_line, iter_chunks
+from sihub_registry.actors.formats import csv_header, csv_line, iter_chunks, name_column_place
 from sihub_registry.actors.models import Actor
 from sihub_registry.actors.repository import ActorFilters, ActorRepository
 from sihub_registry.actors.schemas import ActorState
@@ -85,8 +85,8 @@ async def _languages(session: Any, filters: ActorFilters) -> tuple[list[str], li
         name column ("en#2", `formats.name_columns`) right after its first."""
 
         def place(key: str) -> tuple[int, str, int]:
-            lang, _, nth = key.partition("#")
-            return (PLATFORM_LANGS.index(lang) if lang in PLATFORM_LANGS else len(PLATFORM_LANGS), lang, int(nth or 1))
+            lang, nth = name_column_place(key)
+            return (PLATFORM_LANGS.index(lang) if lang in PLATFORM_LANGS else len(PLATFORM_LANGS), lang, nth)
 
         return sorted(langs, key=place)
 

@@ -325,11 +325,17 @@ def name_columns(names: Iterable[dict[str, Any]]) -> dict[str, str]:
     return columns
 
 
+def name_column_place(key: str) -> tuple[str, int]:
+    """A `name_columns` key as (language, n): "en#2" → ("en", 2), "en" → ("en", 1)."""
+    lang, _, nth = key.partition("#")
+    return lang, int(nth or 1)
+
+
 def csv_header(name_langs: Iterable[str], description_langs: Iterable[str]) -> list[str]:
     """`name_langs` as `name_columns` keys them: "en#2" is a second name_en column."""
     return (
         ["id", "ref"]
-        + [f"name_{key.partition('#')[0]}" for key in name_langs]
+        + [f"name_{name_column_place(key)[0]}" for key in name_langs]
         + [f"description_{lang}" for lang in description_langs]
         + list(_DETAIL_COLUMNS)
         + ["version", "updated_at"]
