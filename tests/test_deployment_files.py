@@ -779,3 +779,13 @@ def test_k8s_ingress_lets_through_every_body_the_gateway_forwards() -> None:
     assert re.fullmatch(r"\d+m", size), size
     forwarded = GatewaySettings.model_fields["forwarded_max_body_bytes"].default
     assert int(size[:-1]) * 1024 * 1024 > forwarded
+
+
+def test_k8s_ingress_waits_as_long_as_the_gateway_waits_for_a_service() -> None:
+    # Shorter, ingress-nginx would answer a long ingest with its own HTML 504 while the gateway waits.
+    from sihub_gateway.settings import GatewaySettings
+
+    annotations = objects("Ingress")["gateway"]["metadata"]["annotations"]
+    read_timeout_s = int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"])
+    defaults = GatewaySettings.model_construct()
+    assert read_timeout_s > max(defaults.upstream_timeout_s, *defaults.upstream_timeout_s_under.values())

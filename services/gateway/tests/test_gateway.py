@@ -71,6 +71,19 @@ async def slow(identity: CurrentIdentity) -> dict:
     return {}
 
 
+@echo.get("/slow-job")
+async def slow_job(identity: CurrentIdentity) -> StreamingResponse:
+    # Slow to answer, then slow between the parts of its body: 2 s each time.
+    await asyncio.sleep(2)
+
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"begun;"
+        await asyncio.sleep(2)
+        yield b"done"
+
+    return StreamingResponse(parts(), media_type="text/plain")
+
+
 @pytest.fixture
 async def upstream(tmp_path, nats_server):
     settings = ServiceSettings(
@@ -302,6 +315,17 @@ async def test_upstream_down_is_503_and_slow_is_504(gateway, admin_key):
     assert_problem(await gateway.get("/api/v1/down/anything", headers=bearer(key)), 503)
     assert_problem(await gateway.get("/api/v1/echo/slow", headers=bearer(key)), 504)
     assert_problem(await gateway.get("/api/v1/nosuch/x", headers=bearer(key)), 404)
+
+
+@pytest.mark.parametrize("gateway", [{"upstream_timeout_s_under": {"/api/v1/echo/slow-job": 10.0}}], indirect=True)
+async def test_a_path_given_a_longer_time_out_is_waited_for_and_the_others_keep_theirs(gateway, admin_key):
+    # The time-out is 1 s; a path given 10 s is waited for, for its headers and for its body's parts...
+    key = await make_key(gateway, admin_key, "partner")
+    job = await gateway.get("/api/v1/echo/slow-job", headers=bearer(key))
+    assert job.status_code == 200, job.text
+    assert job.text == "begun;done"
+    # ...and every other path keeps the 1 s.
+    assert_problem(await gateway.get("/api/v1/echo/slow", headers=bearer(key)), 504)
 
 
 async def test_rate_limit_is_429_with_retry_after(gateway, admin_key):

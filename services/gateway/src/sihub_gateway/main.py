@@ -30,6 +30,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         forwarder = Forwarder(
             {name: str(url) for name, url in settings.upstreams.items()},
             timeout_s=settings.upstream_timeout_s,
+            timeout_s_under=settings.upstream_timeout_s_under,
             max_connections=settings.upstream_connections,
             max_per_key=settings.upstream_connections_per_key,
             slot_wait_s=settings.upstream_slot_wait_s,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field, PositiveFloat
 
 from sihub_shared.settings import ServiceSettings
 
@@ -10,10 +10,16 @@ class GatewaySettings(ServiceSettings):
     # Service name → base URL; `/api/v1/<service>/...` is forwarded there, path unchanged.
     upstreams: dict[str, AnyHttpUrl] = Field(default_factory=dict)
     upstream_timeout_s: float = Field(default=30.0, gt=0)
+    # Path prefix → seconds, for the requests that do a large job in one exchange: an indicators
+    # ingest of the largest body forwarded takes some 16 s on the embedded SQLite of a 2-core
+    # machine, several times that under load, and a 504 would only tell its caller that the ingest
+    # went on unseen.
+    upstream_timeout_s_under: dict[str, PositiveFloat] = Field(
+        default_factory=lambda: {"/api/v1/indicators/observations/ingest": 300.0})
     # The largest body forwarded to a service; each service refuses what is over its own limit. The
     # gateway holds a forwarded body whole (up to about three copies while it is sent), and an ingest
-    # much larger than this would outlast `upstream_timeout_s` anyway (README). Its own endpoints
-    # keep `max_body_bytes`.
+    # much larger than this would outlast its `upstream_timeout_s_under` anyway (README). Its own
+    # endpoints keep `max_body_bytes`.
     forwarded_max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     # Exchanges with the services at once (a streamed answer holds one until the caller has it all),
     # and at most this many for one API key, so that one key's callers cannot hold them all.

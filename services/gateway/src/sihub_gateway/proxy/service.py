@@ -144,9 +144,12 @@ def _caller_host(request: Request) -> bytes:
 
 class Forwarder:
     def __init__(self, upstreams: dict[str, str], *, timeout_s: float, max_connections: int,
+                 timeout_s_under: dict[str, float] | None = None,
                  max_per_key: int | None = None, slot_wait_s: float | None = None,
                  stream_send_timeout_s: float | None = None, public_url: str | None = None) -> None:
+        """`timeout_s_under`: path prefixes whose answers are waited for longer (or shorter)."""
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
+        self.timeout_s_under = dict(timeout_s_under or {})
         self.public = httpx.URL(public_url) if public_url else None
         self._origins = {name: Origin.from_url(url) for name, url in self.upstreams.items()}
         self.pool = UpstreamPool(timeout_s=timeout_s, max_connections=max_connections,
@@ -184,7 +187,8 @@ class Forwarder:
             lines.append(b"content-length: %d" % len(body))
         message = b"\r\n".join(lines) + b"\r\n\r\n" + body
         try:
-            answer = await self.pool.send(origin, message, retry=request.method in _RETRIED_METHODS, holder=holder)
+            answer = await self.pool.send(origin, message, retry=request.method in _RETRIED_METHODS, holder=holder,
+                                          timeout_s=self._timeout_s(request.url.path))
             length = answer.content_length
             whole_body = await answer.read() if length is not None and length <= _WHOLE_BODY_BYTES else None
         except NoFreeSlot as exc:  # the gateway's own queue: not the service's fault, and not a 504
@@ -211,6 +215,10 @@ class Forwarder:
             (name.lower(), value) for name, value in answer.headers if name.lower() not in dropped
         ]
         return forwarded
+
+    def _timeout_s(self, path: str) -> float:
+        return next((seconds for prefix, seconds in self.timeout_s_under.items() if path.startswith(prefix)),
+                    self.pool.timeout_s)
 
     async def close(self) -> None:
         await self.pool.close()

@@ -74,10 +74,11 @@ class Exchange:
     then the body through `read` (whole) or `chunks` (as it arrives). `release` gives the
     connection back (or closes it if the answer was not read to its end)."""
 
-    def __init__(self, connection: _Connection, pool: UpstreamPool, holder: str | None) -> None:
+    def __init__(self, connection: _Connection, pool: UpstreamPool, holder: str | None, timeout_s: float) -> None:
         self._connection = connection
         self._pool = pool
         self._holder = holder
+        self._timeout_s = timeout_s
         self.status = connection.status or 0
         self.headers = connection.headers
         self._released = False
@@ -119,7 +120,7 @@ class Exchange:
         if connection.closed:
             raise BrokenAnswer("the service closed the connection during its answer")
         connection.more = asyncio.get_running_loop().create_future()
-        async with asyncio.timeout(self._pool.timeout_s):
+        async with asyncio.timeout(self._timeout_s):
             await connection.more
 
     def release(self) -> None:
@@ -311,16 +312,19 @@ class UpstreamPool:
     def held_by(self, holder: str) -> int:
         return self._per_holder.held(holder)
 
-    async def send(self, origin: Origin, request: bytes, *, retry: bool, holder: str | None = None) -> Exchange:
+    async def send(self, origin: Origin, request: bytes, *, retry: bool, holder: str | None = None,
+                   timeout_s: float | None = None) -> Exchange:
         """Sends `request` (a whole HTTP/1.1 message) and returns once the answer's headers are in.
         A service may close a kept-alive connection just as it is handed a request (HTTP/1.1's
         keep-alive race): with `retry` the request goes once more, on a new connection.
-        Raises NoFreeSlot, ConnectFailed, ClosedBeforeAnswering, TimeoutError."""
+        `timeout_s` (the pool's unless given) bounds the wait for the headers and each wait for
+        more of the body. Raises NoFreeSlot, ConnectFailed, ClosedBeforeAnswering, TimeoutError."""
+        timeout_s = self.timeout_s if timeout_s is None else timeout_s
         await self._take_slots(holder)
         try:
             connection = await self._connection(origin)
             try:
-                async with asyncio.timeout(self.timeout_s):
+                async with asyncio.timeout(timeout_s):
                     try:
                         await connection.send(request)
                     except ClosedBeforeAnswering:
@@ -335,7 +339,7 @@ class UpstreamPool:
         except BaseException:
             self._give_slots(holder)
             raise
-        return Exchange(connection, self, holder)
+        return Exchange(connection, self, holder, timeout_s)
 
     async def _take_slots(self, holder: str | None) -> None:
         # The key's share first: a key at its cap waits for one of its own, not in the common queue.
