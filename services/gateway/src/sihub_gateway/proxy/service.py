@@ -168,6 +168,8 @@ class Forwarder:
         target = origin.path + request.scope.get("raw_path", request.url.path.encode())
         if query := request.scope.get("query_string"):
             target += b"?" + query
+        # Read whole before a slot is taken, as nginx buffers request bodies: a slow sender then holds
+        # no exchange slot and no service connection. Bounded by `forwarded_max_body_bytes`.
         body = await request.body()
         lines = [b"%s %s HTTP/1.1" % (request.method.encode(), target)]
         lines += [
