@@ -317,14 +317,16 @@ async def test_upstream_down_is_503_and_slow_is_504(gateway, admin_key):
     assert_problem(await gateway.get("/api/v1/nosuch/x", headers=bearer(key)), 404)
 
 
-@pytest.mark.parametrize("gateway", [{"upstream_timeout_s_under": {"/api/v1/echo/slow-job": 10.0}}], indirect=True)
+@pytest.mark.parametrize("gateway", [{"upstream_timeout_s_under": {"/api/v1/echo/": 1.5, "/api/v1/echo/slow-job": 10.0}}],
+                         indirect=True)
 async def test_a_path_given_a_longer_time_out_is_waited_for_and_the_others_keep_theirs(gateway, admin_key):
-    # The time-out is 1 s; a path given 10 s is waited for, for its headers and for its body's parts...
+    # The time-out is 1 s; a path given 10 s (the longest prefix it starts with) is waited for, for
+    # its headers and for its body's parts...
     key = await make_key(gateway, admin_key, "partner")
     job = await gateway.get("/api/v1/echo/slow-job", headers=bearer(key))
     assert job.status_code == 200, job.text
     assert job.text == "begun;done"
-    # ...and every other path keeps the 1 s.
+    # ...and every other path keeps its own (1.5 s under /api/v1/echo/).
     assert_problem(await gateway.get("/api/v1/echo/slow", headers=bearer(key)), 504)
 
 

@@ -147,7 +147,8 @@ class Forwarder:
                  timeout_s_under: dict[str, float] | None = None,
                  max_per_key: int | None = None, slot_wait_s: float | None = None,
                  stream_send_timeout_s: float | None = None, public_url: str | None = None) -> None:
-        """`timeout_s_under`: path prefixes whose answers are waited for longer (or shorter)."""
+        """`timeout_s_under`: path prefixes whose answers are waited for longer (or shorter); the
+        longest that a path starts with decides."""
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
         self.timeout_s_under = dict(timeout_s_under or {})
         self.public = httpx.URL(public_url) if public_url else None
@@ -219,8 +220,9 @@ class Forwarder:
         return forwarded
 
     def _timeout_s(self, path: str) -> float:
-        return next((seconds for prefix, seconds in self.timeout_s_under.items() if path.startswith(prefix)),
-                    self.pool.timeout_s)
+        """The time-out of the longest prefix `path` starts with, else the pool's."""
+        prefix = max((prefix for prefix in self.timeout_s_under if path.startswith(prefix)), key=len, default=None)
+        return self.pool.timeout_s if prefix is None else self.timeout_s_under[prefix]
 
     async def close(self) -> None:
         await self.pool.close()
