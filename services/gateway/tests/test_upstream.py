@@ -110,6 +110,25 @@ async def test_a_large_answer_is_read_at_the_callers_pace_and_arrives_whole():
         assert b"".join(received) == body
 
 
+@pytest.mark.parametrize("size", [10, 3 * 1024 * 1024])
+async def test_a_body_sent_beside_the_head_arrives_whole_and_after_it(size):
+    # Small bodies go out joined to the head; a large one is written as it is, after the head.
+    body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    received: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        received.append(head + await reader.readexactly(len(body)))
+        writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        await writer.drain()
+
+    head = b"POST /thing HTTP/1.1\r\nhost: service\r\ncontent-length: %d\r\n\r\n" % len(body)
+    async with pool_on(serve, timeout_s=5, max_connections=1) as (pool, origin):
+        answer = await pool.send(origin, head, body=body, retry=False)
+        assert (answer.status, await answer.read()) == (204, b"")
+    assert received == [head + body]
+
+
 async def test_an_interim_answer_is_passed_over_for_the_final_one():
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")

@@ -17,8 +17,8 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_s_under: dict[str, PositiveFloat] = Field(
         default_factory=lambda: {"/api/v1/indicators/observations/ingest": 300.0})
     # The largest body forwarded to a service; each service refuses what is over its own limit. The
-    # gateway holds a forwarded body whole (up to about three copies while it is sent), and an ingest
-    # much larger than this would outlast its `upstream_timeout_s_under` anyway (README). Its own
+    # gateway holds a forwarded body whole until the answer comes (one copy, and while sending what
+    # the connection has not yet taken), so this bounds its memory per exchange slot. Its own
     # endpoints keep `max_body_bytes`.
     forwarded_max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     # Exchanges with the services at once (a streamed answer holds one until the caller has it all),

@@ -188,10 +188,10 @@ class Forwarder:
         ]
         if body or request.method not in _BODYLESS_METHODS:
             lines.append(b"content-length: %d" % len(body))
-        message = b"\r\n".join(lines) + b"\r\n\r\n" + body
+        head = b"\r\n".join(lines) + b"\r\n\r\n"
         try:
-            answer = await self.pool.send(origin, message, retry=request.method in _RETRIED_METHODS, holder=holder,
-                                          timeout_s=self._timeout_s(request.url.path))
+            answer = await self.pool.send(origin, head, body=body, retry=request.method in _RETRIED_METHODS,
+                                          holder=holder, timeout_s=self._timeout_s(request.url.path))
             length = answer.content_length
             whole_body = await answer.read() if length is not None and length <= _WHOLE_BODY_BYTES else None
         except NoFreeSlot as exc:  # the gateway's own queue: not the service's fault, and not a 504

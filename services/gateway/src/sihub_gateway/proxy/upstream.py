@@ -202,7 +202,7 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     # --- the forwarder's side
-    async def send(self, request: bytes) -> None:
+    async def send(self, head: bytes, body: bytes = b"") -> None:
         self.parser = httptools.HttpResponseParser(self)
         self.head = asyncio.get_running_loop().create_future()
         self.status, self.headers, self.complete, self.keep_alive = None, [], False, False
@@ -211,7 +211,11 @@ class _Connection(asyncio.Protocol):
         if self.closed:
             raise ClosedBeforeAnswering("closed before the request")
         assert self.transport is not None
-        self.transport.write(request)
+        if len(body) > _HIGH_WATER_BYTES:  # written as it is: no copy of it joined to the head
+            self.transport.write(head)
+            self.transport.write(body)
+        else:
+            self.transport.write(head + body)
         await self.head
 
     def take(self) -> bytes:
@@ -312,9 +316,10 @@ class UpstreamPool:
     def held_by(self, holder: str) -> int:
         return self._per_holder.held(holder)
 
-    async def send(self, origin: Origin, request: bytes, *, retry: bool, holder: str | None = None,
+    async def send(self, origin: Origin, request: bytes, *, body: bytes = b"", retry: bool, holder: str | None = None,
                    timeout_s: float | None = None) -> Exchange:
-        """Sends `request` (a whole HTTP/1.1 message) and returns once the answer's headers are in.
+        """Sends `request` (an HTTP/1.1 message's head, or the whole message) and `body` (the rest
+        of it), and returns once the answer's headers are in.
         A service may close a kept-alive connection just as it is handed a request (HTTP/1.1's
         keep-alive race): with `retry` the request goes once more, on a new connection.
         `timeout_s` (the pool's unless given) bounds the wait for the headers and each wait for
@@ -326,13 +331,13 @@ class UpstreamPool:
             try:
                 async with asyncio.timeout(timeout_s):
                     try:
-                        await connection.send(request)
+                        await connection.send(request, body)
                     except ClosedBeforeAnswering:
                         if not retry:
                             raise
                         connection.close()
                         connection = await self._connect(origin)
-                        await connection.send(request)
+                        await connection.send(request, body)
             except BaseException:
                 connection.close()
                 raise
