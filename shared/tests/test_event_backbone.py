@@ -6,7 +6,6 @@ import asyncio
 from dataclasses import replace
 
 import pytest
-from nats.js.errors import NotFoundError
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -17,7 +16,7 @@ from sihub_shared.events.envelope import CloudEvent
 from sihub_shared.events.relay import OutboxRelay
 from sihub_shared.events.streams import ensure_stream
 from sihub_shared.settings import async_database_url
-from sihub_shared.testing import read_stream
+from sihub_shared.testing import consumer_caught_up, read_stream
 
 from sihub_shared.testing.ledger import (
     STREAM,
@@ -141,7 +140,7 @@ async def test_the_same_event_twice_on_the_stream_is_applied_once(database, bus)
     consumer = ConsumerRunner(database, bus, note_subscription())
     task = asyncio.create_task(consumer.run())
     try:
-        await wait_until(lambda: _consumer_done(bus, "ledger-view"))
+        await wait_until(lambda: consumer_caught_up(bus.jetstream, STREAM, "ledger-view"))
     finally:
         task.cancel()
     assert await view_rows(database) == {"n-2": ("twice", 1)}
@@ -179,7 +178,7 @@ async def test_a_malformed_message_is_terminated_and_the_ones_behind_it_applied(
                               fetch_timeout_s=0.2)
     task = asyncio.create_task(consumer.run())
     try:
-        await wait_until(lambda: _consumer_done(bus, "ledger-view"))
+        await wait_until(lambda: consumer_caught_up(bus.jetstream, STREAM, "ledger-view"))
         # The consumer passes the broker's ack floor on: past the terminated message too.
         await wait_until(lambda: _true(floors[-1:] == [2]))
     finally:
@@ -189,18 +188,6 @@ async def test_a_malformed_message_is_terminated_and_the_ones_behind_it_applied(
 
 async def _true(value: bool) -> bool:
     return value
-
-
-async def _consumer_done(bus: EventBus, name: str) -> bool:
-    """Every message of the stream acked: the ack floor at the stream's last sequence. Not "nothing
-    pending and nothing unacked": a durable made a moment ago may report 0 pending before it has
-    counted the stream (seen 1 run in 76: 0 pending, 0 delivered, ack floor 0, with 40 messages)."""
-    try:
-        info = await bus.jetstream.consumer_info(STREAM, name)
-    except NotFoundError:
-        return False  # the runner has not created its durable yet
-    last = (await bus.jetstream.stream_info(STREAM)).state.last_seq
-    return info.num_ack_pending == 0 and info.ack_floor is not None and info.ack_floor.stream_seq >= last
 
 
 async def test_broker_killed_and_restarted_mid_stream_loses_nothing(database, bus, fresh_nats_server):
@@ -240,7 +227,7 @@ async def test_replay_from_the_start_rebuilds_an_identical_read_model(database, 
     async def run_until_caught_up() -> None:
         task = asyncio.create_task(consumer.run())
         try:
-            await wait_until(lambda: _consumer_done(bus, "ledger-view"))
+            await wait_until(lambda: consumer_caught_up(bus.jetstream, STREAM, "ledger-view"))
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nats.js.errors import NotFoundError
 from sqlmodel import select, text
 
 from sihub_matching.ecosystem.models import READ_MODEL_TABLES, EcoSeverity
@@ -26,6 +25,7 @@ from sihub_shared.events.envelope import CloudEvent
 from sihub_shared.events.streams import ensure_stream
 from sihub_shared.migrations import upgrade
 from sihub_shared.settings import async_database_url
+from sihub_shared.testing import consumer_caught_up
 from sihub_shared.testing.ledger import wait_until
 
 MIGRATIONS = Path(__file__).parents[1] / "src" / "sihub_matching" / "migrations"
@@ -80,13 +80,8 @@ async def caught_up(bus: EventBus, runners: list[ConsumerRunner]) -> None:
 
     async def done() -> bool:
         for runner in runners:
-            try:
-                info = await bus.jetstream.consumer_info(
-                    runner.subscription.stream, runner.subscription.name
-                )
-            except NotFoundError:
-                return False
-            if info.num_pending or info.num_ack_pending:
+            subscription = runner.subscription
+            if not await consumer_caught_up(bus.jetstream, subscription.stream, subscription.name):
                 return False
         return True
 

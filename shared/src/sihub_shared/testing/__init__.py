@@ -138,6 +138,21 @@ def identity_headers(
     return {IDENTITY_HEADER: sign_identity(identity, TEST_IDENTITY_SECRET)}
 
 
+async def consumer_caught_up(js, stream: str, durable: str) -> bool:  # noqa: ANN001 - nats-py JetStreamContext
+    """The durable has acked every message on `stream`: its ack floor at the stream's last sequence
+    (every message there must match its filter). Not "nothing pending and nothing unacked": a
+    durable made a moment ago may report 0 pending before it has counted the stream (seen 1 run in
+    76 of a replay test: 0 pending, 0 delivered, ack floor 0, with 40 messages on the stream)."""
+    from nats.js.errors import NotFoundError
+
+    try:
+        info = await js.consumer_info(stream, durable)
+    except NotFoundError:
+        return False  # not made yet
+    last = (await js.stream_info(stream)).state.last_seq
+    return info.num_ack_pending == 0 and info.ack_floor is not None and info.ack_floor.stream_seq >= last
+
+
 async def read_stream(js, stream: str, subjects: str) -> list:  # noqa: ANN001 - nats-py JetStreamContext
     """Every message now on `stream` (matching `subjects`) as CloudEvents, via an ephemeral ordered consumer."""
     from nats.js.api import DeliverPolicy
