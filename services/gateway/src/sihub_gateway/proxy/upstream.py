@@ -25,6 +25,9 @@ import httptools
 
 # A body read past this much, not yet taken by the caller, stops reading from the service.
 _HIGH_WATER_BYTES = 256 * 1024
+# A request body up to this size goes out joined to its head, in one write; a larger one is written
+# as it is after the head rather than copied (it is held until the answer comes).
+_JOINED_BODY_BYTES = 256 * 1024
 # Idle connections are dropped before uvicorn's 5 s keep-alive would close them under a request.
 KEEPALIVE_S = 4.0
 
@@ -211,7 +214,7 @@ class _Connection(asyncio.Protocol):
         if self.closed:
             raise ClosedBeforeAnswering("closed before the request")
         assert self.transport is not None
-        if len(body) > _HIGH_WATER_BYTES:  # written as it is: no copy of it joined to the head
+        if len(body) > _JOINED_BODY_BYTES:
             self.transport.write(head)
             self.transport.write(body)
         else:
