@@ -261,6 +261,45 @@ async def test_two_relays_share_one_postgres_outbox_without_double_publishing(da
     assert sorted(e.subject for e in events) == sorted(ids)
 
 
+class _FetchThatSwallowsACancel:
+    """A pull subscription as nats-py's behaves when a stop comes as a message does: its fetch waits
+    with asyncio.wait_for, which on Python 3.11 returns and drops the cancel."""
+
+    async def fetch(self, batch: int, timeout: float) -> list:
+        try:
+            await asyncio.sleep(timeout)
+        except asyncio.CancelledError:
+            return []
+        raise TimeoutError
+
+    async def unsubscribe(self) -> None:
+        pass
+
+
+async def test_a_stop_that_a_fetch_swallowed_still_stops_the_consumer(database, bus):
+    class Runner(ConsumerRunner):
+        async def _pull_subscription(self) -> _FetchThatSwallowsACancel:
+            return _FetchThatSwallowsACancel()
+
+    task = asyncio.create_task(Runner(database, bus, note_subscription(), fetch_timeout_s=0.2).run())
+    await asyncio.sleep(0.1)  # waiting in a fetch
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert task in done and task.cancelled()
+
+
+async def test_a_stop_that_comes_as_the_relay_is_woken_still_stops_it(database, bus):
+    relay = OutboxRelay(database, bus, service="ledger", idle_wait_s=30)
+    task = asyncio.create_task(relay.run())
+    await asyncio.sleep(0.3)  # idle, waiting to be woken
+    # A commit with outbox rows wakes the relay as the service stops (asyncio.wait_for, on Python
+    # 3.11, would return and drop the cancel).
+    relay._wake.set()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert task in done and task.cancelled()
+
+
 async def test_relay_outlives_a_database_error_and_publishes_once_it_clears(database, bus):
     written = await write_notes(database, 20)
     async with database.session() as session:  # the outbox vanishes, as in a failover

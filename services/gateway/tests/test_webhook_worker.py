@@ -3,6 +3,7 @@ database, to a real receiver over TCP."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -68,6 +69,18 @@ async def test_a_front_whose_time_is_up_hands_the_rest_of_its_lane_to_the_next_r
     async with gateway.database.session() as session:
         statuses = (await session.exec(select(WebhookDelivery.status))).all()
     assert statuses == [DeliveryStatus.delivered] * 4
+
+
+async def test_a_stop_that_comes_as_the_worker_is_woken_still_stops_it(gateway, gateway_settings):
+    worker = DeliveryWorker(gateway.database, gateway_settings.model_copy(update={"webhook_poll_s": 30.0}))
+    task = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.3)  # a round done, waiting to be woken
+    # A lane finishes (or the bell rings) as the gateway stops (asyncio.wait_for, on Python 3.11,
+    # would return and drop the cancel).
+    worker.wakes.set()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert task in done and task.cancelled()
 
 
 async def test_idle_and_waiting_lanes_rest_until_woken_due_or_swept(gateway, gateway_settings):

@@ -16,9 +16,12 @@ log = get_logger(__name__)
 
 
 def raise_if_stopping() -> None:
-    """Call first in a worker's catch-all. A stop cancels the worker's task, but the cancellation
-    can surface as another error (the rollback of a connection cancelled mid-statement raises its
-    own); caught and retried, the stop would be lost and the service's shutdown wait forever."""
+    """Call first in a worker's catch-all, and at the top of its loop. A stop cancels the worker's
+    task, but the cancellation can surface as another error (the rollback of a connection cancelled
+    mid-statement raises its own), or not at all (asyncio.wait_for on Python 3.11 returns when the
+    cancel comes as its wait ends, and nats-py waits for messages with it); caught and retried, or
+    never seen, the stop would be lost and the service's shutdown wait for ever. The task still
+    counts the cancel it was asked for (`cancelling()`), which this reads."""
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
@@ -41,6 +44,7 @@ async def renewing_lease(renew: Callable[[datetime], Awaitable[None]], lease_s: 
 
     async def keep_renewing() -> None:
         while True:
+            raise_if_stopping()  # a cancel that a renewal's driver swallowed still ends the loop
             await asyncio.sleep(lease_s / 4)
             try:
                 await renew(lease_until(lease_s))

@@ -125,6 +125,7 @@ class ConsumerRunner:
             # nats-py pull subscriptions can stall after the server restarts: after every
             # reconnect the subscription is dropped and bound again to the same durable.
             while self.bus.reconnections == seen_reconnections:
+                raise_if_stopping()  # a stop that came as a message did: the fetch returned it
                 try:
                     messages = await subscription.fetch(
                         self.subscription.batch_size, timeout=self.fetch_timeout_s

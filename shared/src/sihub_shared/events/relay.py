@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +73,7 @@ class OutboxRelay:
         after: int | None = None
         try:
             while True:
+                raise_if_stopping()  # a stop that a library's wait swallowed
                 sent: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
                 batch = asyncio.create_task(self._publish_and_mark(after, sent))
                 try:
@@ -109,10 +111,11 @@ class OutboxRelay:
                 after = None
                 await self._checkpoint_when_due()
                 self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.idle_wait_s)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that comes
+                # as the wake does, and the service's stop would wait for the relay for ever.
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(self.idle_wait_s):
+                        await self._wake.wait()
         finally:
             # Awaited, not only cancelled: each holds a session that must roll back before the
             # service disposes its database.

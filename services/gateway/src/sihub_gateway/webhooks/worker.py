@@ -96,6 +96,7 @@ class DeliveryWorker:
             self.bell.worker_wakes, self.bell.worker_rests = self.wakes, self.rests
         try:
             while True:
+                raise_if_stopping()  # a stop that a library's wait swallowed
                 try:
                     await self.run_once()
                 except Exception:  # noqa: BLE001 - the worker must outlive any one round
@@ -137,8 +138,11 @@ class DeliveryWorker:
             wait = self.settings.webhook_poll_s
             if next_due is not None:
                 wait = min(wait, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
+            # asyncio.timeout, not wait_for, which on Python 3.11 swallows a cancel that comes as
+            # the wake does: the gateway's stop would wait for the worker for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakes.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self.wakes.wait()
         return len(claimed)
 
     async def _send_lane(self, lane: Lane, front: _LaneFront) -> None:
