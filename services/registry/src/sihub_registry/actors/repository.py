@@ -212,8 +212,9 @@ class ActorRepository:
     async def languages(self, filters: ActorFilters, facet: str) -> set[str]:
         """Every language the matching actors have a name ("name_lang", with "en#2" for a second
         English name) or a description in ("description_lang"), read from the facet index: each
-        language any actor has is checked for one matching actor, instead of decoding every matching actor's list (under bench-load's mix,
-        a fifth of a CSV export's time went to that before its first line)."""
+        language any actor has is checked for one matching actor, instead of decoding every
+        matching actor's list (under bench-load's mix, a fifth of a CSV export's time went to that
+        before its first line)."""
         kept = select(ActorFacet.value).where(ActorFacet.facet == facet).distinct().subquery()
         holders = select(ActorFacet.actor_id).join(Actor, Actor.id == ActorFacet.actor_id).where(
             ActorFacet.facet == facet, ActorFacet.value == kept.c.value)
