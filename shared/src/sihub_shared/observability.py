@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sihub_shared.errors import problem_response
+from sihub_shared.settings import for_path
 
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -87,22 +88,19 @@ class RequestContextMiddleware:
 
 class BodySizeLimitMiddleware:
     """Refuses a body over `max_bytes` with 413, by Content-Length or by counting the stream.
-    `max_bytes_under`: path prefixes with a limit of their own (the gateway's forwarded paths,
-    whose services each refuse what is over their own limit)."""
+    `max_bytes_under`: path prefixes with a limit of their own, the longest a path starts with
+    deciding (the gateway's forwarded paths, whose services each refuse what is over their own)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_bytes_under: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_bytes_under = dict(max_bytes_under or {})
 
-    def _limit(self, path: str) -> int:
-        return next((limit for prefix, limit in self.max_bytes_under.items() if path.startswith(prefix)), self.max_bytes)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope["path"])
+        limit = for_path(self.max_bytes_under, scope["path"], self.max_bytes)
         declared = _header(scope, b"content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)

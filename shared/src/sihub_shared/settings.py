@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+_Value = TypeVar("_Value")
+
+
+def for_path(by_prefix: Mapping[str, _Value], path: str, default: _Value) -> _Value:
+    """A setting given per path prefix: the value of the longest prefix `path` starts with (as
+    nginx picks a location), else `default`."""
+    prefix = max((prefix for prefix in by_prefix if path.startswith(prefix)), key=len, default=None)
+    return default if prefix is None else by_prefix[prefix]
 
 
 def async_database_url(url: str) -> str:

@@ -27,6 +27,15 @@ def raise_if_stopping() -> None:
         raise asyncio.CancelledError
 
 
+async def wait_for_event(event: asyncio.Event, timeout_s: float) -> None:
+    """Until `event` is set or `timeout_s` has passed. With asyncio.timeout, not wait_for: on
+    Python 3.11 wait_for swallows a cancel that comes as the event is set, and the worker waiting
+    would not stop."""
+    with suppress(TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            await event.wait()
+
+
 def lease_until(lease_s: float) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=lease_s)
 

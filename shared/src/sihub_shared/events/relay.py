@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from structlog import get_logger
 from sihub_shared.db import Database, DatabaseBusy
 from sihub_shared.events.bus import EventBus
 from sihub_shared.events.outbox import OUTBOX_PENDING, OutboxMessage
-from sihub_shared.workers import raise_if_stopping
+from sihub_shared.workers import raise_if_stopping, wait_for_event
 
 log = get_logger(__name__)
 PUBLISHED = Counter("sihub_outbox_published_total", "Outbox events published", ["service"])
@@ -111,11 +110,7 @@ class OutboxRelay:
                 after = None
                 await self._checkpoint_when_due()
                 self._wake.clear()
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that comes
-                # as the wake does, and the service's stop would wait for the relay for ever.
-                with suppress(TimeoutError):
-                    async with asyncio.timeout(self.idle_wait_s):
-                        await self._wake.wait()
+                await wait_for_event(self._wake, self.idle_wait_s)
         finally:
             # Awaited, not only cancelled: each holds a session that must roll back before the
             # service disposes its database.

@@ -31,6 +31,7 @@ from sihub_gateway.proxy.upstream import (
 from sihub_gateway.ratelimit import refused_for_key
 from sihub_shared.errors import ProblemError, retry_after
 from sihub_shared.identity import IDENTITY_HEADER, Identity, sign_identity
+from sihub_shared.settings import for_path
 
 # Never passed on: hop-by-hop headers, the caller's key, and anything claiming an identity.
 _DROPPED_REQUEST_HEADERS = frozenset(
@@ -189,9 +190,10 @@ class Forwarder:
         if body or request.method not in _BODYLESS_METHODS:
             lines.append(b"content-length: %d" % len(body))
         head = b"\r\n".join(lines) + b"\r\n\r\n"
+        timeout_s = for_path(self.timeout_s_under, request.url.path, self.pool.timeout_s)
         try:
             answer = await self.pool.send(origin, head, body=body, retry=request.method in _RETRIED_METHODS,
-                                          holder=holder, timeout_s=self._timeout_s(request.url.path))
+                                          holder=holder, timeout_s=timeout_s)
             length = answer.content_length
             whole_body = await answer.read() if length is not None and length <= _WHOLE_BODY_BYTES else None
         except NoFreeSlot as exc:  # the gateway's own queue: not the service's fault, and not a 504
@@ -218,11 +220,6 @@ class Forwarder:
             (name.lower(), value) for name, value in answer.headers if name.lower() not in dropped
         ]
         return forwarded
-
-    def _timeout_s(self, path: str) -> float:
-        """The time-out of the longest prefix `path` starts with, else the pool's."""
-        prefix = max((prefix for prefix in self.timeout_s_under if path.startswith(prefix)), key=len, default=None)
-        return self.pool.timeout_s if prefix is None else self.timeout_s_under[prefix]
 
     async def close(self) -> None:
         await self.pool.close()

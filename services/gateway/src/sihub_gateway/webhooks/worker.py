@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from sihub_shared.db import Database
 from sihub_shared.events.consumer import BatchHandler, Subscription
 from sihub_shared.events.contracts import stream_name
 from sihub_shared.events.envelope import CloudEvent
-from sihub_shared.workers import raise_if_stopping
+from sihub_shared.workers import raise_if_stopping, wait_for_event
 
 log = get_logger(__name__)
 
@@ -138,11 +137,7 @@ class DeliveryWorker:
             wait = self.settings.webhook_poll_s
             if next_due is not None:
                 wait = min(wait, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
-            # asyncio.timeout, not wait_for, which on Python 3.11 swallows a cancel that comes as
-            # the wake does: the gateway's stop would wait for the worker for ever.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wait):
-                    await self.wakes.wait()
+            await wait_for_event(self.wakes, wait)
         return len(claimed)
 
     async def _send_lane(self, lane: Lane, front: _LaneFront) -> None:
