@@ -9,6 +9,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from structlog import get_logger
 
+from sihub_shared.workers import raise_if_stopping
+
 log = get_logger(__name__)
 
 
@@ -43,6 +45,7 @@ class EventBus:
     async def _connect_until_up(self) -> None:
         delay = 0.2
         while self.client is None:
+            raise_if_stopping()
             try:
                 self.client = await nats.connect(
                     self.url,
@@ -80,6 +83,9 @@ class EventBus:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
+            # Waited for: a connection made as the stop came (nats-py connects with wait_for, which
+            # can return one and drop the cancel) is then closed below instead of left open.
+            await asyncio.gather(self._task, return_exceptions=True)
         if self.client is not None and not self.client.is_closed:
             try:
                 await self.client.drain()
