@@ -4,6 +4,7 @@ decline, the audit export, and every refusal as a problem naming the field."""
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import pytest
 
@@ -287,6 +288,51 @@ async def test_pin_forbid_rerun_publish_accept_decline(matching):
     assert (
         await matching.post(f"/rounds/{round_id}/publish", role="hub_operator", account="hub-owner")
     ).status_code == 200
+
+
+async def test_settings_that_would_take_back_published_proposals_are_a_conflict(matching):
+    await seed(matching)
+    round_id = (await create(matching))["id"]
+    await run(matching, round_id)
+    assert (await matching.post(f"/rounds/{round_id}/publish", role="hub_operator",
+                                account="hub-owner")).status_code == 200
+    proposals = (await matching.get(f"/rounds/{round_id}/proposals")).json()
+    busiest, held = Counter(p["provider_id"] for p in proposals).most_common(1)[0]
+    assert held == 2  # capacity 2: the cut below takes back one of its proposals
+
+    async def patch(changes: dict):
+        etag = (await matching.get(f"/rounds/{round_id}")).headers["ETag"]
+        return await matching.patch(f"/rounds/{round_id}", role="hub_operator", account="hub-owner",
+                                    json=changes, headers={"If-Match": etag})
+
+    cut = matching.problem(await patch({"capacity": 1}), 409)
+    assert {e["field"] for e in cut["errors"]} == {"capacity"}
+    assert busiest in cut["errors"][0]["message"]
+    one_each = matching.problem(await patch({"capacities": [{"actor_id": busiest, "capacity": 1}]}), 409)
+    assert [e["field"] for e in one_each["errors"]] == ["capacities[0].capacity"]
+    first = proposals[0]
+    forbid = matching.problem(await patch(
+        {"forbidden_pairs": [{"seeker": first["seeker_id"], "provider": first["provider_id"]}]}), 409)
+    assert [e["field"] for e in forbid["errors"]] == ["forbidden_pairs[0]"]
+
+    declined = await matching.post(f"/proposals/{first['id']}/decline", role="partner",
+                                   account=owner(first["seeker_id"]), json={"actor_id": first["seeker_id"]})
+    assert declined.json()["status"] == "declined"
+    pin = matching.problem(await patch(
+        {"must_pairs": [{"seeker": first["seeker_id"], "provider": first["provider_id"]}]}), 409)
+    assert [e["field"] for e in pin["errors"]] == ["must_pairs[0]"]
+    # The declined pair frees its place: the same provider may now be cut by one.
+    assert (await patch({"capacities": [{"actor_id": first["provider_id"], "capacity": 1}]})).status_code == 200
+    again = await run(matching, round_id)
+    taken = Counter(a["provider"] for a in again["assignment"])
+    assert taken[first["provider_id"]] <= 1
+
+
+async def test_a_provider_listed_twice_in_capacities_is_refused(matching):
+    await seed(matching)
+    twice = await matching.post("/rounds", role="hub_operator", account="hub-owner", json=body(
+        capacities=[{"actor_id": PROVIDERS[0], "capacity": 1}, {"actor_id": PROVIDERS[0], "capacity": 3}]))
+    assert [e["field"] for e in matching.problem(twice, 422)["errors"]] == ["capacities[1].actor_id"]
 
 
 async def test_a_draft_whose_settings_or_actors_changed_since_its_run_is_not_published(matching):

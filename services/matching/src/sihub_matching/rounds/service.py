@@ -333,9 +333,13 @@ class RoundService:
         problems = Problems()
         seekers, providers = set(seeker_ids), set(provider_ids)
         capacity = {p: settings.capacity for p in providers}
+        listed: set[str] = set()
         for n, item in enumerate(settings.capacities):
             if item.actor_id not in providers:
                 problems.add(f"capacities[{n}].actor_id", "not a provider of this round")
+            if item.actor_id in listed:
+                problems.add(f"capacities[{n}].actor_id", "listed twice")
+            listed.add(item.actor_id)
             capacity[item.actor_id] = item.capacity
         seen: dict[tuple[str, str], str] = {}
         for field in ("must_pairs", "forbidden_pairs"):
@@ -367,6 +371,36 @@ class RoundService:
         for name, message in DEFAULT_PROFILE.out_of_bounds(dict(settings.weights)):
             problems.add(f"weights.{name}", message)
         problems.raise_if_any("the round's settings are not valid", error)
+
+    @staticmethod
+    def check_published(settings: RoundSettings, seeker_ids: Sequence[str], provider_ids: Sequence[str],
+                        proposals: Sequence[MatchProposal]) -> None:
+        """409 for settings that the proposals of published drafts rule out. A re-run keeps every
+        open or accepted proposal and never proposes a declined pair again, so lowering a capacity
+        or max_matches below what they hold, forbidding a proposed pair or pinning a declined one
+        would give a draft that breaks the settings it reports."""
+        seekers, providers = set(seeker_ids), set(provider_ids)
+        proposed = {(x.seeker_id, x.provider_id) for x in proposals
+                    if x.status != "declined" and x.seeker_id in seekers and x.provider_id in providers}
+        declined = {(x.seeker_id, x.provider_id) for x in proposals if x.status == "declined"}
+        problems = Problems()
+        for field, refused, why in (("forbidden_pairs", proposed, "proposed by a published draft: it stays"),
+                                    ("must_pairs", declined, "declined by an owner: it is not proposed again")):
+            for n, pair in enumerate(getattr(settings, field)):
+                if (pair.seeker, pair.provider) in refused:
+                    problems.add(f"{field}[{n}]", why)
+        held = proposed | {(p.seeker, p.provider) for p in settings.must_pairs}
+        capacity_of = {item.actor_id: (f"capacities[{n}].capacity", item.capacity)
+                       for n, item in enumerate(settings.capacities)}
+        for provider, count in sorted(Counter(p for _, p in held).items()):
+            field, capacity = capacity_of.get(provider, ("capacity", settings.capacity))
+            if count > capacity:
+                problems.add(field, f"provider {provider} holds {count} proposed or must pairs, beyond capacity {capacity}")
+        for seeker, count in sorted(Counter(s for s, _ in held).items()):
+            if count > settings.max_matches:
+                problems.add("max_matches",
+                             f"seeker {seeker} holds {count} proposed or must pairs, beyond max_matches {settings.max_matches}")
+        problems.raise_if_any("the round's settings rule out proposals it has published", Conflict)
 
     async def _resolve(
         self, hub_id: str, seekers: dict[str, Any], providers: dict[str, Any]
@@ -424,6 +458,7 @@ class RoundService:
         )
         seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
         self.check_settings(merged, seeker_ids, provider_ids)
+        self.check_published(merged, seeker_ids, provider_ids, await self.repository.proposals_of_round(row.id))
         before = (_settings_of(row), row.name)
         row.sqlmodel_update(_settings_columns(merged))
         if "name" in changes:
@@ -444,10 +479,10 @@ class RoundService:
         row = await self._operated(identity, round_id, for_update=False)
         _ensure_not_running(row)
         seeker_ids, provider_ids = await self._resolve(row.hub_id, row.seekers, row.providers)
-        self.check_settings(
-            RoundSettings.model_validate(_settings_of(row)), seeker_ids, provider_ids,
-            ReferenceConflict,
-        )
+        settings = RoundSettings.model_validate(_settings_of(row))
+        self.check_settings(settings, seeker_ids, provider_ids, ReferenceConflict)
+        # Again here for rounds whose settings changed before the PATCH checked this.
+        self.check_published(settings, seeker_ids, provider_ids, await self.repository.proposals_of_round(row.id))
         if len(seeker_ids) * len(provider_ids) > background_cells:
             row = await self.get(round_id, for_update=True)
             _ensure_not_running(row)
