@@ -169,6 +169,36 @@ async def test_a_partnership_naming_an_invented_actor_is_counted_as_invented(rep
     assert mixed["collaboration.matching.converted"]["illustrative"]  # read through p2's invented actor
 
 
+async def test_a_deleted_actor_is_no_member_of_its_hub(reports):
+    e = reports.events
+    await reports.feed(e.actor("hub1", kind="hub_intermediary", sector="public", illustrative=False),
+                       e.actor("se1", illustrative=False), e.actor("se2", illustrative=False),
+                       e.programme("prog1", "hub1"), e.membership("m1", "hub1", "prog1", "se1"),
+                       e.membership("m2", "hub1", "prog1", "se2"),
+                       e.actor("se2", illustrative=False, verb="deleted", version=2))
+    hub = figures((await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json())["ecosystem.hub.hub1"]
+    assert hub["value"] == 1
+    assert any(link.endswith("/m1") for link in hub["evidence"])
+    assert not any(link.endswith("/m2") for link in hub["evidence"])
+
+
+async def test_a_cross_border_match_between_actors_invented_since_is_invented(reports):
+    e = reports.events
+    await reports.feed(
+        e.actor("kr1", country="KR", region="KR-11", issue_areas=("ageing_care",), needs=("funding",), illustrative=False),
+        e.actor("jp1", country="JP", region="JP-13", issue_areas=("ageing_care",), offers=("funding",), illustrative=False),
+        e.round_published("r1", "hub1", [("m1", "kr1", "jp1", 0.9)], illustrative=False))
+
+    async def suggestion() -> dict:
+        report = (await reports.get(f"/builds/{(await reports.build('comparative', 'KR', 'JP'))['id']}")).json()
+        return next(s for s in report["cross_border"] if s["attributes"]["scored_by"] == "matching")
+
+    assert not (await suggestion())["illustrative"]
+    await reports.feed(e.actor("jp1", country="JP", region="JP-13", issue_areas=("ageing_care",), offers=("funding",),
+                               illustrative=True, verb="updated", version=2))
+    assert (await suggestion())["illustrative"]
+
+
 async def test_every_publication_of_a_round_counts_its_proposals_once(reports):
     # A re-run round published again sends only its new proposals; a redelivered event changes nothing.
     events = reports.events

@@ -94,9 +94,10 @@ def cross_border(ecosystem: Ecosystem, countries: list[str]) -> list[dict[str, A
         for proposal in sorted(published.proposals, key=lambda p: p.proposal_id):
             seeker, provider = actors.get(proposal.seeker_id), actors.get(proposal.provider_id)
             if seeker and provider and seeker.country != provider.country:
+                # Its label and evidence are the actors as held now: invented since, it is invented.
                 suggestions[(seeker.id, provider.id)] = _suggestion(
                     seeker, provider, proposal.score, "matching", [round_link(published.round_id)],
-                    published.illustrative)
+                    published.illustrative or seeker.illustrative or provider.illustrative)
     found = _best_providers(list(actors.values()), suggestions)
     for score, seeker_id, provider_id in sorted(found, key=lambda f: (-f[0], f[1], f[2]))[:SUGGESTIONS]:
         seeker, provider = actors[seeker_id], actors[provider_id]

@@ -127,6 +127,8 @@ def _hub_figures(facts: CountryFacts) -> list[dict[str, Any]]:
     for name, records in (("programmes", eco.programmes), ("cohorts", eco.cohorts), ("members", eco.memberships)):
         for record in sorted(records.values(), key=lambda r: r.id):
             if record.hub_id in hub_ids and getattr(record, "confirmed", True):
+                if name == "members" and record.actor_id not in eco.actors:
+                    continue  # a deleted actor keeps its membership record, but is no member now
                 by_hub[record.hub_id][name].append(record)
     for hub in facts.hubs:
         programmes, cohorts, members = (by_hub[hub.id][k] for k in ("programmes", "cohorts", "members"))
