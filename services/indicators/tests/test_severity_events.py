@@ -58,6 +58,9 @@ async def test_only_changed_severities_are_events_and_unchanged_data_none(indica
     assert recomputed["comparison_set"] == "regions:KR" and recomputed["cause"].startswith("ingest ")
     assert (recomputed["part"], recomputed["parts"]) == (1, 1)
     assert len(recomputed["values"]) == 8 and recomputed["periods"] == ["2021", "2022"]
+    # The set's members are Korea's 17 first-level regions, with data or not: 13 have none here.
+    assert recomputed["geographies"] == sorted(REGIONS)
+    assert len(recomputed["members"]) == 17 and set(REGIONS) < set(recomputed["members"])
     appeared = [e["data"] for e in first if e["type"] == SEVERITY]
     assert all(e["previous_severity"] is None and e["severity"] is not None for e in appeared)
     assert {(e["geography"], e["theme"]) for e in appeared} == {(r, t) for r in REGIONS for t in ("health", "housing")}

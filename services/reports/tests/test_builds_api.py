@@ -129,6 +129,16 @@ async def test_a_region_scored_only_for_an_earlier_period_is_a_data_gap(reports)
     assert "PR-4" in {o["rule"] for o in report["policy_options"]}
 
 
+async def test_a_region_of_the_set_without_any_data_is_a_data_gap(reports):
+    event = reports.events.indices("regions:KR", [("KR-11", "employment", 62.0, 1.0), ("KR-42", "employment", 40.0, 1.0)],
+                                   illustrative=False)
+    event.data["members"] = ["KR-11", "KR-26", "KR-42"]  # KR-26 has no observation at all
+    await reports.feed(*reports.events.korea(), event)
+    found = figures((await reports.get(f"/builds/{(await reports.build('country', 'KR'))['id']}")).json())
+    assert found["data_gaps.unscored.employment"]["attributes"]["regions"] == ["KR-26"]
+    assert found["data_gaps.unscored.total"]["value"] == 1
+
+
 async def test_a_real_regions_rank_among_invented_peers_is_flagged(reports):
     async def issues(rank_illustrative: bool) -> dict:
         await reports.feed(reports.events.indices("regions:KR", [("KR-11", "employment", 62.0, 1.0)],

@@ -91,11 +91,17 @@ class IndexRecomputed(EventContract, service="indicators", entity="index", verb=
     method_version: str
     cause: str
     periods: list[str]
-    geographies: list[str]
+    geographies: list[str]  # those with an index
     themes: list[str]
     part: int
     parts: int
     values: list[ThemeIndexValue]
+    # Absent from events written before it was added: a consumer then knows only `geographies`.
+    members: list[str] = Field(
+        default_factory=list,
+        description="Every geography ISO 3166-2 lists in a regions set, with data or not (empty for the "
+                    "countries set): a member without an index is a data gap.",
+    )
     computed_at: datetime
 
 

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sihub_indicators.catalogue.models import Indicator
 from sihub_indicators.catalogue.repository import CatalogueRepository
 from sihub_indicators.events.contracts import IndexRecomputed, SeverityChanged, ThemeIndexValue
-from sihub_indicators.geography import GeographyError, lookup, resolve, validate_comparison_set
+from sihub_indicators.geography import GeographyError, lookup, members_of, resolve, validate_comparison_set
 from sihub_indicators.indices.compute import (
     IndicatorMeta,
     SetResults,
@@ -248,11 +248,12 @@ class IndexService:
             for s in severities
         ] if table else []
         parts = max(1, math.ceil(len(values) / VALUES_PER_EVENT))
+        members = [g.code for g in members_of(key[0])]
         for part in range(parts):
             record(self.session, IndexRecomputed(
                 comparison_set=key[0], frequency=key[1], method_version=self.method.version, cause=cause,
                 periods=table.periods if table else [], geographies=table.geographies if table else [],
-                themes=table.themes if table else [], part=part + 1, parts=parts,
+                themes=table.themes if table else [], part=part + 1, parts=parts, members=members,
                 values=values[part * VALUES_PER_EVENT:(part + 1) * VALUES_PER_EVENT], computed_at=computed_at,
             ), subject=key[0])
 

@@ -117,6 +117,7 @@ class IndexRecomputedView(View):
     method_version: str
     themes: list[str] = Field(default_factory=list)
     geographies: list[str] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list)  # the set's regions, with data or not
     part: int = 1
     parts: int = 1
     values: list[IndexValueView] = Field(default_factory=list)

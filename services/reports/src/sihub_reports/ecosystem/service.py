@@ -102,6 +102,7 @@ class Ecosystem:
                 self.index_scopes[key] = (set(), set())
             geographies, themes = self.index_scopes.setdefault(key, (set(), set()))
             geographies.update(recomputed.geographies)
+            geographies.update(recomputed.members)  # a region without data is in scope: a data gap
             themes.update(recomputed.themes)
             values = self.indices.setdefault(key, {})
             for value in recomputed.values:
