@@ -162,6 +162,13 @@ async def test_a_json_body_that_is_not_utf8_names_the_body(client):
     assert response.json()["errors"] == [{"field": "body", "in": "body", "message": "not UTF-8 at byte offset 13"}]
 
 
+async def test_a_json_body_nested_too_deeply_to_read_names_the_body(client):
+    response = await client.post("/things", content=b"[" * 5000 + b"]" * 5000,
+                                 headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "body", "in": "body", "message": "JSON nested too deeply to read"}]
+
+
 @pytest.mark.parametrize(("kind", "code"), [(CountryCode, "KR"), (CountryCode, "AQ"), (RegionCode, "KR-26"),
                                             (RegionCode, "GB-ENG"), (GeographyCode, "TH"), (GeographyCode, "JP-13")])
 def test_an_assigned_iso_code_is_taken_even_an_unusual_one(kind, code):

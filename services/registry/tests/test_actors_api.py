@@ -77,6 +77,9 @@ async def test_actor_lifecycle_with_etags_contacts_and_soft_delete(registry, new
     tombstone = await other.get(path, params={"include_deleted": "true"})
     assert tombstone.status_code == 200 and tombstone.json()["deleted_at"] is not None
     assert (await other.get("/actors/not-a-uuid")).status_code == 404
+    # Other spellings of a UUID are not ids as given out: 404 on both databases, not a database error.
+    for spelling in ("{%s}" % actor["id"], "urn:uuid:" + actor["id"], actor["id"].upper()):
+        assert (await other.get(f"/actors/{spelling}")).status_code == 404, spelling
 
     verbs = [(e["type"], e["data"]["actor"]["version"]) for e in await registry.events()]
     assert verbs == [
@@ -188,7 +191,11 @@ async def test_filters_search_in_every_script_pagination_and_sync(registry, new_
     # Cursors that were not given out (once 500s: a non-UUID id on PostgreSQL, a time without offset).
     for forged in ({"m": "id", "id": "x"}, {"m": "modified", "id": "x", "at": "2020-01-01T00:00:00+00:00"},
                    {"m": "modified", "id": "01a24309-d119-71bc-9148-9cf92bcc42f8", "at": "2020-01-01"},
-                   {"m": "id", "id": "01a24309-d119-71bc-9148-9cf92bcc42f8\x00"}):
+                   {"m": "id", "id": "01a24309-d119-71bc-9148-9cf92bcc42f8\x00"},
+                   # read by uuid.UUID, refused by PostgreSQL's uuid type; a time with no UTC equivalent
+                   {"m": "id", "id": "{01a24309-d119-71bc-9148-9cf92bcc42f8}"},
+                   {"m": "modified", "id": "01a24309-d119-71bc-9148-9cf92bcc42f8", "at": "0001-01-01T00:00:00+01:00"},
+                   {"m": "modified", "id": "01a24309-d119-71bc-9148-9cf92bcc42f8", "at": "9999-12-31T23:59:59-01:00"}):
         for path in ("/actors", "/partnerships", "/programmes", "/projects"):
             refused = await owner.get(path, params={"cursor": encode_cursor(forged)})
             assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "cursor", (path, forged)

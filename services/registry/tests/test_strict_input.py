@@ -225,6 +225,10 @@ async def test_a_malformed_import_file_is_described_without_the_parser_s_own_wor
                                  headers={"content-type": "application/json"})
     assert answer.status_code == 400
     assert answer.json()["errors"] == [{"field": "body", "message": "not valid JSON", "line": 2, "column": 10}]
+    answer = await importer.post("/actors/import", content=b"[" * 5000 + b"]" * 5000,
+                                 headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [{"field": "body", "message": "JSON nested too deeply to read"}]
     answer = await importer.post("/actors/import", content=b'ref,name_en,kind,country\nx,"Unclosed,social_enterprise,KR\n',
                                  headers={"content-type": "text/csv"})
     assert answer.status_code == 400 and "unexpected end of data" not in answer.text

@@ -192,6 +192,9 @@ def error_message(error: Mapping[str, Any]) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
+NESTED_TOO_DEEPLY = "JSON nested too deeply to read"
+
+
 def _json_position(document: Any, offset: int) -> tuple[int, int]:
     text = document.decode("utf-8", "replace") if isinstance(document, bytes) else str(document)
     line = text.count("\n", 0, offset) + 1
@@ -262,8 +265,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
         errors = None
-        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for a JSON body that is not UTF-8
+        # FastAPI's 400s for a JSON body it could not read, with the parser's error as the cause.
+        if isinstance(exc.__cause__, UnicodeDecodeError):
             errors = [{"field": "body", "in": "body", "message": f"not UTF-8 at byte offset {exc.__cause__.start}"}]
+        elif isinstance(exc.__cause__, RecursionError):
+            errors = [{"field": "body", "in": "body", "message": NESTED_TOO_DEEPLY}]
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}

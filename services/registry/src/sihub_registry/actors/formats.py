@@ -43,7 +43,7 @@ from typing import Any
 
 from sihub_registry.geography import FieldError
 from sihub_registry.names import normalise_lang
-from sihub_shared.errors import ProblemError
+from sihub_shared.errors import NESTED_TOO_DEEPLY, ProblemError
 
 SCALAR_COLUMNS = ("ref", "kind", "country", "region", "locality", "founded_year", "website", "illustrative")
 LIST_COLUMNS = ("issue_areas", "offers", "needs", "certifications", "identifiers")
@@ -98,6 +98,8 @@ def parse_json(text: str) -> list[ImportRecord]:
             f"the body is not JSON: line {exc.lineno}, column {exc.colno}",
             errors=[{"field": "body", "message": "not valid JSON", "line": exc.lineno, "column": exc.colno}],
         ) from exc
+    except RecursionError:
+        raise ProblemError.for_field("body", NESTED_TOO_DEEPLY) from None
     if isinstance(document, dict) and isinstance(document.get("actors"), list):
         document = document["actors"]
     if not isinstance(document, list):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from sihub_registry.common.types import is_uuid
 from sihub_shared.errors import ProblemError
 from sihub_shared.pagination import decode_cursor, encode_cursor
 
@@ -17,14 +17,17 @@ def read_cursor(cursor: str | None, modified_after: datetime | None) -> tuple[st
     position = decode_cursor(cursor)
     mode = position.get("m")
     try:  # ids are UUIDs and times are aware, as given out: anything else would reach the database
-        uuid.UUID(position["id"])
+        if not is_uuid(position["id"]):
+            raise ValueError("not an id")
         if mode == "modified":
             position["at"] = datetime.fromisoformat(position["at"])
             if position["at"].tzinfo is None:
                 raise ValueError("a time without its offset")
+            # In UTC as the database compares it: a time at the calendar's edge may have none.
+            position["at"] = position["at"].astimezone(UTC)
         elif mode != "id":
             raise ValueError("no such order")
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ProblemError.for_field("cursor", "not a cursor this API gave out") from exc
     return mode, position
 

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Header, Path, Query
 from pydantic import AfterValidator, WithJsonSchema
 
-from sihub_registry.common.types import is_uuid
 from sihub_registry.geography import FieldError, validate_country, validate_region
 from sihub_shared.errors import UnprocessableContent
 from sihub_shared.strict import CountryCode, RegionCode
@@ -21,9 +20,10 @@ IdempotencyKey = Annotated[
 
 
 def _record_id(value: str) -> str:
-    if not is_uuid(value):
-        raise ValueError("not an id this registry gave out")
-    return str(uuid.UUID(value))
+    try:  # a filter reads any spelling of a UUID, as the canonical id it names
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError("not an id this registry gave out") from None
 
 
 # An id in a filter: a malformed one is a 422 naming the parameter, not a database error.

@@ -42,8 +42,10 @@ def new_id() -> str:
 
 
 def is_uuid(value: str) -> bool:
+    """Whether `value` is an id as this API gives them out: a UUID in its canonical form (lower-case
+    hex in 8-4-4-4-12). uuid.UUID also reads braces, `urn:uuid:` and upper case, which PostgreSQL's
+    uuid type refuses or reads as the same id while SQLite's text compares them as other ids."""
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(value)) == value
     except (ValueError, TypeError, AttributeError):
         return False
-    return True
