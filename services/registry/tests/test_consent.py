@@ -134,6 +134,21 @@ async def test_a_partnership_goes_active_only_when_every_owner_has_confirmed(reg
         ["link", "confirmed"], ["partnership", "updated"], ["partnership", "updated"], ["link", "declined"]]
 
 
+async def test_a_partnership_declined_before_it_starts_ends_on_its_start_date(registry, new_actor):
+    a, b = registry.partner(), registry.partner()
+    a_actor = await a.create("/actors", new_actor("Haeundae Clinic", region="KR-26"))
+    b_actor = await b.create("/actors", new_actor("Busan Care Cooperative", kind="cooperative", region="KR-26"))
+    partnership = await a.create("/partnerships", {"actor_ids": [a_actor["id"], b_actor["id"]], "type": "co_delivery",
+                                                   "starts_on": "2099-01-01"})
+    path = f"/partnerships/{partnership['id']}"
+    assert (await decide(b, path, b_actor["id"], "confirmed")).status_code == 200
+    assert (await a.change(path, {"status": "active"})).status_code == 200
+    withdrawn = (await decide(b, path, b_actor["id"], "declined")).json()
+    assert (withdrawn["status"], withdrawn["starts_on"], withdrawn["ends_on"]) == ("ended", "2099-01-01", "2099-01-01")
+    # The record keeps to its own rules: it can still be changed.
+    assert (await a.change(path, {"illustrative": True})).status_code == 200
+
+
 async def test_an_admins_claim_waits_too_and_an_admin_may_answer_for_an_owner(registry, new_actor):
     a, b = registry.partner(), registry.partner()
     a_actor = await a.create("/actors", new_actor("Haeundae Clinic", region="KR-26"))

@@ -176,7 +176,9 @@ class PartnershipService(RecordService[Partnership, PartnershipFilters]):
         return partnership
 
     def on_decision(self, partnership: Partnership, answer: LinkDecision) -> None:
-        """Declining ends an active partnership."""
+        """Declining ends an active partnership: today, or on its start date when that is still to
+        come (it ends without having run; an end before the start would break the dates' rule)."""
         if answer.state is ConfirmationState.DECLINED and partnership.status == PartnershipStatus.ACTIVE:
             partnership.status = PartnershipStatus.ENDED.value
-            partnership.ends_on = partnership.ends_on or datetime.now(UTC).date()
+            today = datetime.now(UTC).date()
+            partnership.ends_on = partnership.ends_on or max(today, partnership.starts_on or today)
