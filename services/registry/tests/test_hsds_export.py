@@ -111,3 +111,16 @@ async def test_a_website_the_api_takes_as_an_iri_is_exported_as_a_uri(registry, 
     [organisation] = [o for o in await hsds_contents(registry.admin) if o["id"] == created["id"]]
     assert organisation["website"] == uri
     assert problems(validator, organisation) == []
+
+
+@pytest.mark.parametrize("website", ["https://a|b.org", "https://a{b}.org/x", "https://a<b>.org", 'https://a"b.org'])
+async def test_a_host_no_uri_allows_is_refused(registry, new_actor, website):
+    refused = await registry.partner().post("/actors", json=new_actor("Sejong Social Works", website=website))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "website"
+
+
+async def test_a_host_that_cannot_be_written_as_a_uri_is_left_out_of_the_export(registry, validator, new_actor):
+    created = await registry.partner().create("/actors", new_actor("Sejong Social Works", website="https://a%zzb.org"))
+    [organisation] = [o for o in await hsds_contents(registry.admin) if o["id"] == created["id"]]
+    assert "website" not in organisation
+    assert problems(validator, organisation) == []

@@ -75,7 +75,12 @@ FILLED_LINE_PATTERN = rf"^[^\x00-\x1f\x7f]*{_VISIBLE}[^\x00-\x1f\x7f]*$"
 FILLED_TEXT_PATTERN = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*{_VISIBLE}[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 REGION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
-WEB_ADDRESS_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#\x00-\x1f\x7f][^\s\x00-\x1f\x7f]*$"
+# The host and port (up to the first / ? or #) may not hold what no URI or IRI allows there
+# ("<>\^`{|}): a path is percent-encoded on export, a host cannot be.
+WEB_ADDRESS_PATTERN = (
+    r'^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#\x00-\x1f\x7f"<>\\^`{|}][^\s/?#\x00-\x1f\x7f"<>\\^`{|}]*'
+    r"([/?#][^\s\x00-\x1f\x7f]*)?$"
+)
 # RFC 5646: language (with extlangs), script, region, variants, extensions, private use, in any
 # case (services store the canonical one); irregular grandfathered tags are not accepted.
 LANGUAGE_TAG_PATTERN = (

@@ -103,6 +103,8 @@ _IDENTIFIER_TYPES = {"KR-BRN": "tax", "JP-JCN": "company", "CN-USCI": "company",
 # In a path, query or fragment: what RFC 3986 allows as it is (and `%` that starts an escape).
 _URI_SAFE = "/:@!$&'()*+,;=-._~?%"
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# RFC 3986 reg-name: what a host name may be once in ASCII (the IDNA codec passes ASCII labels as they are).
+_REG_NAME = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
 
 def web_address_as_uri(address: str) -> str | None:
@@ -114,6 +116,8 @@ def web_address_as_uri(address: str) -> str | None:
         host = parts.hostname or ""
         # An IPv6 literal keeps its brackets (urlsplit's hostname drops them); a name goes to IDNA.
         netloc = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
+        if not _REG_NAME.fullmatch(netloc) and ":" not in host:
+            return None
         if parts.port is not None:
             netloc += f":{parts.port}"
     except (UnicodeError, ValueError):
