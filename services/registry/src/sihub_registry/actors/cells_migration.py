@@ -21,7 +21,7 @@ ACTOR = sa.table("actor", sa.column("id", UUID), sa.column("export_cells", sa.JS
 
 
 def json_text_holds(columns: Iterable[str], marks: Iterable[str]) -> sa.ColumnElement[bool]:
-    """Whether one of the JSON `columns`' text (as the database keeps it) holds one of `marks`."""
+    """Whether one of `columns`' text (a JSON column's as the database keeps it) holds one of `marks`."""
     return sa.or_(*(sa.cast(ACTOR.c[column], sa.Text).contains(mark, autoescape=True)
                     for column in columns for mark in marks))
 

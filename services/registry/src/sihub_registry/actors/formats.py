@@ -195,14 +195,19 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def neutralised(cell: Any) -> str:
-    """The cell as a spreadsheet shows it without running it: a quote in front of a formula start."""
+    """The cell as a spreadsheet shows it without running it: a quote in front of a formula start,
+    and in front of quotes already there before one (the import takes one quote away from such a
+    cell, so `'+1` is written `''+1` and comes back as it was)."""
     text = "" if cell is None else str(cell)
-    # a set look-up of the first character: this runs for every cell of an export
-    return "'" + text if text[:1] in _FORMULA_FIRST else text
+    # a set look-up of the first character: this runs for every cell an actor's write keeps
+    first = text[:1]
+    if first == "'":
+        first = text.lstrip("'")[:1]
+    return "'" + text if first in _FORMULA_FIRST else text
 
 
 def _unneutralised(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
 
 
 # A list cell's separator, and the escapes that keep ";" and a backslash inside an item (module docstring).
@@ -344,10 +349,10 @@ def csv_header(name_langs: Iterable[str], description_langs: Iterable[str]) -> l
     )
 
 
-def csv_cell(cell: Any) -> str:
+def csv_cell(cell: Any, neutralise: Callable[[Any], str] = neutralised) -> str:
     """A cell as the export writes it: `neutralised`, then quoted as Python's csv writer quotes in
     its default dialect (a cell with a comma, a quote or a line break; its quotes doubled)."""
-    text = neutralised(cell)
+    text = neutralise(cell)
     return '"' + text.replace('"', '""') + '"' if _QUOTED_FOR.search(text) else text
 
 
@@ -355,14 +360,19 @@ def csv_line(cells: Iterable[Any]) -> str:
     return ",".join(map(csv_cell, cells)) + "\r\n"
 
 
-def export_cells(values: dict[str, Any], join_list: Callable[[Iterable[str]], str] = list_cell) -> dict[str, Any]:
+def export_cells(values: dict[str, Any], join_list: Callable[[Iterable[str]], str] = list_cell,
+                 neutralise: Callable[[Any], str] = neutralised) -> dict[str, Any]:
     """An actor's cells of the CSV export, written as the export writes them (`csv_cell`) and kept
     with the actor when it is written (its `export_cells`), so that an export joins them into lines
     in the database instead of taking every actor's lists apart and writing its cells again: `ref`;
     `names` as `name_columns` keys them, `descriptions` as {lang: its text}; `details`, the cells from
     kind to identifiers joined with commas, the lists as `list_cell` joins them in the forms the
     module's docstring gives (as an import reads them). The id, version and time come from their columns.
-    `join_list` is for migration 0009's downgrade only, which writes the cells as the code before it did."""
+    `join_list` and `neutralise` are for the downgrades of migrations 0009 and 0013 only, which write the
+    cells as the code before them did."""
+
+    def cell(value: Any) -> str:
+        return csv_cell(value, neutralise)
 
     def claim(item: dict[str, Any]) -> str:
         return f"{item['capability']}:{item['detail']}" if item.get("detail") else item["capability"]
@@ -383,10 +393,10 @@ def export_cells(values: dict[str, Any], join_list: Callable[[Iterable[str]], st
         "identifiers": join_list(f"{i['scheme']}:{i['value']}" for i in values["identifiers"]),
     }
     return {
-        "ref": csv_cell(values["ref"]),
-        "names": {key: csv_cell(value) for key, value in name_columns(values["names"]).items()},
-        "descriptions": {text["lang"]: csv_cell(text["value"]) for text in values["descriptions"]},  # one per language
-        "details": ",".join(csv_cell(details[column]) for column in _DETAIL_COLUMNS),
+        "ref": cell(values["ref"]),
+        "names": {key: cell(value) for key, value in name_columns(values["names"]).items()},
+        "descriptions": {text["lang"]: cell(text["value"]) for text in values["descriptions"]},  # one per language
+        "details": ",".join(cell(details[column]) for column in _DETAIL_COLUMNS),
     }
 
 
