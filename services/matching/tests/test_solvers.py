@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
+from sihub_matching.rounds.diagnostics import diagnose
 from sihub_matching.rounds.solvers import (
     Instance,
+    Objective,
     Proposer,
     blocking_pairs,
     deferred_acceptance,
@@ -172,3 +174,16 @@ def test_deferred_acceptance_favours_the_proposing_side():
     assert [int(np.flatnonzero(row)[0]) for row in held] == [0, 1, 2]
     held = deferred_acceptance(receiver.T, proposer.T, everyone, one, one)  # receivers propose
     assert [int(np.flatnonzero(row)[0]) for row in held] == [2, 0, 1]
+
+
+def test_an_unmatched_seeker_whose_only_pairs_score_nothing_is_told_so_not_that_others_filled_them():
+    # Seeker 0's one option scores 0; seeker 1 takes provider 1; provider 0 keeps its room.
+    score = np.array([[0.0, 0.0], [0.0, 0.8]])
+    eligible = np.array([[True, False], [False, True]])
+    instance = Instance(score, score, score, eligible, np.zeros((2, 2), dtype=bool),
+                        np.array([1, 1]), np.array([1, 1]))
+    assignment = solve_optimal(instance)
+    report = diagnose(instance, assignment, Objective.OPTIMAL, Proposer.SEEKERS, ["s0", "s1"], ["p0", "p1"])
+    reasons = {(u["side"], u["actor_id"]): u["reason"] for u in report["unmatched"]}
+    assert set(reasons) == {("seeker", "s0"), ("provider", "p0")}
+    assert all("score 0" in reason and "filled" not in reason for reason in reasons.values())

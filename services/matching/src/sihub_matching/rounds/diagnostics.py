@@ -40,22 +40,29 @@ def diagnose(
     scores = instance.score[assignment]
     other = Objective.STABLE if objective is Objective.OPTIMAL else Objective.OPTIMAL
     unmatched: list[dict[str, str]] = []
+    # An option with room left was passed over only because its pair scores 0: a match would add
+    # nothing to the total, so the optimum leaves it out (the stable solver may take it or not).
+    room = options & (instance.capacity - assignment.sum(axis=0) > 0)[None, :] & (
+        instance.max_matches - assignment.sum(axis=1) > 0)[:, None]
+    scoring_nothing = f"its eligible pairs with room left all score 0: a match would add nothing ({objective})"
     seeker_options = options.sum(axis=1)
     for i in np.flatnonzero(assignment.sum(axis=1) == 0):
-        reason = (
-            "no eligible provider: every pair is forbidden, a current partnership, declined, or below the "
-            "minimum score"
-            if seeker_options[i] == 0
-            else f"its {int(seeker_options[i])} eligible providers were filled by other seekers ({objective})"
-        )
+        if seeker_options[i] == 0:
+            reason = ("no eligible provider: every pair is forbidden, a current partnership, declined, or below "
+                      "the minimum score")
+        elif room[i].any() and not instance.score[i, room[i]].any():
+            reason = scoring_nothing
+        else:
+            reason = f"its {int(seeker_options[i])} eligible providers were filled by other seekers ({objective})"
         unmatched.append({"actor_id": seeker_ids[i], "side": "seeker", "reason": reason})
     provider_options = options.sum(axis=0)
     for j in np.flatnonzero(assignment.sum(axis=0) == 0):
-        reason = (
-            "no eligible seeker"
-            if provider_options[j] == 0
-            else f"its {int(provider_options[j])} eligible seekers were matched elsewhere ({objective})"
-        )
+        if provider_options[j] == 0:
+            reason = "no eligible seeker"
+        elif room[:, j].any() and not instance.score[room[:, j], j].any():
+            reason = scoring_nothing
+        else:
+            reason = f"its {int(provider_options[j])} eligible seekers were matched elsewhere ({objective})"
         unmatched.append({"actor_id": provider_ids[j], "side": "provider", "reason": reason})
     return {
         "objective": objective.value,
