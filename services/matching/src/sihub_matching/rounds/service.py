@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -332,7 +332,6 @@ class RoundService:
         that participants who changed or left no longer fit (a run): the request sent none of it."""
         problems = Problems()
         seekers, providers = set(seeker_ids), set(provider_ids)
-        capacity = {p: settings.capacity for p in providers}
         listed: set[str] = set()
         for n, item in enumerate(settings.capacities):
             if item.actor_id not in providers:
@@ -340,7 +339,6 @@ class RoundService:
             if item.actor_id in listed:
                 problems.add(f"capacities[{n}].actor_id", "listed twice")
             listed.add(item.actor_id)
-            capacity[item.actor_id] = item.capacity
         seen: dict[tuple[str, str], str] = {}
         for field in ("must_pairs", "forbidden_pairs"):
             for n, pair in enumerate(getattr(settings, field)):
@@ -356,18 +354,9 @@ class RoundService:
                     )
                 seen[key] = field
         musts = [(p.seeker, p.provider) for p in settings.must_pairs]
-        for provider, count in Counter(p for _, p in musts).items():
-            if provider in capacity and count > capacity[provider]:
-                problems.add(
-                    "must_pairs",
-                    f"provider {provider} has {count} must pairs, beyond its capacity {capacity[provider]}",
-                )
-        for seeker, count in Counter(s for s, _ in musts).items():
-            if count > settings.max_matches:
-                problems.add(
-                    "must_pairs",
-                    f"seeker {seeker} has {count} must pairs, beyond max_matches {settings.max_matches}",
-                )
+        for side, actor_id, count, limit, _ in _beyond_limits(settings, musts, providers):
+            beyond = "its capacity" if side == "provider" else "max_matches"
+            problems.add("must_pairs", f"{side} {actor_id} has {count} must pairs, beyond {beyond} {limit}")
         for name, message in DEFAULT_PROFILE.out_of_bounds(dict(settings.weights)):
             problems.add(f"weights.{name}", message)
         problems.raise_if_any("the round's settings are not valid", error)
@@ -390,16 +379,9 @@ class RoundService:
                 if (pair.seeker, pair.provider) in refused:
                     problems.add(f"{field}[{n}]", why)
         held = proposed | {(p.seeker, p.provider) for p in settings.must_pairs}
-        capacity_of = {item.actor_id: (f"capacities[{n}].capacity", item.capacity)
-                       for n, item in enumerate(settings.capacities)}
-        for provider, count in sorted(Counter(p for _, p in held).items()):
-            field, capacity = capacity_of.get(provider, ("capacity", settings.capacity))
-            if count > capacity:
-                problems.add(field, f"provider {provider} holds {count} proposed or must pairs, beyond capacity {capacity}")
-        for seeker, count in sorted(Counter(s for s, _ in held).items()):
-            if count > settings.max_matches:
-                problems.add("max_matches",
-                             f"seeker {seeker} holds {count} proposed or must pairs, beyond max_matches {settings.max_matches}")
+        for side, actor_id, count, limit, field in _beyond_limits(settings, held, providers):
+            beyond = "capacity" if side == "provider" else "max_matches"
+            problems.add(field, f"{side} {actor_id} holds {count} proposed or must pairs, beyond {beyond} {limit}")
         problems.raise_if_any("the round's settings rule out proposals it has published", Conflict)
 
     async def _resolve(
@@ -766,6 +748,24 @@ class RoundService:
             )
         self.repository.add(proposal)
         return proposal
+
+
+def _beyond_limits(
+    settings: RoundSettings, pairs: Collection[tuple[str, str]], providers: set[str]
+) -> Iterator[tuple[str, str, int, int, str]]:
+    """(side, actor, its pairs, its limit, the setting that sets the limit) for each provider with
+    more of `pairs` than its capacity, then each seeker with more than max_matches, each by id. A
+    provider's capacity is its entry in `capacities`, else the round's."""
+    capacity_of = {p: ("capacity", settings.capacity) for p in providers} | {
+        item.actor_id: (f"capacities[{n}].capacity", item.capacity) for n, item in enumerate(settings.capacities)
+    }
+    for provider, count in sorted(Counter(p for _, p in pairs).items()):
+        if provider in capacity_of and count > capacity_of[provider][1]:
+            field, capacity = capacity_of[provider]
+            yield "provider", provider, count, capacity, field
+    for seeker, count in sorted(Counter(s for s, _ in pairs).items()):
+        if count > settings.max_matches:
+            yield "seeker", seeker, count, settings.max_matches, "max_matches"
 
 
 def _new_id() -> str:
