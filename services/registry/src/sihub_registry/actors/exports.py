@@ -115,9 +115,12 @@ def web_address_as_uri(address: str) -> str | None:
         parts = urlsplit(address)
         host = parts.hostname or ""
         # An IPv6 literal keeps its brackets (urlsplit's hostname drops them); a name goes to IDNA.
-        netloc = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
-        if not _REG_NAME.fullmatch(netloc) and ":" not in host:
-            return None
+        if ":" in host:
+            netloc = f"[{host}]"
+        else:
+            netloc = host.encode("idna").decode("ascii")
+            if not _REG_NAME.fullmatch(netloc):
+                return None
         if parts.port is not None:
             netloc += f":{parts.port}"
     except (UnicodeError, ValueError):
